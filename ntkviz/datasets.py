@@ -1,0 +1,272 @@
+"""Datasets made of group orbits (THEORY §1) and the bundled MNIST test set.
+
+* ``circle_pair``: the paper's toy model, two interleaved orbits of C_N acting on R³.
+* ``transform`` / ``orbit``: an image under the N powers of a group action
+  (``"rotate"``, ``"rot90"``, ``"shift"``), centred and put on the unit sphere.
+* ``interleave``: two orbits as one dataset with rows A_0, B_0, A_1, B_1, … and labels ±1.
+* ``load_mnist``: the bundled MNIST test set (checksums verified), or a user's IDX/npz files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from ._validate import as_finite_array, check_choice, check_int, check_real
+
+__all__ = [
+    "ACTIONS",
+    "circle_pair",
+    "transform",
+    "orbit",
+    "normalize",
+    "interleave",
+    "pool2",
+    "load_mnist",
+    "bundled_data_dir",
+]
+
+ACTIONS = ("rotate", "rot90", "shift")
+
+
+def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved C_N orbits in R³ and their ±1 labels (THEORY §1).
+
+    Seeds ``x_A = (1, 0, +δ/2)`` and ``x_B = (cos(π/N), sin(π/N), −δ/2)``; row ``2k`` is
+    ``g^k x_A``, row ``2k+1`` is ``g^k x_B`` with ``g`` the rotation by ``2π/N`` about z.
+
+    Returns
+    -------
+    X : (2N, 3) float64
+    y : (2N,) float64, ``(+1, −1, +1, …)``
+    """
+    N = check_int("N", N, minimum=2)
+    delta = check_real("delta", delta, minimum=0.0)
+    angles = np.repeat(2 * np.pi * np.arange(N) / N, 2)
+    angles[1::2] += np.pi / N
+    heights = np.tile([delta / 2, -delta / 2], N)
+    X = np.stack([np.cos(angles), np.sin(angles), heights], axis=1)
+    return X, alternating_labels(N)
+
+
+def alternating_labels(N: int) -> np.ndarray:
+    """The label vector ``y = (+1, −1, …)`` of length 2N: the highest DFT frequency."""
+    return np.tile([1.0, -1.0], N)
+
+
+def _check_image(image) -> np.ndarray:
+    image = as_finite_array("image", image, ndim=(2, 3))
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError(f"image must have non-empty height and width, got shape {image.shape}")
+    return image
+
+
+def _check_action(action: str, N: int, image_shape: tuple[int, ...]) -> None:
+    check_choice("action", action, ACTIONS)
+    height, width = image_shape[0], image_shape[1]
+    if action == "rot90":
+        if height != width:
+            raise ValueError(
+                f"action 'rot90' needs a square image, got height {height} and width {width}"
+            )
+        if 4 % N:
+            raise ValueError(f"action 'rot90' allows N in (1, 2, 4) (exact 90° steps), got N={N}")
+    if action == "shift" and width % N:
+        raise ValueError(
+            f"action 'shift' needs N to divide the image width {width}, got N={N} "
+            f"(allowed: {[d for d in range(1, width + 1) if width % d == 0]})"
+        )
+
+
+def transform(image, k: int, N: int, action: str) -> np.ndarray:
+    """The image acted on by the k-th power of the generator of an N-element action.
+
+    ``"rotate"``: ``scipy.ndimage.rotate`` by ``360k/N`` degrees (bilinear, zero fill,
+    counter-clockwise as displayed, like ``np.rot90``); ``"rot90"``: ``np.rot90`` by ``4k/N``
+    quarter turns; ``"shift"``: ``np.roll`` by ``kW/N`` pixels along the width (x) axis.
+    No normalisation: this is the raw group action.
+    """
+    image = _check_image(image)
+    N = check_int("N", N, minimum=1)
+    k = check_int("k", k)
+    _check_action(action, N, image.shape)
+    if action == "rotate":
+        angle = 360.0 * (k % N) / N
+        if angle == 0.0:
+            return image.copy()
+        return ndimage.rotate(
+            image, angle, axes=(1, 0), reshape=False, order=1, mode="constant", cval=0.0
+        )
+    if action == "rot90":
+        return np.rot90(image, (k * 4 // N) % 4, axes=(0, 1)).copy()
+    return np.roll(image, (k * image.shape[1] // N) % image.shape[1], axis=1)
+
+
+def normalize(images) -> np.ndarray:
+    """Centre each image (minus its own mean) and divide by its L2 norm (THEORY §1).
+
+    ``images`` is ``(n, ...)``; each of the n entries becomes a zero-mean unit vector.
+    """
+    images = as_finite_array("images", images)
+    if images.ndim < 2:
+        raise ValueError(f"images must have a batch axis and feature axes, got shape {images.shape}")
+    flat = images.reshape(images.shape[0], -1)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(flat, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError("images must not be constant: a constant image has no direction after centring")
+    return (flat / norms).reshape(images.shape)
+
+
+def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True) -> np.ndarray:
+    """The orbit ``(g^0 x, …, g^{N−1} x)`` of one image, centred and unit norm (THEORY §1).
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C)
+    N : number of group elements (≥ 1; ``"rot90"`` needs N | 4, ``"shift"`` needs N | W)
+    action : ``"rotate"`` | ``"rot90"`` | ``"shift"``
+
+    Returns
+    -------
+    (N, H, W[, C]) float64
+    """
+    image = _check_image(image)
+    N = check_int("N", N, minimum=1)
+    _check_action(action, N, image.shape)
+    stack = np.stack([transform(image, k, N, action) for k in range(N)])
+    return normalize(stack) if normalized else stack
+
+
+def interleave(orbit_a, orbit_b) -> tuple[np.ndarray, np.ndarray]:
+    """Interleave two orbits: row ``2k`` is ``A_k``, row ``2k+1`` is ``B_k``; ``y = (+1, −1, …)``.
+
+    In this order a jointly invariant kernel gives a circulant Gram matrix (THEORY §1).
+    """
+    a = as_finite_array("orbit_a", orbit_a)
+    b = as_finite_array("orbit_b", orbit_b)
+    if a.ndim < 2:
+        raise ValueError(f"orbit_a must be a stack of points (N, ...), got shape {a.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"orbit_a and orbit_b must have the same shape, got {a.shape} and {b.shape}")
+    X = np.empty((2 * a.shape[0],) + a.shape[1:])
+    X[0::2] = a
+    X[1::2] = b
+    return X, alternating_labels(a.shape[0])
+
+
+def pool2(images) -> np.ndarray:
+    """2×2 mean pooling, e.g. 28×28 → 14×14 digits for pixel-pair kernels.
+
+    ``images`` is ``(n, H, W)`` with even H and W.
+    """
+    images = as_finite_array("images", images, ndim=3)
+    n, height, width = images.shape
+    if height % 2 or width % 2:
+        raise ValueError(f"images must have even height and width for pool2, got {images.shape}")
+    return images.reshape(n, height // 2, 2, width // 2, 2).mean(axis=(2, 4))
+
+
+# --------------------------------------------------------------------------- MNIST
+
+_MNIST_FILES = {
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+}
+
+
+def bundled_data_dir() -> Path:
+    """The folder holding the bundled data (inside an installed wheel, or the repo's data/)."""
+    inside = Path(__file__).with_name("_data")
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parents[1] / "data"
+
+
+def _read_checksums(folder: Path) -> dict[str, str]:
+    sums = {}
+    checksum_file = folder / "MD5SUMS"
+    if checksum_file.exists():
+        for line in checksum_file.read_text().splitlines():
+            if line.strip():
+                digest, name = line.split()
+                sums[name] = digest
+    return sums
+
+
+def _read_idx(path: Path, expected_md5: str | None = None) -> np.ndarray:
+    raw = path.read_bytes()
+    if expected_md5 is not None:
+        digest = hashlib.md5(raw).hexdigest()
+        if digest != expected_md5:
+            raise ValueError(
+                f"checksum mismatch for {path.name}: md5 {digest}, expected {expected_md5}; "
+                "the file is corrupt or not the original MNIST file"
+            )
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path} is truncated: header says {dims}, found {data.size} values")
+    return data.reshape(dims)
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / f"{stem}.gz", folder / stem):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as archive:
+        for x_key, y_key in ((f"x_{split}", f"y_{split}"), ("images", "labels"), ("x", "y")):
+            if x_key in archive and y_key in archive:
+                return np.asarray(archive[x_key]), np.asarray(archive[y_key])
+        raise ValueError(
+            f"{path} must hold arrays 'x_{split}'/'y_{split}', 'images'/'labels' or 'x'/'y'; "
+            f"found {sorted(archive.files)}"
+        )
+
+
+def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST digits as float64 in [0, 1] of shape (n, 28, 28) and int64 labels.
+
+    Parameters
+    ----------
+    path : None for the bundled test set (10,000 digits; MD5 checksums verified), a folder
+        with IDX files (``*-idx3-ubyte`` / ``*-idx1-ubyte``, optionally ``.gz``), or an
+        ``.npz`` file with ``x_<split>``/``y_<split>`` (the Keras layout) or ``images``/``labels``.
+    split : ``"test"`` or ``"train"`` (which IDX file names to look for in a folder).
+    """
+    check_choice("split", split, tuple(_MNIST_FILES))
+    folder = bundled_data_dir() / "mnist" if path is None else Path(path)
+    if path is None and split != "test":
+        raise ValueError("split must be 'test' for the bundled data (only the test set is bundled)")
+    if folder.suffix == ".npz":
+        if not folder.exists():
+            raise ValueError(f"path {str(folder)!r} does not exist")
+        images, labels = _load_npz(folder, split)
+    else:
+        if not folder.is_dir():
+            raise ValueError(f"path {str(folder)!r} must be a folder of IDX files or an .npz file")
+        checksums = _read_checksums(folder)
+        found = [_find(folder, stem) for stem in _MNIST_FILES[split]]
+        if None in found:
+            raise ValueError(f"path {str(folder)!r} has no MNIST {split} IDX files {_MNIST_FILES[split]}")
+        images, labels = (_read_idx(p, checksums.get(p.name)) for p in found)
+    if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+        raise ValueError(f"MNIST arrays have unexpected shapes {images.shape} and {labels.shape}")
+    images = images.astype(np.float64)
+    if images.max() > 1.0:
+        images /= 255.0
+    return images, labels.astype(np.int64)

@@ -1,0 +1,220 @@
+"""Circulant kernel matrices and the spectral error of seed 001 (THEORY §2).
+
+For a symmetric circulant ``K`` over ``n = 2N`` interleaved orbit points, the DFT of its first
+row gives the eigenvalues ``λ_f``; the label vector is the highest frequency ``f = N`` and the
+GP error at a left-out point is exactly ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩`` (Eq. 7).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ._validate import as_finite_array, check_int, check_real, check_square
+
+__all__ = [
+    "circulant",
+    "circularize",
+    "circulant_row",
+    "is_circulant",
+    "spectrum",
+    "inverse_spectrum",
+    "SpectralAnalysis",
+    "analyze",
+    "spectral_error",
+    "spectral_errors",
+]
+
+#: Eigenvalues below ``ZERO_RTOL · max λ`` count as zero (rank-deficient kernel).
+ZERO_RTOL = 1e-11
+
+
+def _wrapped_diagonal_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(n)[:, None]
+    return np.broadcast_to(rows, (n, n)), (rows + np.arange(n)[None, :]) % n
+
+
+def circulant_row(K) -> np.ndarray:
+    """First row of the circularised matrix: ``c_d = (1/n) Σ_a K[a, (a+d) mod n]`` (Eq. 12)."""
+    K = check_square("K", K)
+    rows, cols = _wrapped_diagonal_index(K.shape[0])
+    return K[rows, cols].mean(axis=0)
+
+
+def circulant(row) -> np.ndarray:
+    """The circulant matrix with first row ``row``: ``C[i, j] = row[(j − i) mod n]``."""
+    row = as_finite_array("row", row, ndim=1)
+    n = row.shape[0]
+    return row[(np.arange(n)[None, :] - np.arange(n)[:, None]) % n]
+
+
+def circularize(K) -> np.ndarray:
+    """Average each wrapped diagonal of ``K`` (Eq. 12); the result is circulant.
+
+    ``K̃_ij = (1/n) Σ_a K_{a, (a + j − i) mod n}``. A circulant ``K`` is returned unchanged (up
+    to round-off), and a PSD ``K`` stays PSD (it is an average of cyclic conjugates of ``K``).
+    """
+    return circulant(circulant_row(K))
+
+
+def is_circulant(K, rtol: float = 1e-10) -> bool:
+    """Whether ``K`` equals its circularisation to ``rtol`` relative to ``max |K|``."""
+    K = check_square("K", K)
+    rtol = check_real("rtol", rtol, minimum=0.0)
+    scale = np.max(np.abs(K)) if K.size else 0.0
+    return bool(np.max(np.abs(K - circularize(K)), initial=0.0) <= rtol * max(scale, np.finfo(float).tiny))
+
+
+def spectrum(Kc, rtol: float = 1e-8) -> np.ndarray:
+    """Real eigenvalues ``λ_f = Σ_j c_j e^{−2πi f j / n}`` of a symmetric circulant matrix, DFT order.
+
+    Raises ``ValueError`` if ``Kc`` is not circulant or not symmetric (to ``rtol``): call
+    ``circularize`` first for a kernel over real image orbits.
+    """
+    Kc = check_square("Kc", Kc)
+    scale = max(np.max(np.abs(Kc)), np.finfo(float).tiny)
+    deviation = np.max(np.abs(Kc - circularize(Kc)))
+    if deviation > rtol * scale:
+        raise ValueError(
+            f"Kc must be circulant (deviation {deviation:.3g} relative {deviation / scale:.3g} > "
+            f"rtol={rtol:g}); pass circularize(K) for a nearly circulant kernel"
+        )
+    if np.max(np.abs(Kc - Kc.T)) > rtol * scale:
+        raise ValueError("Kc must be symmetric: a kernel matrix has a real spectrum")
+    return np.fft.fft(Kc[0]).real
+
+
+def inverse_spectrum(lam, ridge: float = 0.0) -> np.ndarray:
+    """``1 / (λ_f + σ²)`` with ``inf`` where the regularised eigenvalue is zero."""
+    lam = as_finite_array("lam", lam, ndim=1) + check_real("ridge", ridge, minimum=0.0)
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / np.where(_is_zero(lam), 0.0, lam)
+    return inv
+
+
+def _is_zero(lam: np.ndarray) -> np.ndarray:
+    scale = max(np.max(np.abs(lam)), np.finfo(float).tiny)
+    return np.abs(lam) <= ZERO_RTOL * scale
+
+
+@dataclasses.dataclass(frozen=True)
+class SpectralAnalysis:
+    """Everything Eq. 7 needs, and a sentence on what happened.
+
+    Attributes
+    ----------
+    lam : (n,) eigenvalues in DFT order (ridge included)
+    lam_N : the highest-frequency eigenvalue ``λ_N`` (the label direction)
+    mean_inverse : ``⟨λ⁻¹⟩ = (1/n) Σ_f 1/λ_f`` (``inf`` when rank-deficient)
+    error : ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩``; the left-out prediction is ``y (1 − ε)``
+    rank_deficient : whether some ``λ_f`` is zero (to ``ZERO_RTOL``)
+    note : an explanation, empty when nothing special happened
+    """
+
+    lam: np.ndarray
+    lam_N: float
+    mean_inverse: float
+    error: float
+    rank_deficient: bool
+    note: str = ""
+
+    @property
+    def rectangle(self) -> float:
+        """``1 / λ_N``: the height of the rectangle in the inverse-spectrum picture."""
+        return float(np.inf) if self.lam_N == 0 else 1.0 / self.lam_N
+
+
+def _checked_spectrum(Kc, ridge: float) -> np.ndarray:
+    lam = spectrum(Kc)
+    n = lam.shape[0]
+    if n < 2 or n % 2:
+        raise ValueError(f"Kc must have an even size n = 2N ≥ 2 (two interleaved orbits), got n={n}")
+    ridge = check_real("ridge", ridge, minimum=0.0)
+    scale = max(np.max(np.abs(lam)), np.finfo(float).tiny)
+    if np.min(lam) < -1e-8 * scale:
+        raise ValueError(
+            f"Kc must be positive semi-definite, but its smallest eigenvalue is {np.min(lam):.3g} "
+            f"(largest {scale:.3g})"
+        )
+    lam = np.where(_is_zero(lam), 0.0, np.maximum(lam, 0.0)) + ridge
+    return lam
+
+
+def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
+    """Spectral error ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩`` of a circulant kernel, with its ingredients (Eq. 7).
+
+    A ridge ``σ² ≥ 0`` is added to every eigenvalue. A rank-deficient kernel is a result, not a
+    failure: ``⟨λ⁻¹⟩ = ∞`` gives ``ε = 0`` when ``λ_N > 0`` (perfect generalisation, e.g. a GAP
+    CNN on a translation orbit); when ``λ_N = 0`` too, the vanishing-ridge limit is
+    ``ε = n / m`` with m zero eigenvalues (the min-norm interpolant's error).
+    """
+    lam = _checked_spectrum(Kc, ridge)
+    n = lam.shape[0]
+    N = n // 2
+    zero = _is_zero(lam)
+    lam_N = float(lam[N])
+    if not zero.any():
+        mean_inverse = float(np.mean(1.0 / lam))
+        return SpectralAnalysis(lam, lam_N, mean_inverse, (1.0 / lam_N) / mean_inverse, False)
+    m = int(zero.sum())
+    if zero[N]:
+        note = (
+            f"λ_N = 0 and {m} of {n} eigenvalues vanish: the labels are invisible to the kernel; "
+            f"in the vanishing-ridge limit ε = n/m = {n}/{m}."
+        )
+        return SpectralAnalysis(lam, 0.0, float("inf"), n / m, True, note)
+    note = (
+        f"{m} of {n} eigenvalues vanish (rank-deficient kernel): ⟨λ⁻¹⟩ = ∞ while λ_N > 0, "
+        "so ε = 0 — the left-out point is predicted exactly."
+    )
+    return SpectralAnalysis(lam, lam_N, float("inf"), 0.0, True, note)
+
+
+def spectral_error(Kc, missing=None, ridge: float = 0.0):
+    """Spectral error of a circulant kernel over two interleaved orbits (Eq. 7, App. A.1).
+
+    Parameters
+    ----------
+    Kc : (n, n) symmetric circulant kernel, n = 2N
+    missing : None for one left-out point (returns the float ``ε``), or a sequence of distinct
+        indices S (returns an array ``ε_S`` with ``ŷ_S = y_S (1 − ε_S)``, from
+        ``e_S = ([K⁻¹]_SS)⁻¹ [K⁻¹ y]_S``, an |S|×|S| solve).
+    ridge : σ² ≥ 0 added to every eigenvalue.
+    """
+    if missing is None:
+        return analyze(Kc, ridge).error
+    return spectral_errors(Kc, missing, ridge)
+
+
+def spectral_errors(Kc, missing, ridge: float = 0.0) -> np.ndarray:
+    """Errors ``ε_S`` at several left-out indices at once (App. A.1); see ``spectral_error``."""
+    lam = _checked_spectrum(Kc, ridge)
+    n = lam.shape[0]
+    S = _check_missing(missing, n)
+    y = np.tile([1.0, -1.0], n // 2)
+    if _is_zero(lam).any():
+        # ⟨λ⁻¹⟩ diverges; the vanishing-ridge limit is the min-norm (pseudo-inverse) interpolant.
+        K = circulant(np.fft.ifft(lam).real)
+        train = np.setdiff1d(np.arange(n), S)
+        prediction = K[np.ix_(S, train)] @ np.linalg.pinv(K[np.ix_(train, train)], hermitian=True) @ y[train]
+        return (y[S] - prediction) * y[S]
+    frequencies = np.arange(n)
+    offsets = S[:, None] - S[None, :]
+    inverse_SS = np.cos(2 * np.pi * offsets[..., None] * frequencies / n) @ (1.0 / lam) / n
+    inverse_y = y[S] / lam[n // 2]
+    return np.linalg.solve(inverse_SS, inverse_y) * y[S]
+
+
+def _check_missing(missing, n: int) -> np.ndarray:
+    S = np.asarray(missing)
+    if S.ndim != 1 or S.size == 0 or not np.issubdtype(S.dtype, np.integer):
+        raise ValueError(f"missing must be a non-empty sequence of integer indices, got {missing!r}")
+    if np.any(S < 0) or np.any(S >= n):
+        raise ValueError(f"missing must hold indices in [0, {n - 1}], got {S.tolist()}")
+    if np.unique(S).size != S.size:
+        raise ValueError(f"missing must hold distinct indices, got {S.tolist()}")
+    if S.size >= n:
+        raise ValueError(f"missing must leave at least one training point, got all {n}")
+    check_int("len(missing)", S.size, minimum=1, maximum=n - 1)
+    return S.astype(int)
