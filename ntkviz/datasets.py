@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import os
@@ -249,9 +250,21 @@ def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") ->
     split : ``"test"`` or ``"train"`` (which IDX file names to look for in a folder).
     """
     check_choice("split", split, tuple(_MNIST_FILES))
-    folder = bundled_data_dir() / "mnist" if path is None else Path(path)
-    if path is None and split != "test":
-        raise ValueError("split must be 'test' for the bundled data (only the test set is bundled)")
+    if path is None:
+        if split != "test":
+            raise ValueError("split must be 'test' for the bundled data (only the test set is bundled)")
+        images, labels = _bundled_test_set()
+        return images.copy(), labels.copy()
+    return _load_mnist_from(Path(path), split)
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled test set, read and checksummed once per process (callers get copies)."""
+    return _load_mnist_from(bundled_data_dir() / "mnist", "test")
+
+
+def _load_mnist_from(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     if folder.suffix == ".npz":
         if not folder.exists():
             raise ValueError(f"path {str(folder)!r} does not exist")

@@ -1,0 +1,66 @@
+"""The ``ntkviz`` command: serve the dashboard, check the bundled data.
+
+    ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
+    ntkviz check-data              # verify the bundled MNIST checksums and print a summary
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["main", "dashboard_path"]
+
+
+def dashboard_path() -> Path:
+    """The dashboard notebook: in an installed wheel, or the repository's notebooks/."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_notebooks" / "dashboard.ipynb", package.parent / "notebooks" / "dashboard.ipynb"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("notebooks/dashboard.ipynb was not found next to the ntkviz package")
+
+
+def voila_command(port: int, notebook: Path) -> list[str]:
+    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``."""
+    voila = shutil.which("voila") or str(Path(sys.executable).with_name("voila"))
+    config = notebook.parent.parent / "voila.json"
+    command = [voila, str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser"]
+    if config.exists():
+        command.append(f"--config={config}")
+    return command
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return subprocess.call(voila_command(args.port, dashboard_path()))
+
+
+def _check_data(_: argparse.Namespace) -> int:
+    from .datasets import bundled_data_dir, load_mnist
+
+    images, labels = load_mnist()
+    print(f"MNIST test set in {bundled_data_dir() / 'mnist'}: {images.shape[0]} digits, checksums OK")
+    counts = {digit: int((labels == digit).sum()) for digit in range(10)}
+    print("digits per class:", counts)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ntkviz", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the Voila dashboard on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.set_defaults(run=_serve)
+    check = commands.add_parser("check-data", help="verify the bundled MNIST checksums")
+    check.set_defaults(run=_check_data)
+    args = parser.parse_args(argv)
+    if args.command == "serve" and not 1 <= args.port <= 65535:
+        parser.error(f"--port must be in 1..65535, got {args.port}")
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
