@@ -3,13 +3,15 @@
 import gzip
 import shutil
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ntkviz import datasets
 
-REFERENCE = np.load("tests/reference/spectral_visible.npz")
-KERNELS = np.load("tests/reference/kernels_visible.npz")
+REFERENCE = np.load(Path(__file__).parent / "reference" / "spectral_visible.npz")
+KERNELS = np.load(Path(__file__).parent / "reference" / "kernels_visible.npz")
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,13 @@
 """Orbit geometry (THEORY §2, Fig. 4D–E)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ntkviz import geometry
 
-REFERENCE = np.load("tests/reference/spectral_visible.npz")
+REFERENCE = np.load(Path(__file__).parent / "reference" / "spectral_visible.npz")
 
 
 @pytest.mark.parametrize("N", [4, 8, 16])

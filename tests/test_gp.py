@@ -1,5 +1,7 @@
 """GP regression and the symmetrised exact error (THEORY §2)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,7 +9,7 @@ from hypothesis import strategies as st
 
 from ntkviz import gp
 
-REFERENCE = np.load("tests/reference/spectral_visible.npz")
+REFERENCE = np.load(Path(__file__).parent / "reference" / "spectral_visible.npz")
 
 
 @pytest.mark.parametrize("N", [4, 8, 16])

@@ -1,5 +1,7 @@
 """Spectral analysis (THEORY §2): reference numbers, and Eq. 7 against dense solves."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,7 +9,7 @@ from hypothesis import strategies as st
 
 from ntkviz import gp, spectral
 
-REFERENCE = np.load("tests/reference/spectral_visible.npz")
+REFERENCE = np.load(Path(__file__).parent / "reference" / "spectral_visible.npz")
 
 
 def random_circulant_spd(rng: np.random.Generator, N: int) -> np.ndarray:
