@@ -1,0 +1,44 @@
+"""Kernel objects: RBF, infinite-width NNGP/NTK of MLPs, CNNs and C4 group CNNs, orbit
+averages and empirical NTKs of finite networks.
+
+Every kernel is called as ``k(x1, x2=None)`` and returns a float64 numpy Gram matrix; neural
+kernels also have ``.ntk`` and ``.nngp``. The JAX-based kernels load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Kernel, NeuralKernel
+from .rbf import rbf
+
+__all__ = [
+    "Kernel",
+    "NeuralKernel",
+    "rbf",
+    "mlp",
+    "cnn",
+    "gcnn",
+    "orbit_average",
+    "empirical_ntk",
+]
+
+_LAZY = {
+    "mlp": "mlp",
+    "cnn": "cnn",
+    "gcnn": "gcnn",
+    "orbit_average": "orbit",
+    "empirical_ntk": "empirical",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,90 @@
+"""Infinite-width C4 ⋉ Z² group CNNs: a lifting conv, ``depth − 1`` group convs, group pooling.
+
+Features carry a rotation index ``r``, so kernels are tensors over ``(r, r', p, p')``. Because
+the filter offsets form a rotation-invariant set, every such tensor depends on ``(r, r')`` only
+through ``d = r' − r`` (re-index ``u → ρ^{−r} u``; induction over layers), so 4 blocks are
+computed instead of 16. Conventions (ρ(a, c) = (c, −a), NTK of the first layer = its NNGP)
+follow ``tests/reference/README.md``; the published layer's ``ntk_lib`` variant is not used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from .._validate import check_int
+from . import layers
+from ._pairwise import gram_by_pairs, patches
+from ._x64 import float64
+from .base import NeuralKernel, as_images, check_same_features
+from .cnn import check_filter_size, input_variances
+from .mlp import check_hyperparameters
+
+__all__ = ["GCNN", "gcnn"]
+
+
+@functools.partial(jax.jit, static_argnames=("depth", "filter_size", "W_std", "b_std", "activation"))
+def _group_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
+    B, H, W, C = xa.shape
+    pa = patches(xa, filter_size)
+    pb = jnp.stack([patches(xb, filter_size, d) for d in range(4)], axis=1)
+    inner = jnp.einsum("bpk,bdqk->bdpq", pa, pb) / (filter_size**2 * C)
+    sigma = (W_std**2 * inner + b_std**2).reshape(B, 4, H, W, H, W)
+    # Variances sit at r = r' (d = 0) and p = p': the same as for a plain conv layer.
+    var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
+    state = layers.KernelState(
+        sigma, sigma, var_a[:, None, :, :, None, None], var_b[:, None, None, None, :, :]
+    )
+    state = layers.activation(state, activation)
+    for _ in range(depth - 1):
+        state = layers.activation(layers.conv(state, layers.GROUP, filter_size, W_std, b_std), activation)
+    return layers.readout(state, (1, 2, 3, 4, 5), W_std, b_std)
+
+
+@dataclasses.dataclass(frozen=True)
+class GCNN(NeuralKernel):
+    """Lifting ``Z2ConvP4``, ``depth − 1`` × ``P4ConvP4`` (each with activation), GroupPool, Dense.
+
+    Invariant to 90° rotations and cyclic shifts of either input (group pooling).
+    """
+
+    depth: int = 1
+    filter_size: int = 3
+    W_std: float = 1.0
+    b_std: float = 1.0
+    activation: str = "relu"
+
+    def __post_init__(self):
+        object.__setattr__(self, "depth", check_int("depth", self.depth, minimum=1, maximum=100))
+        object.__setattr__(self, "filter_size", check_filter_size(self.filter_size))
+        W, b, act = check_hyperparameters(self.W_std, self.b_std, self.activation)
+        object.__setattr__(self, "W_std", W)
+        object.__setattr__(self, "b_std", b)
+        object.__setattr__(self, "activation", act)
+
+    @property
+    def name(self) -> str:
+        return f"C4 group CNN (depth {self.depth})"
+
+    @float64
+    def nngp_ntk(self, x1, x2=None):
+        a = as_images("x1", x1)
+        b = None if x2 is None else as_images("x2", x2)
+        if b is not None:
+            check_same_features(a, b)
+        check_filter_size(self.filter_size, a.shape[1:3])
+        pixels = a.shape[1] * a.shape[2]
+        compute = functools.partial(
+            _group_pairs, depth=self.depth, filter_size=self.filter_size,
+            W_std=self.W_std, b_std=self.b_std, activation=self.activation,
+        )
+        return gram_by_pairs(compute, a, b, 8 * 4 * 6 * pixels**2)
+
+
+def gcnn(depth: int = 1, filter_size: int = 3, W_std: float = 1.0, b_std: float = 1.0,
+         activation: str = "relu") -> GCNN:
+    """NNGP/NTK of an infinite-width C4 ⋉ Z² group CNN with group pooling."""
+    return GCNN(depth, filter_size, W_std, b_std, activation)

@@ -1,0 +1,170 @@
+"""Kernel-space layers: each maps a :class:`KernelState` to a new one.
+
+A state holds the NNGP ``Σ`` and NTK ``Θ`` between two batches and the variances ``Σ(x, x)``,
+``Σ(x', x')`` needed by the activations, already shaped to broadcast against ``Σ``. The
+recursions are those of ``tests/reference/README.md`` (NTK parameterisation):
+
+* Dense / Conv:  ``Σ ← W² A(Σ) + b²``, ``Θ ← W² A(Θ) + Σ_new`` (``A`` = identity or the
+  filter average);
+* ReLU:  ``Σ ← √(q q') (sin t + (π − t) cos t) / 2π``, ``Θ ← Θ (π − t) / 2π``, ``cos t = Σ/√(q q')``;
+* Erf:   ``Σ ← (2/π) asin(2Σ/√((1+2q)(1+2q')))``, ``Θ ← Θ (4/π) / √((1+2q)(1+2q') − 4Σ²)``;
+* readouts average over pixels (pairs), then a Dense layer of width one.
+
+Layouts of ``Σ`` (``B`` = batch of input pairs or the ``n1 × n2`` grid):
+
+* ``vector``: ``(n1, n2)``;
+* ``diagonal``: ``(B, H, W)``, the pixel diagonal ``Σ[p, p]`` (enough for flatten readouts);
+* ``pixel_pairs``: ``(B, H, W, H, W)``;
+* ``group``: ``(B, 4, H, W, H, W)``, indexed by the rotation difference ``d = r' − r``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+
+from . import _fastmath
+
+__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "readout", "ACTIVATIONS"]
+
+ACTIVATIONS = ("relu", "erf")
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Where the two pixel indices ``p`` (first input) and ``p'`` (second) live in ``Σ``."""
+
+    name: str
+    axes_a: tuple[int, ...] = ()
+    axes_b: tuple[int, ...] = ()
+    group_axis: int | None = None
+
+
+VECTOR = Layout("vector")
+DIAGONAL = Layout("diagonal", (1, 2), (1, 2))
+PIXEL_PAIRS = Layout("pixel_pairs", (1, 2), (3, 4))
+GROUP = Layout("group", (2, 3), (4, 5), group_axis=1)
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class KernelState:
+    """NNGP, NTK and the two variances (broadcastable against ``nngp``)."""
+
+    nngp: jax.Array
+    ntk: jax.Array
+    var_a: jax.Array
+    var_b: jax.Array
+
+    def replace(self, **changes) -> "KernelState":
+        return dataclasses.replace(self, **changes)
+
+
+def dense(state: KernelState, W_std: float, b_std: float) -> KernelState:
+    """Fully connected layer (NTK parameterisation)."""
+    w2, b2 = W_std**2, b_std**2
+    nngp = w2 * state.nngp + b2
+    return KernelState(nngp, w2 * state.ntk + nngp, w2 * state.var_a + b2, w2 * state.var_b + b2)
+
+
+def relu(state: KernelState) -> KernelState:
+    """The arc-cosine map of order 1 (Cho & Saul) and its derivative kernel."""
+    norm = jnp.sqrt(state.var_a * state.var_b)
+    cos = jnp.clip(state.nngp / norm, -1.0, 1.0)
+    angle = _fastmath.acos(cos)
+    sin = jnp.sqrt(jnp.maximum(1.0 - cos * cos, 0.0))
+    nngp = norm * (sin + (math.pi - angle) * cos) / (2 * math.pi)
+    ntk = state.ntk * (math.pi - angle) / (2 * math.pi)
+    # Σ(x, x) = q / 2 exactly (t = 0): no arccos round-off on the variances.
+    return KernelState(nngp, ntk, state.var_a / 2, state.var_b / 2)
+
+
+def erf(state: KernelState) -> KernelState:
+    """The erf arc-sine kernel (Williams 1997) and its derivative kernel."""
+    ca, cb = 1.0 + 2.0 * state.var_a, 1.0 + 2.0 * state.var_b
+    prod = ca * cb
+    nngp = (2 / math.pi) * _fastmath.asin(jnp.clip(2.0 * state.nngp / jnp.sqrt(prod), -1.0, 1.0))
+    ntk = state.ntk * (4 / math.pi) / jnp.sqrt(jnp.maximum(prod - 4.0 * state.nngp**2, 1e-300))
+
+    def var(v, c):
+        return (2 / math.pi) * _fastmath.asin(jnp.clip(2.0 * v / c, -1.0, 1.0))
+
+    return KernelState(nngp, ntk, var(state.var_a, ca), var(state.var_b, cb))
+
+
+def activation(state: KernelState, name: str) -> KernelState:
+    """Apply the activation called ``name`` (one of :data:`ACTIVATIONS`)."""
+    return relu(state) if name == "relu" else erf(state)
+
+
+def offsets(filter_size: int) -> range:
+    """Filter offsets along one axis, ``−(f−1)/2 … (f−1)/2``."""
+    half = (filter_size - 1) // 2
+    return range(-half, half + 1)
+
+
+def rotate_offset(a: int, c: int, d: int) -> tuple[int, int]:
+    """``ρ^d(a, c)`` with ``ρ(a, c) = (c, −a)``: the filter offset seen by rotation ``d``."""
+    for _ in range(d % 4):
+        a, c = c, -a
+    return a, c
+
+
+def _box(x, axes_a, axes_b, filter_size: int, d: int = 0):
+    """``(1/f²) Σ_u x[p + u, p' + ρ^d u]`` with circular wrap (separable over u's two axes)."""
+    out = x
+    for component in (0, 1):
+        total = 0
+        for s in offsets(filter_size):
+            u = (s, 0) if component == 0 else (0, s)
+            ub = rotate_offset(*u, d)
+            shifts, axes = [], []
+            for axis, shift in zip(axes_a, u):
+                if shift:
+                    shifts.append(shift)
+                    axes.append(axis)
+            for axis, shift in zip(axes_b, ub):
+                if shift and axes_b != axes_a:
+                    shifts.append(shift)
+                    axes.append(axis)
+            total = total + (jnp.roll(out, shifts, axes) if shifts else out)
+        out = total
+    return out / filter_size**2
+
+
+def _box_kernel(x, layout: Layout, filter_size: int):
+    if layout.group_axis is None:
+        return _box(x, layout.axes_a, layout.axes_b, filter_size)
+    # Group layout: Σ depends on (r, r') only through d = r' − r; the P4→P4 layer's sum over
+    # the input rotation s then reduces to 4 equal terms (README formula, 1/36 = 4/36 · 1/4).
+    blocks = [
+        _box(jnp.take(x, d, axis=layout.group_axis), _drop(layout.axes_a), _drop(layout.axes_b), filter_size, d)
+        for d in range(4)
+    ]
+    return jnp.stack(blocks, axis=layout.group_axis)
+
+
+def _drop(axes):
+    return tuple(a - 1 for a in axes)
+
+
+def conv(state: KernelState, layout: Layout, filter_size: int, W_std: float, b_std: float) -> KernelState:
+    """A circular ``f × f`` (group) convolution after the first layer."""
+    w2, b2 = W_std**2, b_std**2
+    nngp = w2 * _box_kernel(state.nngp, layout, filter_size) + b2
+    ntk = w2 * _box_kernel(state.ntk, layout, filter_size) + nngp
+    var_a = w2 * _box(state.var_a, layout.axes_a, layout.axes_a, filter_size) + b2
+    var_b = w2 * _box(state.var_b, layout.axes_b, layout.axes_b, filter_size) + b2
+    return KernelState(nngp, ntk, var_a, var_b)
+
+
+def readout(state: KernelState, axes: tuple[int, ...], W_std: float, b_std: float):
+    """Average over ``axes`` (flatten: pixel diagonal; GAP: pixel pairs; group pooling: also
+    ``d``), then the width-one Dense readout. Returns ``(Σ, Θ)``."""
+    w2, b2 = W_std**2, b_std**2
+    nngp = w2 * jnp.mean(state.nngp, axis=axes) + b2
+    ntk = w2 * jnp.mean(state.ntk, axis=axes) + nngp
+    return nngp, ntk
