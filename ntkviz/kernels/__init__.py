@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from .base import Kernel, NeuralKernel
-from .rbf import rbf
+from .stationary import rbf
 
 __all__ = [
     "Kernel",
@@ -24,11 +24,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "mlp": "mlp",
-    "cnn": "cnn",
-    "gcnn": "gcnn",
-    "orbit_average": "orbit",
-    "empirical_ntk": "empirical",
+    "mlp": "fully_connected",
+    "cnn": "convolutional",
+    "gcnn": "group_convolutional",
+    "orbit_average": "orbit_averaged",
+    "empirical_ntk": "finite_width",
 }
 
 

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .layers import offsets, rotate_offset
-from .mlp import bucket
+from .fully_connected import bucket
 
 __all__ = ["gram_by_pairs", "patches", "MEMORY_BUDGET_BYTES"]
 

@@ -31,6 +31,7 @@ from . import _fastmath
 __all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "readout", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "erf")
+_SNAP = 8 * 2.0**-52
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,12 +75,20 @@ def relu(state: KernelState) -> KernelState:
     """The arc-cosine map of order 1 (Cho & Saul) and its derivative kernel."""
     norm = jnp.sqrt(state.var_a * state.var_b)
     cos = jnp.clip(state.nngp / norm, -1.0, 1.0)
+    # Within a few ulps of ±1 the angle is pure round-off (t ≈ √(2 δcos) ≈ 1e-8, whichever
+    # summation order produced Σ): snap to t = 0 or π so K(X) = K(X, X) and diagonals are exact.
+    cos = jnp.where(jnp.abs(cos) >= 1.0 - _SNAP, jnp.sign(cos), cos)
     angle = _fastmath.acos(cos)
     sin = jnp.sqrt(jnp.maximum(1.0 - cos * cos, 0.0))
-    nngp = norm * (sin + (math.pi - angle) * cos) / (2 * math.pi)
+
+    def arc_cosine(scale, sin, angle, cos):
+        return scale * (sin + (math.pi - angle) * cos) / (2 * math.pi)
+
+    nngp = arc_cosine(norm, sin, angle, cos)
     ntk = state.ntk * (math.pi - angle) / (2 * math.pi)
-    # Σ(x, x) = q / 2 exactly (t = 0): no arccos round-off on the variances.
-    return KernelState(nngp, ntk, state.var_a / 2, state.var_b / 2)
+    # The variances (t = 0) go through the very same operations, so for x = x' the next
+    # layer sees cos t = 1 exactly instead of 1 − ulp (which arccos turns into t ≈ 1e-8).
+    return KernelState(nngp, ntk, arc_cosine(state.var_a, 0.0, 0.0, 1.0), arc_cosine(state.var_b, 0.0, 0.0, 1.0))
 
 
 def erf(state: KernelState) -> KernelState:

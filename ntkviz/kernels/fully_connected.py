@@ -71,8 +71,10 @@ class MLP(NeuralKernel):
         sigma = a @ b.T / d
         if x2 is None:
             sigma = 0.5 * (sigma + sigma.T)
-        var1 = np.einsum("ij,ij->i", a, a) / d
-        var2 = var1 if x2 is None else np.einsum("ij,ij->i", b, b) / d
+        if x2 is None:
+            var1 = var2 = np.diag(sigma).copy()  # bitwise equal to Σ(x, x): cos t = 1 exactly
+        else:
+            var1, var2 = np.einsum("ij,ij->i", a, a) / d, np.einsum("ij,ij->i", b, b) / d
         n1, n2 = sigma.shape
         m1, m2 = bucket(n1), bucket(n2)
         # Padding rows are harmless unit-variance inputs, cut off below.

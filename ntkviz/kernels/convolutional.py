@@ -19,7 +19,7 @@ from . import layers
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
 from .base import NeuralKernel, as_images, check_same_features
-from .mlp import check_hyperparameters
+from .fully_connected import check_hyperparameters
 
 __all__ = ["CNN", "cnn", "READOUTS"]
 

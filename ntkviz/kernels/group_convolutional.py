@@ -20,8 +20,8 @@ from . import layers
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
 from .base import NeuralKernel, as_images, check_same_features
-from .cnn import check_filter_size, input_variances
-from .mlp import check_hyperparameters
+from .convolutional import check_filter_size, input_variances
+from .fully_connected import check_hyperparameters
 
 __all__ = ["GCNN", "gcnn"]
 

@@ -1,0 +1,75 @@
+"""Orbit-averaged kernels: the infinite-width limit of full data augmentation (THEORY §4)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .._validate import check_choice, check_int
+from ..datasets import ACTIONS, transform
+from .base import Kernel, NeuralKernel, as_finite_array, check_same_features
+
+__all__ = ["OrbitAverage", "orbit_average"]
+
+
+def _images(name: str, x) -> np.ndarray:
+    x = as_finite_array(name, x, ndim=(3, 4))
+    return x
+
+
+@dataclasses.dataclass(frozen=True)
+class OrbitAverage(NeuralKernel):
+    """``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')`` over the N-element ``action`` (THEORY §4).
+
+    ``g`` is the raw group action of :func:`ntkviz.datasets.transform` (no re-normalisation).
+    For an exact action (``"rot90"``, ``"shift"``) and a kernel invariant under acting on both
+    inputs (every built-in kernel), this is the kernel of ``x ↦ mean_g f(g·x)``, symmetric and
+    exactly invariant in each argument. Interpolated rotations are not a group action on the
+    pixel grid, so the formula is evaluated symmetrised,
+    ``½ (1/|G|) Σ_g [k(x, g·x') + k(g·x, x')]``, which keeps ``K(x1, x2) = K(x2, x1)ᵀ``.
+    """
+
+    base: Kernel
+    action: str = "rot90"
+    N: int = 4
+
+    def __post_init__(self):
+        if not isinstance(self.base, Kernel):
+            raise TypeError(f"base_kernel must be an ntkviz kernel, got {type(self.base).__name__}")
+        check_choice("action", self.action, ACTIONS)
+        object.__setattr__(self, "N", check_int("N", self.N, minimum=1, maximum=4096))
+
+    @property
+    def name(self) -> str:
+        return f"orbit-averaged {self.base.name} ({self.action}, N = {self.N})"
+
+    def _orbit_of(self, x: np.ndarray) -> np.ndarray:
+        """(N·n, ...) with rows ordered (g, image)."""
+        return np.concatenate([np.stack([transform(img, k, self.N, self.action) for img in x]) for k in range(self.N)])
+
+    def _average(self, evaluate, x1, x2):
+        a = _images("x1", x1)
+        b = a if x2 is None else _images("x2", x2)
+        check_same_features(a, b)
+        n1, n2 = a.shape[0], b.shape[0]
+        forward = [K.reshape(n1, self.N, n2).mean(axis=1) for K in evaluate(a, self._orbit_of(b))]
+        if x2 is None:
+            return [0.5 * (K + K.T) for K in forward]
+        backward = [K.reshape(n2, self.N, n1).mean(axis=1).T for K in evaluate(b, self._orbit_of(a))]
+        return [0.5 * (F + G) for F, G in zip(forward, backward)]
+
+    def nngp_ntk(self, x1, x2=None):
+        if not isinstance(self.base, NeuralKernel):
+            raise TypeError(f"{self.base.name} has no NNGP/NTK pair; call the kernel instead")
+        nngp, ntk = self._average(lambda a, b: self.base.nngp_ntk(a, b), x1, x2)
+        return nngp, ntk
+
+    def __call__(self, x1, x2=None) -> np.ndarray:
+        (K,) = self._average(lambda a, b: (self.base(a, b),), x1, x2)
+        return K
+
+
+def orbit_average(base_kernel: Kernel, action: str = "rot90", N: int = 4) -> OrbitAverage:
+    """Average ``base_kernel`` over the orbit of its second argument (augmentation limit)."""
+    return OrbitAverage(base_kernel, action, N)
