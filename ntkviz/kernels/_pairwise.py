@@ -21,10 +21,19 @@ MEMORY_BUDGET_BYTES = 192 * 2**20
 
 
 def chunk_size(n_pairs: int, bytes_per_pair: int) -> int:
-    """A power of two ≤ the memory budget allows, and no bigger than needed."""
+    """Pairs per chunk: within the memory budget, little padding, few distinct sizes.
+
+    Small problems use powers of two; larger ones split evenly into chunks rounded up to a
+    multiple of 64, so at most a few dozen shapes are ever compiled.
+    """
     largest = max(1, MEMORY_BUDGET_BYTES // max(1, bytes_per_pair))
-    largest = 1 << (largest.bit_length() - 1)
-    return min(largest, bucket(n_pairs)) if n_pairs > 1 else 1
+    if n_pairs <= min(largest, 64):
+        return bucket(n_pairs) if n_pairs > 1 else 1
+    if largest < 64:
+        return 1 << (largest.bit_length() - 1)
+    chunks = -(-n_pairs // largest)
+    even = -(-n_pairs // chunks)
+    return min(-(-even // 64) * 64, largest // 64 * 64)
 
 
 def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair: int):

@@ -73,22 +73,25 @@ def dense(state: KernelState, W_std: float, b_std: float) -> KernelState:
 
 def relu(state: KernelState) -> KernelState:
     """The arc-cosine map of order 1 (Cho & Saul) and its derivative kernel."""
-    norm = jnp.sqrt(state.var_a * state.var_b)
-    cos = jnp.clip(state.nngp / norm, -1.0, 1.0)
+    # Square roots of the (small) variance arrays, then only products per pixel pair: the
+    # pair tensor costs one polynomial arccos and one square root per entry.
+    root_a, root_b = jnp.sqrt(state.var_a), jnp.sqrt(state.var_b)
+    cos = state.nngp * ((1.0 / root_a) * (1.0 / root_b))
     # Within a few ulps of ±1 the angle is pure round-off (t ≈ √(2 δcos) ≈ 1e-8, whichever
-    # summation order produced Σ): snap to t = 0 or π so K(X) = K(X, X) and diagonals are exact.
+    # summation order produced Σ): snap to t = 0 or π so K(X) = K(X, X) and diagonals are
+    # exact. This also clips |cos| ≤ 1.
     cos = jnp.where(jnp.abs(cos) >= 1.0 - _SNAP, jnp.sign(cos), cos)
     angle = _fastmath.acos(cos)
-    sin = jnp.sqrt(jnp.maximum(1.0 - cos * cos, 0.0))
+    sin = jnp.sqrt(1.0 - cos * cos)
 
     def arc_cosine(scale, sin, angle, cos):
-        return scale * (sin + (math.pi - angle) * cos) / (2 * math.pi)
+        return scale * (sin + (math.pi - angle) * cos) * (0.5 / math.pi)
 
-    nngp = arc_cosine(norm, sin, angle, cos)
-    ntk = state.ntk * (math.pi - angle) / (2 * math.pi)
-    # The variances (t = 0) go through the very same operations, so for x = x' the next
-    # layer sees cos t = 1 exactly instead of 1 − ulp (which arccos turns into t ≈ 1e-8).
-    return KernelState(nngp, ntk, arc_cosine(state.var_a, 0.0, 0.0, 1.0), arc_cosine(state.var_b, 0.0, 0.0, 1.0))
+    nngp = arc_cosine(root_a * root_b, sin, angle, cos)
+    ntk = state.ntk * ((math.pi - angle) * (0.5 / math.pi))
+    var_a = arc_cosine(root_a * root_a, 0.0, 0.0, 1.0)
+    var_b = arc_cosine(root_b * root_b, 0.0, 0.0, 1.0)
+    return KernelState(nngp, ntk, var_a, var_b)
 
 
 def erf(state: KernelState) -> KernelState:
