@@ -31,8 +31,7 @@ install-dev: $(VENV)/.dev-installed
 
 ## Serve the Voila dashboard at http://127.0.0.1:$(PORT) on the bundled data.
 dashboard: install
-	$(BIN)/voila notebooks/dashboard.ipynb --port=$(PORT) --Voila.ip=127.0.0.1 --no-browser \
-		--config=voila.json
+	$(BIN)/ntkviz serve --port $(PORT)
 
 ## Install everything and run every test (browser tests need /usr/bin/chromium).
 test: install-dev

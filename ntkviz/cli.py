@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -24,18 +25,39 @@ def dashboard_path() -> Path:
     raise FileNotFoundError("notebooks/dashboard.ipynb was not found next to the ntkviz package")
 
 
+# Voila settings (one place: `make dashboard`, `ntkviz serve` and the browser test use them).
+# Each page view starts a kernel (~330 MB): cull idle ones, and show errors without tracebacks.
+VOILA_SETTINGS = (
+    "--Voila.ip=127.0.0.1",
+    "--no-browser",
+    "--VoilaConfiguration.show_tracebacks=False",
+    "--MappingKernelManager.cull_idle_timeout=600",
+    "--MappingKernelManager.cull_interval=60",
+    "--MappingKernelManager.cull_connected=False",
+)
+
+
 def voila_command(port: int, notebook: Path) -> list[str]:
     """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``."""
-    voila = shutil.which("voila") or str(Path(sys.executable).with_name("voila"))
-    config = notebook.parent.parent / "voila.json"
-    command = [voila, str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser"]
-    if config.exists():
-        command.append(f"--config={config}")
-    return command
+    local = Path(sys.executable).with_name("voila")
+    voila = str(local) if local.exists() else shutil.which("voila") or "voila"
+    return [voila, str(notebook), f"--port={port}", *VOILA_SETTINGS]
+
+
+def voila_environment() -> dict[str, str]:
+    """The environment for Voila and its kernels: one BLAS thread per kernel, because the
+    explorers solve many small systems, where threads only add latency, and a classroom
+    server runs many kernels at once."""
+    return {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"} | dict(os.environ)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    return subprocess.call(voila_command(args.port, dashboard_path()))
+    notebook = dashboard_path()
+    print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(voila_command(args.port, notebook), env=voila_environment())
+    except KeyboardInterrupt:
+        return 0
 
 
 def _check_data(_: argparse.Namespace) -> int:

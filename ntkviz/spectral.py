@@ -137,8 +137,12 @@ def _checked_spectrum(Kc, ridge: float) -> np.ndarray:
             f"Kc must be positive semi-definite, but its smallest eigenvalue is {np.min(lam):.3g} "
             f"(largest {scale:.3g})"
         )
-    lam = np.where(_is_zero(lam), 0.0, np.maximum(lam, 0.0)) + ridge
-    return lam
+    lam = np.maximum(lam, 0.0)
+    if ridge == 0.0:
+        # Round-off eigenvalues of a rank-deficient kernel are exact zeros; with a ridge they
+        # are kept, so ε matches a ridge-regularised dense solve.
+        lam = np.where(_is_zero(lam), 0.0, lam)
+    return lam + ridge
 
 
 def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:

@@ -17,6 +17,8 @@ def test_serve_command_serves_only_the_dashboard_on_loopback():
     command = cli.voila_command(8899, cli.dashboard_path())
     assert command[1].endswith("dashboard.ipynb")
     assert "--port=8899" in command and "--Voila.ip=127.0.0.1" in command
+    assert "--MappingKernelManager.cull_idle_timeout=600" in command
+    assert cli.voila_environment()["OPENBLAS_NUM_THREADS"]
 
 
 def test_bad_port_is_rejected(capsys):

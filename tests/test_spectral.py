@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ntkviz import gp, spectral
+from ntkviz import datasets, gp, spectral
 
 REFERENCE = np.load(Path(__file__).parent / "reference" / "spectral_visible.npz")
 
@@ -202,3 +202,15 @@ def test_negative_ridge_is_rejected():
     K = random_circulant_spd(np.random.default_rng(3), 3)
     with pytest.raises(ValueError, match="ridge must be >= 0"):
         spectral.spectral_error(K, ridge=-1.0)
+
+
+def test_ridge_keeps_tiny_eigenvalues_and_matches_a_dense_ridge_solve():
+    # An RBF kernel with a wide length scale has eigenvalues below 1e-11 · max; with a ridge
+    # they must not be rounded to zero first (that shifted ε by ~1% before).
+    X, y = datasets.circle_pair(N=8, delta=0.0)
+    from ntkviz import kernels
+
+    Kc = spectral.circularize(kernels.rbf(2.0)(X))
+    ridge = 1e-10 * np.trace(Kc)
+    expected = dense_loo_error(Kc + ridge * np.eye(16), y, 0)
+    assert spectral.spectral_error(Kc, ridge=ridge) == pytest.approx(expected, rel=1e-6)

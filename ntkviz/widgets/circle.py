@@ -1,0 +1,281 @@
+"""``CircleExplorer``: the paper's toy model with live sliders for δ, N and ℓ (THEORY §1–2).
+
+Every slider move recomputes ``experiments.circle`` (cached) and writes the new data into one
+plotly ``FigureWidget`` in place, inside one ``batch_update``. The six panels are the figures of
+``ntkviz.plots`` composed as subplots of that one widget: each FigureWidget front end loads the
+whole plotly bundle before it accepts updates, which on a slow machine took more than 25 s for
+the sixth of six separate widgets (their updates were silently lost until then).
+A failure never reaches the page: the message is shown in place and the last good figures stay.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .. import plots
+from ..experiments import circle
+
+__all__ = ["CircleExplorer"]
+
+#: δ values of the ε-against-δ curve (the current δ is added to them); denser near 0, where ε
+#: falls fastest.
+DELTA_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+#: N values of the ε-against-N curve (the current N is added to them).
+N_GRID = (2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64)
+#: Panel name → (row, column) in the explorer's figure.
+PANELS = {"orbits": (1, 1), "kernel": (1, 2), "spectrum": (2, 1), "posterior": (2, 2),
+          "vs_delta": (3, 1), "vs_N": (3, 2)}
+
+_STYLE = """<style>
+.ntkviz-readout { font-size: 15px; line-height: 1.6; }
+.ntkviz-readout .ntkviz-value { font-family: monospace; font-weight: bold; }
+.ntkviz-message-error { color: #b00020; font-weight: bold; }
+.ntkviz-message-note { color: #555; }
+</style>"""
+
+
+def _legend_html() -> str:
+    """One legend for all panels (the subplots share colours, so per-panel legends repeat)."""
+    c = plots.COLORS
+    items = [
+        (f'<span style="color:{c["A"]}">●</span>', "orbit A, label y = +1"),
+        (f'<span style="color:{c["B"]}">●</span>', "orbit B, label y = −1"),
+        (f'<span style="color:{c["missing"]}">◇ ○</span>', "the left-out point A₀ and its true label"),
+        (f'<span style="color:{c["accent"]}">★</span>', "prediction ŷ₀ / label frequency f = N / current setting"),
+        ('<span style="background:rgba(31,119,180,0.25)">&nbsp;&nbsp;&nbsp;</span>', "area under 1/λ<sub>f</sub>"),
+        ('<span style="background:rgba(255,127,14,0.30)">&nbsp;&nbsp;&nbsp;</span>', "rectangle of height 1/λ<sub>N</sub>: ε = rectangle / area (Eq. 7)"),
+    ]
+    return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
+
+
+def _value_span(css: str, value: float) -> str:
+    """A span a browser test can read: exact ``repr`` in ``data-value``, rounded as text."""
+    return f'<span class="ntkviz-value {css}" data-value="{value!r}">{value:.12g}</span>'
+
+
+class CircleExplorer:
+    """Interactive explorer of the circle toy model: orbits, K, inverse spectrum, posterior, ε.
+
+    Parameters
+    ----------
+    delta, N, length_scale : initial orbit separation δ, orbit size N and RBF length scale ℓ
+
+    Attributes
+    ----------
+    widget : the top-level ipywidgets container (display it, or put it in a Tab)
+    state : the ``CircleState`` currently shown;  figure : the ``FigureWidget`` with six panels
+    (``traces(name)`` gives the traces of one panel, names as in ``PANELS``)
+    """
+
+    def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
+        self.state = circle.circle_state(N, delta, length_scale)
+        slider = dict(continuous_update=False, style={"description_width": "90px"},
+                      layout=W.Layout(width="420px"))
+        self.delta_slider = W.FloatSlider(value=delta, min=0.0, max=3.0, step=0.05,
+                                          description="δ (separation)", readout_format=".2f", **slider)
+        self.N_slider = W.IntSlider(value=N, min=2, max=64, step=1, description="N (orbit size)", **slider)
+        self.length_slider = W.FloatLogSlider(value=length_scale, base=10, min=-1.3, max=0.7, step=0.01,
+                                              description="ℓ (length scale)", readout_format=".3g", **slider)
+        self.readout = W.HTML(layout=W.Layout(min_width="420px"))
+        self.message = W.HTML(layout=W.Layout(min_height="1.5em"))
+        self.figure = self._build_figure(self.state)
+        for s in (self.delta_slider, self.N_slider, self.length_slider):
+            s.add_class("ntkviz-slider")
+            s.observe(self._on_slider, names="value")
+        self.delta_slider.add_class("ntkviz-delta")
+        self.N_slider.add_class("ntkviz-N")
+        self.length_slider.add_class("ntkviz-length-scale")
+        self._show_readout(self.state)
+        self.widget = W.VBox(
+            [
+                W.HTML(_STYLE),
+                W.HBox([W.VBox([self.delta_slider, self.N_slider, self.length_slider]),
+                        W.VBox([self.readout, self.message])]),
+                W.HTML(_legend_html()),
+                self.figure,
+            ]
+        )
+        self.widget.add_class("ntkviz-circle-explorer")
+
+    # --- public -------------------------------------------------------------------------------
+    def set(self, delta: float | None = None, N: int | None = None,
+            length_scale: float | None = None) -> bool:
+        """Move to a new setting (sliders follow); returns whether it succeeded.
+
+        Bad values are reported in the message widget, never raised: the sliders and the last
+        good figures stay.
+        """
+        target = (
+            self.state.delta if delta is None else delta,
+            self.state.N if N is None else N,
+            self.state.length_scale if length_scale is None else length_scale,
+        )
+        ok = self._update(*target)
+        if ok:
+            self._sync_sliders()
+        return ok
+
+    def traces(self, name: str) -> tuple:
+        """The traces of one panel (``"orbits"``, ``"kernel"``, … see ``PANELS``)."""
+        start, stop = self._slices[name]
+        return self.figure.data[start:stop]
+
+    def panel_title(self, name: str) -> str:
+        """The current title of one panel."""
+        return self.figure.layout.annotations[list(PANELS).index(name)].text
+
+    def display(self):
+        """Display the explorer in a notebook."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self):
+        self.display()
+
+    # --- internals ----------------------------------------------------------------------------
+    def _on_slider(self, change):
+        if getattr(self, "_syncing", False):
+            return
+        self._update(self.delta_slider.value, self.N_slider.value, self.length_slider.value)
+
+    def _sync_sliders(self):
+        self._syncing = True
+        try:
+            self.delta_slider.value = self.state.delta
+            self.N_slider.value = self.state.N
+            self.length_slider.value = self.state.length_scale
+        finally:
+            self._syncing = False
+
+    def _update(self, delta, N, length_scale) -> bool:
+        try:
+            state = circle.circle_state(N, delta, length_scale)
+            sweeps = self._sweeps(state)
+            self._redraw(state, *sweeps)
+        except Exception as error:  # a widget never raises into the page
+            self._show_message(f"Could not update: {type(error).__name__}: {error}", error=True)
+            return False
+        self.state = state
+        self._show_readout(state)
+        self._show_message(state.note)
+        return True
+
+    @staticmethod
+    def _sweeps(state):
+        deltas = tuple(sorted(set(DELTA_GRID) | {state.delta}))
+        Ns = tuple(sorted(set(N_GRID) | {state.N}))
+        return (deltas, circle.error_vs_delta(state.N, state.length_scale, deltas),
+                Ns, circle.error_vs_N(state.delta, state.length_scale, Ns))
+
+    @staticmethod
+    def _panels(state, deltas, eps_d, Ns, eps_N) -> dict[str, go.Figure]:
+        return {
+            "orbits": plots.orbits_3d(state.X, state.y, missing=0),
+            "kernel": plots.kernel_heatmap(state.K, _kernel_title(state)),
+            "spectrum": plots.inverse_spectrum(state.lam, state.N, state.eps_spectral),
+            "posterior": plots.posterior_ring(state.ring_angles, state.ring_mean_A, state.ring_mean_B,
+                                              state.X, state.y, state.loo_prediction),
+            "vs_delta": plots.error_curve(deltas, eps_d, state.delta, "δ", state.eps_spectral,
+                                          title=_delta_title(state)),
+            "vs_N": plots.error_curve(Ns, eps_N, state.N, "N", state.eps_spectral, title=_N_title(state)),
+        }
+
+    def _build_figure(self, state) -> go.FigureWidget:
+        """Compose the six ``plots`` figures as subplots of one figure (traces, axes, titles)."""
+        panels = self._panels(state, *self._sweeps(state))
+        specs = [[{"type": "scene"}, {"type": "xy"}], [{"type": "xy"}] * 2, [{"type": "xy"}] * 2]
+        fig = make_subplots(rows=3, cols=2, specs=specs, horizontal_spacing=0.1, vertical_spacing=0.09,
+                            subplot_titles=[panels[k].layout.title.text for k in PANELS])
+        self._slices, self._axes = {}, {}
+        for key, (row, col) in PANELS.items():
+            panel = panels[key]
+            start = len(fig.data)
+            fig.add_traces(list(panel.data), rows=row, cols=col)
+            self._slices[key] = (start, len(fig.data))
+            if key == "orbits":
+                scene = panel.layout.scene.to_plotly_json()
+                scene.pop("domain", None)
+                fig.update_scenes(scene, row=row, col=col)
+                continue
+            sub = fig.get_subplot(row, col)
+            self._axes[key] = (sub.xaxis.plotly_name, sub.yaxis.plotly_name)
+            for axis, source in ((sub.xaxis, panel.layout.xaxis), (sub.yaxis, panel.layout.yaxis)):
+                settings = {k: v for k, v in source.to_plotly_json().items()
+                            if k not in ("domain", "anchor", "scaleanchor", "constrain")}
+                axis.update(settings)
+        fig.update_traces(showlegend=False)
+        fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.86, len=0.3))
+        fig.update_layout(height=1350, width=1180, template="plotly_white", showlegend=False,
+                          margin=dict(l=60, r=40, t=40, b=50), uirevision="explorer")
+        return go.FigureWidget(fig)
+
+    @staticmethod
+    def _updates(state, deltas, eps_d, Ns, eps_N) -> dict[str, dict]:
+        return {
+            "orbits": plots.orbits_3d_update(state.X, state.y, missing=0),
+            "kernel": plots.kernel_heatmap_update(state.K, _kernel_title(state)),
+            "spectrum": plots.inverse_spectrum_update(state.lam, state.N, state.eps_spectral),
+            "posterior": plots.posterior_ring_update(state.ring_angles, state.ring_mean_A,
+                                                     state.ring_mean_B, state.X, state.y,
+                                                     state.loo_prediction),
+            "vs_delta": plots.error_curve_update(deltas, eps_d, state.delta, "δ", state.eps_spectral,
+                                                 title=_delta_title(state)),
+            "vs_N": plots.error_curve_update(Ns, eps_N, state.N, "N", state.eps_spectral,
+                                             title=_N_title(state)),
+        }
+
+    def _redraw(self, state, deltas, eps_d, Ns, eps_N):
+        """Write the new data into the one FigureWidget: a single batched message."""
+        updates = self._updates(state, deltas, eps_d, Ns, eps_N)
+        layout = {}
+        fig = self.figure
+        with fig.batch_update():
+            for index, (key, update) in enumerate(updates.items()):
+                for trace, values in zip(self.traces(key), update["data"]):
+                    trace.update(values)
+                for name, value in update["layout"].items():
+                    if name == "title_text":
+                        fig.layout.annotations[index].text = value
+                    elif name.startswith(("xaxis_", "yaxis_")):
+                        x, y = self._axes[key]
+                        axis = x if name.startswith("xaxis_") else y
+                        layout[axis + name[5:]] = value
+                    else:  # scene_…: the only scene is the orbits panel
+                        layout[name] = value
+            fig.update_layout(layout)
+
+    def _show_readout(self, state):
+        self.readout.value = (
+            '<div class="ntkviz-readout">'
+            f"Exact leave-one-out error |ŷ₀ − y₀| = {_value_span('ntkviz-loo', state.loo_error)}<br>"
+            f"Spectral error ε = λ<sub>N</sub>⁻¹/⟨λ⁻¹⟩ = {_value_span('ntkviz-eps', state.eps_spectral)}<br>"
+            f"Prediction ŷ₀ = {_value_span('ntkviz-prediction', state.loo_prediction)} "
+            f"(true label y₀ = +1; Eq. 7: ŷ₀ = 1 − ε)"
+            f'<span class="ntkviz-setting" data-delta="{state.delta!r}" data-n="{state.N}" '
+            f'data-length-scale="{state.length_scale!r}"></span>'
+            "</div>"
+        )
+
+    def _show_message(self, text: str, error: bool = False):
+        if not text:
+            self.message.value = '<div class="ntkviz-message"></div>'
+            return
+        css = "ntkviz-message-error" if error else "ntkviz-message-note"
+        self.message.value = f'<div class="ntkviz-message {css}">{html.escape(text)}</div>'
+
+
+def _kernel_title(state) -> str:
+    return f"RBF kernel K (ℓ = {state.length_scale:.3g}), 2N = {2 * state.N} points: circulant"
+
+
+def _delta_title(state) -> str:
+    return f"ε against δ (N = {state.N}, ℓ = {state.length_scale:.3g})"
+
+
+def _N_title(state) -> str:
+    return f"ε against N (δ = {state.delta:.3g}, ℓ = {state.length_scale:.3g})"

@@ -1,0 +1,154 @@
+"""Drive the Voila dashboard in headless Chromium: the readout follows the sliders.
+
+Runs the same command as ``make dashboard`` on a free loopback port. Skipped only when CI is
+unset and no Chromium is installed; under CI=true a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ntkviz import cli
+from ntkviz.experiments import circle
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+FIRST_RENDER_TIMEOUT_MS = 180_000
+UPDATE_TIMEOUT_MS = 60_000
+
+pytestmark = pytest.mark.browser
+
+if not os.environ.get("CI") and not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def voila_url():
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "voila.log", "w")
+    # Exactly the command of `make dashboard` (`ntkviz serve`).
+    process = subprocess.Popen(
+        cli.voila_command(port, ROOT / "notebooks" / "dashboard.ipynb"),
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=cli.voila_environment(),
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"voila exited with {process.returncode}; see {log.name}")
+            try:  # a TCP connect only: a GET of the page would start a kernel
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("voila did not start within 120 s")
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(voila_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 1400, "height": 1800})
+            start = time.monotonic()
+            pg.goto(voila_url, timeout=FIRST_RENDER_TIMEOUT_MS)
+            pg.wait_for_selector(".ntkviz-eps", timeout=FIRST_RENDER_TIMEOUT_MS)
+            pg.wait_for_selector(".ntkviz-circle-explorer .js-plotly-plot .main-svg",
+                                 timeout=FIRST_RENDER_TIMEOUT_MS)
+            pg.first_render_seconds = time.monotonic() - start
+            print(f"\nVoila first render: {pg.first_render_seconds:.1f} s")
+            yield pg
+        except Exception:
+            raise
+        finally:
+            if "pg" in locals():
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(ARTIFACTS / "circle_explorer_last.png"), full_page=True)
+            browser.close()
+
+
+def _values(page) -> tuple[float, float]:
+    loo = page.get_attribute(".ntkviz-loo", "data-value")
+    eps = page.get_attribute(".ntkviz-eps", "data-value")
+    return float(loo), float(eps)
+
+
+def _wait_for_eps(page, expected: float):
+    page.wait_for_function(
+        "(e) => { const s = document.querySelector('.ntkviz-eps');"
+        " return s && Math.abs(parseFloat(s.dataset.value) - e) <= 1e-9 * Math.abs(e); }",
+        arg=expected, timeout=UPDATE_TIMEOUT_MS,
+    )
+
+
+def _press(page, slider_class: str, key: str, times: int = 1):
+    handle = page.locator(f".{slider_class} .noUi-handle").first
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def _assert_matches_core(page, N, delta, ell):
+    s = circle.circle_state(N, delta, ell)
+    _wait_for_eps(page, s.eps_spectral)
+    loo, eps = _values(page)
+    assert eps == pytest.approx(s.eps_spectral, rel=1e-9)
+    assert loo == pytest.approx(s.loo_error, rel=1e-9)
+
+
+def test_dashboard_follows_the_sliders(page):
+    _assert_matches_core(page, 8, 1.0, 1.0)
+    assert page.locator(".ntkviz-circle-explorer .js-plotly-plot").count() == 1
+    assert page.locator(".ntkviz-circle-explorer .js-plotly-plot .gtitle, "
+                        ".ntkviz-circle-explorer .js-plotly-plot .annotation-text").count() >= 6
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    _press(page, "ntkviz-delta", "ArrowRight", times=2)  # δ: 1.00 → 1.10
+    _assert_matches_core(page, 8, 1.1, 1.0)
+
+    _press(page, "ntkviz-N", "ArrowRight", times=4)  # N: 8 → 12
+    _assert_matches_core(page, 12, 1.1, 1.0)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.annotation-text')].some(t => t.textContent.includes('N (δ = 1.1'))",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(1000)  # let plotly finish redrawing for the picture
+
+    shot = ARTIFACTS / "circle_explorer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    images = ROOT / "docs" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, images / "circle_explorer.png")
+    assert page.locator(".ntkviz-message-error").count() == 0

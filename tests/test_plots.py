@@ -1,0 +1,95 @@
+"""Figures built by ntkviz.plots: traces, shapes, the Eq. 7 picture, markers, colours."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ntkviz import plots
+from ntkviz.experiments import circle
+
+
+@pytest.fixture(scope="module")
+def state():
+    return circle.circle_state(8, 1.0, 1.0)
+
+
+def test_colors_are_distinct_and_used(state):
+    assert set(plots.COLORS) >= {"A", "B", "missing"}
+    assert plots.COLORS["A"] != plots.COLORS["B"]
+    orbit = plots.orbits_3d(state.X, state.y)
+    ring = plots.posterior_ring(state.ring_angles, state.ring_mean_A, state.ring_mean_B,
+                                state.X, state.y, state.loo_prediction)
+    assert orbit.data[0].marker.color == plots.COLORS["A"] == ring.data[0].line.color == ring.data[2].marker.color
+    assert orbit.data[1].marker.color == plots.COLORS["B"] == ring.data[1].line.color == ring.data[3].marker.color
+
+
+def test_orbits_3d(state):
+    fig = plots.orbits_3d(state.X, state.y, missing=0)
+    assert isinstance(fig, go.Figure) and len(fig.data) == 3
+    assert all(t.type == "scatter3d" for t in fig.data)
+    assert len(fig.data[0].x) == len(fig.data[1].x) == 8
+    np.testing.assert_allclose([fig.data[2].x[0], fig.data[2].y[0], fig.data[2].z[0]], state.X[0])
+    np.testing.assert_allclose(fig.data[0].z, 0.5)
+    assert fig.layout.title.text and fig.layout.scene.zaxis.title.text
+
+
+def test_kernel_heatmap(state):
+    fig = plots.kernel_heatmap(state.K, "K")
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), state.K)
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert "%{z" in fig.data[0].hovertemplate
+
+
+def test_inverse_spectrum_shows_both_terms_of_eq7(state):
+    N = state.N
+    fig = plots.inverse_spectrum(state.lam, N, state.eps_spectral)
+    curve, rect, label = fig.data
+    assert curve.fill == "tozeroy" and rect.fill == "tozeroy"
+    np.testing.assert_allclose(curve.y, 1.0 / state.lam, rtol=1e-12)
+    np.testing.assert_array_equal(curve.x, np.arange(2 * N))
+    assert rect.y[0] == rect.y[1] == pytest.approx(1.0 / state.lam[N])
+    assert list(rect.x) == [-0.5, 2 * N - 0.5]
+    assert label.x[0] == N
+    # the rectangle over all n frequencies divided by the area under the curve is ε
+    area = np.sum(curve.y)
+    assert (rect.y[0] * 2 * N) / area == pytest.approx(state.eps_spectral, rel=1e-12)
+    assert f"{state.eps_spectral:.6g}" in fig.layout.title.text
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_inverse_spectrum_zero_eigenvalue_is_a_gap():
+    lam = np.array([4.0, 0.0, 1.0, 0.0])
+    fig = plots.inverse_spectrum(lam, 2, 0.0)
+    assert fig.data[0].y[1] is None and fig.data[0].y[2] == 1.0
+
+
+def test_posterior_ring(state):
+    fig = plots.posterior_ring(state.ring_angles, state.ring_mean_A, state.ring_mean_B,
+                               state.X, state.y, state.loo_prediction)
+    assert len(fig.data) == 6
+    assert len(fig.data[0].x) == circle.RING_POINTS
+    assert len(fig.data[2].x) == 7 and len(fig.data[3].x) == 8  # A_0 is left out
+    assert fig.data[4].y[0] == 1.0
+    assert fig.data[5].y[0] == pytest.approx(state.loo_prediction)
+    assert fig.layout.xaxis.title.text
+
+
+def test_error_curve_marker(state):
+    xs = np.linspace(0, 3, 7)
+    eps = circle.error_vs_delta(8, 1.0, xs)
+    fig = plots.error_curve(xs, eps, 1.0, "δ")
+    curve, marker = fig.data
+    np.testing.assert_allclose(curve.y, eps)
+    assert marker.x[0] == 1.0 and marker.y[0] == pytest.approx(eps[2])
+    assert fig.layout.xaxis.title.text == "δ" and fig.layout.yaxis.type == "log"
+    given = plots.error_curve(xs, eps, 1.2, "δ", current_eps=0.5)
+    assert given.data[1].y[0] == 0.5
+
+
+def test_apply_update_matches_a_fresh_figure(state):
+    other = circle.circle_state(12, 2.0, 0.5)
+    fig = plots.inverse_spectrum(state.lam, state.N, state.eps_spectral)
+    plots.apply_update(fig, plots.inverse_spectrum_update(other.lam, other.N, other.eps_spectral))
+    fresh = plots.inverse_spectrum(other.lam, other.N, other.eps_spectral)
+    assert fig.to_plotly_json() == fresh.to_plotly_json()
