@@ -92,9 +92,8 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 def _spectral(Kc: np.ndarray, ridge: float) -> tuple[float, spectral.SpectralAnalysis]:
     """``σ² = ρ·tr(K_train)`` (row 0 left out) and Eq. 7 on the circulant ``K̃ + σ²I``.
 
-    The ridge goes into the matrix rather than into ``analyze(ridge=…)`` so that eigenvalues of
-    order round-off are lifted by ``σ²`` before the rank test, exactly as the exact solve sees
-    them (``analyze`` zeroes eigenvalues below 1e-11·max λ *before* adding its ridge).
+    ``K_train + σ²I`` is the training block of the circulant ``K̃ + σ²I``, so Eq. 7 on the
+    latter is what the exact solve computes (equivalently ``analyze(Kc, ridge=σ²)``).
     """
     sigma2 = ridge * float(np.trace(Kc) - Kc[0, 0])
     return sigma2, spectral.analyze(Kc + sigma2 * np.eye(Kc.shape[0]))
