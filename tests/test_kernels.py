@@ -208,3 +208,17 @@ def test_bad_input_names_the_argument(make, message):
 def test_public_names():
     assert set(kernels.__all__) >= {"rbf", "mlp", "cnn", "gcnn", "orbit_average", "empirical_ntk"}
     assert nv.kernels.mlp is kernels.mlp
+
+
+@pytest.mark.parametrize("kernel", [kernels.cnn(depth=1), kernels.cnn(depth=2), kernels.cnn(readout="gap")],
+                         ids=lambda k: k.name)
+def test_tiles_and_chunks_assemble_the_same_gram_matrix(kernel):
+    # 70 inputs: more than one 64-tile (flatten) and many pair chunks (GAP); every block must
+    # land in its place, and the symmetric path must agree with the two-argument one.
+    x = np.random.default_rng(11).normal(size=(70, 6, 6, 1))
+    K = kernel(x)
+    np.testing.assert_array_equal(K, K.T)
+    np.testing.assert_allclose(kernel(x[:65], x[65:]), K[:65, 65:], rtol=1e-12)
+    np.testing.assert_allclose(kernel(x[60:], x[:3]), K[60:, :3], rtol=1e-12)
+    single = np.array([[kernel(x[i:i + 1], x[j:j + 1])[0, 0] for j in (0, 64, 69)] for i in (1, 66)])
+    np.testing.assert_allclose(K[np.ix_([1, 66], [0, 64, 69])], single, rtol=1e-12)

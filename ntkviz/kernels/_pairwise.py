@@ -14,19 +14,21 @@ import numpy as np
 from .layers import offsets, rotate_offset
 from .fully_connected import bucket
 
-__all__ = ["gram_by_pairs", "patches", "MEMORY_BUDGET_BYTES"]
+__all__ = ["gram_by_pairs", "gram_by_tiles", "patches", "MEMORY_BUDGET_BYTES"]
 
 # Working memory allowed per chunk of pairs (several arrays of this size are alive at once).
 MEMORY_BUDGET_BYTES = 192 * 2**20
 
 
-def chunk_size(n_pairs: int, bytes_per_pair: int) -> int:
+def chunk_size(n_pairs: int, bytes_per_pair: int, max_pairs: int | None = None) -> int:
     """Pairs per chunk: within the memory budget, little padding, few distinct sizes.
 
     Small problems use powers of two; larger ones split evenly into chunks rounded up to a
     multiple of 64, so at most a few dozen shapes are ever compiled.
     """
     largest = max(1, MEMORY_BUDGET_BYTES // max(1, bytes_per_pair))
+    if max_pairs is not None:
+        largest = max(1, min(largest, max_pairs))
     if n_pairs <= min(largest, 64):
         return bucket(n_pairs) if n_pairs > 1 else 1
     if largest < 64:
@@ -36,11 +38,12 @@ def chunk_size(n_pairs: int, bytes_per_pair: int) -> int:
     return min(-(-even // 64) * 64, largest // 64 * 64)
 
 
-def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair: int):
+def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair: int,
+                  max_pairs: int | None = None):
     """``(Σ, Θ)`` Gram matrices from ``compute(xa, xb) -> (Σ, Θ)`` on batches of pairs.
 
     ``x1`` (n1, H, W, C) and ``x2`` (n2, H, W, C) or None; ``compute`` is jitted and receives
-    arrays of shape (B, H, W, C).
+    arrays of shape (B, H, W, C). ``max_pairs`` caps B (cache-sized blocks can beat big ones).
     """
     symmetric = x2 is None
     other = x1 if symmetric else x2
@@ -50,7 +53,7 @@ def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair
     else:
         rows, cols = np.divmod(np.arange(n1 * n2), n2)
     n_pairs = rows.size
-    size = chunk_size(n_pairs, bytes_per_pair)
+    size = chunk_size(n_pairs, bytes_per_pair, max_pairs)
     padded = -(-n_pairs // size) * size
     rows = np.concatenate([rows, np.zeros(padded - n_pairs, dtype=rows.dtype)])
     cols = np.concatenate([cols, np.zeros(padded - n_pairs, dtype=cols.dtype)])
@@ -66,6 +69,40 @@ def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair
     S[rows, cols], T[rows, cols] = nngp[:n_pairs], ntk[:n_pairs]
     if symmetric:
         S[cols, rows], T[cols, rows] = nngp[:n_pairs], ntk[:n_pairs]
+    return S, T
+
+
+def _pad_rows(x: np.ndarray, multiple: int) -> np.ndarray:
+    """Repeat the first input until the batch is a multiple of ``multiple`` (cut off later)."""
+    extra = -len(x) % multiple
+    return np.concatenate([x, np.repeat(x[:1], extra, axis=0)]) if extra else x
+
+
+def gram_by_tiles(compute, x1: np.ndarray, x2: np.ndarray | None, tile: int):
+    """``(Σ, Θ)`` Gram matrices from ``compute(xa, xb) -> (Σ, Θ)`` on ``tile × tile`` blocks.
+
+    For kernels whose per-pair state is small (flatten readouts: the pixel diagonal), whole
+    blocks of the Gram matrix are computed at once, pixel-major, so elementwise work runs along
+    the contiguous pair axes. Tiles have fixed power-of-two shapes (stable compilation); with
+    ``x2=None`` only tiles on and above the diagonal are computed, and the result is symmetric.
+    """
+    symmetric = x2 is None
+    other = x1 if symmetric else x2
+    n1, n2 = len(x1), len(other)
+    t1 = min(tile, bucket(n1))
+    t2 = t1 if symmetric else min(tile, bucket(n2))
+    a, b = _pad_rows(x1, t1), _pad_rows(other, t2)
+    S = np.empty((len(a), len(b)))
+    T = np.empty((len(a), len(b)))
+    for i in range(0, len(a), t1):
+        for j in range(i if symmetric else 0, len(b), t2):
+            s, t = compute(jnp.asarray(a[i:i + t1]), jnp.asarray(b[j:j + t2]))
+            S[i:i + t1, j:j + t2], T[i:i + t1, j:j + t2] = np.asarray(s), np.asarray(t)
+            if symmetric and j != i:
+                S[j:j + t2, i:i + t1], T[j:j + t2, i:i + t1] = S[i:i + t1, j:j + t2].T, T[i:i + t1, j:j + t2].T
+    S, T = S[:n1, :n2], T[:n1, :n2]
+    if symmetric:  # diagonal tiles: the two orders of a product may differ in the last bit
+        S, T = 0.5 * (S + S.T), 0.5 * (T + T.T)
     return S, T
 
 

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .._validate import check_choice, check_int
 from . import layers
-from ._pairwise import gram_by_pairs, patches
+from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, patches
 from ._x64 import float64
 from .base import NeuralKernel, as_images, check_same_features
 from .fully_connected import check_hyperparameters
@@ -36,6 +36,23 @@ def check_filter_size(filter_size, image_shape=None) -> int:
     return filter_size
 
 
+# Pair-tensor entries per block of the one-layer pooled path: ~1.4 MB, so a block stays in
+# cache while it is built, mapped and reduced (measured best on this 2-core CPU, 14² and 28²).
+BLOCK_ENTRIES = 175_000
+
+
+def pooled_chunking(depth: int, shape: tuple[int, ...], blocks: int) -> tuple[int, int | None]:
+    """``(bytes per input pair, cap on pairs per chunk)`` for a pooled readout with ``blocks``
+    rotation differences (1, or 4 for the group CNN)."""
+    _, H, W, _ = shape
+    pixels = H * W
+    if depth > 1:  # several full P×P tensors are alive at once
+        return 8 * 6 * blocks * pixels**2, None
+    per_pair = blocks * W * pixels
+    cap = max(1, BLOCK_ENTRIES // per_pair)
+    return 8 * 6 * per_pair, 1 << (cap.bit_length() - 1)
+
+
 def input_variances(xa, xb, filter_size, W_std, b_std):
     """Pixel variances after the first conv, ``W² box(Σ_c x²/C) + b²``, each (B, H, W)."""
     C = xa.shape[-1]
@@ -46,21 +63,103 @@ def input_variances(xa, xb, filter_size, W_std, b_std):
     return var(xa), var(xb)
 
 
+# Pair entries per block of the one-layer flatten path (measured best here: ~30k, in cache).
+FLATTEN_BLOCK_ENTRIES = 32_768
+
+
+def _largest_divisor_at_most(n: int, limit: int) -> int:
+    return max(d for d in range(1, max(1, min(n, limit)) + 1) if n % d == 0)
+
+
 @functools.partial(jax.jit, static_argnames=("depth", "filter_size", "W_std", "b_std", "activation"))
-def _flatten_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
-    C = xa.shape[-1]
-    sigma = W_std**2 * layers._box(jnp.sum(xa * xb, -1) / C, (1, 2), (1, 2), filter_size) + b_std**2
-    var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
-    state = layers.KernelState(sigma, sigma, var_a, var_b)
-    state = layers.activation(state, activation)
+def _flatten_tile(xa, xb, *, depth, filter_size, W_std, b_std, activation):
+    """Σ, Θ of a flatten readout for every pair of two tiles, (t1, t2) each.
+
+    Pixel-major layout ``(H, W, t1, t2)`` on the pixel diagonal ``Σ[p, p]``: the first layer is
+    one product of filter patches per pixel; a single layer is reduced in pixel blocks.
+    """
+    (t1, H, W, C), t2 = xa.shape, xb.shape[0]
+    pa = patches(xa, filter_size).transpose(1, 0, 2)  # (P, t1, f²C)
+    pb = patches(xb, filter_size).transpose(1, 0, 2)
+    taps, pixels = pa.shape[-1], H * W
+    scale = W_std**2 / taps
+    var_a = scale * jnp.sum(pa * pa, -1) + b_std**2  # (P, t1)
+    var_b = scale * jnp.sum(pb * pb, -1) + b_std**2
+
+    def first_layer(pa, pb, var_a, var_b):
+        sigma = scale * jnp.einsum("pik,pjk->pij", pa, pb) + b_std**2
+        state = layers.KernelState(sigma, sigma, var_a[:, :, None], var_b[:, None, :])
+        return layers.activation(state, activation)
+
+    if depth == 1:
+        rows = _largest_divisor_at_most(pixels, FLATTEN_BLOCK_ENTRIES // (t1 * t2))
+
+        def block(args):
+            state = first_layer(*args)
+            return jnp.sum(state.nngp, 0), jnp.sum(state.ntk, 0)
+
+        def split(x):
+            return x.reshape(pixels // rows, rows, *x.shape[1:])
+
+        nngp, ntk = jax.lax.map(block, (split(pa), split(pb), split(var_a), split(var_b)))
+        return layers.dense_readout(nngp.sum(0) / pixels, ntk.sum(0) / pixels, W_std, b_std)
+    state = first_layer(pa, pb, var_a, var_b)
+    state = jax.tree_util.tree_map(lambda x: x.reshape(H, W, *x.shape[1:]), state)
     for _ in range(depth - 1):
-        state = layers.activation(layers.conv(state, layers.DIAGONAL, filter_size, W_std, b_std), activation)
-    return layers.readout(state, (1, 2), W_std, b_std)
+        state = layers.conv(state, layers.DIAGONAL, filter_size, W_std, b_std)
+        state = layers.activation(state, activation)
+    return layers.readout(state, (0, 1), W_std, b_std)
+
+
+def flatten_tile_size(shape: tuple[int, ...], depth: int) -> int:
+    """Tile side for flatten readouts: 64, smaller when deep layers keep (H, W, t, t) tensors."""
+    pixels = shape[1] * shape[2]
+    tile = 64
+    while depth > 1 and tile > 8 and 8 * 8 * pixels * tile * tile > MEMORY_BUDGET_BYTES:
+        tile //= 2
+    return tile
+
+
+def pooled_one_layer(pa, pb, var_a, var_b, *, group, filter_size, W_std, b_std, activation):
+    """``mean φ(Σ)`` and ``mean Θ`` over all pixel pairs (and ``d``) after one (lifting) conv.
+
+    With a single hidden layer the pooled readout needs only sums over the pair tensor, so it
+    is built and reduced one image row of ``p`` at a time (``lax.map``): the P×P tensor never
+    exists and each block stays in cache. ``pa`` (B, P, K), ``pb`` (B, P, K) or (B, 4, P, K)
+    for the group layer (patches rotated by ``ρ^d``); ``var_a``, ``var_b`` (B, H, W).
+    """
+    B, H, W = var_a.shape
+    pixels, taps = H * W, pa.shape[-1]
+    scale = W_std**2 / taps  # taps = f² C: the filter average of the first layer
+    vb = var_b.reshape(B, pixels)
+
+    def block(args):
+        pa_row, va_row = args  # (B, W, K), (B, W)
+        if group:
+            sigma = scale * jnp.einsum("brk,bdqk->bdrq", pa_row, pb) + b_std**2
+            state = layers.KernelState(sigma, sigma, va_row[:, None, :, None], vb[:, None, None, :])
+        else:
+            sigma = scale * jnp.einsum("brk,bqk->brq", pa_row, pb) + b_std**2
+            state = layers.KernelState(sigma, sigma, va_row[:, :, None], vb[:, None, :])
+        state = layers.activation(state, activation)
+        axes = tuple(range(1, state.nngp.ndim))
+        return jnp.sum(state.nngp, axis=axes), jnp.sum(state.ntk, axis=axes)
+
+    rows = (pa.reshape(B, H, W, taps).transpose(1, 0, 2, 3), var_a.transpose(1, 0, 2))
+    nngp, ntk = jax.lax.map(block, rows)
+    count = pixels**2 * (4 if group else 1)
+    return layers.dense_readout(nngp.sum(0) / count, ntk.sum(0) / count, W_std, b_std)
 
 
 @functools.partial(jax.jit, static_argnames=("depth", "filter_size", "W_std", "b_std", "activation"))
 def _gap_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
     B, H, W, C = xa.shape
+    if depth == 1:
+        var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
+        return pooled_one_layer(
+            patches(xa, filter_size), patches(xb, filter_size), var_a, var_b, group=False,
+            filter_size=filter_size, W_std=W_std, b_std=b_std, activation=activation,
+        )
     pa, pb = patches(xa, filter_size), patches(xb, filter_size)
     inner = jnp.einsum("bpk,bqk->bpq", pa, pb) / (filter_size**2 * C)
     sigma = (W_std**2 * inner + b_std**2).reshape(B, H, W, H, W)
@@ -103,16 +202,13 @@ class CNN(NeuralKernel):
         if b is not None:
             check_same_features(a, b)
         check_filter_size(self.filter_size, a.shape[1:3])
-        pixels = a.shape[1] * a.shape[2]
+        settings = dict(depth=self.depth, filter_size=self.filter_size, W_std=self.W_std,
+                        b_std=self.b_std, activation=self.activation)
         if self.readout == "flatten":
-            compute, per_pair = _flatten_pairs, 8 * 12 * pixels
-        else:
-            compute, per_pair = _gap_pairs, 8 * 6 * pixels**2
-        compute = functools.partial(
-            compute, depth=self.depth, filter_size=self.filter_size,
-            W_std=self.W_std, b_std=self.b_std, activation=self.activation,
-        )
-        return gram_by_pairs(compute, a, b, per_pair)
+            tile = flatten_tile_size(a.shape, self.depth)
+            return gram_by_tiles(functools.partial(_flatten_tile, **settings), a, b, tile)
+        per_pair, max_pairs = pooled_chunking(self.depth, a.shape, blocks=1)
+        return gram_by_pairs(functools.partial(_gap_pairs, **settings), a, b, per_pair, max_pairs)
 
 
 def cnn(depth: int = 1, filter_size: int = 3, readout: str = "flatten", W_std: float = 1.0,

@@ -20,7 +20,7 @@ from . import layers
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
 from .base import NeuralKernel, as_images, check_same_features
-from .convolutional import check_filter_size, input_variances
+from .convolutional import check_filter_size, input_variances, pooled_chunking, pooled_one_layer
 from .fully_connected import check_hyperparameters
 
 __all__ = ["GCNN", "gcnn"]
@@ -31,6 +31,10 @@ def _group_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
     B, H, W, C = xa.shape
     pa = patches(xa, filter_size)
     pb = jnp.stack([patches(xb, filter_size, d) for d in range(4)], axis=1)
+    if depth == 1:
+        var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
+        return pooled_one_layer(pa, pb, var_a, var_b, group=True, filter_size=filter_size,
+                                W_std=W_std, b_std=b_std, activation=activation)
     inner = jnp.einsum("bpk,bdqk->bdpq", pa, pb) / (filter_size**2 * C)
     sigma = (W_std**2 * inner + b_std**2).reshape(B, 4, H, W, H, W)
     # Variances sit at r = r' (d = 0) and p = p': the same as for a plain conv layer.
@@ -76,12 +80,11 @@ class GCNN(NeuralKernel):
         if b is not None:
             check_same_features(a, b)
         check_filter_size(self.filter_size, a.shape[1:3])
-        pixels = a.shape[1] * a.shape[2]
         compute = functools.partial(
             _group_pairs, depth=self.depth, filter_size=self.filter_size,
             W_std=self.W_std, b_std=self.b_std, activation=self.activation,
         )
-        return gram_by_pairs(compute, a, b, 8 * 4 * 6 * pixels**2)
+        return gram_by_pairs(compute, a, b, *pooled_chunking(self.depth, a.shape, blocks=4))
 
 
 def gcnn(depth: int = 1, filter_size: int = 3, W_std: float = 1.0, b_std: float = 1.0,

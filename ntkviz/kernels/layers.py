@@ -13,7 +13,8 @@ recursions are those of ``tests/reference/README.md`` (NTK parameterisation):
 Layouts of ``Σ`` (``B`` = batch of input pairs or the ``n1 × n2`` grid):
 
 * ``vector``: ``(n1, n2)``;
-* ``diagonal``: ``(B, H, W)``, the pixel diagonal ``Σ[p, p]`` (enough for flatten readouts);
+* ``diagonal``: ``(H, W, n1, n2)``, the pixel diagonal ``Σ[p, p]`` of a tile of the Gram
+  matrix, pixel-major (enough for flatten readouts);
 * ``pixel_pairs``: ``(B, H, W, H, W)``;
 * ``group``: ``(B, 4, H, W, H, W)``, indexed by the rotation difference ``d = r' − r``.
 """
@@ -28,10 +29,11 @@ import jax.numpy as jnp
 
 from . import _fastmath
 
-__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "readout", "ACTIVATIONS"]
+__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "readout", "dense_readout", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "erf")
 _SNAP = 8 * 2.0**-52
+_INV_2PI = 0.5 / math.pi
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Layout:
 
 
 VECTOR = Layout("vector")
-DIAGONAL = Layout("diagonal", (1, 2), (1, 2))
+DIAGONAL = Layout("diagonal", (0, 1), (0, 1))
 PIXEL_PAIRS = Layout("pixel_pairs", (1, 2), (3, 4))
 GROUP = Layout("group", (2, 3), (4, 5), group_axis=1)
 
@@ -73,10 +75,11 @@ def dense(state: KernelState, W_std: float, b_std: float) -> KernelState:
 
 def relu(state: KernelState) -> KernelState:
     """The arc-cosine map of order 1 (Cho & Saul) and its derivative kernel."""
-    # Square roots of the (small) variance arrays, then only products per pixel pair: the
-    # pair tensor costs one polynomial arccos and one square root per entry.
-    root_a, root_b = jnp.sqrt(state.var_a), jnp.sqrt(state.var_b)
-    cos = state.nngp * ((1.0 / root_a) * (1.0 / root_b))
+    # Square roots only of the (small) variance arrays; per pixel pair the map costs one
+    # polynomial arccos, one square root and a handful of products (the cost that matters).
+    inv_a, inv_b = 1.0 / jnp.sqrt(state.var_a), 1.0 / jnp.sqrt(state.var_b)
+    root_a, root_b = state.var_a * inv_a, state.var_b * inv_b
+    cos = state.nngp * inv_a * inv_b
     # Within a few ulps of ±1 the angle is pure round-off (t ≈ √(2 δcos) ≈ 1e-8, whichever
     # summation order produced Σ): snap to t = 0 or π so K(X) = K(X, X) and diagonals are
     # exact. This also clips |cos| ≤ 1.
@@ -84,13 +87,15 @@ def relu(state: KernelState) -> KernelState:
     angle = _fastmath.acos(cos)
     sin = jnp.sqrt(1.0 - cos * cos)
 
-    def arc_cosine(scale, sin, angle, cos):
-        return scale * (sin + (math.pi - angle) * cos) * (0.5 / math.pi)
+    def arc_cosine(root, other_root, sin, angle, cos):
+        return (sin + (math.pi - angle) * cos) * ((root * _INV_2PI) * other_root)
 
-    nngp = arc_cosine(root_a * root_b, sin, angle, cos)
-    ntk = state.ntk * ((math.pi - angle) * (0.5 / math.pi))
-    var_a = arc_cosine(root_a * root_a, 0.0, 0.0, 1.0)
-    var_b = arc_cosine(root_b * root_b, 0.0, 0.0, 1.0)
+    nngp = arc_cosine(root_a, root_b, sin, angle, cos)
+    ntk = state.ntk * (math.pi - angle) * _INV_2PI
+    # The variances (t = 0) go through the very same operations, so for x = x' the next
+    # layer sees exactly the value the pair tensor holds.
+    var_a = arc_cosine(root_a, root_a, 0.0, 0.0, 1.0)
+    var_b = arc_cosine(root_b, root_b, 0.0, 0.0, 1.0)
     return KernelState(nngp, ntk, var_a, var_b)
 
 
@@ -176,7 +181,10 @@ def conv(state: KernelState, layout: Layout, filter_size: int, W_std: float, b_s
 def readout(state: KernelState, axes: tuple[int, ...], W_std: float, b_std: float):
     """Average over ``axes`` (flatten: pixel diagonal; GAP: pixel pairs; group pooling: also
     ``d``), then the width-one Dense readout. Returns ``(Σ, Θ)``."""
-    w2, b2 = W_std**2, b_std**2
-    nngp = w2 * jnp.mean(state.nngp, axis=axes) + b2
-    ntk = w2 * jnp.mean(state.ntk, axis=axes) + nngp
-    return nngp, ntk
+    return dense_readout(jnp.mean(state.nngp, axis=axes), jnp.mean(state.ntk, axis=axes), W_std, b_std)
+
+
+def dense_readout(mean_nngp, mean_ntk, W_std: float, b_std: float):
+    """The width-one Dense readout of already averaged kernels: ``(Σ, Θ)``."""
+    nngp = W_std**2 * mean_nngp + b_std**2
+    return nngp, W_std**2 * mean_ntk + nngp
