@@ -24,8 +24,10 @@ MOVES = 40
 
 
 def clear_caches() -> None:
-    for function in (circle._circle_state, circle._eps, circle._error_vs_delta, circle._error_vs_N):
-        function.cache_clear()
+    for name in dir(circle):
+        cache_clear = getattr(getattr(circle, name), "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
