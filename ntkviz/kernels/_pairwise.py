@@ -11,8 +11,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from ._network import bucket
 from .layers import offsets, rotate_offset
-from .fully_connected import bucket
 
 __all__ = ["gram_by_pairs", "gram_by_tiles", "patches", "MEMORY_BUDGET_BYTES"]
 

@@ -14,26 +14,16 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice
 from . import layers
 from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, patches
 from ._x64 import float64
-from .base import NeuralKernel, as_images, check_same_features
-from .fully_connected import check_hyperparameters
+from ._network import image_inputs, validate_network
+from .base import NeuralKernel
 
 __all__ = ["CNN", "cnn", "READOUTS"]
 
 READOUTS = ("flatten", "gap")
-
-
-def check_filter_size(filter_size, image_shape=None) -> int:
-    """An odd filter size ≥ 1 that fits the image (circular padding needs f ≤ H, W)."""
-    filter_size = check_int("filter_size", filter_size, minimum=1)
-    if filter_size % 2 == 0:
-        raise ValueError(f"filter_size must be odd (centred filters), got {filter_size}")
-    if image_shape is not None and filter_size > min(image_shape):
-        raise ValueError(f"filter_size must be at most the image side {min(image_shape)}, got {filter_size}")
-    return filter_size
 
 
 # Pair-tensor entries per block of the one-layer pooled path: ~1.4 MB, so a block stays in
@@ -183,13 +173,8 @@ class CNN(NeuralKernel):
     activation: str = "relu"
 
     def __post_init__(self):
-        object.__setattr__(self, "depth", check_int("depth", self.depth, minimum=1, maximum=100))
-        object.__setattr__(self, "filter_size", check_filter_size(self.filter_size))
-        object.__setattr__(self, "readout", check_choice("readout", self.readout, READOUTS))
-        W, b, act = check_hyperparameters(self.W_std, self.b_std, self.activation)
-        object.__setattr__(self, "W_std", W)
-        object.__setattr__(self, "b_std", b)
-        object.__setattr__(self, "activation", act)
+        validate_network(self)
+        check_choice("readout", self.readout, READOUTS)
 
     @property
     def name(self) -> str:
@@ -197,11 +182,7 @@ class CNN(NeuralKernel):
 
     @float64
     def nngp_ntk(self, x1, x2=None):
-        a = as_images("x1", x1)
-        b = None if x2 is None else as_images("x2", x2)
-        if b is not None:
-            check_same_features(a, b)
-        check_filter_size(self.filter_size, a.shape[1:3])
+        a, b = image_inputs(x1, x2, self.filter_size)
         settings = dict(depth=self.depth, filter_size=self.filter_size, W_std=self.W_std,
                         b_std=self.b_std, activation=self.activation)
         if self.readout == "flatten":

@@ -13,10 +13,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_int
+from ._network import image_inputs
 from ._pairwise import patches
 from ._x64 import float64, to_numpy
-from .base import as_images, as_vectors, check_same_features
-from .convolutional import CNN, check_filter_size
+from .base import as_vectors, check_same_features
+from .convolutional import CNN
 from .group_convolutional import GCNN
 from .fully_connected import MLP
 
@@ -113,14 +114,12 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
     if isinstance(arch, MLP):
         a = as_vectors("x1", x1)
         b = None if x2 is None else as_vectors("x2", x2)
+        if b is not None:
+            check_same_features(a, b)
         channels, pixels = a.shape[1], 1
     else:
-        a = as_images("x1", x1)
-        b = None if x2 is None else as_images("x2", x2)
-        check_filter_size(arch.filter_size, a.shape[1:3])
+        a, b = image_inputs(x1, x2, arch.filter_size)
         channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
-    if b is not None:
-        check_same_features(a, b)
     params = init_params(arch, channels, pixels, width, seed)
 
     def jacobian(x):

@@ -9,17 +9,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real
 from . import layers
+from ._network import bucket, validate_network
 from ._x64 import float64, to_numpy
 from .base import NeuralKernel, as_vectors, check_same_features
 
-__all__ = ["MLP", "mlp", "bucket"]
-
-
-def bucket(n: int) -> int:
-    """Pad sizes to 8, 16, 32, … so JAX compiles once per bucket, not once per size."""
-    return max(8, 1 << (int(n) - 1).bit_length())
+__all__ = ["MLP", "mlp"]
 
 
 @functools.partial(jax.jit, static_argnames=("depth", "W_std", "b_std", "activation"))
@@ -29,14 +24,6 @@ def _mlp_kernels(sigma, var1, var2, *, depth, W_std, b_std, activation):
         state = layers.activation(layers.dense(state, W_std, b_std), activation)
     state = layers.dense(state, W_std, b_std)
     return state.nngp, state.ntk
-
-
-def check_hyperparameters(W_std, b_std, activation):
-    """Validated ``(W_std, b_std, activation)`` shared by all neural kernels."""
-    W_std = check_real("W_std", W_std, minimum=0.0, strict_minimum=True)
-    b_std = check_real("b_std", b_std, minimum=0.0)
-    activation = check_choice("activation", activation, layers.ACTIVATIONS)
-    return W_std, b_std, activation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,11 +39,7 @@ class MLP(NeuralKernel):
     activation: str = "relu"
 
     def __post_init__(self):
-        object.__setattr__(self, "depth", check_int("depth", self.depth, minimum=1, maximum=100))
-        W, b, act = check_hyperparameters(self.W_std, self.b_std, self.activation)
-        object.__setattr__(self, "W_std", W)
-        object.__setattr__(self, "b_std", b)
-        object.__setattr__(self, "activation", act)
+        validate_network(self)
 
     @property
     def name(self) -> str:

@@ -15,13 +15,12 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .._validate import check_int
 from . import layers
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
-from .base import NeuralKernel, as_images, check_same_features
-from .convolutional import check_filter_size, input_variances, pooled_chunking, pooled_one_layer
-from .fully_connected import check_hyperparameters
+from ._network import image_inputs, validate_network
+from .base import NeuralKernel
+from .convolutional import input_variances, pooled_chunking, pooled_one_layer
 
 __all__ = ["GCNN", "gcnn"]
 
@@ -62,12 +61,7 @@ class GCNN(NeuralKernel):
     activation: str = "relu"
 
     def __post_init__(self):
-        object.__setattr__(self, "depth", check_int("depth", self.depth, minimum=1, maximum=100))
-        object.__setattr__(self, "filter_size", check_filter_size(self.filter_size))
-        W, b, act = check_hyperparameters(self.W_std, self.b_std, self.activation)
-        object.__setattr__(self, "W_std", W)
-        object.__setattr__(self, "b_std", b)
-        object.__setattr__(self, "activation", act)
+        validate_network(self)
 
     @property
     def name(self) -> str:
@@ -75,11 +69,7 @@ class GCNN(NeuralKernel):
 
     @float64
     def nngp_ntk(self, x1, x2=None):
-        a = as_images("x1", x1)
-        b = None if x2 is None else as_images("x2", x2)
-        if b is not None:
-            check_same_features(a, b)
-        check_filter_size(self.filter_size, a.shape[1:3])
+        a, b = image_inputs(x1, x2, self.filter_size)
         compute = functools.partial(
             _group_pairs, depth=self.depth, filter_size=self.filter_size,
             W_std=self.W_std, b_std=self.b_std, activation=self.activation,
