@@ -1,9 +1,11 @@
 """Infinite-width CNNs: ``depth × [Conv(f×f, circular), φ]``, a flatten or GAP readout, Dense.
 
 Flatten readouts need only the pixel diagonal ``Σ[p, p]`` (the conv recursion maps the diagonal
-to itself), so their cost is linear in the number of pixels. Global average pooling needs the
-full pixel-pair tensor ``Σ[p, p']``: the first layer is one batched product of filter patches,
-later layers a joint circular box filter over both pixels.
+to itself), so their cost is linear in the number of pixels; they are computed pixel-major on
+whole tiles of the Gram matrix. Global average pooling needs the full pixel-pair tensor
+``Σ[p, p']`` for every pair of inputs: the first layer is one batched product of filter
+patches, later layers a joint circular box filter over both pixels; with one hidden layer the
+tensor is only ever summed, so it is built and reduced one image row at a time.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import jax.numpy as jnp
 
 from .._validate import check_choice
 from . import layers
+from ._network import image_inputs, validate_network
 from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, patches
 from ._x64 import float64
-from ._network import image_inputs, validate_network
 from .base import NeuralKernel
 
 __all__ = ["CNN", "cnn", "READOUTS"]
@@ -48,7 +50,7 @@ def input_variances(xa, xb, filter_size, W_std, b_std):
     C = xa.shape[-1]
 
     def var(x):
-        return W_std**2 * layers._box(jnp.sum(x * x, -1) / C, (1, 2), (1, 2), filter_size) + b_std**2
+        return W_std**2 * layers.box_filter(jnp.sum(x * x, -1) / C, (1, 2), (1, 2), filter_size) + b_std**2
 
     return var(xa), var(xb)
 
@@ -110,7 +112,7 @@ def flatten_tile_size(shape: tuple[int, ...], depth: int) -> int:
     return tile
 
 
-def pooled_one_layer(pa, pb, var_a, var_b, *, group, filter_size, W_std, b_std, activation):
+def pooled_one_layer(pa, pb, var_a, var_b, *, group, W_std, b_std, activation):
     """``mean φ(Σ)`` and ``mean Θ`` over all pixel pairs (and ``d``) after one (lifting) conv.
 
     With a single hidden layer the pooled readout needs only sums over the pair tensor, so it
@@ -148,7 +150,7 @@ def _gap_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
         var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
         return pooled_one_layer(
             patches(xa, filter_size), patches(xb, filter_size), var_a, var_b, group=False,
-            filter_size=filter_size, W_std=W_std, b_std=b_std, activation=activation,
+            W_std=W_std, b_std=b_std, activation=activation,
         )
     pa, pb = patches(xa, filter_size), patches(xb, filter_size)
     inner = jnp.einsum("bpk,bqk->bpq", pa, pb) / (filter_size**2 * C)

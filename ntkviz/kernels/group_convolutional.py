@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from . import layers
+from ._network import image_inputs, validate_network
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
-from ._network import image_inputs, validate_network
 from .base import NeuralKernel
 from .convolutional import input_variances, pooled_chunking, pooled_one_layer
 
@@ -32,8 +32,8 @@ def _group_pairs(xa, xb, *, depth, filter_size, W_std, b_std, activation):
     pb = jnp.stack([patches(xb, filter_size, d) for d in range(4)], axis=1)
     if depth == 1:
         var_a, var_b = input_variances(xa, xb, filter_size, W_std, b_std)
-        return pooled_one_layer(pa, pb, var_a, var_b, group=True, filter_size=filter_size,
-                                W_std=W_std, b_std=b_std, activation=activation)
+        return pooled_one_layer(pa, pb, var_a, var_b, group=True, W_std=W_std, b_std=b_std,
+                                activation=activation)
     inner = jnp.einsum("bpk,bdqk->bdpq", pa, pb) / (filter_size**2 * C)
     sigma = (W_std**2 * inner + b_std**2).reshape(B, 4, H, W, H, W)
     # Variances sit at r = r' (d = 0) and p = p': the same as for a plain conv layer.

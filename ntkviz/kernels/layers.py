@@ -29,7 +29,7 @@ import jax.numpy as jnp
 
 from . import _fastmath
 
-__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "readout", "dense_readout", "ACTIVATIONS"]
+__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "box_filter", "readout", "dense_readout", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "erf")
 _SNAP = 8 * 2.0**-52
@@ -130,7 +130,7 @@ def rotate_offset(a: int, c: int, d: int) -> tuple[int, int]:
     return a, c
 
 
-def _box(x, axes_a, axes_b, filter_size: int, d: int = 0):
+def box_filter(x, axes_a, axes_b, filter_size: int, d: int = 0):
     """``(1/f²) Σ_u x[p + u, p' + ρ^d u]`` with circular wrap (separable over u's two axes)."""
     out = x
     for component in (0, 1):
@@ -154,11 +154,11 @@ def _box(x, axes_a, axes_b, filter_size: int, d: int = 0):
 
 def _box_kernel(x, layout: Layout, filter_size: int):
     if layout.group_axis is None:
-        return _box(x, layout.axes_a, layout.axes_b, filter_size)
+        return box_filter(x, layout.axes_a, layout.axes_b, filter_size)
     # Group layout: Σ depends on (r, r') only through d = r' − r; the P4→P4 layer's sum over
     # the input rotation s then reduces to 4 equal terms (README formula, 1/36 = 4/36 · 1/4).
     blocks = [
-        _box(jnp.take(x, d, axis=layout.group_axis), _drop(layout.axes_a), _drop(layout.axes_b), filter_size, d)
+        box_filter(jnp.take(x, d, axis=layout.group_axis), _drop(layout.axes_a), _drop(layout.axes_b), filter_size, d)
         for d in range(4)
     ]
     return jnp.stack(blocks, axis=layout.group_axis)
@@ -173,8 +173,8 @@ def conv(state: KernelState, layout: Layout, filter_size: int, W_std: float, b_s
     w2, b2 = W_std**2, b_std**2
     nngp = w2 * _box_kernel(state.nngp, layout, filter_size) + b2
     ntk = w2 * _box_kernel(state.ntk, layout, filter_size) + nngp
-    var_a = w2 * _box(state.var_a, layout.axes_a, layout.axes_a, filter_size) + b2
-    var_b = w2 * _box(state.var_b, layout.axes_b, layout.axes_b, filter_size) + b2
+    var_a = w2 * box_filter(state.var_a, layout.axes_a, layout.axes_a, filter_size) + b2
+    var_b = w2 * box_filter(state.var_b, layout.axes_b, layout.axes_b, filter_size) + b2
     return KernelState(nngp, ntk, var_a, var_b)
 
 
