@@ -152,3 +152,23 @@ def test_dashboard_follows_the_sliders(page):
     images.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, images / "circle_explorer.png")
     assert page.locator(".ntkviz-message-error").count() == 0
+
+
+def test_dragging_a_slider_updates_while_dragging_and_lands_on_the_last_value(page):
+    handle = page.locator(".ntkviz-delta .noUi-handle").first
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    seen = set()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(x + 3 * step, y)
+        page.wait_for_timeout(40)
+        seen.add(page.get_attribute(".ntkviz-eps", "data-value"))
+    page.mouse.up()
+    assert len(seen) > 2, "the readout should change during the drag, not only at the end"
+    delta = float(page.locator(".ntkviz-delta .widget-readout").inner_text())
+    N = int(page.locator(".ntkviz-N .widget-readout").inner_text())
+    assert delta > 1.1
+    _assert_matches_core(page, N, delta, 1.0)
+    assert page.locator(".ntkviz-message-error").count() == 0

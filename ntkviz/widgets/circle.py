@@ -5,12 +5,16 @@ plotly ``FigureWidget`` in place, inside one ``batch_update``. The six panels ar
 ``ntkviz.plots`` composed as subplots of that one widget: each FigureWidget front end loads the
 whole plotly bundle before it accepts updates, which on a slow machine took more than 25 s for
 the sixth of six separate widgets (their updates were silently lost until then).
+Sliders update while they are dragged; redraws are throttled (at most one per
+``THROTTLE_SECONDS``, always ending on the latest value), so a fast drag never queues a backlog.
 A failure never reaches the page: the message is shown in place and the last good figures stay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
+import time
 
 import ipywidgets as W
 import plotly.graph_objects as go
@@ -26,6 +30,8 @@ __all__ = ["CircleExplorer"]
 DELTA_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 #: N values of the ε-against-N curve (the current N is added to them).
 N_GRID = (2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64)
+#: Shortest time between two redraws while a slider is dragged (the last value always lands).
+THROTTLE_SECONDS = 0.06
 #: Panel name → (row, column) in the explorer's figure.
 PANELS = {"orbits": (1, 1), "kernel": (1, 2), "spectrum": (2, 1), "posterior": (2, 2),
           "vs_delta": (3, 1), "vs_N": (3, 2)}
@@ -73,7 +79,7 @@ class CircleExplorer:
 
     def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
         self.state = circle.circle_state(N, delta, length_scale)
-        slider = dict(continuous_update=False, style={"description_width": "90px"},
+        slider = dict(continuous_update=True, style={"description_width": "90px"},
                       layout=W.Layout(width="420px"))
         self.delta_slider = W.FloatSlider(value=delta, min=0.0, max=3.0, step=0.05,
                                           description="δ (separation)", readout_format=".2f", **slider)
@@ -141,6 +147,21 @@ class CircleExplorer:
     def _on_slider(self, change):
         if getattr(self, "_syncing", False):
             return
+        wait = getattr(self, "_last_redraw", -1e9) + THROTTLE_SECONDS - time.monotonic()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python, tests): update at once
+            loop = None
+        if loop is None or wait <= 0:
+            self._apply_sliders()
+        elif not getattr(self, "_scheduled", False):
+            # Trailing edge: one redraw later with whatever the sliders hold by then.
+            self._scheduled = True
+            loop.call_later(wait, self._apply_sliders)
+
+    def _apply_sliders(self):
+        self._scheduled = False
+        self._last_redraw = time.monotonic()
         self._update(self.delta_slider.value, self.N_slider.value, self.length_slider.value)
 
     def _sync_sliders(self):
