@@ -11,7 +11,7 @@ configuration::
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -19,14 +19,4 @@ _SUBMODULES = ("datasets", "kernels", "spectral", "gp", "geometry", "experiments
 
 __all__ = ["__version__", *_SUBMODULES]
 
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), dict.fromkeys(_SUBMODULES))

@@ -7,8 +7,7 @@ kernels also have ``.ntk`` and ``.nngp``. The JAX-based kernels load on first us
 
 from __future__ import annotations
 
-import importlib
-
+from .._lazy import lazy_exports
 from .base import Kernel, NeuralKernel
 from .stationary import rbf
 
@@ -31,14 +30,4 @@ _LAZY = {
     "empirical_ntk": "finite_width",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
