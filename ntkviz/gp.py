@@ -17,6 +17,7 @@ from ._validate import as_finite_array, check_int, check_real, check_square
 __all__ = [
     "DEFAULT_RIDGE",
     "Posterior",
+    "dual_weights",
     "posterior",
     "loo_prediction",
     "loo_error",
@@ -61,6 +62,18 @@ def _solve_psd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         pass
     return np.linalg.pinv(A, hermitian=True) @ B
+
+
+def dual_weights(K_train, y_train, *, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+    """``α = (K_train + λI)⁻¹ y`` with ``λ = ρ·tr(K_train)`` (``relative``) or ``ρ``.
+
+    The posterior mean anywhere is then ``k(x, X_train) · α``.
+    """
+    K_train = check_square("K_train", K_train)
+    y_train = _check_labels(y_train, K_train.shape[0])
+    ridge = check_real("ridge", ridge, minimum=0.0)
+    shift = ridge * np.trace(K_train) if relative else ridge
+    return _solve_psd(K_train + shift * np.eye(K_train.shape[0]), y_train)
 
 
 def posterior(

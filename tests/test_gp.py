@@ -73,3 +73,15 @@ def test_posterior_variance_is_zero_at_training_points():
 def test_bad_input_is_named(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_dual_weights_give_the_posterior_mean():
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(9, 9))
+    K = A @ A.T + np.eye(9)
+    y = rng.normal(size=6)
+    train, test = np.arange(6), np.arange(6, 9)
+    alpha = gp.dual_weights(K[:6, :6], y, ridge=1e-3)
+    np.testing.assert_allclose(K[6:, :6] @ alpha, gp.posterior(K, y, train, test, ridge=1e-3).mean, rtol=1e-12)
+    with pytest.raises(ValueError, match="y must have one label per row"):
+        gp.dual_weights(K[:6, :6], y[:5])

@@ -26,7 +26,6 @@ __all__ = ["CircleState", "circle_state", "error_vs_delta", "error_vs_N", "RING_
 
 #: Number of angles on each dense ring of the posterior-mean curve.
 RING_POINTS = 121
-_CHUNK = 48
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,30 +99,15 @@ def _spectral(Kc: np.ndarray, ridge: float) -> tuple[float, spectral.SpectralAna
 
 
 def _ring_posterior(X, y, K, length_scale, ridge, delta, angles):
-    """Posterior mean on the rings through A's and B's heights, trained without row 0.
-
-    The marginal posterior at each test point needs only ``K_train``, ``K_cross`` and the test
-    diagonal, never the covariance between two test points, so that block is left at zero
-    instead of computing a (2·RING_POINTS)² kernel.
-    """
-    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    top = np.column_stack([ring, np.full(len(angles), delta / 2)])
-    bottom = np.column_stack([ring, np.full(len(angles), -delta / 2)])
+    """Posterior mean on the rings through A's and B's heights, trained without row 0:
+    ``k(z, X_train) · α`` with one solve for the dual weights ``α``."""
+    alpha = gp.dual_weights(K[1:, 1:], y[1:], ridge=ridge)
     kernel = rbf(length_scale)
-    n, m = X.shape[0], len(angles)
-    train = np.arange(1, n)
-    test = np.arange(n, n + m)
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     means = []
-    for Z in (top, bottom):
-        K_all = np.zeros((n + m, n + m))
-        K_all[:n, :n] = K
-        K_all[:n, n:] = kernel(X, Z)
-        K_all[n:, :n] = K_all[:n, n:].T
-        K_all[test, test] = kernel(Z[:1])[0, 0]  # stationary: k(z, z) is the same for every z
-        # Narrow solves: a wide right-hand side wakes OpenBLAS threads, ~100× slower on 2 busy cores.
-        chunks = np.array_split(test, -(-m // _CHUNK))
-        means.append(np.concatenate(
-            [gp.posterior(K_all, y[train], train, chunk, ridge=ridge).mean for chunk in chunks]))
+    for height in (delta / 2, -delta / 2):
+        Z = np.column_stack([ring, np.full(len(angles), height)])
+        means.append(kernel(Z, X[1:]) @ alpha)
     return means[0], means[1]
 
 
