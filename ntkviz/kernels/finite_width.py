@@ -65,14 +65,15 @@ def _conv(h, W, b, f, W_std, b_std, d=0):
 
 
 def _group_conv(h, W, b, f, W_std, b_std):
-    """P4 → P4 group convolution of (n, 4, H, W, C): input rotation ``r + s``, offsets ``ρ^r u``."""
+    """P4 → P4 group convolution of (n, 4, H, W, C): output rotation ``r`` reads input
+    rotations ``r + s`` (stacked as channels) at offsets ``ρ^r u``; fan-in ``4 f² C``."""
+    s_count, _, c_out = W.shape
+    # W[s, (u, c)] → one filter over the stacked channels (s, c), rows ordered (u, s, c).
+    stacked = W.reshape(s_count, f * f, -1, c_out).transpose(1, 0, 2, 3).reshape(-1, c_out)
     out = []
     for r in range(4):
-        z = 0.0
-        for s in range(4):
-            z = z + _conv(h[:, (r + s) % 4], W[s], 0.0 * b, f, 1.0, 0.0, d=r) / 2.0
-        # Each _conv scaled by 1/√(f²C); the full fan-in is 4 f² C, hence the extra 1/2.
-        out.append(W_std * z + b_std * b)
+        channels = jnp.concatenate([h[:, (r + s) % 4] for s in range(4)], axis=-1)
+        out.append(_conv(channels, stacked, b, f, W_std, b_std, d=r))
     return jnp.stack(out, axis=1)
 
 

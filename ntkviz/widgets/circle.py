@@ -79,6 +79,9 @@ class CircleExplorer:
 
     def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
         self.state = circle.circle_state(N, delta, length_scale)
+        self._syncing = False  # sliders being moved by code, not by the user
+        self._scheduled = False  # a trailing redraw is pending
+        self._last_redraw = -float("inf")
         slider = dict(continuous_update=True, style={"description_width": "90px"},
                       layout=W.Layout(width="420px"))
         self.delta_slider = W.FloatSlider(value=delta, min=0.0, max=3.0, step=0.05,
@@ -145,16 +148,16 @@ class CircleExplorer:
 
     # --- internals ----------------------------------------------------------------------------
     def _on_slider(self, change):
-        if getattr(self, "_syncing", False):
+        if self._syncing:
             return
-        wait = getattr(self, "_last_redraw", -1e9) + THROTTLE_SECONDS - time.monotonic()
+        wait = self._last_redraw + THROTTLE_SECONDS - time.monotonic()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (plain Python, tests): update at once
             loop = None
         if loop is None or wait <= 0:
             self._apply_sliders()
-        elif not getattr(self, "_scheduled", False):
+        elif not self._scheduled:
             # Trailing edge: one redraw later with whatever the sliders hold by then.
             self._scheduled = True
             loop.call_later(wait, self._apply_sliders)
