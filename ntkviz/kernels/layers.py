@@ -62,9 +62,6 @@ class KernelState:
     var_a: jax.Array
     var_b: jax.Array
 
-    def replace(self, **changes) -> "KernelState":
-        return dataclasses.replace(self, **changes)
-
 
 def dense(state: KernelState, W_std: float, b_std: float) -> KernelState:
     """Fully connected layer (NTK parameterisation)."""

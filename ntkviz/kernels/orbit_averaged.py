@@ -13,11 +13,6 @@ from .base import Kernel, NeuralKernel, as_finite_array, check_same_features
 __all__ = ["OrbitAverage", "orbit_average"]
 
 
-def _images(name: str, x) -> np.ndarray:
-    x = as_finite_array(name, x, ndim=(3, 4))
-    return x
-
-
 @dataclasses.dataclass(frozen=True)
 class OrbitAverage(NeuralKernel):
     """``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')`` over the N-element ``action`` (THEORY §4).
@@ -49,8 +44,8 @@ class OrbitAverage(NeuralKernel):
         return np.concatenate([np.stack([transform(img, k, self.N, self.action) for img in x]) for k in range(self.N)])
 
     def _average(self, evaluate, x1, x2):
-        a = _images("x1", x1)
-        b = a if x2 is None else _images("x2", x2)
+        a = as_finite_array("x1", x1, ndim=(3, 4))
+        b = a if x2 is None else as_finite_array("x2", x2, ndim=(3, 4))
         check_same_features(a, b)
         n1, n2 = a.shape[0], b.shape[0]
         forward = [K.reshape(n1, self.N, n2).mean(axis=1) for K in evaluate(a, self._orbit_of(b))]
