@@ -1,0 +1,43 @@
+"""Pure plotting functions: data in, plotly ``go.Figure`` out (DESIGN "Layout").
+
+No widgets and no kernel computation here: every function takes arrays (the fields of an
+``experiments`` result) and returns a new figure, so scripts can export them and the explorers
+can copy their traces into ``FigureWidget``s. Class A is always ``COLORS["A"]``, class B
+``COLORS["B"]``; the left-out point is ``COLORS["missing"]``.
+
+Each figure also has an ``*_update`` function returning only what changes with the data
+(``{"data": [per-trace dicts], "layout": {magic-underscore keys}}``); ``apply_update`` writes it
+into any figure with the same traces, which is how the explorers update ``FigureWidget``s in
+place without rebuilding (and re-validating) whole figures.
+
+One module per subject: ``style`` (colours, layout, updates), ``spectra`` (any kernel's K,
+inverse spectrum and ε curves), ``circle`` (the toy model's orbits and posterior).
+"""
+
+from __future__ import annotations
+
+from .circle import orbits_3d, orbits_3d_update, posterior_ring, posterior_ring_update
+from .spectra import (
+    error_curve,
+    error_curve_update,
+    inverse_spectrum,
+    inverse_spectrum_update,
+    kernel_heatmap,
+    kernel_heatmap_update,
+)
+from .style import COLORS, apply_update
+
+__all__ = [
+    "COLORS",
+    "apply_update",
+    "orbits_3d",
+    "kernel_heatmap",
+    "inverse_spectrum",
+    "posterior_ring",
+    "error_curve",
+    "orbits_3d_update",
+    "kernel_heatmap_update",
+    "inverse_spectrum_update",
+    "posterior_ring_update",
+    "error_curve_update",
+]
