@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-__all__ = ["CircleExplorer"]
+__all__ = ["CircleExplorer", "OrbitExplorer", "PairSurvey", "AccuracyExplorer", "WidthExplorer"]
 
-_LAZY = {"CircleExplorer": "circle"}
+_LAZY = {
+    "CircleExplorer": "circle",
+    "OrbitExplorer": "orbit",
+    "PairSurvey": "survey",
+    "AccuracyExplorer": "accuracy",
+    "WidthExplorer": "width",
+}
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -12,16 +12,12 @@ A failure never reaches the page: the message is shown in place and the last goo
 
 from __future__ import annotations
 
-import asyncio
-import html
-import time
-
 import ipywidgets as W
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .. import plots
 from ..experiments import circle
+from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
 
 __all__ = ["CircleExplorer"]
 
@@ -30,19 +26,9 @@ __all__ = ["CircleExplorer"]
 DELTA_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 #: N values of the ε-against-N curve (the current N is added to them).
 N_GRID = (2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64)
-#: Shortest time between two redraws while a slider is dragged (the last value always lands).
-THROTTLE_SECONDS = 0.06
 #: Panel name → (row, column) in the explorer's figure.
 PANELS = {"orbits": (1, 1), "kernel": (1, 2), "spectrum": (2, 1), "posterior": (2, 2),
           "vs_delta": (3, 1), "vs_N": (3, 2)}
-
-_STYLE = """<style>
-.ntkviz-readout { font-size: 15px; line-height: 1.6; }
-.ntkviz-readout .ntkviz-value { font-family: monospace; font-weight: bold; }
-.ntkviz-message-error { color: #b00020; font-weight: bold; }
-.ntkviz-message-note { color: #555; }
-</style>"""
-
 
 def _legend_html() -> str:
     """One legend for all panels (the subplots share colours, so per-panel legends repeat)."""
@@ -56,11 +42,6 @@ def _legend_html() -> str:
         ('<span style="background:rgba(255,127,14,0.30)">&nbsp;&nbsp;&nbsp;</span>', "rectangle of height 1/λ<sub>N</sub>: ε = rectangle / area (Eq. 7)"),
     ]
     return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
-
-
-def _value_span(css: str, value: float) -> str:
-    """A span a browser test can read: exact ``repr`` in ``data-value``, rounded as text."""
-    return f'<span class="ntkviz-value {css}" data-value="{value!r}">{value:.12g}</span>'
 
 
 class CircleExplorer:
@@ -80,8 +61,7 @@ class CircleExplorer:
     def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
         self.state = circle.circle_state(N, delta, length_scale)
         self._syncing = False  # sliders being moved by code, not by the user
-        self._scheduled = False  # a trailing redraw is pending
-        self._last_redraw = -float("inf")
+        self._throttle = Throttle(self._apply_sliders)
         slider = dict(continuous_update=True, style={"description_width": "90px"},
                       layout=W.Layout(width="420px"))
         self.delta_slider = W.FloatSlider(value=delta, min=0.0, max=3.0, step=0.05,
@@ -90,7 +70,7 @@ class CircleExplorer:
         self.length_slider = W.FloatLogSlider(value=length_scale, base=10, min=-1.3, max=0.7, step=0.01,
                                               description="ℓ (length scale)", readout_format=".3g", **slider)
         self.readout = W.HTML(layout=W.Layout(min_width="420px"))
-        self.message = W.HTML(layout=W.Layout(min_height="1.5em"))
+        self.message = MessageLine()
         self.figure = self._build_figure(self.state)
         for s in (self.delta_slider, self.N_slider, self.length_slider):
             s.add_class("ntkviz-slider")
@@ -101,9 +81,9 @@ class CircleExplorer:
         self._show_readout(self.state)
         self.widget = W.VBox(
             [
-                W.HTML(_STYLE),
+                W.HTML(STYLE),
                 W.HBox([W.VBox([self.delta_slider, self.N_slider, self.length_slider]),
-                        W.VBox([self.readout, self.message])]),
+                        W.VBox([self.readout, self.message.widget])]),
                 W.HTML(_legend_html()),
                 self.figure,
             ]
@@ -148,23 +128,10 @@ class CircleExplorer:
 
     # --- internals ----------------------------------------------------------------------------
     def _on_slider(self, change):
-        if self._syncing:
-            return
-        wait = self._last_redraw + THROTTLE_SECONDS - time.monotonic()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (plain Python, tests): update at once
-            loop = None
-        if loop is None or wait <= 0:
-            self._apply_sliders()
-        elif not self._scheduled:
-            # Trailing edge: one redraw later with whatever the sliders hold by then.
-            self._scheduled = True
-            loop.call_later(wait, self._apply_sliders)
+        if not self._syncing:
+            self._throttle()
 
     def _apply_sliders(self):
-        self._scheduled = False
-        self._last_redraw = time.monotonic()
         self._update(self.delta_slider.value, self.N_slider.value, self.length_slider.value)
 
     def _sync_sliders(self):
@@ -182,11 +149,11 @@ class CircleExplorer:
             sweeps = self._sweeps(state)
             self._redraw(state, *sweeps)
         except Exception as error:  # a widget never raises into the page
-            self._show_message(f"Could not update: {type(error).__name__}: {error}", error=True)
+            self.message.error("Could not update", error)
             return False
         self.state = state
         self._show_readout(state)
-        self._show_message(state.note)
+        self.message.show(state.note)
         return True
 
     @staticmethod
@@ -213,30 +180,13 @@ class CircleExplorer:
         """Compose the six ``plots`` figures as subplots of one figure (traces, axes, titles)."""
         panels = self._panels(state, *self._sweeps(state))
         specs = [[{"type": "scene"}, {"type": "xy"}], [{"type": "xy"}] * 2, [{"type": "xy"}] * 2]
-        fig = make_subplots(rows=3, cols=2, specs=specs, horizontal_spacing=0.1, vertical_spacing=0.09,
-                            subplot_titles=[panels[k].layout.title.text for k in PANELS])
-        self._slices, self._axes = {}, {}
-        for key, (row, col) in PANELS.items():
-            panel = panels[key]
-            start = len(fig.data)
-            fig.add_traces(list(panel.data), rows=row, cols=col)
-            self._slices[key] = (start, len(fig.data))
-            if key == "orbits":
-                scene = panel.layout.scene.to_plotly_json()
-                scene.pop("domain", None)
-                fig.update_scenes(scene, row=row, col=col)
-                continue
-            sub = fig.get_subplot(row, col)
-            self._axes[key] = (sub.xaxis.plotly_name, sub.yaxis.plotly_name)
-            for axis, source in ((sub.xaxis, panel.layout.xaxis), (sub.yaxis, panel.layout.yaxis)):
-                settings = {k: v for k, v in source.to_plotly_json().items()
-                            if k not in ("domain", "anchor", "scaleanchor", "constrain")}
-                axis.update(settings)
+        fig, self._slices, self._axes = compose_subplots(
+            panels, PANELS, rows=3, cols=2, specs=specs, height=1350, width=1180,
+            horizontal_spacing=0.1, vertical_spacing=0.09)
         fig.update_traces(showlegend=False)
         fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.86, len=0.3))
-        fig.update_layout(height=1350, width=1180, template="plotly_white", showlegend=False,
-                          margin=dict(l=60, r=40, t=40, b=50), uirevision="explorer")
-        return go.FigureWidget(fig)
+        fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
+        return fig
 
     @staticmethod
     def _updates(state, deltas, eps_d, Ns, eps_N) -> dict[str, dict]:
@@ -255,42 +205,22 @@ class CircleExplorer:
 
     def _redraw(self, state, deltas, eps_d, Ns, eps_N):
         """Write the new data into the one FigureWidget: a single batched message."""
-        updates = self._updates(state, deltas, eps_d, Ns, eps_N)
-        layout = {}
-        fig = self.figure
-        with fig.batch_update():
-            for index, (key, update) in enumerate(updates.items()):
-                for trace, values in zip(self.traces(key), update["data"]):
-                    trace.update(values)
-                for name, value in update["layout"].items():
-                    if name == "title_text":
-                        fig.layout.annotations[index].text = value
-                    elif name.startswith(("xaxis_", "yaxis_")):
-                        x, y = self._axes[key]
-                        axis = x if name.startswith("xaxis_") else y
-                        layout[axis + name[5:]] = value
-                    else:  # scene_…: the only scene is the orbits panel
-                        layout[name] = value
-            fig.update_layout(layout)
+        titles = {key: i for i, key in enumerate(PANELS)}
+        write_panel_update(self.figure, self._slices, self._axes, titles,
+                           self._updates(state, deltas, eps_d, Ns, eps_N))
 
     def _show_readout(self, state):
         self.readout.value = (
             '<div class="ntkviz-readout">'
-            f"Exact leave-one-out error |ŷ₀ − y₀| = {_value_span('ntkviz-loo', state.loo_error)}<br>"
-            f"Spectral error ε = λ<sub>N</sub>⁻¹/⟨λ⁻¹⟩ = {_value_span('ntkviz-eps', state.eps_spectral)}<br>"
-            f"Prediction ŷ₀ = {_value_span('ntkviz-prediction', state.loo_prediction)} "
+            f"Exact leave-one-out error |ŷ₀ − y₀| = {value_span('ntkviz-loo', state.loo_error)}<br>"
+            f"Spectral error ε = λ<sub>N</sub>⁻¹/⟨λ⁻¹⟩ = {value_span('ntkviz-eps', state.eps_spectral)}<br>"
+            f"Prediction ŷ₀ = {value_span('ntkviz-prediction', state.loo_prediction)} "
             f"(true label y₀ = +1; Eq. 7: ŷ₀ = 1 − ε)"
             f'<span class="ntkviz-setting" data-delta="{state.delta!r}" data-n="{state.N}" '
             f'data-length-scale="{state.length_scale!r}"></span>'
             "</div>"
         )
 
-    def _show_message(self, text: str, error: bool = False):
-        if not text:
-            self.message.value = '<div class="ntkviz-message"></div>'
-            return
-        css = "ntkviz-message-error" if error else "ntkviz-message-note"
-        self.message.value = f'<div class="ntkviz-message {css}">{html.escape(text)}</div>'
 
 
 def _kernel_title(state) -> str:

@@ -1,0 +1,95 @@
+"""The architectures the explorers and experiments compare, by one short key each.
+
+Plain networks (MLPs, CNN with a flatten readout) have no built-in symmetry; the CNN with global
+average pooling is invariant to cyclic shifts, the C4 group CNN to quarter turns and cyclic
+shifts, and the orbit-averaged MLP (the infinite-width limit of full data augmentation,
+THEORY §4) to the action of the data itself. Kernels that compare every pair of pixels (GAP,
+group pooling) run on 14×14 digits (2×2 mean pooling), the others on the full 28×28 digits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from .. import kernels
+from .._validate import check_choice
+from ..datasets import ACTIONS, pool2
+
+__all__ = ["Architecture", "ARCHITECTURES", "KINDS", "architecture", "kernel_matrix"]
+
+#: Which infinite-width kernel of a network: the NTK (trained network) or the NNGP (Bayesian).
+KINDS = ("ntk", "nngp")
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """One architecture: a label for people, its built-in symmetry and its kernel.
+
+    ``build(action, N)`` returns the ntkviz kernel; only the orbit-averaged kernel depends on
+    the action and N (it averages over exactly the data's group).
+    """
+
+    key: str
+    label: str
+    equivariant: bool
+    symmetry: str
+    resolution: int
+    build: Callable[[str, int], kernels.NeuralKernel] = dataclasses.field(repr=False, compare=False)
+
+    def kernel(self, action: str = "rotate", N: int = 4) -> kernels.NeuralKernel:
+        """The kernel object for data acted on by ``action`` with N elements."""
+        check_choice("action", action, ACTIONS)
+        return self.build(action, N)
+
+    def prepare(self, images) -> np.ndarray:
+        """Images at this architecture's resolution: ``(n, 28, 28)`` → ``(n, 14, 14)`` if needed."""
+        images = np.asarray(images, dtype=float)
+        while images.shape[-1] > self.resolution:
+            images = pool2(images)
+        return images
+
+
+def _fixed(factory):
+    return lambda action, N: factory()
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.key: a
+    for a in (
+        Architecture("mlp1", "MLP, 1 hidden layer", False, "none", 28,
+                     _fixed(lambda: kernels.mlp(depth=1))),
+        Architecture("mlp5", "MLP, 5 hidden layers", False, "none", 28,
+                     _fixed(lambda: kernels.mlp(depth=5))),
+        Architecture("cnn_flatten", "CNN 3×3, flatten readout", False, "none", 28,
+                     _fixed(lambda: kernels.cnn(depth=1, filter_size=3, readout="flatten"))),
+        Architecture("cnn_gap", "CNN 3×3, global average pooling", False, "cyclic shifts", 14,
+                     _fixed(lambda: kernels.cnn(depth=1, filter_size=3, readout="gap"))),
+        Architecture("gcnn", "C4 group CNN 3×3, group pooling", True, "quarter turns and cyclic shifts", 14,
+                     _fixed(lambda: kernels.gcnn(depth=1, filter_size=3))),
+        Architecture("orbit_mlp", "MLP averaged over the data's orbit (augmentation)", True,
+                     "the data's own action", 28,
+                     lambda action, N: kernels.orbit_average(kernels.mlp(depth=1), action=action, N=N)),
+    )
+}
+
+
+def architecture(key: str) -> Architecture:
+    """The architecture called ``key`` (one of ``ARCHITECTURES``)."""
+    check_choice("architecture", key, tuple(ARCHITECTURES))
+    return ARCHITECTURES[key]
+
+
+def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "rotate", N: int = 4) -> np.ndarray:
+    """``K(x1, x2)`` of architecture ``key`` (NTK or NNGP), inputs at that architecture's resolution.
+
+    ``x1``, ``x2``: ``(n, H, W)`` images at 28×28 or already at the architecture's resolution.
+    """
+    arch = architecture(key)
+    check_choice("kind", kind, KINDS)
+    k = arch.kernel(action, N)
+    a = arch.prepare(x1)
+    b = None if x2 is None else arch.prepare(x2)
+    return k.ntk(a, b) if kind == "ntk" else k.nngp(a, b)

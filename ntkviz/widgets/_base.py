@@ -1,0 +1,148 @@
+"""What every explorer shares: throttled controls, an in-place message line, readable values.
+
+* ``Throttle``: a control moved while dragging redraws at most once per ``THROTTLE_SECONDS``,
+  always ending on the latest value, so a fast drag never queues a backlog.
+* ``MessageLine``: errors and notes shown in place (``.ntkviz-message-error`` /
+  ``.ntkviz-message-note``); a widget never raises into the page.
+* ``value_span``: a number a browser test can read back exactly (``data-value``).
+* ``compose_subplots``: several ``ntkviz.plots`` figures as the panels of one FigureWidget
+  (each FigureWidget front end loads the whole plotly bundle before it accepts updates; with
+  many separate widgets the late ones silently lost their first updates in Voila).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from typing import Callable
+
+import ipywidgets as W
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = ["STYLE", "THROTTLE_SECONDS", "Throttle", "MessageLine", "value_span", "compose_subplots",
+           "write_panel_update"]
+
+#: Shortest time between two redraws while a control is dragged (the last value always lands).
+THROTTLE_SECONDS = 0.06
+
+STYLE = """<style>
+.ntkviz-readout { font-size: 15px; line-height: 1.6; }
+.ntkviz-readout .ntkviz-value { font-family: monospace; font-weight: bold; }
+.ntkviz-message-error { color: #b00020; font-weight: bold; }
+.ntkviz-message-note { color: #555; }
+.ntkviz-intro { font-size: 14px; color: #333; margin-bottom: 4px; }
+</style>"""
+
+
+def value_span(css: str, value, digits: int = 12) -> str:
+    """A span a browser test can read: exact ``repr`` in ``data-value``, rounded as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = f"{value:.{digits}g}"
+    else:
+        text = html.escape(str(value))
+    return f'<span class="ntkviz-value {css}" data-value="{html.escape(repr(value))}">{text}</span>'
+
+
+class Throttle:
+    """Call ``apply()`` now, or once later (trailing edge) if the last call was too recent."""
+
+    def __init__(self, apply: Callable[[], None], seconds: float = THROTTLE_SECONDS):
+        self._apply = apply
+        self.seconds = seconds
+        self._scheduled = False
+        self._last = -float("inf")
+
+    def __call__(self, *_):
+        wait = self._last + self.seconds - time.monotonic()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python, tests): apply at once
+            loop = None
+        if loop is None or wait <= 0:
+            self._run()
+        elif not self._scheduled:
+            self._scheduled = True
+            loop.call_later(wait, self._run)
+
+    def _run(self):
+        self._scheduled = False
+        self._last = time.monotonic()
+        self._apply()
+
+
+class MessageLine:
+    """An HTML line for notes and errors, shown in place of a traceback."""
+
+    def __init__(self):
+        self.widget = W.HTML(layout=W.Layout(min_height="1.5em"))
+        self.show("")
+
+    def show(self, text: str, error: bool = False):
+        if not text:
+            self.widget.value = '<div class="ntkviz-message"></div>'
+            return
+        css = "ntkviz-message-error" if error else "ntkviz-message-note"
+        self.widget.value = f'<div class="ntkviz-message {css}">{html.escape(text)}</div>'
+
+    def error(self, what: str, error: Exception):
+        self.show(f"{what}: {type(error).__name__}: {error}", error=True)
+
+    @property
+    def value(self) -> str:
+        return self.widget.value
+
+
+def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, int]], *, rows: int,
+                     cols: int, specs=None, height: int, width: int, **subplot_args):
+    """Copy the traces, axes and titles of ``panels`` into one ``go.FigureWidget``.
+
+    Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
+    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes).
+    """
+    fig = make_subplots(rows=rows, cols=cols, specs=specs,
+                        subplot_titles=[panels[k].layout.title.text for k in grid], **subplot_args)
+    slices, axes = {}, {}
+    for key, (row, col) in grid.items():
+        panel = panels[key]
+        start = len(fig.data)
+        fig.add_traces(list(panel.data), rows=row, cols=col)
+        slices[key] = (start, len(fig.data))
+        if panel.layout.scene and panel.data and panel.data[0].type == "scatter3d":
+            scene = panel.layout.scene.to_plotly_json()
+            scene.pop("domain", None)
+            fig.update_scenes(scene, row=row, col=col)
+            continue
+        sub = fig.get_subplot(row, col)
+        axes[key] = (sub.xaxis.plotly_name, sub.yaxis.plotly_name)
+        for axis, source in ((sub.xaxis, panel.layout.xaxis), (sub.yaxis, panel.layout.yaxis)):
+            settings = {k: v for k, v in source.to_plotly_json().items()
+                        if k not in ("domain", "anchor", "scaleanchor", "constrain")}
+            axis.update(settings)
+    fig.update_layout(height=height, width=width, template="plotly_white", uirevision="explorer")
+    return go.FigureWidget(fig), slices, axes
+
+
+def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates: dict[str, dict]):
+    """Write per-panel ``*_update`` dicts into a composed figure, in one batched message.
+
+    ``titles_index[name]`` is the annotation holding that panel's title; layout keys
+    ``xaxis_…``/``yaxis_…`` go to the panel's own axes, anything else (``scene_…``) as given.
+    """
+    layout = {}
+    with fig.batch_update():
+        for key, update in updates.items():
+            start, stop = slices[key]
+            for trace, values in zip(fig.data[start:stop], update["data"]):
+                trace.update(values)
+            for name, value in update.get("layout", {}).items():
+                if name == "title_text":
+                    fig.layout.annotations[titles_index[key]].text = value
+                elif name.startswith(("xaxis_", "yaxis_")):
+                    x, y = axes[key]
+                    layout[(x if name.startswith("xaxis_") else y) + name[5:]] = value
+                else:
+                    layout[name] = value
+        if layout:
+            fig.update_layout(layout)
