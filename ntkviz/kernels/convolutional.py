@@ -18,6 +18,7 @@ import jax.numpy as jnp
 
 from .._validate import check_choice
 from . import layers
+from ._invariance import invariant_gram
 from ._network import image_inputs, validate_network
 from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, patches
 from ._x64 import float64
@@ -191,7 +192,10 @@ class CNN(NeuralKernel):
             tile = flatten_tile_size(a.shape, self.depth)
             return gram_by_tiles(functools.partial(_flatten_tile, **settings), a, b, tile)
         per_pair, max_pairs = pooled_chunking(self.depth, a.shape, blocks=1)
-        return gram_by_pairs(functools.partial(_gap_pairs, **settings), a, b, per_pair, max_pairs)
+        # Global pooling after circular convs: invariant to cyclic shifts of either input.
+        compute = functools.partial(gram_by_pairs, functools.partial(_gap_pairs, **settings),
+                                    bytes_per_pair=per_pair, max_pairs=max_pairs)
+        return invariant_gram(compute, a, b, "shifts")
 
 
 def cnn(depth: int = 1, filter_size: int = 3, readout: str = "flatten", W_std: float = 1.0,

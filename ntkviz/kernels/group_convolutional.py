@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from . import layers
+from ._invariance import invariant_gram
 from ._network import image_inputs, validate_network
 from ._pairwise import gram_by_pairs, patches
 from ._x64 import float64
@@ -74,7 +75,9 @@ class GCNN(NeuralKernel):
             _group_pairs, depth=self.depth, filter_size=self.filter_size,
             W_std=self.W_std, b_std=self.b_std, activation=self.activation,
         )
-        return gram_by_pairs(compute, a, b, *pooled_chunking(self.depth, a.shape, blocks=4))
+        per_pair, max_pairs = pooled_chunking(self.depth, a.shape, blocks=4)
+        gram = functools.partial(gram_by_pairs, compute, bytes_per_pair=per_pair, max_pairs=max_pairs)
+        return invariant_gram(gram, a, b, "p4")
 
 
 def gcnn(depth: int = 1, filter_size: int = 3, W_std: float = 1.0, b_std: float = 1.0,
