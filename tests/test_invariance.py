@@ -8,9 +8,9 @@ import pytest
 import ntkviz as nv
 from ntkviz.kernels import _invariance
 from ntkviz.kernels._pairwise import gram_by_pairs
+from ntkviz.kernels._x64 import float64
 from ntkviz.kernels.convolutional import _gap_pairs, pooled_chunking
 from ntkviz.kernels.group_convolutional import _group_pairs
-from ntkviz.kernels._x64 import float64
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ def _flatten_tile(xa, xb, *, depth, filter_size, W_std, b_std, activation):
     Pixel-major layout ``(H, W, t1, t2)`` on the pixel diagonal ``Σ[p, p]``: the first layer is
     one product of filter patches per pixel; a single layer is reduced in pixel blocks.
     """
-    (t1, H, W, C), t2 = xa.shape, xb.shape[0]
+    (t1, H, W, _), t2 = xa.shape, xb.shape[0]
     pa = patches(xa, filter_size).transpose(1, 0, 2)  # (P, t1, f²C)
     pb = patches(xb, filter_size).transpose(1, 0, 2)
     taps, pixels = pa.shape[-1], H * W
