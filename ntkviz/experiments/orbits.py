@@ -1,0 +1,358 @@
+"""Two MNIST digits, their orbits under a group action and the spectral analysis of an
+architecture's kernel on them (seed 001 Sec. 3.3 and 3.5, Fig. 4; THEORY §1–2 and §4).
+
+The two seed digits are taken at the architecture's resolution (28×28, or 14×14 for the
+pixel-pair kernels), each is turned into its orbit of N images (``datasets.orbit``: centred,
+unit norm) and the orbits are interleaved (rows ``A_0, B_0, A_1, …``). The kernel matrix K over
+the 2N points is in general *not* circulant; its circularisation ``K̃`` (Eq. 12) is, and Eq. 7
+on ``K̃`` gives the spectral error ``ε = λ_N⁻¹/⟨λ⁻¹⟩``. The exact check is the symmetrised
+leave-one-out error on the raw K (``gp.symmetrized_error``: leave out ``A_0``, then ``B_0``).
+
+Ridge convention (as in ``experiments.circle``): the exact solves use the relative ridge
+``ρ = gp.DEFAULT_RIDGE``; the spectral side adds the same absolute ``σ² = ρ·tr(K̃_train)`` to
+every eigenvalue, so the two agree to round-off whenever K is circulant. When ``K̃`` itself is
+rank-deficient (a shift-invariant GAP CNN on a shift orbit, the C4 group CNN on a quarter-turn
+orbit: the kernel is constant over each orbit) the vanishing-ridge limit is reported, ``ε = 0``
+exactly, with a note; the exact solve then gives an error of the ridge's size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from .. import datasets, geometry, gp, spectral
+from .._validate import check_choice, check_int
+from . import architectures
+
+__all__ = [
+    "OrbitPairState",
+    "orbit_pair_state",
+    "digit",
+    "class_size",
+    "random_pair",
+    "random_pairs",
+    "allowed_N",
+    "check_N",
+    "prepared_orbit",
+    "pair_state_from_orbits",
+    "spectral_part",
+    "check_setting",
+    "warm_up",
+]
+
+#: Largest orbit size offered for the interpolated rotation.
+MAX_ROTATE_N = 64
+
+
+# --------------------------------------------------------------------------- digits
+
+
+@functools.lru_cache(maxsize=1)
+def _class_indices() -> tuple[np.ndarray, ...]:
+    """Row numbers of each class 0..9 in the bundled test set, in file order."""
+    _, labels = datasets._bundled_test_set()
+    return tuple(np.flatnonzero(labels == c) for c in range(10))
+
+
+def class_size(label: int) -> int:
+    """How many digits of class ``label`` (0..9) the bundled MNIST test set holds."""
+    label = check_int("label", label, minimum=0, maximum=9)
+    return int(_class_indices()[label].size)
+
+
+def digit(label: int, sample: int = 0) -> np.ndarray:
+    """The ``sample``-th image of class ``label`` in the bundled MNIST test set (file order).
+
+    Parameters
+    ----------
+    label : digit class, 0..9
+    sample : index within that class, ``0 ≤ sample < class_size(label)``
+
+    Returns
+    -------
+    (28, 28) float64 in [0, 1] (a copy)
+    """
+    label = check_int("label", label, minimum=0, maximum=9)
+    indices = _class_indices()[label]
+    sample = check_int("sample", sample, minimum=0, maximum=indices.size - 1)
+    images, _ = datasets._bundled_test_set()
+    return images[indices[sample]].copy()
+
+
+def _check_digit(name: str, value) -> tuple[int, int]:
+    """``(label, sample)`` as two validated ints."""
+    try:
+        label, sample = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a (label, sample) pair, got {value!r}") from None
+    label = check_int(f"{name} label", label, minimum=0, maximum=9)
+    sample = check_int(f"{name} sample", sample, minimum=0, maximum=class_size(label) - 1)
+    return label, sample
+
+
+def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """``n_pairs`` random digit pairs ``((label_a, sample_a), (label_b, sample_b))``.
+
+    The two classes of a pair always differ; classes and samples are uniform. Reproducible:
+    the same ``(n_pairs, seed)`` gives the same pairs, and a longer list starts with the shorter.
+    """
+    n_pairs = check_int("n_pairs", n_pairs, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    sizes = np.array([class_size(c) for c in range(10)])
+    pairs = []
+    for _ in range(n_pairs):
+        label_a, label_b = (int(c) for c in rng.choice(10, size=2, replace=False))
+        sample_a, sample_b = (int(rng.integers(sizes[c])) for c in (label_a, label_b))
+        pairs.append(((label_a, sample_a), (label_b, sample_b)))
+    return tuple(pairs)
+
+
+def random_pair(seed: int = 0) -> tuple[tuple[int, int], tuple[int, int]]:
+    """One random pair of digits of two different classes (the first of ``random_pairs(1, seed)``)."""
+    return random_pairs(1, seed)[0]
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
+    """The orbit sizes N allowed for ``action`` on ``architecture``'s input resolution.
+
+    ``"rotate"``: 2..64 (any angle is interpolated); ``"rot90"``: 2 and 4 (exact quarter
+    turns); ``"shift"``: the divisors ≥ 2 of the image width (28, or 14 for the pixel-pair
+    kernels), so that N shifts wrap around exactly.
+    """
+    check_choice("action", action, datasets.ACTIONS)
+    width = architectures.architecture(architecture).resolution
+    if action == "rotate":
+        return tuple(range(2, MAX_ROTATE_N + 1))
+    if action == "rot90":
+        return (2, 4)
+    return tuple(d for d in range(2, width + 1) if width % d == 0)
+
+
+def check_N(N, action: str, architecture: str = "mlp1") -> int:
+    """``N`` as an int, or a ``ValueError`` naming N and listing the allowed values."""
+    allowed = allowed_N(action, architecture)
+    N = check_int("N", N, minimum=2)
+    if N not in allowed:
+        resolution = architectures.architecture(architecture).resolution
+        shown = f"2..{allowed[-1]}" if action == "rotate" else ", ".join(map(str, allowed))
+        why = {
+            "rotate": "",
+            "rot90": " (exact quarter turns)",
+            "shift": f" (N must divide the image width {resolution})",
+        }[action]
+        raise ValueError(
+            f"N={N} is not allowed for action {action!r} on architecture {architecture!r} "
+            f"({resolution}×{resolution} inputs){why}; allowed N: {shown}"
+        )
+    return N
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared_orbit(label: int, sample: int, action: str, N: int, resolution: int) -> np.ndarray:
+    image = digit(label, sample)
+    while image.shape[-1] > resolution:
+        image = datasets.pool2(image[None])[0]
+    return _frozen(datasets.orbit(image, N, action))
+
+
+def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "mlp1") -> np.ndarray:
+    """The normalised orbit ``(N, R, R)`` of digit ``d = (label, sample)`` at the resolution R of
+    ``architecture`` (the seed image is pooled to R first, then acted on); cached, read-only."""
+    label, sample = _check_digit("d", d)
+    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+    N = check_N(N, action, key)
+    return _prepared_orbit(label, sample, action, N, architectures.architecture(key).resolution)
+
+
+# --------------------------------------------------------------------------- the state
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.array(array, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+@dataclasses.dataclass(frozen=True)
+class OrbitPairState:
+    """Two digit orbits, an architecture's kernel on them and Eq. 7 against the exact error.
+
+    Arrays are read-only.
+
+    Attributes
+    ----------
+    a, b : the seed digits ``(label, sample)``;  action, N, architecture, kind : the setting
+    resolution : side of the images the kernel sees (28 or 14)
+    orbit_a, orbit_b : (N, R, R) normalised orbits (``datasets.orbit``) at that resolution
+    X : (2N, R, R) interleaved points ``A_0, B_0, A_1, …``;  y : (2N,) labels ``(+1, −1, …)``
+    K : (2N, 2N) kernel matrix (NTK or NNGP);  Kc : its circularisation ``K̃`` (Eq. 12)
+    circulant_deviation : ``‖K − K̃‖_F / ‖K‖_F`` (0 when K is already circulant)
+    sigma2 : absolute ridge ``σ² = ρ·tr(K̃_train)`` added to every eigenvalue (0 when ``K̃`` is
+        rank-deficient: the vanishing-ridge limit is reported then)
+    analysis : ``spectral.SpectralAnalysis`` of ``K̃`` (ridge included)
+    lam : (2N,) eigenvalues of ``K̃`` in DFT order (ridge included);  lam_N, mean_inverse :
+        ``λ_N`` and ``⟨λ⁻¹⟩``;  rectangle : ``n/λ_N``;  area : ``Σ_f 1/λ_f = n⟨λ⁻¹⟩``
+        (Eq. 7 is their ratio)
+    eps_spectral : ``ε = λ_N⁻¹/⟨λ⁻¹⟩`` of ``K̃`` (Eq. 7)
+    prediction_a, prediction_b : exact GP predictions at ``A_0`` (row 0) and ``B_0`` (row 1),
+        each from the other 2N − 1 points of the raw K
+    eps_exact : symmetrised exact error ``(|ŷ_A0 − 1| + |ŷ_B0 + 1|)/2`` (``gp.symmetrized_error``)
+    separation_sq : ``Δ² = ‖mean A − mean B‖²``;  radius : mean orbit radius r (Fig. 4D, E)
+    note : what is special about this setting (rank-deficient kernel, exact circulant), or ""
+    """
+
+    a: tuple[int, int]
+    b: tuple[int, int]
+    action: str
+    N: int
+    architecture: str
+    kind: str
+    resolution: int
+    orbit_a: np.ndarray
+    orbit_b: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    K: np.ndarray
+    Kc: np.ndarray
+    circulant_deviation: float
+    sigma2: float
+    analysis: spectral.SpectralAnalysis = dataclasses.field(repr=False)
+    lam: np.ndarray
+    lam_N: float
+    mean_inverse: float
+    rectangle: float
+    area: float
+    eps_spectral: float
+    prediction_a: float
+    prediction_b: float
+    eps_exact: float
+    separation_sq: float
+    radius: float
+    note: str
+
+    @property
+    def prediction_spectral(self) -> float:
+        """``ŷ_A0 = 1 − ε`` (Eq. 7 on ``K̃``)."""
+        return 1.0 - self.eps_spectral
+
+    @property
+    def misclassified(self) -> bool:
+        """Whether an exact left-out prediction has the wrong sign (``ŷ_A0 ≤ 0`` or ``ŷ_B0 ≥ 0``)."""
+        return bool(self.prediction_a <= 0.0 or self.prediction_b >= 0.0)
+
+    @property
+    def misclassified_spectral(self) -> bool:
+        """Whether Eq. 7 predicts the wrong sign: ``1 − ε ≤ 0``."""
+        return bool(self.eps_spectral >= 1.0)
+
+
+def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE) -> tuple[float, spectral.SpectralAnalysis]:
+    """``(σ², analysis)``: Eq. 7 on ``K̃ + σ²I`` with ``σ² = ρ·tr(K̃_train)``, or the
+    vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring)."""
+    bare = spectral.analyze(Kc)
+    if bare.rank_deficient:
+        return 0.0, bare
+    sigma2 = ridge * float(np.trace(Kc) - Kc[0, 0])
+    return sigma2, spectral.analyze(Kc, ridge=sigma2)
+
+
+def _note(analysis: spectral.SpectralAnalysis, deviation: float, eps_exact: float) -> str:
+    if analysis.rank_deficient:
+        return (analysis.note + f" The exact solve on K gives {eps_exact:.3g}, "
+                "an error caused only by its tiny ridge 1e-10·tr K (it vanishes with the ridge).")
+    if deviation <= 1e-12:
+        return "K is circulant (to 1e-12): Eq. 7 is exact here, ε equals the exact error."
+    return ""
+
+
+def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int | None = None,
+                           architecture: str = "mlp1", kind: str = "ntk", a=None, b=None) -> OrbitPairState:
+    """The analysis of ``orbit_pair_state`` for any two orbits given as arrays (not cached).
+
+    ``orbit_a``, ``orbit_b``: (N, R, R) points at the architecture's resolution R (normalise them
+    with ``datasets.orbit``); ``action`` and ``N`` only matter for the orbit-averaged kernel;
+    ``a``, ``b`` are stored as given (labels for people). Use it for constructed orbits, e.g. an
+    exactly interleaved pair whose kernel is circulant.
+    """
+    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+    check_choice("kind", kind, architectures.KINDS)
+    X, y = datasets.interleave(orbit_a, orbit_b)
+    N = X.shape[0] // 2 if N is None else check_int("N", N, minimum=1)
+    K = architectures.kernel_matrix(key, X, kind=kind, action=action, N=N)
+    Kc = spectral.circularize(K)
+    deviation = float(np.linalg.norm(K - Kc) / max(np.linalg.norm(K), np.finfo(float).tiny))
+    sigma2, analysis = spectral_part(Kc)
+    prediction_a = gp.loo_prediction(K, y, 0)
+    prediction_b = gp.loo_prediction(K, y, 1)
+    # the same number as gp.symmetrized_error(K, y), from the two solves already done
+    eps_exact = 0.5 * (abs(prediction_a - 1.0) + abs(prediction_b + 1.0))
+    n = X.shape[0]
+    orbit_a, orbit_b = _frozen(X[0::2]), _frozen(X[1::2])
+    return OrbitPairState(
+        a=a, b=b, action=action, N=n // 2, architecture=key, kind=kind, resolution=int(X.shape[-1]),
+        orbit_a=orbit_a, orbit_b=orbit_b, X=_frozen(X), y=_frozen(y), K=_frozen(K), Kc=_frozen(Kc),
+        circulant_deviation=deviation, sigma2=sigma2, analysis=analysis, lam=_frozen(analysis.lam),
+        lam_N=analysis.lam_N, mean_inverse=analysis.mean_inverse,
+        rectangle=n * analysis.rectangle, area=n * analysis.mean_inverse,
+        eps_spectral=float(analysis.error),
+        prediction_a=prediction_a, prediction_b=prediction_b, eps_exact=eps_exact,
+        separation_sq=geometry.orbit_separation_sq(orbit_a, orbit_b),
+        radius=geometry.orbit_radius(orbit_a, orbit_b),
+        note=_note(analysis, deviation, eps_exact),
+    )
+
+
+def _uncached_state(a, b, action, N, key, kind) -> OrbitPairState:
+    resolution = architectures.architecture(key).resolution
+    return pair_state_from_orbits(
+        _prepared_orbit(*a, action, N, resolution), _prepared_orbit(*b, action, N, resolution),
+        action=action, N=N, architecture=key, kind=kind, a=a, b=b)
+
+
+# A state at N = 64 holds ~2 MB (orbits, X, K): keep the cache small (Voila kernels share memory).
+_orbit_pair_state = functools.lru_cache(maxsize=64)(_uncached_state)
+
+
+def check_setting(a, b, action, N, architecture, kind) -> tuple:
+    """The validated, hashable arguments of ``orbit_pair_state``."""
+    a = _check_digit("a", a)
+    b = _check_digit("b", b)
+    if a == b:
+        raise ValueError(f"a and b must be two different digits, got a = b = {a}")
+    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+    check_choice("action", action, datasets.ACTIONS)
+    check_choice("kind", kind, architectures.KINDS)
+    N = check_N(N, action, key)
+    return a, b, action, N, key, kind
+
+
+def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
+                     architecture: str = "mlp1", kind: str = "ntk") -> OrbitPairState:
+    """Orbits of digits a and b, the kernel, ``K̃``, Eq. 7 and the exact error (Fig. 4A–C).
+
+    Parameters
+    ----------
+    a, b : ``(label, sample)`` of the two seed digits (``digit(label, sample)``), class A is a
+    action : ``"rotate"`` | ``"rot90"`` | ``"shift"``;  N : orbit size (``allowed_N``)
+    architecture : a key of ``architectures.ARCHITECTURES``;  kind : ``"ntk"`` or ``"nngp"``
+
+    Results are cached on the validated arguments. A bad action/N combination raises a
+    ``ValueError`` naming N and listing the allowed values.
+    """
+    return _orbit_pair_state(*check_setting(a, b, action, N, architecture, kind))
+
+
+def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "rotate", kind: str = "ntk") -> None:
+    """Compile the kernel once per JAX shape bucket (2N padded to 8, 16, 32, …) so that later
+    states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket."""
+    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+    for N in Ns:
+        if N in allowed_N(action, key):
+            _uncached_state((0, 0), (1, 0), action, N, key, kind)
