@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-__all__ = ["CircleExplorer", "OrbitExplorer", "PairSurvey", "AccuracyExplorer", "WidthExplorer"]
+__all__ = ["CircleExplorer", "OrbitExplorer", "PairSurvey", "AccuracyExplorer", "WidthExplorer", "Dashboard"]
 
 _LAZY = {
     "CircleExplorer": "circle",
@@ -15,6 +15,7 @@ _LAZY = {
     "PairSurvey": "survey",
     "AccuracyExplorer": "accuracy",
     "WidthExplorer": "width",
+    "Dashboard": "dashboard",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -1,0 +1,124 @@
+"""``Dashboard``: every explorer in one ``ipywidgets.Tab``, each built when its tab is opened.
+
+The first tab is built at once; the others on first selection (a "preparing…" line shows
+meanwhile), so the page appears quickly and a visitor pays only for the tabs they open. A tab
+whose explorer fails to build shows the error in place; the other tabs keep working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Callable
+
+import ipywidgets as W
+
+from ._base import STYLE
+
+__all__ = ["Dashboard", "Tab", "default_tabs"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tab:
+    """One tab: a title, a one-line explanation and a factory ``(dashboard) -> explorer``."""
+
+    key: str
+    title: str
+    explanation: str
+    build: Callable
+
+
+def default_tabs() -> tuple[Tab, ...]:
+    """The tabs of ``notebooks/dashboard.ipynb``, in the order of the paper's story."""
+    from . import AccuracyExplorer, CircleExplorer, OrbitExplorer, PairSurvey, WidthExplorer
+
+    return (
+        Tab("circle", "Circle toy model",
+            "Two interleaved orbits on a circle: leave one point out and the GP error is ε = λ_N⁻¹/⟨λ⁻¹⟩ (Eq. 7).",
+            lambda d: CircleExplorer()),
+        Tab("orbit", "Orbits of two digits",
+            "Two MNIST digits and their rotations or shifts: the kernel of each architecture, its "
+            "circularisation, its inverse spectrum and the spectral error against the exact one.",
+            lambda d: OrbitExplorer()),
+        Tab("survey", "Pair survey",
+            "The same over many random digit pairs: spectral against exact error, and what the "
+            "geometry of the orbits predicts. Click a point to open that pair.",
+            lambda d: PairSurvey(d.explorer("orbit"), on_pair_selected=lambda *_: d.select("orbit"))),
+        Tab("accuracy", "Equivariant vs plain",
+            "A class whose upright digits were never seen: accuracy on them against N, for plain "
+            "networks and for networks with the symmetry built in.",
+            lambda d: AccuracyExplorer()),
+        Tab("width", "Finite width",
+            "Random networks of finite width scatter around the infinite-width NTK; the scatter "
+            "shrinks like 1/√width.",
+            lambda d: WidthExplorer()),
+    )
+
+
+class Dashboard:
+    """The explorers as tabs; ``widget`` is the ``ipywidgets.Tab`` (with an intro line per tab).
+
+    ``explorer(key)`` builds (once) and returns a tab's explorer; ``select(key)`` opens a tab.
+    """
+
+    def __init__(self, tabs: tuple[Tab, ...] | None = None):
+        self.tabs = tuple(default_tabs() if tabs is None else tabs)
+        self._explorers: dict[str, object] = {}
+        self._boxes = {t.key: W.VBox([self._intro(t)]) for t in self.tabs}
+        for tab in self.tabs:
+            self._boxes[tab.key].add_class(f"ntkviz-tab-{tab.key}")
+        self.widget = W.Tab(children=[self._boxes[t.key] for t in self.tabs])
+        self.widget.titles = tuple(t.title for t in self.tabs)
+        self.widget.add_class("ntkviz-dashboard")
+        self._fill(self.tabs[0])
+        self.widget.observe(self._on_select, names="selected_index")
+
+    def explorer(self, key: str):
+        """The explorer of tab ``key``, built on first request."""
+        if key not in self._explorers:
+            tab = self._tab(key)
+            self._explorers[key] = tab.build(self)
+        return self._explorers[key]
+
+    def select(self, key: str):
+        """Open tab ``key`` (building its explorer if needed)."""
+        self.widget.selected_index = [t.key for t in self.tabs].index(self._tab(key).key)
+
+    def display(self):
+        from IPython.display import display
+
+        display(W.VBox([W.HTML(STYLE), self.widget]))
+
+    def _ipython_display_(self):
+        self.display()
+
+    # --- internals ----------------------------------------------------------------------------
+    def _tab(self, key: str) -> Tab:
+        for tab in self.tabs:
+            if tab.key == key:
+                return tab
+        raise ValueError(f"key must be one of {[t.key for t in self.tabs]}, got {key!r}")
+
+    @staticmethod
+    def _intro(tab: Tab) -> W.HTML:
+        return W.HTML(f'<div class="ntkviz-intro"><b>{html.escape(tab.title)}.</b> '
+                      f"{html.escape(tab.explanation)}</div>")
+
+    def _on_select(self, change):
+        index = change["new"]
+        if index is not None and 0 <= index < len(self.tabs):
+            self._fill(self.tabs[index])
+
+    def _fill(self, tab: Tab):
+        box = self._boxes[tab.key]
+        if len(box.children) > 1:
+            return
+        waiting = W.HTML('<div class="ntkviz-message ntkviz-message-note">preparing this explorer…</div>')
+        box.children = (box.children[0], waiting)
+        try:
+            explorer = self.explorer(tab.key)
+        except Exception as error:  # a tab that cannot be built must not take the page down
+            message = html.escape(f"This explorer could not start: {type(error).__name__}: {error}")
+            box.children = (box.children[0], W.HTML(f'<div class="ntkviz-message ntkviz-message-error">{message}</div>'))
+            return
+        box.children = (box.children[0], explorer.widget)

@@ -1,0 +1,64 @@
+"""Dashboard: tabs build their explorer on first opening; a failing tab shows its error."""
+
+import ipywidgets as W
+
+from ntkviz.widgets.dashboard import Dashboard, Tab
+
+
+class _Fake:
+    built = []
+
+    def __init__(self, name):
+        self.widget = W.HTML(name)
+        _Fake.built.append(name)
+
+
+def _boom(dashboard):
+    raise ValueError("N must be at least 2")
+
+
+def _tabs():
+    return (
+        Tab("one", "First", "the first tab", lambda d: _Fake("one")),
+        Tab("two", "Second", "needs the first", lambda d: _Fake("two:" + d.explorer("one").widget.value)),
+        Tab("bad", "Broken", "cannot start", _boom),
+    )
+
+
+def test_first_tab_is_built_and_others_wait():
+    _Fake.built = []
+    d = Dashboard(_tabs())
+    assert _Fake.built == ["one"]
+    assert d.widget.titles == ("First", "Second", "Broken")
+    assert "the first tab" in d._boxes["one"].children[0].value
+    assert d._boxes["one"].children[1] is d.explorer("one").widget
+    assert len(d._boxes["two"].children) == 1
+
+
+def test_selecting_a_tab_builds_it_once():
+    _Fake.built = []
+    d = Dashboard(_tabs())
+    d.select("two")
+    d.widget.selected_index = 0
+    d.widget.selected_index = 1
+    assert _Fake.built == ["one", "two:one"]
+    assert d._boxes["two"].children[1].value == "two:one"
+
+
+def test_a_failing_tab_shows_its_error_and_the_page_lives():
+    d = Dashboard(_tabs())
+    d.widget.selected_index = 2
+    message = d._boxes["bad"].children[1].value
+    assert "ntkviz-message-error" in message and "N must be at least 2" in message
+    d.select("one")
+    assert d.widget.selected_index == 0
+
+
+def test_unknown_tab_is_a_clear_error():
+    d = Dashboard(_tabs())
+    try:
+        d.select("nope")
+    except ValueError as error:
+        assert "key must be one of" in str(error)
+    else:
+        raise AssertionError("expected a ValueError")
