@@ -96,7 +96,9 @@ def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
         [str(bin_dir / "jupyter"), "server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True"],
+         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+         # Binder runs as an ordinary user; CI containers here run as root
+         *(["--allow-root"] if os.geteuid() == 0 else [])],
         cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
