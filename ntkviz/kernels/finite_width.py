@@ -8,6 +8,8 @@ the analytic NTK (relative Frobenius error ~ 1/√width).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,7 +23,7 @@ from .convolutional import CNN
 from .group_convolutional import GCNN
 from .fully_connected import MLP
 
-__all__ = ["empirical_ntk", "init_params", "apply"]
+__all__ = ["empirical_ntk", "ntk_row", "init_params", "apply"]
 
 
 def _phi(name: str):
@@ -132,3 +134,46 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
     ntk = sum(j1.reshape(n1, -1) @ j2.reshape(n2, -1).T for j1, j2 in zip(J1, J2))
     ntk = to_numpy(ntk)
     return 0.5 * (ntk + ntk.T) if b is None else ntk
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3))
+def _ntk_row(arch, channels, pixels, width, seed, x0, x):
+    # Initialisation inside the compiled function: one compilation per (arch, width), then each
+    # seed costs one run (eager random draws compile per shape and took seconds).
+    params = init_params(arch, channels, pixels, width, seed)
+    # ∇θ f(x0) once, then Θ̂(x0, x_j) = J(x_j)·∇θ f(x0) as one forward-mode product over the
+    # batch: O(forward passes) instead of the O(n · parameters) memory of full Jacobians.
+    grad = jax.grad(lambda p: apply(arch, p, x0)[0])(params)
+    return jax.jvp(lambda p: apply(arch, p, x), (params,), (grad,))[1]
+
+
+@float64
+def ntk_row(arch, x0, x, width: int = 512, seed: int = 0) -> np.ndarray:
+    """Finite-width NTK ``Θ̂(x0, x_j)`` (n,) of one point ``x0`` against every row of ``x``.
+
+    Same network, parameters and conventions as :func:`empirical_ntk` (so it equals row 0 of
+    ``empirical_ntk(arch, x0[None], x, width, seed)``), computed from one gradient at ``x0``
+    and one Jacobian-vector product over the batch: ``Θ̂(x0, x) = J(x) · ∇θ f(x0)``.
+
+    Parameters
+    ----------
+    arch : an ``ntkviz.kernels.mlp/cnn/gcnn`` kernel describing the network
+    x0 : one input (a vector (d,), or an image (H, W) / (H, W, C))
+    x : (n, d) vectors or (n, H, W[, C]) images
+    width, seed : hidden width (channels) and the initialisation, as in ``empirical_ntk``
+    """
+    if not isinstance(arch, (MLP, CNN, GCNN)):
+        raise TypeError(f"arch must be an mlp, cnn or gcnn kernel, got {type(arch).__name__}")
+    width = check_int("width", width, minimum=1, maximum=1 << 16)
+    seed = check_int("seed", seed, minimum=0)
+    if isinstance(arch, MLP):
+        a = as_vectors("x0", np.asarray(x0, dtype=float).reshape(1, -1))
+        b = as_vectors("x", x)
+        check_same_features(a, b)
+        channels, pixels = a.shape[1], 1
+    else:
+        x0 = np.asarray(x0, dtype=float)
+        a, b = image_inputs(x0[None], x, arch.filter_size)
+        channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
+    row = _ntk_row(arch, channels, pixels, width, seed, jnp.asarray(a), jnp.asarray(b))
+    return to_numpy(row)

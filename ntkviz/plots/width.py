@@ -1,0 +1,147 @@
+"""Figures of finite width against infinite width on the unit circle (seed 003 Fig. 1, seed 000
+Fig. 1): the NTK curves ``Θ(x0, x(γ))`` and the relative error against width on log-log axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import COLORS, apply_update, finite_or_none, layout
+
+__all__ = ["ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update"]
+
+_EMPIRICAL = "rgba(255,127,14,0.45)"  # COLORS["accent"], semi-transparent
+_PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
+                 ticktext=["−π", "−π/2", "0", "π/2", "π"])
+
+
+def _curves_title(width: int, n_seeds: int, depth: int | None, activation: str | None) -> str:
+    net = "" if depth is None else f"depth {depth}{'' if activation is None else ', ' + activation}, "
+    return f"NTK Θ(x₀, x(γ)): infinite width and {n_seeds} random networks ({net}width {width})"
+
+
+def ntk_curves_update(gammas, theta, thetas, width: int, depth: int | None = None,
+                      activation: str | None = None, seeds=None) -> dict:
+    """The data of ``ntk_curves``: all empirical curves in one trace, separated by gaps."""
+    gammas = np.asarray(gammas, dtype=float)
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    seeds = np.arange(len(thetas)) if seeds is None else np.asarray(seeds)
+    gap = np.full((len(thetas), 1), np.nan)
+    xs = np.hstack([np.broadcast_to(gammas, thetas.shape), gap]).ravel()
+    ys = np.hstack([thetas, gap]).ravel()
+    who = np.repeat(seeds, thetas.shape[1] + 1)
+    return {
+        "data": [dict(x=gammas, y=np.asarray(theta, dtype=float)),
+                 dict(x=finite_or_none(xs), y=finite_or_none(ys), customdata=who)],
+        "layout": {"title_text": _curves_title(width, len(thetas), depth, activation)},
+    }
+
+
+def ntk_curves(gammas, theta, thetas, width: int, depth: int | None = None,
+               activation: str | None = None, seeds=None) -> go.Figure:
+    """Analytic NTK ``Θ(x0, x(γ))`` (bold) and empirical ``Θ̂_s`` of finite networks (thin).
+
+    Parameters
+    ----------
+    gammas : (G,) angles γ in radians, ``x(γ) = (cos γ, sin γ)``, ``x0 = (1, 0)``
+    theta : (G,) infinite-width NTK;  thetas : (S, G) one empirical curve per seed
+    width, depth, activation : shown in the title;  seeds : (S,) seed of each row (hover)
+
+    Traces: 0 the analytic curve, 1 all empirical curves (one trace, gaps between seeds).
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        mode="lines", name="infinite width Θ", line=dict(color=COLORS["missing"], width=4),
+        hovertemplate="γ = %{x:.6f} rad<br>Θ = %{y:.10g}<extra>infinite width</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="finite width Θ̂ (one line per seed)", line=dict(color=_EMPIRICAL, width=1.2),
+        connectgaps=False,
+        hovertemplate="seed %{customdata}<br>γ = %{x:.6f} rad<br>Θ̂ = %{y:.10g}<extra>finite width</extra>",
+    ))
+    layout(
+        fig, "",
+        xaxis=dict(title="angle γ (radians), x(γ) = (cos γ, sin γ)", range=[-np.pi, np.pi], **_PI_TICKS),
+        yaxis=dict(title="NTK Θ(x₀, x(γ))"),
+    )
+    return apply_update(fig, ntk_curves_update(gammas, theta, thetas, width, depth, activation, seeds))
+
+
+def _error_title(slope: float, depth: int | None, activation: str | None) -> str:
+    net = "" if depth is None else f" (depth {depth}{'' if activation is None else ', ' + activation})"
+    fit = f"fitted slope {slope:.3f}" if np.isfinite(slope) else "no slope fitted"
+    return f"Relative error ‖Θ̂ − Θ‖/‖Θ‖ against width{net}: {fit}, expected −1/2"
+
+
+def error_vs_width_update(widths, errors, slope: float, intercept: float, current_width: int,
+                          current_errors=None, depth: int | None = None,
+                          activation: str | None = None) -> dict:
+    """The data of ``error_vs_width``."""
+    widths = np.asarray(widths, dtype=float)
+    errors = np.atleast_2d(np.asarray(errors, dtype=float))
+    mean = errors.mean(axis=1)
+    n_seeds = errors.shape[1]
+    if current_errors is None:
+        hits = np.flatnonzero(widths == current_width)
+        current_errors = errors[hits[0]] if hits.size else np.full(n_seeds, np.nan)
+    current_mean = float(np.mean(current_errors))
+    span = np.array([widths.min(), widths.max()])
+    fit = np.exp(intercept) * span**slope if np.isfinite(slope) else np.full(2, np.nan)
+    reference = mean[0] * (span / span[0]) ** -0.5  # slope −1/2 through the first mean
+    seed_index = np.tile(np.arange(n_seeds), len(widths))
+    return {
+        "data": [
+            dict(x=np.repeat(widths, n_seeds), y=finite_or_none(errors.ravel()), customdata=seed_index),
+            dict(x=widths, y=finite_or_none(mean)),
+            dict(x=span, y=finite_or_none(fit)),
+            dict(x=span, y=finite_or_none(reference)),
+            dict(x=[float(current_width)], y=finite_or_none([current_mean])),
+        ],
+        "layout": {"title_text": _error_title(slope, depth, activation)},
+    }
+
+
+def error_vs_width(widths, errors, slope: float, intercept: float, current_width: int,
+                   current_errors=None, depth: int | None = None,
+                   activation: str | None = None) -> go.Figure:
+    """Log-log relative error ``‖Θ̂ − Θ‖/‖Θ‖`` against width: seeds, mean, fit and slope −1/2.
+
+    Parameters
+    ----------
+    widths : (W,) widths;  errors : (W, S) relative error per width and seed
+    slope, intercept : fit ``log mean = intercept + slope · log width``
+    current_width : marked with its mean error (``current_errors`` (S,), default: the row of
+        ``errors`` at that width)
+
+    Traces: 0 per-seed errors, 1 mean over seeds, 2 fitted power law, 3 slope −1/2 reference
+    (through the first mean), 4 the current width.
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        mode="markers", name="one seed", marker=dict(size=6, color=_EMPIRICAL),
+        hovertemplate="width %{x}<br>seed %{customdata}<br>error = %{y:.10g}<extra>one seed</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines+markers", name="mean over seeds", line=dict(color=COLORS["missing"], width=2.5),
+        marker=dict(size=7), hovertemplate="width %{x}<br>mean error = %{y:.10g}<extra>mean</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="fitted power law", line=dict(color=COLORS["A"], width=2, dash="dash"),
+        hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>fitted power law</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="slope −1/2 (∝ 1/√width)", line=dict(color="#777777", width=1.5, dash="dot"),
+        hovertemplate="width %{x}<br>∝ width^(−1/2): %{y:.10g}<extra>reference</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="markers", name="current width",
+        marker=dict(size=14, color=COLORS["accent"], symbol="diamond", line=dict(width=1, color="#000")),
+        hovertemplate="width %{x}<br>mean error = %{y:.10g}<extra>current width</extra>",
+    ))
+    layout(
+        fig, "",
+        xaxis=dict(title="width n (log scale)", type="log"),
+        yaxis=dict(title="relative error ‖Θ̂ − Θ‖/‖Θ‖ (log scale)", type="log", exponentformat="power"),
+    )
+    return apply_update(fig, error_vs_width_update(widths, errors, slope, intercept, current_width,
+                                                   current_errors, depth, activation))
