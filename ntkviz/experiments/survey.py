@@ -89,6 +89,17 @@ class SurveyResult:
                 (int(self.label_b[index]), int(self.sample_b[index])))
 
     @property
+    def correlation_lambda_separation(self) -> float:
+        """Pearson correlation of ``λ_N`` and ``Δ²`` (Fig. 4D)."""
+        return pearson(self.separation_sq, self.lam_N)
+
+    @property
+    def correlation_inverse_density(self) -> float:
+        """Pearson correlation of ``⟨λ⁻¹⟩`` and ``1/r`` (Fig. 4E), over pairs with finite ``⟨λ⁻¹⟩``."""
+        finite = np.isfinite(self.mean_inverse) & (self.radius > 0)
+        return pearson(1.0 / self.radius[finite], self.mean_inverse[finite])
+
+    @property
     def pairs(self) -> np.ndarray:
         """(n_pairs, 4) int array: label_a, sample_a, label_b, sample_b."""
         return np.column_stack([self.label_a, self.sample_a, self.label_b, self.sample_b])

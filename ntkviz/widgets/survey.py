@@ -1,0 +1,273 @@
+"""``PairSurvey``: spectral against exact error over many random digit pairs, live
+(seed 001 Fig. 4B, D, E and Fig. 5).
+
+The survey takes its setting (architecture, action, N, NTK/NNGP) from an ``OrbitExplorer`` (or
+its own defaults), runs ``experiments.survey.pair_survey`` with a progress bar and shows three
+scatters in one ``FigureWidget``: spectral vs exact error with the diagonal, ``λ_N`` against the
+orbit separation ``Δ²`` and ``⟨λ⁻¹⟩`` against the orbit density ``1/r``. Clicking a point (or
+``select_pair(index)``) loads that pair into the orbit explorer and rings it in every scatter.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+
+from .. import plots
+from ..experiments import orbits, survey
+from ._base import STYLE, MessageLine, compose_subplots, value_span, write_panel_update
+
+__all__ = ["PairSurvey", "PANELS"]
+
+#: Panel name → (row, column) in the survey's figure.
+PANELS = {"errors": (1, 1), "separation": (1, 2), "density": (1, 3)}
+
+#: Traces of each panel that hold the pairs (correct, misclassified); their customdata[0] is
+#: the pair's index.
+_POINT_TRACES = (0, 1)
+
+
+class PairSurvey:
+    """Spectral vs exact error over random digit pairs, with the geometry of Fig. 4D–E.
+
+    Parameters
+    ----------
+    orbit_explorer : an ``OrbitExplorer`` whose setting the survey uses and into which a clicked
+        pair is loaded, or None (then ``architecture``, ``action``, ``N``, ``kind`` are used)
+    n_pairs : initial number of pairs (16…512);  seed : the pairs are reproducible from it
+    on_pair_selected : optional ``callable(index, a, b)`` called after a pair is selected (the
+        dashboard switches tabs with it)
+    run : run the survey at once (otherwise press "Run survey" or call ``run()``)
+
+    Attributes
+    ----------
+    widget : the top-level container;  result : the ``SurveyResult`` shown (None before a run)
+    figure : the ``FigureWidget`` with three panels (``traces(name)``, names as in ``PANELS``)
+    selected : index of the selected pair or None
+    """
+
+    def __init__(self, orbit_explorer=None, n_pairs: int = 128, *, architecture: str = "mlp1",
+                 action: str = "rotate", N: int = 8, kind: str = "ntk", seed: int = 0,
+                 on_pair_selected: Callable | None = None, run: bool = False):
+        self.orbit_explorer = orbit_explorer
+        self.on_pair_selected = on_pair_selected
+        self.defaults = dict(architecture=architecture, action=action, N=N, kind=kind)
+        self.seed = seed
+        self.result = None
+        self.selected = None
+        self.n_pairs_slider = W.IntSlider(value=n_pairs, min=16, max=512, step=16, description="pairs",
+                                          continuous_update=False, style={"description_width": "60px"},
+                                          layout=W.Layout(width="420px"))
+        self.run_button = W.Button(description="Run survey", icon="play", button_style="primary")
+        self.progress = W.IntProgress(value=0, min=0, max=n_pairs, description="",
+                                      layout=W.Layout(width="300px"))
+        self.setting = W.HTML()
+        self.readout = W.HTML(layout=W.Layout(min_width="440px"))
+        self.message = MessageLine()
+        self.n_pairs_slider.add_class("ntkviz-n-pairs")
+        self.n_pairs_slider.add_class("ntkviz-slider")
+        self.run_button.add_class("ntkviz-run-survey")
+        self.progress.add_class("ntkviz-progress")
+        self.run_button.on_click(lambda _: self.run())
+        self.figure = self._build_figure()
+        self._show_setting()
+        self._show_readout(None)
+        self.message.show("Press “Run survey”: each point is one random pair of digits; "
+                          "click a point to open that pair in the orbit explorer.")
+        self.widget = W.VBox([
+            W.HTML(STYLE),
+            W.HBox([W.VBox([self.setting, self.n_pairs_slider, W.HBox([self.run_button, self.progress])]),
+                    W.VBox([self.readout, self.message.widget])]),
+            W.HTML(_legend_html()),
+            self.figure,
+        ])
+        self.widget.add_class("ntkviz-survey-explorer")
+        if run:
+            self.run()
+
+    # --- public -------------------------------------------------------------------------------
+    def current_setting(self) -> dict:
+        """``architecture``, ``action``, ``N``, ``kind``: from the orbit explorer if there is one."""
+        if self.orbit_explorer is None:
+            return dict(self.defaults)
+        s = self.orbit_explorer.state
+        return dict(architecture=s.architecture, action=s.action, N=s.N, kind=s.kind)
+
+    def run(self, n_pairs: int | None = None) -> bool:
+        """Run the survey (what the button does); returns whether it succeeded.
+
+        ``n_pairs`` moves the slider first. Errors are shown in the message line, never raised.
+        """
+        if n_pairs is not None:
+            self.n_pairs_slider.value = n_pairs
+        setting = self.current_setting()
+        total = int(self.n_pairs_slider.value)
+        self._show_setting()
+        self.progress.max = total
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.run_button.disabled = True
+        step = max(1, total // 50)
+
+        def progress(done, total_):
+            if done == total_ or done % step == 0:
+                self.progress.value = done
+
+        self.message.show(f"Computing {total} pairs…")
+        try:
+            result = survey.pair_survey(n_pairs=total, seed=self.seed, progress=progress, **setting)
+            self.selected = None
+            self._redraw(result)
+        except Exception as error:  # a widget never raises into the page
+            self.progress.bar_style = "danger"
+            self.message.error("Could not run the survey", error)
+            return False
+        finally:
+            self.run_button.disabled = False
+        self.progress.bar_style = "success"
+        self.result = result
+        self._show_readout(result)
+        self.message.show(_note(result))
+        return True
+
+    def select_pair(self, index: int) -> bool:
+        """Select pair ``index`` (what a click does): ring it, load it into the orbit explorer
+        (in the survey's setting) and call ``on_pair_selected(index, a, b)``."""
+        try:
+            if self.result is None:
+                raise ValueError("no survey yet: press “Run survey” first")
+            a, b = self.result.pair(index)
+            r = self.result
+            if self.orbit_explorer is not None:
+                if not self.orbit_explorer.set(a=a, b=b, action=r.action, N=r.N,
+                                               architecture=r.architecture, kind=r.kind):
+                    raise ValueError(f"the orbit explorer could not load pair {index}")
+            self.selected = int(index)
+            self._redraw(r)
+            self._show_readout(r)
+            if self.on_pair_selected is not None:
+                self.on_pair_selected(self.selected, a, b)
+        except Exception as error:
+            self.message.error("Could not select the pair", error)
+            return False
+        self.message.show(f"Pair {index}: A = {a[0]} (#{a[1]}), B = {b[0]} (#{b[1]})"
+                          + (" — loaded into the orbit explorer." if self.orbit_explorer is not None else "."))
+        return True
+
+    def traces(self, name: str) -> tuple:
+        """The traces of one panel (``"errors"``, ``"separation"``, ``"density"``)."""
+        start, stop = self._slices[name]
+        return self.figure.data[start:stop]
+
+    def panel_title(self, name: str) -> str:
+        """The current title of one panel."""
+        return self.figure.layout.annotations[list(PANELS).index(name)].text
+
+    def display(self):
+        """Display the survey in a notebook."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self):
+        self.display()
+
+    # --- internals ----------------------------------------------------------------------------
+    @staticmethod
+    def _updates(r, selected) -> dict[str, dict]:
+        if r is None:
+            empty = np.zeros(0)
+            pairs = np.zeros((0, 4), dtype=int)
+            return {
+                "errors": plots.error_scatter_update(empty, empty, pairs, float("nan")),
+                "separation": plots.separation_scatter_update(empty, empty, pairs, float("nan")),
+                "density": plots.density_scatter_update(empty, empty, pairs, float("nan")),
+            }
+        return {
+            "errors": plots.error_scatter_update(r.eps_spectral, r.eps_exact, r.pairs, r.correlation,
+                                                 r.misclassified, selected),
+            "separation": plots.separation_scatter_update(r.separation_sq, r.lam_N, r.pairs,
+                                                          r.correlation_lambda_separation,
+                                                          r.misclassified, selected),
+            "density": plots.density_scatter_update(r.radius, r.mean_inverse, r.pairs,
+                                                    r.correlation_inverse_density, r.misclassified,
+                                                    selected),
+        }
+
+    def _build_figure(self) -> go.FigureWidget:
+        empty = np.zeros(0)
+        pairs = np.zeros((0, 4), dtype=int)
+        panels = {
+            "errors": plots.error_scatter(empty, empty, pairs, float("nan")),
+            "separation": plots.separation_scatter(empty, empty, pairs, float("nan")),
+            "density": plots.density_scatter(empty, empty, pairs, float("nan")),
+        }
+        fig, self._slices, self._axes = compose_subplots(
+            panels, PANELS, rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08)
+        fig.update_traces(showlegend=False)
+        fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
+        for name in PANELS:
+            start, _ = self._slices[name]
+            for offset in _POINT_TRACES:
+                fig.data[start + offset].on_click(self._on_click)
+        return fig
+
+    def _on_click(self, trace, points, _state):
+        if not points.point_inds:
+            return
+        custom = trace.customdata
+        if custom is None:
+            return
+        self.select_pair(int(np.asarray(custom)[points.point_inds[0]][0]))
+
+    def _redraw(self, r):
+        titles = {key: i for i, key in enumerate(PANELS)}
+        write_panel_update(self.figure, self._slices, self._axes, titles, self._updates(r, self.selected))
+
+    def _show_setting(self):
+        s = self.current_setting()
+        source = "from the orbit explorer" if self.orbit_explorer is not None else "survey defaults"
+        self.setting.value = (
+            f'<div class="ntkviz-readout ntkviz-survey-setting" data-architecture="{s["architecture"]}" '
+            f'data-action="{s["action"]}" data-n="{s["N"]}" data-kind="{s["kind"]}">'
+            f'Setting ({source}): <b>{s["architecture"]}</b>, {s["action"]}, N = {s["N"]}, '
+            f'{s["kind"].upper()}</div>'
+        )
+
+    def _show_readout(self, r):
+        if r is None:
+            self.readout.value = '<div class="ntkviz-readout">No survey yet.</div>'
+            return
+        selected = "none" if self.selected is None else self.selected
+        self.readout.value = (
+            '<div class="ntkviz-readout">'
+            f"Pairs: {value_span('ntkviz-survey-pairs', r.n_pairs)} "
+            f"(seed {value_span('ntkviz-survey-seed', r.seed)})<br>"
+            f"Correlation (Pearson) of spectral and exact error = {value_span('ntkviz-correlation', r.correlation)}<br>"
+            f"Fraction misclassified (an exact left-out prediction of the wrong sign) = "
+            f"{value_span('ntkviz-fraction-misclassified', r.fraction_misclassified)}<br>"
+            f"Mean |ε − exact| = {value_span('ntkviz-mean-abs-difference', r.mean_abs_difference)}<br>"
+            f"Selected pair: {value_span('ntkviz-selected-pair', selected)}"
+            "</div>"
+        )
+
+
+def _legend_html() -> str:
+    c = plots.COLORS
+    items = [
+        ('<span style="color:#444">●</span>', "pair whose exact left-out predictions have the right sign"),
+        (f'<span style="color:{c["accent"]}">✖</span>', "misclassified pair (a wrong sign)"),
+        (f'<span style="color:{c["missing"]}">◯</span>', "selected pair"),
+        ('<span style="color:#999">- -</span>', "spectral = exact"),
+    ]
+    return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
+
+
+def _note(r) -> str:
+    if not np.isfinite(r.correlation):
+        return ("The spectral error is the same for every pair (e.g. ε = 0: the network is invariant "
+                "to the action), so a correlation is undefined.")
+    return "Click a point to open that pair in the orbit explorer."
