@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    FIRST_RENDER_TIMEOUT_MS,
+    ROOT,
+    UPDATE_TIMEOUT_MS,
+    launch_chromium,
+    open_dashboard,
+    voila_server,
+)
 
-from ntkviz import cli
 from ntkviz.experiments import circle
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-FIRST_RENDER_TIMEOUT_MS = 180_000
-UPDATE_TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.browser
 
@@ -34,44 +30,10 @@ if not os.environ.get("CI") and not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def voila_url():
-    port = _free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "voila.log", "w")
-    # Exactly the command of `make dashboard` (`ntkviz serve`).
-    process = subprocess.Popen(
-        cli.voila_command(port, ROOT / "notebooks" / "dashboard.ipynb"),
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=cli.voila_environment(),
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"voila exited with {process.returncode}; see {log.name}")
-            try:  # a TCP connect only: a GET of the page would start a kernel
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("voila did not start within 120 s")
-                time.sleep(0.5)
+    with voila_server(ARTIFACTS / "voila.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -79,23 +41,17 @@ def page(voila_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
+        pg = None
         try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1800})
-            start = time.monotonic()
-            pg.goto(voila_url, timeout=FIRST_RENDER_TIMEOUT_MS)
+            pg = open_dashboard(browser, voila_url)
             pg.wait_for_selector(".ntkviz-eps", timeout=FIRST_RENDER_TIMEOUT_MS)
-            pg.wait_for_selector(".ntkviz-circle-explorer .js-plotly-plot .main-svg",
-                                 timeout=FIRST_RENDER_TIMEOUT_MS)
-            pg.first_render_seconds = time.monotonic() - start
             print(f"\nVoila first render: {pg.first_render_seconds:.1f} s")
             yield pg
-        except Exception:
-            raise
         finally:
-            if "pg" in locals():
+            if pg is not None:
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                pg.screenshot(path=str(ARTIFACTS / "circle_explorer_last.png"), full_page=True)
+                pg.screenshot(path=str(ARTIFACTS / "dashboard_last.png"), full_page=True)
             browser.close()
 
 

@@ -29,29 +29,32 @@ class Tab:
 
 
 def default_tabs() -> tuple[Tab, ...]:
-    """The tabs of ``notebooks/dashboard.ipynb``, in the order of the paper's story."""
-    from . import AccuracyExplorer, CircleExplorer, OrbitExplorer, PairSurvey, WidthExplorer
+    """The tabs of ``notebooks/dashboard.ipynb``, in the order of the paper's story.
+
+    Explorers are imported when their tab is built, so an unopened tab costs nothing.
+    """
+    from .. import widgets as w
 
     return (
         Tab("circle", "Circle toy model",
             "Two interleaved orbits on a circle: leave one point out and the GP error is ε = λ_N⁻¹/⟨λ⁻¹⟩ (Eq. 7).",
-            lambda d: CircleExplorer()),
+            lambda d: w.CircleExplorer()),
         Tab("orbit", "Orbits of two digits",
             "Two MNIST digits and their rotations or shifts: the kernel of each architecture, its "
             "circularisation, its inverse spectrum and the spectral error against the exact one.",
-            lambda d: OrbitExplorer()),
+            lambda d: w.OrbitExplorer()),
         Tab("survey", "Pair survey",
             "The same over many random digit pairs: spectral against exact error, and what the "
             "geometry of the orbits predicts. Click a point to open that pair.",
-            lambda d: PairSurvey(d.explorer("orbit"), on_pair_selected=lambda *_: d.select("orbit"))),
+            lambda d: w.PairSurvey(d.explorer("orbit"), on_pair_selected=lambda *_: d.select("orbit"))),
         Tab("accuracy", "Equivariant vs plain",
             "A class whose upright digits were never seen: accuracy on them against N, for plain "
             "networks and for networks with the symmetry built in.",
-            lambda d: AccuracyExplorer()),
+            lambda d: w.AccuracyExplorer()),
         Tab("width", "Finite width",
             "Random networks of finite width scatter around the infinite-width NTK; the scatter "
             "shrinks like 1/√width.",
-            lambda d: WidthExplorer()),
+            lambda d: w.WidthExplorer()),
     )
 
 
