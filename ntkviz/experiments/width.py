@@ -50,6 +50,7 @@ __all__ = [
 ACTIVATIONS = ("relu", "erf")
 #: Angles γ (radians) of the curves: 101 points from −π to π (γ = 0, the point x0, included).
 GAMMAS = np.linspace(-np.pi, np.pi, 101)
+GAMMAS[50] = 0.0  # exactly x0 (linspace leaves round-off there)
 GAMMAS.setflags(write=False)
 #: Random initialisations compared at each width.
 SEEDS = tuple(range(10))
