@@ -272,9 +272,12 @@ def test_survey_runs_with_the_explorers_setting():
     assert selected[-1] == (index, *r.pair(index))
     assert (explorer.state.a, explorer.state.b) == r.pair(index)
 
-    # the survey follows the explorer's next setting
+    # the survey follows the explorer's next setting; until it reruns, it says it is stale
+    assert "ntkviz-survey-stale" not in s.setting.value
     explorer.set(action="rot90", N=4)
+    assert 'data-n="4"' in s.setting.value and "ntkviz-survey-stale" in s.setting.value
     assert s.run(n_pairs=32)
+    assert "ntkviz-survey-stale" not in s.setting.value
     assert (s.result.action, s.result.N, s.result.n_pairs) == ("rot90", 4, 32)
     assert 'data-action="rot90"' in s.setting.value
 

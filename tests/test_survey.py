@@ -46,6 +46,15 @@ def test_summaries_against_numpy(result):
     assert not result.eps_exact.flags.writeable
 
 
+def test_survey_does_not_fill_the_explorer_caches():
+    from ntkviz.experiments.orbits import _orbit_pair_state, _prepared_orbit
+
+    states, orbits_before = _orbit_pair_state.cache_info().currsize, _prepared_orbit.cache_info().currsize
+    survey.pair_survey("mlp1", "rotate", 5, n_pairs=6, seed=21)
+    assert _orbit_pair_state.cache_info().currsize == states
+    assert _prepared_orbit.cache_info().currsize == orbits_before
+
+
 def test_pearson():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=50), rng.normal(size=50)

@@ -154,7 +154,8 @@ def check_N(N, action: str, architecture: str = "mlp1") -> int:
     return N
 
 
-@functools.lru_cache(maxsize=1024)
+# An orbit at N = 64 is 400 KB: keep the cache small (a survey bypasses it).
+@functools.lru_cache(maxsize=256)
 def _prepared_orbit(label: int, sample: int, action: str, N: int, resolution: int) -> np.ndarray:
     image = digit(label, sample)
     while image.shape[-1] > resolution:
@@ -309,10 +310,11 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     )
 
 
-def _uncached_state(a, b, action, N, key, kind) -> OrbitPairState:
+def _uncached_state(a, b, action, N, key, kind, *, cache_orbits: bool = True) -> OrbitPairState:
     resolution = architectures.architecture(key).resolution
+    make = _prepared_orbit if cache_orbits else _prepared_orbit.__wrapped__
     return pair_state_from_orbits(
-        _prepared_orbit(*a, action, N, resolution), _prepared_orbit(*b, action, N, resolution),
+        make(*a, action, N, resolution), make(*b, action, N, resolution),
         action=action, N=N, architecture=key, kind=kind, a=a, b=b)
 
 

@@ -117,7 +117,7 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress) -> SurveyResult
     for i, (a, b) in enumerate(pairs):
         # not the cached orbit_pair_state: a survey must not flush the explorer's cache, and
         # only these numbers are kept
-        state = orbits._uncached_state(a, b, action, N, architecture, kind)
+        state = orbits._uncached_state(a, b, action, N, architecture, kind, cache_orbits=False)
         for name in _FIELDS:
             values[name][i] = getattr(state, name)
         wrong[i] = state.misclassified

@@ -73,6 +73,7 @@ class OrbitExplorer:
         self.state = orbits.orbit_pair_state(a, b, action, N, architecture, kind)
         self._syncing = False
         self._random_seed = 0
+        self._listeners = []
         self._throttle = Throttle(self._apply_controls)
         s = self.state
         wide = dict(style={"description_width": "110px"}, layout=W.Layout(width="330px"))
@@ -138,6 +139,10 @@ class OrbitExplorer:
         if ok:
             self._sync_controls()
         return ok
+
+    def observe_state(self, callback) -> None:
+        """Call ``callback(state)`` after every successful update (e.g. a linked ``PairSurvey``)."""
+        self._listeners.append(callback)
 
     def random_pair(self) -> bool:
         """Load a random pair of digits of two different classes (what the button does)."""
@@ -224,6 +229,11 @@ class OrbitExplorer:
         self.state = state
         self._show_readout(state)
         self.message.show(state.note)
+        for callback in self._listeners:
+            try:
+                callback(state)
+            except Exception as error:  # a listener's failure is shown, never raised
+                self.message.error("A linked view failed", error)
         return True
 
     @staticmethod

@@ -85,6 +85,8 @@ class PairSurvey:
             self.figure,
         ])
         self.widget.add_class("ntkviz-survey-explorer")
+        if orbit_explorer is not None and hasattr(orbit_explorer, "observe_state"):
+            orbit_explorer.observe_state(lambda _state: self._show_setting())
         if run:
             self.run()
 
@@ -129,6 +131,7 @@ class PairSurvey:
             self.run_button.disabled = False
         self.progress.bar_style = "success"
         self.result = result
+        self._show_setting()
         self._show_readout(result)
         self.message.show(_note(result))
         return True
@@ -230,11 +233,17 @@ class PairSurvey:
     def _show_setting(self):
         s = self.current_setting()
         source = "from the orbit explorer" if self.orbit_explorer is not None else "survey defaults"
+        r = self.result
+        stale = ""
+        if r is not None and (r.architecture, r.action, r.N, r.kind) != (
+                s["architecture"], s["action"], s["N"], s["kind"]):
+            stale = (f'<br><span class="ntkviz-survey-stale">The survey shown is for {r.architecture}, '
+                     f"{r.action}, N = {r.N}, {r.kind.upper()}: press “Run survey” to update.</span>")
         self.setting.value = (
             f'<div class="ntkviz-readout ntkviz-survey-setting" data-architecture="{s["architecture"]}" '
             f'data-action="{s["action"]}" data-n="{s["N"]}" data-kind="{s["kind"]}">'
             f'Setting ({source}): <b>{s["architecture"]}</b>, {s["action"]}, N = {s["N"]}, '
-            f'{s["kind"].upper()}</div>'
+            f'{s["kind"].upper()}{stale}</div>'
         )
 
     def _show_readout(self, r):
