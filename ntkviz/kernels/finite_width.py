@@ -136,13 +136,12 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
     return 0.5 * (ntk + ntk.T) if b is None else ntk
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3))
-def _ntk_row(arch, channels, pixels, width, seed, x0, x):
-    # Initialisation inside the compiled function: one compilation per (arch, width), then each
-    # seed costs one run (eager random draws compile per shape and took seconds).
-    params = init_params(arch, channels, pixels, width, seed)
+@functools.partial(jax.jit, static_argnums=0)
+def _ntk_row(arch, params, x0, x):
     # ∇θ f(x0) once, then Θ̂(x0, x_j) = J(x_j)·∇θ f(x0) as one forward-mode product over the
     # batch: O(forward passes) instead of the O(n · parameters) memory of full Jacobians.
+    # (Drawing the parameters inside this compiled function made each new width compile about
+    # twice as long: XLA compiles every float64 normal draw separately, eager draws per shape.)
     grad = jax.grad(lambda p: apply(arch, p, x0)[0])(params)
     return jax.jvp(lambda p: apply(arch, p, x), (params,), (grad,))[1]
 
@@ -175,5 +174,5 @@ def ntk_row(arch, x0, x, width: int = 512, seed: int = 0) -> np.ndarray:
         x0 = np.asarray(x0, dtype=float)
         a, b = image_inputs(x0[None], x, arch.filter_size)
         channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
-    row = _ntk_row(arch, channels, pixels, width, seed, jnp.asarray(a), jnp.asarray(b))
-    return to_numpy(row)
+    params = init_params(arch, channels, pixels, width, seed)
+    return to_numpy(_ntk_row(arch, params, jnp.asarray(a), jnp.asarray(b)))
