@@ -16,6 +16,7 @@ inverse spectrum and ε curves), ``circle`` (the toy model's orbits and posterio
 
 from __future__ import annotations
 
+from .accuracy import accuracy_bars, accuracy_bars_update, accuracy_curve, accuracy_curve_update, digit_thumbnails, digit_thumbnails_update  # noqa: E501
 from .circle import orbits_3d, orbits_3d_update, posterior_ring, posterior_ring_update
 from .spectra import (
     error_curve,
@@ -44,6 +45,7 @@ __all__ = [
     "inverse_spectrum_update",
     "posterior_ring_update",
     "error_curve_update",
+    "accuracy_curve", "accuracy_curve_update", "accuracy_bars", "accuracy_bars_update", "digit_thumbnails", "digit_thumbnails_update",
     "orbit_strip", "orbit_strip_update", "kernel_pair", "kernel_pair_update", "error_bars",
     "error_bars_update", "error_scatter", "error_scatter_update", "separation_scatter",
     "separation_scatter_update", "density_scatter", "density_scatter_update",

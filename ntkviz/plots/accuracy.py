@@ -1,0 +1,212 @@
+"""Figures of the equivariant-against-plain accuracy experiment (seed 001, Fig. 1 and 6B).
+
+* ``accuracy_curve``: accuracy on the unseen upright digits against the orbit size N, one line
+  per architecture (plain networks dashed, networks with a built-in symmetry solid).
+* ``accuracy_bars``: the same at one N, one bar per architecture, with each one's ceiling.
+* ``digit_thumbnails``: the leave-out test digits, green when classified correctly, red when not.
+
+Every figure has an ``*_update`` twin with only what changes with the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import COLORS, apply_update, layout
+
+__all__ = [
+    "ARCH_COLORS",
+    "OUTCOME_COLORS",
+    "accuracy_curve",
+    "accuracy_curve_update",
+    "accuracy_bars",
+    "accuracy_bars_update",
+    "digit_thumbnails",
+    "digit_thumbnails_update",
+]
+
+#: One colour per architecture (none of them the class colours ``COLORS["A"]``/``["B"]``).
+ARCH_COLORS = {
+    "mlp1": "#7f7f7f",
+    "mlp5": "#bcbd22",
+    "cnn_flatten": "#8c564b",
+    "cnn_gap": "#9467bd",
+    "gcnn": "#2ca02c",
+    "orbit_mlp": "#17becf",
+}
+#: Thumbnails: a correctly classified digit is drawn in green, a misclassified one in red.
+OUTCOME_COLORS = {"correct": "#1b7837", "wrong": "#c51b7d"}
+
+_GAP = 1  # pixels of empty space between thumbnails
+
+
+def _color(key: str) -> str:
+    return ARCH_COLORS.get(key, COLORS["accent"])
+
+
+def _pct(values) -> list:
+    return [None if v is None or not np.isfinite(v) else 100.0 * float(v) for v in values]
+
+
+# --------------------------------------------------------------------------- accuracy against N
+
+def accuracy_curve_update(Ns, curves: dict, current_N: int, highlight: str, ceiling=None, *,
+                          title: str | None = None) -> dict:
+    """The data of ``accuracy_curve`` (same arguments)."""
+    Ns = [int(N) for N in Ns]
+    data = [dict(x=Ns, y=_pct(values), line_width=4.5 if key == highlight else 2.0,
+                 opacity=1.0 if key == highlight else 0.75)
+            for key, values in curves.items()]
+    ceiling = [None] * len(Ns) if ceiling is None else _pct(ceiling)
+    data.append(dict(x=Ns, y=ceiling, line_color=_color(highlight)))
+    data.append(dict(x=[current_N, current_N], y=[0.0, 100.0]))
+    values = np.asarray(curves[highlight], dtype=float)
+    at = float(values[Ns.index(current_N)]) if current_N in Ns else None
+    data.append(dict(x=[current_N], y=_pct([at]), marker_color=_color(highlight)))
+    return {"data": data, "layout": {
+        "title_text": title or f"Accuracy on unseen upright digits against N (current N = {current_N})",
+        "xaxis_tickvals": Ns, "xaxis_range": [np.log10(min(Ns) / 1.25), np.log10(max(Ns) * 1.25)]}}
+
+
+def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=None, *,
+                   labels: dict | None = None, symmetric: dict | None = None,
+                   title: str | None = None) -> go.Figure:
+    """Accuracy (in %) on the leave-out class's upright test digits against the orbit size N.
+
+    Parameters
+    ----------
+    Ns : orbit sizes (x, log axis);  curves : {architecture key: accuracies in [0, 1] per N}
+    current_N : the N marked by a vertical line;  highlight : the key drawn thick, with its
+        accuracy at ``current_N`` starred and its ``ceiling`` (accuracy when the upright digits
+        are seen, per N) dotted
+    labels : {key: legend label};  symmetric : {key: has a built-in symmetry} → solid, else dashed
+
+    Traces: one per key in ``curves`` order, then the ceiling, the current-N line, the star.
+    """
+    labels = labels or {}
+    symmetric = symmetric or {}
+    fig = go.Figure()
+    for key in curves:
+        label = labels.get(key, key)
+        fig.add_trace(go.Scatter(
+            mode="lines+markers", name=label, line=dict(color=_color(key),
+                                                        dash="solid" if symmetric.get(key) else "dash"),
+            marker=dict(size=7), hovertemplate=f"{label}<br>N = %{{x}}<br>accuracy = %{{y:.4g}} %<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="highlighted network, upright digits seen (ceiling)",
+        line=dict(dash="dot", width=2),
+        hovertemplate="upright digits seen<br>N = %{x}<br>accuracy = %{y:.4g} %<extra>ceiling</extra>"))
+    fig.add_trace(go.Scatter(mode="lines", name="current N", line=dict(color="#444", width=1, dash="longdash"),
+                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(
+        mode="markers", name="current N", showlegend=False,
+        marker=dict(symbol="star", size=16, line=dict(width=1, color="#000")),
+        hovertemplate="N = %{x}<br>accuracy = %{y:.4g} %<extra>highlighted</extra>"))
+    layout(fig, "", xaxis=dict(title="orbit size N (group elements in the training orbits)", type="log"),
+           yaxis=dict(title="accuracy on unseen upright digits (%)", range=[-3, 103]))
+    fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"),
+                  annotation_text="chance (1 in 10)", annotation_position="bottom right")
+    return apply_update(fig, accuracy_curve_update(Ns, curves, current_N, highlight, ceiling, title=title))
+
+
+# --------------------------------------------------------------------------- bars at one N
+
+def accuracy_bars_update(keys, values, highlight: str, ceiling=None, *, labels: dict | None = None,
+                         title: str | None = None) -> dict:
+    """The data of ``accuracy_bars`` (same arguments)."""
+    labels = labels or {}
+    keys = list(keys)
+    names = [labels.get(k, k) for k in keys]
+    shown = _pct(values)
+    return {"data": [
+        dict(x=names, y=shown, customdata=keys, text=[f"{v:.1f} %" for v in shown],
+             marker_line_width=[3.0 if k == highlight else 0.0 for k in keys]),
+        dict(x=names, y=[None] * len(keys) if ceiling is None else _pct(ceiling)),
+    ], "layout": {"title_text": title or "Accuracy per architecture"}}
+
+
+def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | None = None,
+                  title: str | None = None) -> go.Figure:
+    """One bar per architecture: accuracy (%) on the unseen upright digits at one N.
+
+    ``ceiling`` (per key, optional) is the accuracy when the upright digits are seen, drawn as a
+    black tick. Traces: 0 the bars (the highlighted one outlined), 1 the ceiling ticks.
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        marker=dict(color=[_color(k) for k in keys], line=dict(color="#000")), textposition="outside",
+        cliponaxis=False, name="upright digits unseen",
+        hovertemplate="%{x}<br>accuracy = %{y:.4g} %<extra>upright unseen</extra>"))
+    fig.add_trace(go.Scatter(
+        mode="markers", name="upright digits seen (ceiling)",
+        marker=dict(symbol="line-ew", size=30, line=dict(width=3, color="#000")),
+        hovertemplate="%{x}<br>ceiling = %{y:.4g} %<extra>upright seen</extra>"))
+    layout(fig, "", xaxis=dict(title="architecture"), yaxis=dict(title="accuracy (%)", range=[0, 110]),
+           showlegend=False)
+    return apply_update(fig, accuracy_bars_update(keys, values, highlight, ceiling, labels=labels, title=title))
+
+
+# --------------------------------------------------------------------------- thumbnails
+
+def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None):
+    images = np.asarray(images, dtype=float)
+    m, h, w = images.shape
+    nrows = -(-m // ncols)
+    H, Wd = nrows * (h + _GAP) - _GAP, ncols * (w + _GAP) - _GAP
+    z = np.full((H, Wd), np.nan)
+    text = np.full((H, Wd), "", dtype=object)
+    marks_x, marks_y, marks_text = [], [], []
+    scale = np.max(images) or 1.0
+    for i in range(m):
+        r, c = divmod(i, ncols)
+        top, left = r * (h + _GAP), c * (w + _GAP)
+        ink = np.clip(images[i] / scale, 0.0, 1.0)
+        # correct digits on [0, 0.49] (white → green), wrong ones on [0.51, 1] (white → red)
+        z[top:top + h, left:left + w] = 0.49 * ink if correct[i] else 0.51 + 0.49 * ink
+        verdict = "correct" if correct[i] else "WRONG"
+        name = "" if names is None else f"{names[i]}<br>"
+        text[top:top + h, left:left + w] = (f"{name}true label {int(true_labels[i])}, "
+                                            f"predicted {int(predicted[i])} ({verdict})")
+        if not correct[i]:
+            marks_x.append(left + w - 1.5)
+            marks_y.append(top + 1.5)
+            marks_text.append(f"→{int(predicted[i])}")
+    return z, text, (marks_x, marks_y, marks_text), (H, Wd)
+
+
+def digit_thumbnails_update(images, correct, predicted, true_labels, *, ncols: int = 8, names=None,
+                            title: str | None = None) -> dict:
+    """The data of ``digit_thumbnails`` (same arguments)."""
+    z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names)
+    n_right = int(np.sum(correct))
+    return {"data": [dict(z=z, text=text), dict(x=mx, y=my, text=mt)],
+            "layout": {"title_text": title or f"Test digits: {n_right} of {len(correct)} correct",
+                       "xaxis_range": [-0.5, Wd - 0.5], "yaxis_range": [H - 0.5, -0.5]}}
+
+
+def digit_thumbnails(images, correct, predicted, true_labels, *, ncols: int = 8, names=None,
+                     title: str | None = None) -> go.Figure:
+    """Test digits as a grid of thumbnails: green ink = classified correctly, red ink = wrong
+    (the wrong prediction is written in the corner as "→k"); hover shows true and predicted label.
+
+    Parameters
+    ----------
+    images : (m, h, w) digits (any non-negative scale);  correct : (m,) bool
+    predicted, true_labels : (m,) ints;  ncols : thumbnails per row
+    names : optional (m,) strings shown on hover (e.g. the MNIST index)
+
+    Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions.
+    """
+    scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.49, "#ffffff"],
+             [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(colorscale=scale, zmin=0.0, zmax=1.0, showscale=False, hoverongaps=False,
+                             hovertemplate="%{text}<extra></extra>"))
+    fig.add_trace(go.Scatter(mode="text", textposition="bottom left", hoverinfo="skip",
+                             textfont=dict(color=OUTCOME_COLORS["wrong"], size=13)))
+    layout(fig, "", xaxis=dict(visible=False, constrain="domain"),
+           yaxis=dict(visible=False, scaleanchor="x", constrain="domain"),
+           plot_bgcolor="#e8e8e8", showlegend=False)
+    return apply_update(fig, digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
+                                                     names=names, title=title))
