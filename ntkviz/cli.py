@@ -1,7 +1,8 @@
-"""The ``ntkviz`` command: serve the dashboard, check the bundled data.
+"""The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results.
 
     ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
+    ntkviz precompute [--quick] [--out PATH]   # the accuracy curves the explorer shows
 """
 
 from __future__ import annotations
@@ -70,6 +71,34 @@ def _check_data(_: argparse.Namespace) -> int:
     return 0
 
 
+def _precompute(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm.auto import tqdm
+
+    from .experiments import accuracy
+
+    config = accuracy.QUICK if args.quick else accuracy.Config()
+    out = Path(args.out) if args.out else accuracy.precomputed_path()
+    print(f"Accuracy curves for {config}", flush=True)
+    start = time.perf_counter()
+    with tqdm(total=1, unit="kernel", desc="kernels") as bar:
+        def progress(done: int, total: int, label: str):
+            bar.total = total
+            bar.n = done
+            bar.set_postfix_str(label)
+            bar.refresh()
+
+        results = accuracy.precompute(config, progress=progress)
+    path = accuracy.save_results(results, out)
+    print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+    r = results[("rotate", "ntk")]
+    for key in r.architectures:
+        curve = ", ".join(f"N={N}: {a:.3f}" for N, a in zip(r.Ns, r.curve(key)))
+        print(f"  rotate, NTK, {key}: {curve}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ntkviz", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     check = commands.add_parser("check-data", help="verify the bundled MNIST checksums")
     check.set_defaults(run=_check_data)
+    pre = commands.add_parser("precompute", help="compute the accuracy curves and write an .npz")
+    pre.add_argument("--quick", action="store_true", help="a tiny configuration (seconds), for a smoke test")
+    pre.add_argument("--out", default=None, help="output .npz (default: the bundled results file)")
+    pre.set_defaults(run=_precompute)
     args = parser.parse_args(argv)
     if args.command == "serve" and not 1 <= args.port <= 65535:
         parser.error(f"--port must be in 1..65535, got {args.port}")

@@ -27,3 +27,36 @@ def test_bad_port_is_rejected(capsys):
     except SystemExit as exit_:
         assert exit_.code == 2
     assert "--port must be in 1..65535" in capsys.readouterr().err
+
+
+def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
+    from ntkviz.experiments import accuracy
+
+    out = tmp_path / "sub" / "accuracy.npz"
+    assert cli.main(["precompute", "--quick", "--out", str(out)]) == 0
+    assert f"Wrote {out}" in capsys.readouterr().out
+    results = accuracy.load_results(out)
+    assert set(results) == {(a, k) for a in ("rotate", "rot90", "shift") for k in ("ntk", "nngp")}
+    r = results[("shift", "nngp")]
+    assert r.config == accuracy.QUICK and r.architectures == accuracy.DEFAULT_ARCHITECTURES
+    direct = accuracy.accuracy_curves(accuracy.QUICK, ("cnn_gap",), "shift", "nngp")
+    import numpy as np
+
+    np.testing.assert_array_equal(r.accuracy[r.architectures.index("cnn_gap")], direct.accuracy[0])
+
+
+def test_precompute_defaults_to_the_full_grid_and_the_bundled_file(monkeypatch):
+    from ntkviz.experiments import accuracy
+
+    seen = {}
+
+    def fake_precompute(config, progress=None):
+        seen["config"] = config
+        progress(0, 2, "mlp1, rotate")
+        progress(2, 2, "done")
+        return {("rotate", "ntk"): accuracy.accuracy_curves(accuracy.QUICK, ("mlp1",), "rotate")}
+
+    monkeypatch.setattr(accuracy, "precompute", fake_precompute)
+    monkeypatch.setattr(accuracy, "save_results", lambda results, path: seen.setdefault("path", path))
+    assert cli.main(["precompute"]) == 0
+    assert seen["config"] == accuracy.Config() and seen["path"] == accuracy.precomputed_path()
