@@ -97,7 +97,8 @@ def error_vs_width_update(widths, errors, slope: float, intercept: float, curren
             dict(x=span, y=finite_or_none(reference)),
             dict(x=[float(current_width)], y=finite_or_none([current_mean])),
         ],
-        "layout": {"title_text": _error_title(slope, depth, activation)},
+        "layout": {"title_text": _error_title(slope, depth, activation),
+                   "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w) for w in widths]},
     }
 
 
@@ -141,7 +142,7 @@ def error_vs_width(widths, errors, slope: float, intercept: float, current_width
     layout(
         fig, "",
         xaxis=dict(title="width n (log scale)", type="log"),
-        yaxis=dict(title="relative error ‖Θ̂ − Θ‖/‖Θ‖ (log scale)", type="log", exponentformat="power"),
+        yaxis=dict(title="relative error ‖Θ̂ − Θ‖/‖Θ‖ (log scale)", type="log", dtick="D2"),
     )
     return apply_update(fig, error_vs_width_update(widths, errors, slope, intercept, current_width,
                                                    current_errors, depth, activation))
