@@ -1,6 +1,7 @@
 """AccuracyExplorer and its figures: the numbers shown are the results' numbers; controls drive
 one FigureWidget in place; bad input is shown, never raised; missing results are computed live."""
 
+import json
 import re
 
 import numpy as np
@@ -63,6 +64,7 @@ def test_bars_and_thumbnails():
     assert list(fig.data[1].text) == ["→7", "→4"]
     assert "3 of 5 correct" in fig.layout.title.text
     assert "predicted 7 (WRONG)" in fig.data[0].text[0][5]
+    json.dumps(list(fig.data[0].z), allow_nan=False)  # gaps are None: a FigureWidget sends JSON
 
 
 # --------------------------------------------------------------------------- the explorer
@@ -164,3 +166,10 @@ def test_bad_constructor_arguments_raise():
         AccuracyExplorer(action="rot90", N=3)
     with pytest.raises(TypeError, match="config"):
         AccuracyExplorer(config={"classes": 3})
+
+
+def test_thumbnails_without_predictions_only_colour():
+    images = np.ones((3, 2, 2))
+    fig = plots.digit_thumbnails(images, [False, True, True], names=["a", "b", "c"], outcomes=("kept", "removed"))
+    assert len(fig.data[1].text or ()) == 0
+    assert fig.data[0].text[0][0] == "a<br>removed" and fig.data[0].text[0][3] == "b<br>kept"

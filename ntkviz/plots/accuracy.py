@@ -149,7 +149,7 @@ def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | 
 
 # --------------------------------------------------------------------------- thumbnails
 
-def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None):
+def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, outcomes=("correct", "WRONG")):
     images = np.asarray(images, dtype=float)
     m, h, w = images.shape
     nrows = -(-m // ncols)
@@ -164,37 +164,43 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None):
         ink = np.clip(images[i] / scale, 0.0, 1.0)
         # correct digits on [0, 0.49] (white → green), wrong ones on [0.51, 1] (white → red)
         z[top:top + h, left:left + w] = 0.49 * ink if correct[i] else 0.51 + 0.49 * ink
-        verdict = "correct" if correct[i] else "WRONG"
+        verdict = outcomes[0] if correct[i] else outcomes[1]
         name = "" if names is None else f"{names[i]}<br>"
-        text[top:top + h, left:left + w] = (f"{name}true label {int(true_labels[i])}, "
-                                            f"predicted {int(predicted[i])} ({verdict})")
-        if not correct[i]:
+        labelled = predicted is not None and true_labels is not None
+        text[top:top + h, left:left + w] = (
+            f"{name}true label {int(true_labels[i])}, predicted {int(predicted[i])} ({verdict})"
+            if labelled else f"{name}{verdict}")
+        if labelled and not correct[i]:
             marks_x.append(left + w - 1.5)
             marks_y.append(top + 1.5)
             marks_text.append(f"→{int(predicted[i])}")
     return z, text, (marks_x, marks_y, marks_text), (H, Wd)
 
 
-def digit_thumbnails_update(images, correct, predicted, true_labels, *, ncols: int = 8, names=None,
-                            title: str | None = None) -> dict:
+def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *, ncols: int = 8,
+                            names=None, outcomes=("correct", "WRONG"), title: str | None = None) -> dict:
     """The data of ``digit_thumbnails`` (same arguments)."""
-    z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names)
+    z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names, outcomes)
     n_right = int(np.sum(correct))
+    # gaps as None, not NaN: a FigureWidget sends JSON, which has no NaN
+    z = [[None if np.isnan(v) else float(v) for v in row] for row in z]
     return {"data": [dict(z=z, text=text), dict(x=mx, y=my, text=mt)],
             "layout": {"title_text": title or f"Test digits: {n_right} of {len(correct)} correct",
                        "xaxis_range": [-0.5, Wd - 0.5], "yaxis_range": [H - 0.5, -0.5]}}
 
 
-def digit_thumbnails(images, correct, predicted, true_labels, *, ncols: int = 8, names=None,
-                     title: str | None = None) -> go.Figure:
+def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols: int = 8, names=None,
+                     outcomes=("correct", "WRONG"), title: str | None = None) -> go.Figure:
     """Test digits as a grid of thumbnails: green ink = classified correctly, red ink = wrong
     (the wrong prediction is written in the corner as "→k"); hover shows true and predicted label.
 
     Parameters
     ----------
     images : (m, h, w) digits (any non-negative scale);  correct : (m,) bool
-    predicted, true_labels : (m,) ints;  ncols : thumbnails per row
+    predicted, true_labels : (m,) ints, or None for thumbnails that are not predictions (then
+        the hover shows only ``names`` and the outcome);  ncols : thumbnails per row
     names : optional (m,) strings shown on hover (e.g. the MNIST index)
+    outcomes : the hover words for green and red thumbnails
 
     Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions.
     """
@@ -209,4 +215,4 @@ def digit_thumbnails(images, correct, predicted, true_labels, *, ncols: int = 8,
            yaxis=dict(visible=False, scaleanchor="x", constrain="domain"),
            plot_bgcolor="#e8e8e8", showlegend=False)
     return apply_update(fig, digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
-                                                     names=names, title=title))
+                                                     names=names, outcomes=outcomes, title=title))
