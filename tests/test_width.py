@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.special import erf
 
 from ntkviz import kernels
 from ntkviz.experiments import width as wd

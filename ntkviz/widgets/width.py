@@ -75,8 +75,10 @@ class WidthExplorer:
                       layout=W.Layout(width="420px"))
         self.width_slider = W.SelectionSlider(options=list(self.widths), value=width,
                                               description="width n", **slider)
+        # A new depth computes a whole sweep: only where the drag ends, not at every depth passed.
         self.depth_slider = W.IntSlider(value=depth, min=DEPTHS[0], max=DEPTHS[1], step=1,
-                                        description="depth (hidden layers)", **slider)
+                                        description="depth (hidden layers)",
+                                        **{**slider, "continuous_update": False})
         self.activation_dropdown = W.Dropdown(options=list(core.ACTIVATIONS), value=activation,
                                               description="activation φ",
                                               style={"description_width": "110px"})
