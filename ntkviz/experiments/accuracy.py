@@ -309,7 +309,8 @@ class AccuracyResult:
         left out; ``leave_out="all"`` gives ``(classes, n_test)`` (each class left out in turn)."""
         a, n, m = self._a(key), self._n(N), self.config.n_test
         if leave_out == "all":
-            return np.stack([self.predictions[a, n, c, c * m:(c + 1) * m] for c in range(self.config.classes)])
+            return np.stack([self.predictions[a, n, c, c * m:(c + 1) * m]
+                             for c in range(self.config.classes)])
         c = self._class(leave_out)
         return self.predictions[a, n, c, c * m:(c + 1) * m]
 

@@ -92,13 +92,14 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
         fig.add_trace(go.Scatter(
             mode="lines+markers", name=label, line=dict(color=_color(key),
                                                         dash="solid" if symmetric.get(key) else "dash"),
-            marker=dict(size=7), hovertemplate=f"{label}<br>N = %{{x}}<br>accuracy = %{{y:.4g}} %<extra></extra>"))
+            marker=dict(size=7),
+            hovertemplate=f"{label}<br>N = %{{x}}<br>accuracy = %{{y:.4g}} %<extra></extra>"))
     fig.add_trace(go.Scatter(
         mode="lines", name="highlighted network, upright digits seen (ceiling)",
         line=dict(dash="dot", width=2),
         hovertemplate="upright digits seen<br>N = %{x}<br>accuracy = %{y:.4g} %<extra>ceiling</extra>"))
-    fig.add_trace(go.Scatter(mode="lines", name="current N", line=dict(color="#444", width=1, dash="longdash"),
-                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(mode="lines", name="current N", hoverinfo="skip", showlegend=False,
+                             line=dict(color="#444", width=1, dash="longdash")))
     fig.add_trace(go.Scatter(
         mode="markers", name="current N", showlegend=False,
         marker=dict(symbol="star", size=16, line=dict(width=1, color="#000")),
@@ -144,7 +145,8 @@ def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | 
         hovertemplate="%{x}<br>ceiling = %{y:.4g} %<extra>upright seen</extra>"))
     layout(fig, "", xaxis=dict(title="architecture"), yaxis=dict(title="accuracy (%)", range=[0, 110]),
            showlegend=False)
-    return apply_update(fig, accuracy_bars_update(keys, values, highlight, ceiling, labels=labels, title=title))
+    update = accuracy_bars_update(keys, values, highlight, ceiling, labels=labels, title=title)
+    return apply_update(fig, update)
 
 
 # --------------------------------------------------------------------------- thumbnails

@@ -19,7 +19,6 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .. import plots
 from ..datasets import ACTIONS
 from ..experiments import accuracy
 from ..experiments.architectures import ARCHITECTURES, KINDS
@@ -35,7 +34,8 @@ ROWS_PER_CLASS = 4
 #: Thumbnails per row when one leave-out class is shown.
 COLUMNS_ONE_CLASS = 8
 
-_ACTION_LABELS = {"rotate": "rotation by 360°/N", "rot90": "quarter turns (rot90)", "shift": "cyclic x-shifts"}
+_ACTION_LABELS = {"rotate": "rotation by 360°/N", "rot90": "quarter turns (rot90)",
+                  "shift": "cyclic x-shifts"}
 
 
 def _short(key: str) -> str:
@@ -144,7 +144,8 @@ class AccuracyExplorer:
             N = s["N"] if s["N"] in grid else min(grid, key=lambda n: (abs(np.log(n / s["N"])), n))
         ok = self._update(new_action, s["N"] if N is None else N,
                           s["leave_out"] if leave_out is None else leave_out,
-                          s["highlight"] if highlight is None else highlight, s["kind"] if kind is None else kind)
+                          s["highlight"] if highlight is None else highlight,
+                          s["kind"] if kind is None else kind)
         if ok:
             self._sync_controls()
         return ok
@@ -214,7 +215,8 @@ class AccuracyExplorer:
 
     # --- figure -------------------------------------------------------------------------------
     def _panel_data(self, s) -> dict:
-        keys, results, N, leave_out, hl = self.architectures, s["results"], s["N"], s["leave_out"], s["highlight"]
+        keys, results = self.architectures, s["results"]
+        N, leave_out, hl = s["N"], s["leave_out"], s["highlight"]
         r = results[hl]
         curves = {k: results[k].curve(k, leave_out) for k in keys}
         at = [results[k].at(k, N, leave_out) for k in keys]
@@ -269,7 +271,6 @@ class AccuracyExplorer:
         fig.layout[y_name].scaleanchor = x_name.replace("axis", "")
         fig.layout[y_name].constrain = "domain"
         fig.layout[x_name].constrain = "domain"
-        curve_x, curve_y = self._axes["curve"]
         fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
                       annotation_text="chance (1 in 10)", annotation_position="bottom right")
         fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40),
@@ -342,7 +343,8 @@ class AccuracyExplorer:
         out = r.at(hl, s["N"], s["leave_out"])
         full = r.at(hl, s["N"], s["leave_out"], "full_accuracy")
         within = r.at(hl, s["N"], s["leave_out"], "in_accuracy")
-        where = "mean over the leave-out classes" if s["leave_out"] == "all" else f"leave-out class {s['leave_out']}"
+        where = ("mean over the leave-out classes" if s["leave_out"] == "all"
+                 else f"leave-out class {s['leave_out']}")
         self.readout.value = (
             '<div class="ntkviz-readout">'
             f"<b>{html.escape(ARCHITECTURES[hl].label)}</b>, {s['action']}, N = {s['N']}, "
