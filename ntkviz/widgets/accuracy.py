@@ -18,6 +18,7 @@ import html
 
 import ipywidgets as W
 import numpy as np
+import plotly.graph_objects as go
 
 from ..datasets import ACTIONS
 from ..experiments import accuracy
@@ -54,6 +55,20 @@ def _intro_html() -> str:
         f'<span style="color:{c["correct"]}">green = correct</span>, '
         f'<span style="color:{c["wrong"]}">red = wrong (→ predicted label)</span>.</div>'
     )
+
+
+def _legend_html(architectures) -> str:
+    """One legend for the panels: each architecture's colour and line style, then the marks."""
+    items = []
+    for key in architectures:
+        style = "solid" if ARCHITECTURES[key].symmetry != "none" else "dashed"
+        colour = accuracy_plots.ARCH_COLORS.get(key, "#ff7f0e")
+        items.append(f'<span style="display:inline-block;width:26px;border-top:3px {style} {colour};'
+                     f'vertical-align:middle"></span> {html.escape(_short(key))}')
+    items += ['<span style="display:inline-block;width:26px;border-top:2px dotted #555;'
+              'vertical-align:middle"></span> highlighted network, upright digits seen (ceiling)',
+              "★ highlighted network at the current N", "▬ ceiling (bars)"]
+    return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(items) + "</div>"
 
 
 class AccuracyExplorer:
@@ -122,6 +137,7 @@ class AccuracyExplorer:
         self.widget = W.VBox([
             W.HTML(STYLE),
             W.HTML(_intro_html()),
+            W.HTML(_legend_html(self.architectures)),
             W.HBox([W.VBox([self.action_buttons, self.N_slider, self.leave_out_dropdown,
                             self.architecture_dropdown, self.kind_buttons]),
                     W.VBox([self.readout, self.progress, self.message.widget])]),
@@ -238,15 +254,14 @@ class AccuracyExplorer:
         correct = predicted == true
         names = [f"MNIST test #{int(r.test_index.ravel()[i])}" for i in index]
         label = ARCHITECTURES[hl].label
-        where = "mean over leave-out classes" if leave_out == "all" else f"leave-out class {leave_out}"
+        where = "mean over classes" if leave_out == "all" else f"class {leave_out} left out"
         return {
             "curve": dict(Ns=r.Ns, curves=curves, current_N=N, highlight=hl,
                           ceiling=r.curve(hl, leave_out, "full_accuracy"),
-                          title=f"Accuracy on unseen upright digits against N ({s['action']}, "
-                                f"{s['kind'].upper()}, {where})"),
+                          title=f"Accuracy against N ({s['action']}, {s['kind'].upper()}, {where})"),
             "bars": dict(keys=keys, values=at, highlight=hl, ceiling=ceilings,
                          labels={k: _short(k) for k in keys},
-                         title=f"At N = {N}: bars = upright unseen, ticks = upright seen"),
+                         title=f"At N = {N} (ticks: upright digits seen)"),
             "digits": dict(images=images[index], correct=correct, predicted=predicted, true_labels=true,
                            ncols=ncols, names=names,
                            title=f"{html.escape(label)}, N = {N}, {who}: "
@@ -273,14 +288,13 @@ class AccuracyExplorer:
         fig.layout[x_name].constrain = "domain"
         fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
                       annotation_text="chance (1 in 10)", annotation_position="bottom right")
-        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40),
-                          legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0.0, xanchor="left"))
+        # the legend is HTML above the figure (one for all panels, never squeezing the plots)
+        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40), showlegend=False)
         fig.update_traces(showlegend=False)
-        start, stop = self._slices["curve"]
-        for trace in fig.data[start:stop - 2]:
-            trace.showlegend = True
         self._redraw(fig, s, d)
-        return fig
+        # A fresh widget from the finished figure: edits made to a FigureWidget before it is
+        # displayed did not all reach the browser (the plotly legend came back in Voila).
+        return go.FigureWidget(fig.to_dict())
 
     def _redraw(self, fig, s, d=None):
         d = d or self._panel_data(s)
