@@ -224,13 +224,16 @@ class WidthExplorer:
         }
 
     def _build_figure(self, state) -> go.FigureWidget:
-        fig, self._slices, self._axes = compose_subplots(
+        composed, self._slices, self._axes = compose_subplots(
             self._panels(state), PANELS, rows=1, cols=2, height=520, width=1180,
             horizontal_spacing=0.1)
+        # Finish the figure before it becomes a FigureWidget: edits made to a FigureWidget
+        # before it is displayed did not all reach the browser in Voila.
+        fig = go.Figure(composed)
         fig.update_traces(showlegend=False)
         fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
         fig.update_annotations(font_size=12)
-        return fig
+        return go.FigureWidget(fig)
 
     def _redraw(self, state):
         titles = {key: i for i, key in enumerate(PANELS)}
