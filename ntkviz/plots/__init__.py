@@ -27,6 +27,7 @@ from .spectra import (
     kernel_heatmap_update,
 )
 from .style import COLORS, apply_update
+from .width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
 from .orbits import (error_bars, error_bars_update, kernel_pair, kernel_pair_update, orbit_strip,
                      orbit_strip_update)
 from .survey import (density_scatter, density_scatter_update, error_scatter, error_scatter_update,
@@ -49,4 +50,5 @@ __all__ = [
     "orbit_strip", "orbit_strip_update", "kernel_pair", "kernel_pair_update", "error_bars",
     "error_bars_update", "error_scatter", "error_scatter_update", "separation_scatter",
     "separation_scatter_update", "density_scatter", "density_scatter_update",
+    "ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update",
 ]

@@ -95,8 +95,12 @@ class MessageLine:
 
 
 def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, int]], *, rows: int,
-                     cols: int, specs=None, height: int, width: int, **subplot_args):
+                     cols: int, specs=None, height: int, width: int, finish=None, **subplot_args):
     """Copy the traces, axes and titles of ``panels`` into one ``go.FigureWidget``.
+
+    ``finish(fig, slices, axes)``, if given, edits the composed ``go.Figure`` before it becomes a
+    widget: edits made to a FigureWidget before it is displayed did not all reach the browser
+    in Voila, so every styling belongs there.
 
     Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
     panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes).
@@ -121,6 +125,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
                         if k not in ("domain", "anchor", "scaleanchor", "constrain")}
             axis.update(settings)
     fig.update_layout(height=height, width=width, template="plotly_white", uirevision="explorer")
+    if finish is not None:
+        finish(fig, slices, axes)
     return go.FigureWidget(fig), slices, axes
 
 

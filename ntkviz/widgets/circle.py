@@ -182,10 +182,7 @@ class CircleExplorer:
         specs = [[{"type": "scene"}, {"type": "xy"}], [{"type": "xy"}] * 2, [{"type": "xy"}] * 2]
         fig, self._slices, self._axes = compose_subplots(
             panels, PANELS, rows=3, cols=2, specs=specs, height=1350, width=1180,
-            horizontal_spacing=0.1, vertical_spacing=0.09)
-        fig.update_traces(showlegend=False)
-        fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.86, len=0.3))
-        fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
+            horizontal_spacing=0.1, vertical_spacing=0.09, finish=_finish_figure)
         return fig
 
     @staticmethod
@@ -221,6 +218,12 @@ class CircleExplorer:
             "</div>"
         )
 
+
+
+def _finish_figure(fig, slices, axes):
+    fig.update_traces(showlegend=False)
+    fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.86, len=0.3))
+    fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
 
 
 def _kernel_title(state) -> str:
