@@ -87,26 +87,30 @@ def select_tab(page, title: str, ready_selector: str, timeout_ms: int = FIRST_RE
 
 
 def press(page, css: str, key: str, times: int = 1):
-    """Press ``key`` on the handle of the slider with CSS class ``css``."""
-    handle = page.locator(f".{css} .noUi-handle").first
+    """Press ``key`` on the handle of the visible slider with CSS class ``css``."""
+    handle = page.locator(f".{css} .noUi-handle >> visible=true").first
     handle.focus()
     for _ in range(times):
         handle.press(key)
 
 
-def data_value(page, css: str) -> str | None:
-    """The ``data-value`` of the first visible element with class ``css``."""
-    return page.evaluate(
-        "(c) => { const e = [...document.querySelectorAll('.' + c)].find(x => x.offsetParent !== null);"
-        " return e ? e.dataset.value : null; }", css)
+_READ = ("const [c, d] = spec.split('@');"
+         " const e = [...document.querySelectorAll('.' + c)].find(x => x.offsetParent !== null);"
+         " const v = e ? e.dataset[d || 'value'] : null;")
 
 
-def wait_for_value(page, css: str, predicate_js: str, arg=None, timeout_ms: int = UPDATE_TIMEOUT_MS):
-    """Wait until ``predicate_js`` (a JS expression in ``v``, the data-value, and ``a``) holds."""
+def data_value(page, spec: str) -> str | None:
+    """A data attribute of the first visible element: ``"css"`` reads its ``data-value``,
+    ``"css@n"`` its ``data-n``."""
+    return page.evaluate(f"(spec) => {{ {_READ} return v === undefined ? null : v; }}", spec)
+
+
+def wait_for_value(page, spec: str, predicate_js: str, arg=None, timeout_ms: int = UPDATE_TIMEOUT_MS):
+    """Wait until ``predicate_js`` (a JS expression in ``v``, the value read as in
+    ``data_value``, and ``a``) holds."""
     page.wait_for_function(
-        "([c, a]) => { const e = [...document.querySelectorAll('.' + c)].find(x => x.offsetParent !== null);"
-        f" if (!e) return false; const v = e.dataset.value; return {predicate_js}; }}",
-        arg=[css, arg], timeout=timeout_ms)
+        f"([spec, a]) => {{ {_READ} if (v === null || v === undefined) return false; return {predicate_js}; }}",
+        arg=[spec, arg], timeout=timeout_ms)
 
 
 def wait_for_number(page, css: str, expected: float, rtol: float = 1e-9, timeout_ms: int = UPDATE_TIMEOUT_MS):
@@ -130,8 +134,9 @@ def timed_move(page, root: str, move, readout_css: str, settle_ms: int = 250,
                timeout_ms: int = UPDATE_TIMEOUT_MS) -> float:
     """Seconds from a control move (``move()``) to the last figure redraw it caused.
 
-    Waits until the readout ``readout_css`` changed and plotly has redrawn a figure under
-    ``root``, then until no redraw happened for ``settle_ms``; times are the page's clock.
+    Waits until the readout ``readout_css`` (as in ``data_value``) changed and plotly has
+    redrawn a figure under ``root``, then until no redraw happened for ``settle_ms``; times are
+    the page's clock.
     """
     before = data_value(page, readout_css)
     t0 = page.evaluate(_HOOK_PLOTS, root)

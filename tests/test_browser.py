@@ -17,9 +17,14 @@ from browser_support import (
     FIRST_RENDER_TIMEOUT_MS,
     ROOT,
     UPDATE_TIMEOUT_MS,
+    data_value,
     launch_chromium,
     open_dashboard,
+    press,
+    select_tab,
     voila_server,
+    wait_for_number,
+    wait_for_value,
 )
 
 from ntkviz.experiments import circle
@@ -55,33 +60,30 @@ def page(voila_url):
             browser.close()
 
 
-def _values(page) -> tuple[float, float]:
-    loo = page.get_attribute(".ntkviz-loo", "data-value")
-    eps = page.get_attribute(".ntkviz-eps", "data-value")
-    return float(loo), float(eps)
+def _shot(page, name: str):
+    """Save the page as tests/artifacts/<name>.png and as the README's docs/images/<name>.png."""
+    page.wait_for_timeout(1000)  # let plotly finish redrawing for the picture
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    images = ROOT / "docs" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, images / f"{name}.png")
 
 
-def _wait_for_eps(page, expected: float):
-    page.wait_for_function(
-        "(e) => { const s = document.querySelector('.ntkviz-eps');"
-        " return s && Math.abs(parseFloat(s.dataset.value) - e) <= 1e-9 * Math.abs(e); }",
-        arg=expected, timeout=UPDATE_TIMEOUT_MS,
-    )
+def _number(page, spec: str) -> float:
+    return float(data_value(page, spec))
 
 
-def _press(page, slider_class: str, key: str, times: int = 1):
-    handle = page.locator(f".{slider_class} .noUi-handle").first
-    handle.focus()
-    for _ in range(times):
-        handle.press(key)
+def _no_error(page):
+    assert page.locator(".ntkviz-message-error >> visible=true").count() == 0
 
 
 def _assert_matches_core(page, N, delta, ell):
     s = circle.circle_state(N, delta, ell)
-    _wait_for_eps(page, s.eps_spectral)
-    loo, eps = _values(page)
-    assert eps == pytest.approx(s.eps_spectral, rel=1e-9)
-    assert loo == pytest.approx(s.loo_error, rel=1e-9)
+    wait_for_number(page, "ntkviz-eps", s.eps_spectral)
+    assert _number(page, "ntkviz-eps") == pytest.approx(s.eps_spectral, rel=1e-9)
+    assert _number(page, "ntkviz-loo") == pytest.approx(s.loo_error, rel=1e-9)
 
 
 def test_dashboard_follows_the_sliders(page):
@@ -91,27 +93,21 @@ def test_dashboard_follows_the_sliders(page):
                         ".ntkviz-circle-explorer .js-plotly-plot .annotation-text").count() >= 6
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    _press(page, "ntkviz-delta", "ArrowRight", times=2)  # δ: 1.00 → 1.10
+    press(page, "ntkviz-delta", "ArrowRight", times=2)  # δ: 1.00 → 1.10
     _assert_matches_core(page, 8, 1.1, 1.0)
 
-    _press(page, "ntkviz-N", "ArrowRight", times=4)  # N: 8 → 12
+    press(page, "ntkviz-N", "ArrowRight", times=4)  # N: 8 → 12
     _assert_matches_core(page, 12, 1.1, 1.0)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.annotation-text')].some(t => t.textContent.includes('N (δ = 1.1'))",
         timeout=UPDATE_TIMEOUT_MS,
     )
-    page.wait_for_timeout(1000)  # let plotly finish redrawing for the picture
-
-    shot = ARTIFACTS / "circle_explorer.png"
-    page.screenshot(path=str(shot), full_page=True)
-    images = ROOT / "docs" / "images"
-    images.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, images / "circle_explorer.png")
-    assert page.locator(".ntkviz-message-error").count() == 0
+    _shot(page, "circle_explorer")
+    _no_error(page)
 
 
 def test_dragging_a_slider_updates_while_dragging_and_lands_on_the_last_value(page):
-    handle = page.locator(".ntkviz-delta .noUi-handle").first
+    handle = page.locator(".ntkviz-circle-explorer .ntkviz-delta .noUi-handle").first
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     seen = set()
@@ -120,11 +116,57 @@ def test_dragging_a_slider_updates_while_dragging_and_lands_on_the_last_value(pa
     for step in range(1, 25):
         page.mouse.move(x + 3 * step, y)
         page.wait_for_timeout(40)
-        seen.add(page.get_attribute(".ntkviz-eps", "data-value"))
+        seen.add(data_value(page, "ntkviz-eps"))
     page.mouse.up()
     assert len(seen) > 2, "the readout should change during the drag, not only at the end"
-    delta = float(page.locator(".ntkviz-delta .widget-readout").inner_text())
-    N = int(page.locator(".ntkviz-N .widget-readout").inner_text())
+    root = ".ntkviz-circle-explorer"
+    delta = float(page.locator(f"{root} .ntkviz-delta .widget-readout").inner_text())
+    N = int(page.locator(f"{root} .ntkviz-N .widget-readout").inner_text())
     assert delta > 1.1
     _assert_matches_core(page, N, delta, 1.0)
-    assert page.locator(".ntkviz-message-error").count() == 0
+    _no_error(page)
+
+
+# --- Equivariant vs plain ---------------------------------------------------------------------
+def test_accuracy_tab_follows_N_and_the_architecture(page):
+    from ntkviz.experiments import accuracy
+    from ntkviz.experiments.architectures import ARCHITECTURES
+
+    root = ".ntkviz-accuracy-explorer"
+    select_tab(page, "Equivariant vs plain", f"{root} .js-plotly-plot .main-svg")
+    shipped = accuracy.load_precomputed()[("rotate", "ntk")]
+    wait_for_value(page, "ntkviz-setting@n", "v === '8'")
+    assert _number(page, "ntkviz-accuracy") == pytest.approx(shipped.at("gcnn", 8), rel=1e-12)
+    assert _number(page, "ntkviz-accuracy-full") == pytest.approx(shipped.at("gcnn", 8, which="full_accuracy"), rel=1e-12)
+
+    press(page, "ntkviz-N", "ArrowLeft", times=2)  # grid 2, 3, 4, 6, 8, …: N 8 → 4
+    wait_for_value(page, "ntkviz-setting@n", "v === '4'")
+    wait_for_number(page, "ntkviz-accuracy", shipped.at("gcnn", 4), rtol=1e-12)
+
+    page.locator(f"{root} .ntkviz-architecture select").select_option(label=ARCHITECTURES["mlp1"].label)
+    wait_for_value(page, "ntkviz-setting@architecture", "v === 'mlp1'")
+    wait_for_number(page, "ntkviz-accuracy", shipped.at("mlp1", 4), rtol=1e-12)
+    # the plain MLP misses upright digits that the group CNN gets (quarter turns are in the data)
+    assert shipped.at("mlp1", 4) < shipped.at("gcnn", 4)
+    _shot(page, "accuracy_explorer")
+    _no_error(page)
+
+
+# --- Finite width ----------------------------------------------------------------------------
+def test_width_tab_follows_the_width(page):
+    from ntkviz.experiments import width
+
+    root = ".ntkviz-width-explorer"
+    select_tab(page, "Finite width", f"{root} .js-plotly-plot .main-svg")
+    wait_for_value(page, "ntkviz-setting@width", "v === '500'")
+    state = width.width_state(4, 500, "relu")
+    assert _number(page, "ntkviz-mean-error") == pytest.approx(state.mean_error, rel=1e-12)
+    assert _number(page, "ntkviz-slope") == pytest.approx(state.slope, rel=1e-12)
+
+    press(page, "ntkviz-width", "ArrowRight", times=2)  # 500 → 2000
+    wait_for_value(page, "ntkviz-setting@width", "v === '2000'")
+    wider = width.width_state(4, 2000, "relu")
+    wait_for_number(page, "ntkviz-mean-error", wider.mean_error, rtol=1e-12)
+    assert wider.mean_error < state.mean_error
+    _shot(page, "width_explorer")
+    _no_error(page)
