@@ -287,3 +287,21 @@ def test_survey_bad_setting_shows_a_message():
     assert s.run() is False
     assert "ntkviz-message-error" in s.message.value and "N=8" in s.message.value
     assert s.result is None and not s.run_button.disabled
+
+
+def test_a_figure_not_yet_displayed_carries_its_edits_in_the_initial_state():
+    """A view created later draws ``_widget_data``/``_widget_layout``: edits made before the
+    explorer is shown must be in them (messages sent before a view exists are lost)."""
+    e = OrbitExplorer(N=6)
+    assert e.figure._widget_layout["showlegend"] is False
+    assert all(t["showlegend"] is False for t in e.figure._widget_data)
+    assert e.set(N=7)
+    start = e._slices["kernel"][0]
+    np.testing.assert_array_equal(np.asarray(e.figure._widget_data[start]["z"]), e.state.K)
+    s = PairSurvey(e, n_pairs=16)
+    assert s.run()
+    assert len(s.figure._widget_data[0]["x"]) + len(s.figure._widget_data[1]["x"]) == 16
+    e.figure._view_count = 1  # displayed: edits reach the view, nothing is copied
+    before = e.figure._widget_data
+    assert e.set(N=8)
+    assert e.figure._widget_data is before

@@ -46,15 +46,15 @@ def _selected(x, y, selected) -> dict:
 
 
 def _fmt(value: float) -> str:
-    return "undefined (constant values)" if not np.isfinite(value) else f"{value:.4f}"
+    return "undefined" if not np.isfinite(value) else f"{value:.4f}"
 
 
 def _scatter(xlabel: str, ylabel: str, hover_x: str, hover_y: str) -> go.Figure:
     fig = go.Figure()
     hover = _HOVER_PAIR + f"{hover_x} = %{{x:.10g}}<br>{hover_y} = %{{y:.10g}}"
-    fig.add_trace(go.Scattergl(mode="markers", name="correct sign", marker=dict(size=7, color=_CORRECT, opacity=0.75),
+    fig.add_trace(go.Scatter(mode="markers", name="correct sign", marker=dict(size=7, color=_CORRECT, opacity=0.75),
                                hovertemplate=hover + "<extra>correct</extra>"))
-    fig.add_trace(go.Scattergl(mode="markers", name="misclassified (wrong sign)",
+    fig.add_trace(go.Scatter(mode="markers", name="misclassified (wrong sign)",
                                marker=dict(size=9, color=COLORS["accent"], symbol="x", line=dict(width=1)),
                                hovertemplate=hover + "<extra>misclassified</extra>"))
     fig.add_trace(go.Scatter(mode="lines", name="y = x", line=dict(color="#999", dash="dash", width=1),

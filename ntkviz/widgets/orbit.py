@@ -12,6 +12,8 @@ action does not allow) is shown in the message line; the last good figures stay.
 
 from __future__ import annotations
 
+import copy
+
 import ipywidgets as W
 import plotly.graph_objects as go
 
@@ -21,7 +23,7 @@ from ..experiments import architectures, orbits
 from ..plots.orbits import kernel_titles
 from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
 
-__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS"]
+__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS", "sync_initial_state"]
 
 #: Panel name → (row, column) in the explorer's figure (the thumbnails span both columns).
 PANELS = {"thumbnails": (1, 1), "kernel": (2, 1), "circulant": (2, 2), "spectrum": (3, 1),
@@ -276,6 +278,7 @@ class OrbitExplorer:
             fig.layout[x].update(constrain="domain")
         fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
         self._redraw_into(fig, s)
+        sync_initial_state(fig)
         return fig
 
     def _redraw_into(self, fig, s):
@@ -285,6 +288,7 @@ class OrbitExplorer:
     def _redraw(self, s):
         """Write the new data into the one FigureWidget: a single batched message."""
         self._redraw_into(self.figure, s)
+        sync_initial_state(self.figure)
 
     def _show_readout(self, s):
         sym = _symbol(s)
@@ -304,6 +308,20 @@ class OrbitExplorer:
             f'data-kind="{s.kind}"></span>'
             "</div>"
         )
+
+
+def sync_initial_state(fig) -> None:
+    """Make edits to a FigureWidget that is not displayed yet part of its initial state.
+
+    A FigureWidget sends each edit as a message that only views existing at that moment apply
+    (and that is lost while its front end is still loading); a view created later draws the
+    synced initial state. Seen in Voila: explorers built, then set up or run before they were
+    shown, came up with stale traces and legends. Once a view exists (``_view_count`` > 0) the
+    edits reach it and nothing is copied.
+    """
+    if not getattr(fig, "_view_count", 0):
+        fig._widget_data = copy.deepcopy(fig._data)
+        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
 
 def _symbol(s) -> str:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from .. import plots
 from ..experiments import orbits, survey
 from ._base import STYLE, MessageLine, compose_subplots, value_span, write_panel_update
+from .orbit import sync_initial_state
 
 __all__ = ["PairSurvey", "PANELS"]
 
@@ -212,6 +213,7 @@ class PairSurvey:
             panels, PANELS, rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08)
         fig.update_traces(showlegend=False)
         fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
+        sync_initial_state(fig)
         for name in PANELS:
             start, _ = self._slices[name]
             for offset in _POINT_TRACES:
@@ -229,6 +231,7 @@ class PairSurvey:
     def _redraw(self, r):
         titles = {key: i for i, key in enumerate(PANELS)}
         write_panel_update(self.figure, self._slices, self._axes, titles, self._updates(r, self.selected))
+        sync_initial_state(self.figure)
 
     def _show_setting(self):
         s = self.current_setting()
