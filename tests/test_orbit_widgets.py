@@ -9,7 +9,6 @@ from plotly.callbacks import Points
 
 from ntkviz import plots
 from ntkviz.experiments import orbits, survey
-from ntkviz.plots import orbits as orbit_plots
 from ntkviz.widgets import OrbitExplorer, PairSurvey
 
 

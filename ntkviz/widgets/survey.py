@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import plots
-from ..experiments import orbits, survey
+from ..experiments import survey
 from ._base import STYLE, MessageLine, compose_subplots, value_span, write_panel_update
 from .orbit import sync_initial_state
 
