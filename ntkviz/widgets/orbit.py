@@ -266,20 +266,23 @@ class OrbitExplorer:
         specs = [[{"colspan": 2}, None], [{}, {}], [{}, {}]]
         fig, self._slices, self._axes = compose_subplots(
             self._panels(s), PANELS, rows=3, cols=2, specs=specs, height=1250, width=1180,
-            row_heights=[0.2, 0.42, 0.38], horizontal_spacing=0.12, vertical_spacing=0.08)
+            row_heights=[0.2, 0.42, 0.38], horizontal_spacing=0.12, vertical_spacing=0.08,
+            finish=lambda fig, slices, axes: self._finish(fig, slices, axes, s))
+        return fig
+
+    def _finish(self, fig, slices, axes, s):
+        """Style the composed figure (before it becomes a widget) and write the first data."""
+        self._slices, self._axes = slices, axes
         fig.update_traces(showlegend=False)
-        start = self._slices["kernel"][0]
-        fig.data[start].update(showscale=False)
-        fig.data[self._slices["circulant"][0]].update(colorbar=dict(x=1.0, y=0.6, len=0.35))
+        fig.data[slices["kernel"][0]].update(showscale=False)
+        fig.data[slices["circulant"][0]].update(colorbar=dict(x=1.0, y=0.6, len=0.35))
         for name in ("kernel", "circulant", "thumbnails"):
             # square pixels and square matrices (compose_subplots drops the anchors)
-            x, y = self._axes[name]
+            x, y = axes[name]
             fig.layout[y].update(scaleanchor=x.replace("axis", ""), constrain="domain")
             fig.layout[x].update(constrain="domain")
         fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
         self._redraw_into(fig, s)
-        sync_initial_state(fig)
-        return fig
 
     def _redraw_into(self, fig, s):
         titles = {key: i for i, key in enumerate(PANELS)}

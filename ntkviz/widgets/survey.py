@@ -209,11 +209,13 @@ class PairSurvey:
             "separation": plots.separation_scatter(empty, empty, pairs, float("nan")),
             "density": plots.density_scatter(empty, empty, pairs, float("nan")),
         }
+        def finish(fig, _slices, _axes):
+            fig.update_traces(showlegend=False)
+            fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
+
         fig, self._slices, self._axes = compose_subplots(
-            panels, PANELS, rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08)
-        fig.update_traces(showlegend=False)
-        fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
-        sync_initial_state(fig)
+            panels, PANELS, rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08,
+            finish=finish)
         for name in PANELS:
             start, _ = self._slices[name]
             for offset in _POINT_TRACES:
