@@ -202,3 +202,155 @@ def test_updates_turn_one_figure_into_another():
     apply_update(curves, ntk_curves_update(GAMMAS, 2 * theta, np.stack([theta, -theta]), 32, 1, "relu"))
     assert curves.to_plotly_json() == ntk_curves(GAMMAS, 2 * theta, np.stack([theta, -theta]), 32, 1,
                                                  "relu").to_plotly_json()
+
+
+# --- the shipped results file ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shipped():
+    return wd.load_precomputed()
+
+
+def _no_computation(monkeypatch):
+    """Make every kernel computation of experiments.width raise."""
+    def boom(*args, **kwargs):
+        raise AssertionError("a kernel was computed")
+
+    for name in ("_empirical", "_analytic", "ntk_row", "mlp"):
+        monkeypatch.setattr(wd, name, boom)
+
+
+def test_shipped_file_holds_the_default_configuration(shipped):
+    import inspect
+
+    from ntkviz.widgets.width import DEPTHS
+
+    path = wd.precomputed_path()
+    assert path.name == "width.npz" and path.is_file() and path.stat().st_size < 2_000_000
+    np.testing.assert_array_equal(shipped.gammas, wd.GAMMAS)
+    assert shipped.widths == wd.WIDTHS and shipped.seeds == wd.SEEDS
+    assert (shipped.W_std, shipped.b_std) == (wd.W_STD, wd.B_STD) == (1.0, 0.1) and shipped.is_default()
+    for function in (wd.analytic_theta, wd.empirical_thetas, wd.relative_errors, wd.width_state):
+        parameters = inspect.signature(function).parameters
+        assert (parameters["W_std"].default, parameters["b_std"].default) == (wd.W_STD, wd.B_STD)
+    assert shipped.depths == wd.PRECOMPUTED_DEPTHS == tuple(range(DEPTHS[0], DEPTHS[1] + 1))
+    assert shipped.activations == wd.ACTIVATIONS
+    D, A, W, S, G = 4, len(wd.ACTIVATIONS), len(wd.WIDTHS), len(wd.SEEDS), len(wd.GAMMAS)
+    assert shipped.theta.shape == (D, A, G) and shipped.thetas.shape == (D, A, W, S, G)
+    assert shipped.errors.shape == (D, A, W, S)
+    assert all(a.dtype == np.float64 and not a.flags.writeable
+               for a in (shipped.gammas, shipped.theta, shipped.thetas, shipped.errors))
+    # the errors are those of the curves, as relative_errors computes them
+    for d in range(D):
+        for a in range(A):
+            for w in range(W):
+                np.testing.assert_allclose(shipped.errors[d, a, w],
+                                           wd._relative(shipped.thetas[d, a, w], shipped.theta[d, a]),
+                                           rtol=1e-12)
+
+
+@pytest.mark.parametrize("depth, activation", [(1, "relu"), (4, "erf")])
+def test_shipped_analytic_theta_is_recomputed(shipped, depth, activation):
+    direct = kernels.mlp(depth, 1.0, 0.1, activation).ntk(wd.X0[None], wd.circle_points(wd.GAMMAS))[0]
+    np.testing.assert_allclose(shipped.entry(depth, activation)[0], direct, rtol=1e-12)
+
+
+def test_shipped_curves_and_errors_are_recomputed(shipped):
+    """Depth 1, ReLU, two widths, all seeds, and one deep erf network, from scratch with ntk_row."""
+    points = wd.circle_points(wd.GAMMAS)
+    theta, thetas, errors = shipped.entry(1, "relu")
+    direct_theta = kernels.mlp(depth=1, b_std=0.1).ntk(wd.X0[None], points)[0]
+    for width in (16, 250):
+        w = wd.WIDTHS.index(width)
+        for s, seed in enumerate(wd.SEEDS):
+            row = ntk_row(kernels.mlp(depth=1, b_std=0.1), wd.X0, points, width=width, seed=seed)
+            np.testing.assert_allclose(thetas[w, s], row, rtol=0, atol=1e-12 * np.abs(row).max())
+            error = np.linalg.norm(row - direct_theta) / np.linalg.norm(direct_theta)
+            assert errors[w, s] == pytest.approx(error, rel=1e-12, abs=1e-12)
+    row = ntk_row(kernels.mlp(depth=4, b_std=0.1, activation="erf"), wd.X0, points, width=32, seed=3)
+    np.testing.assert_allclose(shipped.entry(4, "erf")[1][wd.WIDTHS.index(32), 3], row, rtol=0,
+                               atol=1e-12 * np.abs(row).max())
+
+
+def test_default_configuration_is_read_not_computed(shipped, monkeypatch):
+    _no_computation(monkeypatch)
+    calls = []
+    sweep = wd.relative_errors(4, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(80, 80)]  # the shipped networks count at once
+    theta, thetas, errors = shipped.entry(4, "relu")
+    np.testing.assert_array_equal(sweep.errors, errors)
+    np.testing.assert_array_equal(sweep.mean, errors.mean(axis=1))
+    assert wd.relative_errors(4) is sweep and wd.is_precomputed(4)
+    s = wd.width_state(3, 125, "erf")
+    t3, ts3, e3 = shipped.entry(3, "erf")
+    np.testing.assert_array_equal(s.theta, t3)
+    np.testing.assert_array_equal(s.thetas, ts3[wd.WIDTHS.index(125)])
+    np.testing.assert_array_equal(s.errors, e3[wd.WIDTHS.index(125)])
+    np.testing.assert_array_equal(s.sweep.errors, e3)
+    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 2, 64), shipped.entry(2, "relu")[1][2])
+    np.testing.assert_array_equal(wd.analytic_theta(wd.GAMMAS, 1, "erf"), shipped.entry(1, "erf")[0])
+    for kwargs in (dict(width=100), dict(seeds=(0, 1))):  # a width or seeds not shipped: computed
+        with pytest.raises(AssertionError, match="kernel was computed"):
+            wd.empirical_thetas(wd.GAMMAS, 2, **{"width": 64, **kwargs})
+
+
+def test_other_configurations_are_computed_not_read(shipped, tmp_path, monkeypatch):
+    """A file with doctored curves shows what is read: only the exact shipped configuration."""
+    import dataclasses
+
+    doctored = dataclasses.replace(shipped, thetas=shipped.thetas + 1.0, errors=shipped.errors + 1.0)
+    monkeypatch.setattr(wd, "precomputed_path", lambda: tmp_path / "width.npz")
+    wd.save_results(doctored, tmp_path / "width.npz")
+    real = wd.empirical_thetas(wd.GAMMAS, 1, 16, seeds=(0, 1))  # not all seeds: computed
+    arch = kernels.mlp(depth=1, b_std=0.1)
+    for row, seed in zip(real, (0, 1)):
+        np.testing.assert_array_equal(row, ntk_row(arch, wd.X0, wd.circle_points(wd.GAMMAS), 16, seed=seed))
+    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16)[:2], real + 1.0)  # read
+    assert wd.relative_errors(1).errors[0, 0] == shipped.errors[0, 0, 0, 0] + 1.0  # read
+    small = wd.relative_errors(1, widths=(16,), seeds=(0, 1))  # other widths and seeds: computed
+    np.testing.assert_allclose(small.errors[0], shipped.errors[0, 0, 0, :2], rtol=1e-12)
+    assert not wd.is_precomputed(1, widths=(16,), seeds=(0, 1))
+    for kwargs in (dict(b_std=0.2), dict(W_std=1.5), dict(gammas=wd.GAMMAS[::2])):
+        other = wd.empirical_thetas(**{"gammas": wd.GAMMAS, "depth": 1, "width": 16, **kwargs})
+        assert np.all(other[:2] != shipped.thetas[0, 0, 0, :2, ::2 if "gammas" in kwargs else 1] + 1.0)
+    # another configuration in the file: nothing is read from it at all
+    moved = dataclasses.replace(doctored, widths=(16, 32, 64, 125, 250, 500, 1000, 2048))
+    wd.save_results(moved, tmp_path / "width.npz")
+    with pytest.raises(ValueError, match="not precomputed"):
+        wd.load_precomputed()
+    assert not wd.is_precomputed(1)
+    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16, wd.SEEDS)[:2], real)
+    (tmp_path / "width.npz").unlink()
+    with pytest.raises(ValueError, match="not precomputed"):
+        wd.load_precomputed()
+    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16, wd.SEEDS)[:2], real)
+
+
+def test_precompute_save_and_load_round_trip(tmp_path):
+    calls = []
+    results = wd.precompute(lambda done, total, label: calls.append((done, total)),
+                            depths=(1,), activations="relu", widths=(16, 32), seeds=(0, 1))
+    assert calls == [(k, 4) for k in range(5)]
+    assert not results.is_default()
+    np.testing.assert_array_equal(results.thetas[0, 0, 1], wd.empirical_thetas(wd.GAMMAS, 1, 32, (0, 1)))
+    np.testing.assert_array_equal(results.errors[0, 0], wd.relative_errors(1, (16, 32), (0, 1)).errors)
+    back = wd.load_results(wd.save_results(results, tmp_path / "sub" / "w.npz"))
+    assert (back.widths, back.seeds, back.depths, back.activations) == ((16, 32), (0, 1), (1,), ("relu",))
+    assert (back.W_std, back.b_std) == (1.0, 0.1)
+    for name in ("gammas", "theta", "thetas", "errors"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(results, name))
+        assert getattr(back, name).dtype == np.float64
+    with pytest.raises(ValueError, match="not precomputed"):
+        wd.load_precomputed(tmp_path / "sub" / "w.npz")  # another configuration
+    with pytest.raises(ValueError, match="does not exist"):
+        wd.load_results(tmp_path / "missing.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="junk"):
+        wd.load_results(tmp_path / "junk.npz")
+    with pytest.raises(TypeError, match="results"):
+        wd.save_results({}, tmp_path / "x.npz")
+    with pytest.raises(ValueError, match="depths"):
+        wd.precompute(depths=(0,))
+    with pytest.raises(ValueError, match="activations"):
+        wd.precompute(activations=("tanh",))
+    with pytest.raises(TypeError, match="progress"):
+        wd.precompute(progress="yes")

@@ -120,3 +120,29 @@ def test_failure_inside_update_is_caught(explorer, monkeypatch):
     assert explorer.state is s
     _assert_shows(explorer, s)  # the last good figure is back
     assert explorer.progress.layout.visibility == "hidden"
+
+
+def test_default_explorer_reads_the_shipped_file(monkeypatch):
+    """Constructing with the defaults and moving every control computes no kernel."""
+    def boom(*args, **kwargs):
+        raise AssertionError("a kernel was computed")
+
+    for name in ("_empirical", "_analytic", "ntk_row", "mlp"):
+        monkeypatch.setattr(wd, name, boom)
+    explorer = WidthExplorer()
+    shipped = wd.load_precomputed()
+    theta, thetas, errors = shipped.entry(4, "relu")
+    assert (explorer.state.depth, explorer.state.width, explorer.state.activation) == (4, 500, "relu")
+    np.testing.assert_array_equal(explorer.state.thetas, thetas[wd.WIDTHS.index(500)])
+    np.testing.assert_array_equal(explorer.state.sweep.errors, errors)
+    _assert_shows(explorer, explorer.state)
+    for depth in wd.PRECOMPUTED_DEPTHS:
+        for activation in wd.ACTIVATIONS:
+            assert explorer.set(depth=depth, activation=activation, width=16), explorer.message.value
+            s = explorer.state
+            np.testing.assert_array_equal(s.thetas, shipped.entry(depth, activation)[1][0])
+            _assert_shows(explorer, s)
+    explorer.depth_slider.value = 2  # a real control event
+    explorer.width_slider.value = 2000
+    assert (explorer.state.depth, explorer.state.width) == (2, 2000)
+    assert "error" not in explorer.message.value and explorer.progress.layout.visibility == "hidden"

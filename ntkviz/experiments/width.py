@@ -18,6 +18,14 @@ fast enough at every width (depth 4, width 2000: ~0.5 s a network), so float32 i
 Measured (2 shared cores, November 2026): the first depth-4 ReLU sweep, 8 widths × 10 seeds,
 18–25 s; another depth or activation afterwards 2–18 s; anything computed once, instant.
 
+The standard settings are shipped precomputed (``precompute``, ``ntkviz precompute --only
+width``: every depth in ``PRECOMPUTED_DEPTHS`` and activation at the default ``W_std``/``b_std``
+on ``GAMMAS``, ``WIDTHS`` × ``SEEDS``; 640 networks, ~55 s here; ``data/results/width.npz``,
+float64, ~0.5 MB, the configuration stored inside). ``relative_errors``, ``width_state`` and
+``empirical_thetas`` read it (in milliseconds, no network computed) when their arguments are
+exactly that configuration, ``analytic_theta`` when the network and γ grid are; anything else
+is computed as above. A missing file or one with another configuration is never read.
+
 Default hyper-parameters: ``W_std = 1`` and ``b_std = β = 0.1`` (Jacot et al.'s bias scale;
 with ``b_std = 1`` the bias would dominate ``Σ⁰ = x·x'/2`` and flatten the curve).
 """
@@ -26,10 +34,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import zipfile
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .. import datasets
 from .._validate import as_finite_array, check_choice, check_int, check_real
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
@@ -48,6 +60,16 @@ __all__ = [
     "empirical_thetas",
     "relative_errors",
     "width_state",
+    "W_STD",
+    "B_STD",
+    "PRECOMPUTED_DEPTHS",
+    "WidthResults",
+    "precompute",
+    "save_results",
+    "load_results",
+    "load_precomputed",
+    "precomputed_path",
+    "is_precomputed",
 ]
 
 #: Nonlinearities of the MLP (those of ``kernels.mlp``).
@@ -63,6 +85,13 @@ WIDTHS = (16, 32, 64, 125, 250, 500, 1000, 2000)
 #: Largest depth (hidden layers) and width accepted (time and memory grow as depth · width²).
 MAX_DEPTH = 6
 MAX_WIDTH = 4096
+#: Default weight and bias scales (σ_w, σ_b = β of Jacot et al.).
+W_STD = 1.0
+B_STD = 0.1
+#: Depths shipped precomputed (those of the explorer's depth slider), at every activation.
+PRECOMPUTED_DEPTHS = (1, 2, 3, 4)
+#: Version of the layout of the results file.
+FILE_FORMAT = 1
 
 #: The fixed point x0 = (1, 0) = x(γ = 0).
 X0 = np.array([1.0, 0.0])
@@ -138,16 +167,34 @@ def _relative(empirical: np.ndarray, analytic: np.ndarray) -> np.ndarray:
     return np.linalg.norm(empirical - analytic, axis=-1) / np.linalg.norm(analytic)
 
 
+def _theta(gammas: tuple, depth, activation, W_std, b_std, source) -> np.ndarray:
+    """Θ from the shipped file ``source`` (which covers this network), else computed."""
+    if source is not None:
+        return source.entry(depth, activation)[0]
+    return _analytic(gammas, depth, activation, W_std, b_std)
+
+
+def _rows(gammas: tuple, depth, width, activation, W_std, b_std, seeds, source) -> np.ndarray:
+    """Θ̂ (S, G) of ``seeds`` at ``width``: shipped when ``source`` holds exactly these seeds at
+    this width, else computed (cached per seed)."""
+    if source is not None and seeds == source.seeds and width in source.widths:
+        return source.entry(depth, activation)[1][source.widths.index(width)]
+    return _frozen([_empirical(gammas, depth, width, activation, W_std, b_std, s) for s in seeds])
+
+
 # --- public functions -----------------------------------------------------------------------
 def analytic_theta(gammas=GAMMAS, depth: int = 4, activation: str = "relu", W_std: float = 1.0,
                    b_std: float = 0.1) -> np.ndarray:
     """Infinite-width NTK ``Θ(x0, x(γ))`` (n,) of an MLP at the angles ``gammas`` (n,).
 
     ``x0 = (1, 0)``, ``x(γ) = (cos γ, sin γ)``; ``depth`` hidden layers ``[Dense, φ]`` and a
-    Dense readout (THEORY §4 recursions, ``kernels.mlp``). Cached.
+    Dense readout (THEORY §4 recursions, ``kernels.mlp``). Cached; read from the shipped
+    results (``load_precomputed``) when they hold exactly this network on exactly this γ grid.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
-    return _analytic(_check_gammas(gammas), depth, activation, W_std, b_std)
+    gammas = _check_gammas(gammas)
+    return _theta(gammas, depth, activation, W_std, b_std,
+                  _source(gammas, depth, activation, W_std, b_std))
 
 
 def empirical_thetas(gammas=GAMMAS, depth: int = 4, width: int = 500, seeds=SEEDS,
@@ -156,11 +203,14 @@ def empirical_thetas(gammas=GAMMAS, depth: int = 4, width: int = 500, seeds=SEED
 
     The network of seed s is the one ``kernels.empirical_ntk(arch, …, width, seed=s)`` uses
     (NTK parameterisation, parameters N(0, 1)); rows are computed in float64 with
-    ``finite_width.ntk_row`` and cached per seed.
+    ``finite_width.ntk_row`` and cached per seed. Read from the shipped results instead when they
+    hold exactly this configuration: the same γ grid, network, seeds (all of them, in order) and
+    a width of their sweep.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     gammas, width, seeds = _check_gammas(gammas), _check_width(width), _check_seeds(seeds)
-    return _frozen([_empirical(gammas, depth, width, activation, W_std, b_std, s) for s in seeds])
+    return _rows(gammas, depth, width, activation, W_std, b_std, seeds,
+                 _source(gammas, depth, activation, W_std, b_std))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,15 +254,23 @@ def _fit(widths, mean) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
+def _shipped_sweep(source, widths, seeds) -> bool:
+    """Whether the shipped ``source`` holds this whole sweep (the same widths and seeds)."""
+    return source is not None and widths == source.widths and seeds == source.seeds
+
+
 @functools.lru_cache(maxsize=64)
-def _sweep(depth, widths, seeds, activation, W_std, b_std) -> WidthSweep:
-    gammas = tuple(GAMMAS.tolist())
-    analytic = _analytic(gammas, depth, activation, W_std, b_std)
-    errors = np.array([
-        _relative(np.array([_empirical(gammas, depth, w, activation, W_std, b_std, s) for s in seeds]),
-                  analytic)
-        for w in widths
-    ])
+def _sweep(depth, widths, seeds, activation, W_std, b_std, source=None) -> WidthSweep:
+    """The sweep; ``source`` is the shipped ``WidthResults`` if it covers the network, else None."""
+    if _shipped_sweep(source, widths, seeds):
+        errors = source.entry(depth, activation)[2]
+    else:
+        gammas = _default_gammas()
+        analytic = _theta(gammas, depth, activation, W_std, b_std, source)
+        errors = np.array([
+            _relative(_rows(gammas, depth, w, activation, W_std, b_std, seeds, None), analytic)
+            for w in widths
+        ])
     mean = errors.mean(axis=1)
     slope, intercept = _fit(widths, mean)
     widths_array = np.array(widths, dtype=np.int64)
@@ -221,10 +279,14 @@ def _sweep(depth, widths, seeds, activation, W_std, b_std) -> WidthSweep:
                       _frozen(mean), _frozen(_spread(errors)), slope, intercept)
 
 
-def _fill(cells, progress):
-    """Compute the rows ``cells`` in order (cached ones return at once), reporting progress."""
-    report = _progress_callback(progress, len(cells))
-    for done, cell in enumerate(cells, start=1):
+def _fill(cells, progress, total: int):
+    """Compute the rows ``cells`` in order (cached ones return at once), reporting progress out
+    of ``total`` networks; the ``total - len(cells)`` read from the shipped file count at once."""
+    report = _progress_callback(progress, total)
+    shipped = total - len(cells)
+    if shipped and not cells:
+        report(total)
+    for done, cell in enumerate(cells, start=shipped + 1):
         _empirical(*cell)
         report(done)
 
@@ -264,16 +326,28 @@ def relative_errors(depth: int = 4, widths=WIDTHS, seeds=SEEDS, activation: str 
         after each network (cached networks count at once)
 
     Expected (seed 000 Fig. 1, seed 003): ``mean ∝ width^(−1/2)``, i.e. ``slope ≈ −0.5``.
+
+    Read from the shipped results (``load_precomputed``, no network computed) when the arguments
+    are exactly theirs: ``widths = WIDTHS``, ``seeds = SEEDS``, default ``W_std``/``b_std`` and
+    a shipped depth (``PRECOMPUTED_DEPTHS``); any other configuration is computed.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)
     _check_progress(progress)
-    _fill(_cells(depth, widths, seeds, activation, W_std, b_std), progress)
-    return _sweep(depth, widths, seeds, activation, W_std, b_std)
+    source = _source(_default_gammas(), depth, activation, W_std, b_std)
+    cells = [] if _shipped_sweep(source, widths, seeds) else _cells(
+        depth, widths, seeds, activation, W_std, b_std)
+    _fill(cells, progress, len(widths) * len(seeds))
+    return _sweep(depth, widths, seeds, activation, W_std, b_std, source)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_gammas() -> tuple:
+    return tuple(GAMMAS.tolist())
 
 
 def _cells(depth, widths, seeds, activation, W_std, b_std) -> list[tuple]:
-    gammas = tuple(GAMMAS.tolist())
+    gammas = _default_gammas()
     return [(gammas, depth, w, activation, W_std, b_std, s) for w in widths for s in seeds]
 
 
@@ -312,16 +386,21 @@ class WidthState:
 
 
 @functools.lru_cache(maxsize=256)
-def _width_state(depth, width, activation, widths, seeds, W_std, b_std) -> WidthState:
-    gammas = tuple(GAMMAS.tolist())
-    theta = _analytic(gammas, depth, activation, W_std, b_std)
-    thetas = _frozen([_empirical(gammas, depth, width, activation, W_std, b_std, s) for s in seeds])
-    errors = _relative(thetas, theta)
+def _width_state(depth, width, activation, widths, seeds, W_std, b_std, source=None) -> WidthState:
+    gammas = _default_gammas()
+    theta = _theta(gammas, depth, activation, W_std, b_std, source)
+    # The curves come from where the sweep's come from, so the two always agree exactly.
+    shipped = _shipped_sweep(source, widths, seeds)
+    thetas = _rows(gammas, depth, width, activation, W_std, b_std, seeds, source if shipped else None)
+    if shipped and width in widths:
+        errors = source.entry(depth, activation)[2][widths.index(width)]
+    else:
+        errors = _relative(thetas, theta)
     return WidthState(
         depth=depth, width=width, activation=activation, W_std=W_std, b_std=b_std, seeds=seeds,
         gammas=GAMMAS, theta=theta, thetas=thetas, errors=_frozen(errors),
         mean_error=float(errors.mean()), spread=float(_spread(errors)),
-        sweep=_sweep(depth, widths, seeds, activation, W_std, b_std),
+        sweep=_sweep(depth, widths, seeds, activation, W_std, b_std, source),
     )
 
 
@@ -331,12 +410,199 @@ def width_state(depth: int = 4, width: int = 500, activation: str = "relu", *, w
 
     Arguments as in ``relative_errors``; ``width`` need not be one of ``widths``. Cached: the
     first call at a (depth, activation) computes ``len(widths) · len(seeds)`` networks (the
-    sweep), later widths only their own seeds (none if the width is in ``widths``).
+    sweep), later widths only their own seeds (none if the width is in ``widths``). With the
+    shipped configuration (``relative_errors``) the sweep, Θ and, at a width of the sweep, the
+    curves are read from the shipped file: no network is computed.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     width, widths, seeds = _check_width(width), _check_widths(widths), _check_seeds(seeds)
     _check_progress(progress)
-    cells = _cells(depth, (width,), seeds, activation, W_std, b_std)
-    cells += [c for c in _cells(depth, widths, seeds, activation, W_std, b_std) if c[2] != width]
-    _fill(cells, progress)
-    return _width_state(depth, width, activation, widths, seeds, W_std, b_std)
+    source = _source(_default_gammas(), depth, activation, W_std, b_std)
+    total = len(set(widths) | {width}) * len(seeds)
+    if _shipped_sweep(source, widths, seeds):
+        cells = [] if width in widths else _cells(depth, (width,), seeds, activation, W_std, b_std)
+    else:
+        cells = _cells(depth, (width,), seeds, activation, W_std, b_std)
+        cells += [c for c in _cells(depth, widths, seeds, activation, W_std, b_std) if c[2] != width]
+    _fill(cells, progress, total)
+    return _width_state(depth, width, activation, widths, seeds, W_std, b_std, source)
+
+
+# --- shipped results ------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class WidthResults:
+    """Precomputed sweeps and curves (``precompute``), one entry per (depth, activation).
+
+    Compared by identity (a file read once is one object), so it can key the caches.
+
+    Attributes
+    ----------
+    gammas : (G,) the angles;  widths, seeds : the sweep's widths and seeds (tuples)
+    W_std, b_std : the weight and bias scales;  depths, activations : the networks held
+    theta : (D, A, G) analytic ``Θ(x0, x(γ))``
+    thetas : (D, A, W, S, G) empirical ``Θ̂_s(x0, x(γ))`` per width and seed
+    errors : (D, A, W, S) relative errors ``‖Θ̂_s − Θ‖/‖Θ‖``, as ``relative_errors`` computes them
+    """
+
+    gammas: np.ndarray
+    widths: tuple
+    seeds: tuple
+    W_std: float
+    b_std: float
+    depths: tuple
+    activations: tuple
+    theta: np.ndarray
+    thetas: np.ndarray
+    errors: np.ndarray
+
+    def entry(self, depth: int, activation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(theta (G,), thetas (W, S, G), errors (W, S))`` of one network (read-only views)."""
+        check_choice("depth", depth, self.depths)
+        check_choice("activation", activation, self.activations)
+        d, a = self.depths.index(depth), self.activations.index(activation)
+        return self.theta[d, a], self.thetas[d, a], self.errors[d, a]
+
+    def is_default(self) -> bool:
+        """Whether the configuration is the module's: ``GAMMAS``, ``WIDTHS``, ``SEEDS``,
+        ``W_STD``, ``B_STD`` (the depths and activations held may be any)."""
+        return (self.gammas.shape == GAMMAS.shape and bool(np.all(self.gammas == GAMMAS))
+                and self.widths == WIDTHS and self.seeds == SEEDS
+                and self.W_std == W_STD and self.b_std == B_STD)
+
+    def covers(self, gammas: tuple, depth, activation, W_std, b_std) -> bool:
+        """Whether this holds exactly the network (depth, activation, W_std, b_std) on ``gammas``."""
+        return (depth in self.depths and activation in self.activations
+                and W_std == self.W_std and b_std == self.b_std
+                and len(gammas) == len(self.gammas) and bool(np.all(np.array(gammas) == self.gammas)))
+
+
+def precompute(progress=None, *, depths=PRECOMPUTED_DEPTHS, activations=ACTIVATIONS,
+               widths=WIDTHS, seeds=SEEDS, W_std: float = W_STD, b_std: float = B_STD) -> WidthResults:
+    """Compute the sweep, the curves and Θ of every (depth, activation) on ``GAMMAS``.
+
+    Always computes (never reads the shipped file). The defaults are the shipped configuration
+    (``ntkviz precompute --only width``); ``progress(done, total, label)`` is called before
+    each network and once at the end (``done == total``).
+    """
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total, label), got {progress!r}")
+    depths = tuple(check_int("depths", d, minimum=1, maximum=MAX_DEPTH)
+                   for d in ((depths,) if isinstance(depths, int) else depths))
+    activations = (activations,) if isinstance(activations, str) else tuple(activations)
+    for activation in activations:
+        check_choice("activations", activation, ACTIVATIONS)
+    W_std, b_std = _check_net(1, ACTIVATIONS[0], W_std, b_std)[2:]
+    if not depths or len(set(depths)) != len(depths):
+        raise ValueError(f"depths must hold distinct depths, got {depths}")
+    if not activations or len(set(activations)) != len(activations):
+        raise ValueError(f"activations must hold distinct activations, got {activations}")
+    widths, seeds = _check_widths(widths), _check_seeds(seeds)
+    gammas = _default_gammas()
+    plan = [(d, a) for d in depths for a in activations]
+    total = len(plan) * len(widths) * len(seeds)
+    theta = np.zeros((len(depths), len(activations), len(gammas)))
+    thetas = np.zeros((len(depths), len(activations), len(widths), len(seeds), len(gammas)))
+    errors = np.zeros((len(depths), len(activations), len(widths), len(seeds)))
+    done, report = 0, progress is not None
+    for depth, activation in plan:
+        i, j = depths.index(depth), activations.index(activation)
+        theta[i, j] = _analytic(gammas, depth, activation, W_std, b_std)
+        for k, width in enumerate(widths):
+            for l, seed in enumerate(seeds):
+                if report:
+                    progress(done, total, f"depth {depth}, {activation}, width {width}")
+                thetas[i, j, k, l] = _empirical(gammas, depth, width, activation, W_std, b_std, seed)
+                done += 1
+            errors[i, j, k] = _relative(thetas[i, j, k], theta[i, j])
+    if report:
+        progress(total, total, "done")
+    return WidthResults(GAMMAS, widths, seeds, W_std, b_std, depths, activations,
+                        _frozen(theta), _frozen(thetas), _frozen(errors))
+
+
+def save_results(results: WidthResults, path) -> Path:
+    """Write ``results`` (float64, configuration included) to an ``.npz``; returns the path."""
+    if not isinstance(results, WidthResults):
+        raise TypeError(f"results must be a width.WidthResults, got {type(results).__name__}")
+    meta = {"format": FILE_FORMAT, "widths": list(results.widths), "seeds": list(results.seeds),
+            "W_std": results.W_std, "b_std": results.b_std, "depths": list(results.depths),
+            "activations": list(results.activations)}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, meta=np.array(json.dumps(meta)),
+                            gammas=np.asarray(results.gammas, dtype=np.float64),
+                            theta=results.theta, thetas=results.thetas, errors=results.errors)
+    return path
+
+
+def load_results(path) -> WidthResults:
+    """Read a file written by ``save_results`` (any configuration); ValueError if it is missing
+    or not such a file."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"path {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            if meta.get("format") != FILE_FORMAT:
+                raise ValueError(f"{path} has width results format {meta.get('format')}, "
+                                 f"expected {FILE_FORMAT}")
+            arrays = {name: _frozen(archive[name]) for name in ("gammas", "theta", "thetas", "errors")}
+        results = WidthResults(
+            widths=tuple(int(w) for w in meta["widths"]), seeds=tuple(int(s) for s in meta["seeds"]),
+            W_std=float(meta["W_std"]), b_std=float(meta["b_std"]),
+            depths=tuple(int(d) for d in meta["depths"]),
+            activations=tuple(str(a) for a in meta["activations"]), **arrays)
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a width results file: {error}") from error
+    D, A, W, S, G = (len(results.depths), len(results.activations), len(results.widths),
+                     len(results.seeds), len(results.gammas))
+    if (results.theta.shape, results.thetas.shape, results.errors.shape) != ((D, A, G), (D, A, W, S, G), (D, A, W, S)):
+        raise ValueError(f"{path} has arrays whose shapes do not match its configuration")
+    return results
+
+
+def precomputed_path() -> Path:
+    """The bundled results file (``data/results/width.npz``, or ``ntkviz/_data/…`` in a wheel)."""
+    return datasets.bundled_data_dir() / "results" / "width.npz"
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime: float) -> WidthResults:
+    return load_results(path)
+
+
+def load_precomputed(path=None) -> WidthResults:
+    """The shipped results of ``ntkviz precompute --only width``, read once per process.
+
+    ValueError ("not precomputed") if the file is missing or its configuration (γ grid, widths,
+    seeds, W_std, b_std) is not the module's: such a file is never used.
+    """
+    path = precomputed_path() if path is None else Path(path)
+    if not path.exists():
+        raise ValueError(f"width results not precomputed: no file at {str(path)!r}; "
+                         "run `ntkviz precompute --only width`")
+    results = _load_cached(str(path), path.stat().st_mtime)
+    if not results.is_default():
+        raise ValueError(f"width results not precomputed: {str(path)!r} holds another "
+                         "configuration than experiments.width's; run `ntkviz precompute --only width`")
+    return results
+
+
+def _source(gammas: tuple, depth, activation, W_std, b_std) -> WidthResults | None:
+    """The shipped results if they hold exactly this network on this γ grid, else None."""
+    try:
+        results = load_precomputed()
+    except ValueError:
+        return None
+    return results if results.covers(gammas, depth, activation, W_std, b_std) else None
+
+
+def is_precomputed(depth: int = 4, activation: str = "relu", widths=WIDTHS, seeds=SEEDS,
+                   W_std: float = 1.0, b_std: float = 0.1) -> bool:
+    """Whether ``relative_errors`` (and ``width_state`` at a width of ``widths``) with these
+    arguments reads the shipped file, i.e. returns at once without computing a network."""
+    depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
+    widths, seeds = _check_widths(widths), _check_seeds(seeds)
+    return _shipped_sweep(_source(_default_gammas(), depth, activation, W_std, b_std), widths, seeds)

@@ -5,10 +5,14 @@ Controls: the width (a selection slider over the sweep's widths), the depth (hid
 the activation. One ``FigureWidget`` holds both panels (``compose_subplots``): the NTK curves
 ``Θ(x0, x(γ))`` at the current width and the relative error against width on log-log axes.
 
-A new (depth, activation) costs one compilation per width and ``len(widths) · len(seeds)``
-networks (seconds to tens of seconds): the curves at the current width are drawn first, then
-the sweep runs with a progress bar. Everything is cached in ``experiments.width``, so moving
-back to a computed setting, or along the widths of a computed sweep, is instant.
+With the default widths and seeds every depth (1..4) and activation is shipped precomputed
+(``experiments.width.load_precomputed``, written by ``ntkviz precompute --only width``), so
+construction (~0.1–0.4 s, mostly building the figure) and every move of the controls are
+instant, with no network computed. Other widths or seeds compute: a new (depth, activation)
+then costs one compilation per width and ``len(widths) · len(seeds)`` networks (seconds to tens
+of seconds); the curves at the current width are drawn first, then the sweep runs with a
+progress bar. Everything is cached in ``experiments.width``, so moving back to a computed
+setting, or along the widths of a computed sweep, is instant.
 A failure never reaches the page: the message is shown in place and the last good figure stays.
 """
 
@@ -166,6 +170,8 @@ class WidthExplorer:
     def _compute(self, depth, width, activation, draw_curves=None) -> core.WidthState:
         """The state, computing the current width's networks first (drawn at once through
         ``draw_curves`` when given) and then the sweep, with the progress bar visible."""
+        if core.is_precomputed(depth, activation, self.widths, self.seeds):  # read, not computed
+            return core.width_state(depth, width, activation, widths=self.widths, seeds=self.seeds)
         self.progress.layout.visibility = "visible"
         try:
             if draw_curves is not None:
