@@ -127,6 +127,90 @@ def test_dragging_a_slider_updates_while_dragging_and_lands_on_the_last_value(pa
     _no_error(page)
 
 
+# --- Orbits of two digits and the pair survey ------------------------------------------------
+ORBIT = ".ntkviz-orbit-explorer"
+
+
+def _assert_orbit_matches_core(page, **setting):
+    from ntkviz.experiments import orbits
+
+    s = orbits.orbit_pair_state(**setting)
+    wait_for_value(page, "ntkviz-setting@n", "v === a", str(s.N))
+    wait_for_value(page, "ntkviz-setting@architecture", "v === a", s.architecture)
+    wait_for_value(page, "ntkviz-setting@action", "v === a", s.action)
+    wait_for_number(page, "ntkviz-exact", s.eps_exact)
+    assert _number(page, "ntkviz-eps") == pytest.approx(s.eps_spectral, rel=1e-9, abs=1e-300)
+    assert _number(page, "ntkviz-separation") == pytest.approx(s.separation_sq, rel=1e-12)
+    return s
+
+
+def test_orbit_tab_follows_N_and_the_architecture(page):
+    from ntkviz.experiments.architectures import ARCHITECTURES
+
+    select_tab(page, "Orbits of two digits", f"{ORBIT} .js-plotly-plot .main-svg")
+    base = dict(a=(3, 0), b=(8, 0), action="rotate", kind="ntk")
+    _assert_orbit_matches_core(page, N=8, architecture="mlp1", **base)
+    press(page, "ntkviz-N", "ArrowRight", times=4)  # N 8 → 12
+    plain = _assert_orbit_matches_core(page, N=12, architecture="mlp1", **base)
+    assert plain.eps_spectral > 0.01  # a plain MLP does not complete the orbit
+    page.locator(f"{ORBIT} .ntkviz-architecture select").select_option(label=ARCHITECTURES["gcnn"].label)
+    group = _assert_orbit_matches_core(page, N=12, architecture="gcnn", **base)
+    assert group.eps_spectral == 0.0  # the 12-element orbit holds quarter turns: Eq. 7 gives 0
+    page.locator(f"{ORBIT} .ntkviz-architecture select").select_option(label=ARCHITECTURES["mlp1"].label)
+    _assert_orbit_matches_core(page, N=12, architecture="mlp1", **base)
+    _shot(page, "orbit_explorer")
+    _no_error(page)
+
+
+def test_survey_tab_runs_and_a_click_loads_the_pair(page):
+    from ntkviz.experiments import survey
+
+    root = ".ntkviz-survey-explorer"
+    select_tab(page, "Pair survey", f"{root} .js-plotly-plot .main-svg")
+    setting = page.locator(".ntkviz-survey-setting >> visible=true").first
+    architecture, action, N = (setting.get_attribute(f"data-{k}") for k in ("architecture", "action", "n"))
+    assert (architecture, action, N) == ("mlp1", "rotate", "12")  # the orbit tab's setting
+    page.locator(f"{root} .ntkviz-run-survey").first.click()
+    expected = survey.pair_survey(architecture, action, int(N), n_pairs=128, seed=0)
+    wait_for_number(page, "ntkviz-fraction-misclassified", expected.fraction_misclassified,
+                    timeout_ms=FIRST_RENDER_TIMEOUT_MS)
+    wait_for_value(page, "ntkviz-survey-pairs", "v === '128'")
+    assert _number(page, "ntkviz-mean-abs-difference") == pytest.approx(expected.mean_abs_difference, rel=1e-9)
+    _shot(page, "pair_survey")
+    page.locator(f"{root} .scatterlayer .trace .points path").first.click(force=True)
+    # the dashboard switches to the orbit tab, so read the (now hidden) survey readout directly
+    selected = f"{root} .ntkviz-selected-pair"
+    page.wait_for_function("(s) => { const e = document.querySelector(s);"
+                           " return e && /^[0-9]+$/.test(e.dataset.value); }", arg=selected,
+                           timeout=UPDATE_TIMEOUT_MS)
+    index = int(page.get_attribute(selected, "data-value"))
+    a = f"{expected.label_a[index]},{expected.sample_a[index]}"
+    b = f"{expected.label_b[index]},{expected.sample_b[index]}"
+    # the orbit tab opens with that pair
+    page.wait_for_selector(f"{ORBIT} .js-plotly-plot .main-svg", state="visible", timeout=UPDATE_TIMEOUT_MS)
+    wait_for_value(page, "ntkviz-setting@a", "v === a", a)
+    wait_for_value(page, "ntkviz-setting@b", "v === a", b)
+    wait_for_number(page, "ntkviz-exact", expected.eps_exact[index])
+    _no_error(page)
+
+
+def test_orbit_tab_shows_a_bad_shift_count_and_keeps_its_figures(page):
+    from ntkviz.widgets.orbit import ACTION_LABELS
+
+    exact_before = data_value(page, "ntkviz-exact")
+    a, b = (tuple(int(v) for v in data_value(page, f"ntkviz-setting@{k}").split(",")) for k in "ab")
+    # the MLP sees 28×28 digits: 12 shifts do not divide the width 28
+    page.locator(f"{ORBIT} .ntkviz-action select").select_option(label=ACTION_LABELS["shift"])
+    error = page.locator(f"{ORBIT} .ntkviz-message-error")
+    error.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
+    assert "N=12" in error.inner_text() and "14" in error.inner_text()
+    assert data_value(page, "ntkviz-exact") == exact_before  # the last good numbers stay
+    assert data_value(page, "ntkviz-setting@action") == "rotate"
+    assert page.locator(f"{ORBIT} .js-plotly-plot .main-svg").count() >= 1
+    press(page, "ntkviz-N", "ArrowLeft", times=5)  # N 12 → 7 divides 28: the page recovers
+    _assert_orbit_matches_core(page, a=a, b=b, action="shift", N=7, architecture="mlp1", kind="ntk")
+    _no_error(page)
+
 # --- Equivariant vs plain ---------------------------------------------------------------------
 def test_accuracy_tab_follows_N_and_the_architecture(page):
     from ntkviz.experiments import accuracy

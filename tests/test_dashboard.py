@@ -45,6 +45,13 @@ def test_selecting_a_tab_builds_it_once():
     assert d._boxes["two"].children[1].value == "two:one"
 
 
+def test_an_explorer_built_for_another_tab_is_placed_in_its_own():
+    tabs = _tabs()
+    tabs = (tabs[1], tabs[0])  # "two" first: building it builds "one" as well
+    d = Dashboard(tabs)
+    assert d._boxes["one"].children[1] is d.explorer("one").widget
+
+
 def test_a_failing_tab_shows_its_error_and_the_page_lives():
     d = Dashboard(_tabs())
     d.widget.selected_index = 2

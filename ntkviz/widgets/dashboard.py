@@ -125,3 +125,9 @@ class Dashboard:
             box.children = (box.children[0], W.HTML(f'<div class="ntkviz-message ntkviz-message-error">{message}</div>'))
             return
         box.children = (box.children[0], explorer.widget)
+        # A tab built for another (the orbit explorer behind the survey) goes on the page at
+        # once: a FigureWidget that was never displayed held back other figures' updates.
+        for other in self.tabs:
+            other_box = self._boxes[other.key]
+            if other.key in self._explorers and len(other_box.children) == 1:
+                other_box.children = (other_box.children[0], self._explorers[other.key].widget)
