@@ -72,30 +72,63 @@ def _check_data(_: argparse.Namespace) -> int:
 
 
 def _precompute(args: argparse.Namespace) -> int:
+    """``--only accuracy|width`` runs one part, the default both. ``--out`` is the file of the
+    part run; when both run it names the accuracy file and the width file goes next to it."""
     import time
 
     from tqdm.auto import tqdm
 
-    from .experiments import accuracy
+    from .experiments import accuracy, width
 
-    config = accuracy.QUICK if args.quick else accuracy.Config()
-    out = Path(args.out) if args.out else accuracy.precomputed_path()
-    print(f"Accuracy curves for {config}", flush=True)
-    start = time.perf_counter()
-    with tqdm(total=1, unit="kernel", desc="kernels") as bar:
+    def bar_progress(bar):
         def progress(done: int, total: int, label: str):
             bar.total = total
             bar.n = done
             bar.set_postfix_str(label)
             bar.refresh()
 
-        results = accuracy.precompute(config, progress=progress)
-    path = accuracy.save_results(results, out)
-    print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
-    r = results[("rotate", "ntk")]
-    for key in r.architectures:
-        curve = ", ".join(f"N={N}: {a:.3f}" for N, a in zip(r.Ns, r.curve(key)))
-        print(f"  rotate, NTK, {key}: {curve}")
+        return progress
+
+    parts = ("accuracy", "width") if args.only is None else (args.only,)
+    out = Path(args.out) if args.out else None
+    if out is not None and len(parts) == 2 and out.name == "width.npz":
+        print("ntkviz precompute: error: --out without --only names the accuracy file, and the "
+              "width results go to width.npz next to it; choose another name or use --only",
+              file=sys.stderr)
+        return 2
+    if "accuracy" in parts:
+        config = accuracy.QUICK if args.quick else accuracy.Config()
+        print(f"Accuracy curves for {config}", flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, unit="kernel", desc="kernels") as bar:
+            results = accuracy.precompute(config, progress=bar_progress(bar))
+        path = accuracy.save_results(results, out or accuracy.precomputed_path())
+        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+        r = results[("rotate", "ntk")]
+        for key in r.architectures:
+            curve = ", ".join(f"N={N}: {a:.3f}" for N, a in zip(r.Ns, r.curve(key)))
+            print(f"  rotate, NTK, {key}: {curve}")
+    if "width" in parts:
+        # --quick: a tiny configuration, which the explorer never reads (not the module's).
+        grid = dict(depths=(1,), widths=(16, 32), seeds=(0, 1)) if args.quick else {}
+        if out is None:
+            width_out = width.precomputed_path()
+        else:
+            width_out = out if args.only == "width" else out.with_name("width.npz")
+        print("Width sweeps and curves for depths "
+              f"{grid.get('depths', width.PRECOMPUTED_DEPTHS)}, activations {width.ACTIVATIONS}, "
+              f"widths {grid.get('widths', width.WIDTHS)}, {len(grid.get('seeds', width.SEEDS))} seeds",
+              flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, unit="network", desc="networks") as bar:
+            results = width.precompute(progress=bar_progress(bar), **grid)
+        path = width.save_results(results, width_out)
+        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+        for depth in results.depths:
+            for activation in results.activations:
+                errors = results.entry(depth, activation)[2].mean(axis=1)
+                curve = ", ".join(f"n={n}: {e:.3f}" for n, e in zip(results.widths, errors))
+                print(f"  depth {depth}, {activation}, mean relative error: {curve}")
     return 0
 
 
@@ -107,9 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     check = commands.add_parser("check-data", help="verify the bundled MNIST checksums")
     check.set_defaults(run=_check_data)
-    pre = commands.add_parser("precompute", help="compute the accuracy curves and write an .npz")
+    pre = commands.add_parser("precompute", help="compute the accuracy curves and the width sweeps "
+                                                 "and write them as .npz files")
+    pre.add_argument("--only", choices=("accuracy", "width"), default=None,
+                     help="run one part only (default: both)")
     pre.add_argument("--quick", action="store_true", help="a tiny configuration (seconds), for a smoke test")
-    pre.add_argument("--out", default=None, help="output .npz (default: the bundled results file)")
+    pre.add_argument("--out", default=None,
+                     help="output .npz (default: the bundled results file); without --only the "
+                          "accuracy file, the width results go to width.npz next to it")
     pre.set_defaults(run=_precompute)
     args = parser.parse_args(argv)
     if args.command == "serve" and not 1 <= args.port <= 65535:
