@@ -391,7 +391,8 @@ def _width_state(depth, width, activation, widths, seeds, W_std, b_std, source=N
     theta = _theta(gammas, depth, activation, W_std, b_std, source)
     # The curves come from where the sweep's come from, so the two always agree exactly.
     shipped = _shipped_sweep(source, widths, seeds)
-    thetas = _rows(gammas, depth, width, activation, W_std, b_std, seeds, source if shipped else None)
+    thetas = _rows(gammas, depth, width, activation, W_std, b_std, seeds,
+                   source if shipped else None)
     if shipped and width in widths:
         errors = source.entry(depth, activation)[2][widths.index(width)]
     else:
@@ -470,14 +471,17 @@ class WidthResults:
                 and self.W_std == W_STD and self.b_std == B_STD)
 
     def covers(self, gammas: tuple, depth, activation, W_std, b_std) -> bool:
-        """Whether this holds exactly the network (depth, activation, W_std, b_std) on ``gammas``."""
+        """Whether this holds exactly the network (depth, activation, W_std, b_std) on
+        ``gammas``."""
         return (depth in self.depths and activation in self.activations
                 and W_std == self.W_std and b_std == self.b_std
-                and len(gammas) == len(self.gammas) and bool(np.all(np.array(gammas) == self.gammas)))
+                and len(gammas) == len(self.gammas)
+                and bool(np.all(np.array(gammas) == self.gammas)))
 
 
 def precompute(progress=None, *, depths=PRECOMPUTED_DEPTHS, activations=ACTIVATIONS,
-               widths=WIDTHS, seeds=SEEDS, W_std: float = W_STD, b_std: float = B_STD) -> WidthResults:
+               widths=WIDTHS, seeds=SEEDS, W_std: float = W_STD,
+               b_std: float = B_STD) -> WidthResults:
     """Compute the sweep, the curves and Θ of every (depth, activation) on ``GAMMAS``.
 
     Always computes (never reads the shipped file). The defaults are the shipped configuration
@@ -485,7 +489,8 @@ def precompute(progress=None, *, depths=PRECOMPUTED_DEPTHS, activations=ACTIVATI
     each network and once at the end (``done == total``).
     """
     if not (progress is None or callable(progress)):
-        raise TypeError(f"progress must be None or a callable(done, total, label), got {progress!r}")
+        raise TypeError("progress must be None or a callable(done, total, label), "
+                        f"got {progress!r}")
     depths = tuple(check_int("depths", d, minimum=1, maximum=MAX_DEPTH)
                    for d in ((depths,) if isinstance(depths, int) else depths))
     activations = (activations,) if isinstance(activations, str) else tuple(activations)
@@ -511,7 +516,8 @@ def precompute(progress=None, *, depths=PRECOMPUTED_DEPTHS, activations=ACTIVATI
             for l, seed in enumerate(seeds):
                 if report:
                     progress(done, total, f"depth {depth}, {activation}, width {width}")
-                thetas[i, j, k, l] = _empirical(gammas, depth, width, activation, W_std, b_std, seed)
+                thetas[i, j, k, l] = _empirical(gammas, depth, width, activation, W_std, b_std,
+                                                seed)
                 done += 1
             errors[i, j, k] = _relative(thetas[i, j, k], theta[i, j])
     if report:
@@ -548,9 +554,11 @@ def load_results(path) -> WidthResults:
             if meta.get("format") != FILE_FORMAT:
                 raise ValueError(f"{path} has width results format {meta.get('format')}, "
                                  f"expected {FILE_FORMAT}")
-            arrays = {name: _frozen(archive[name]) for name in ("gammas", "theta", "thetas", "errors")}
+            arrays = {name: _frozen(archive[name])
+                      for name in ("gammas", "theta", "thetas", "errors")}
         results = WidthResults(
-            widths=tuple(int(w) for w in meta["widths"]), seeds=tuple(int(s) for s in meta["seeds"]),
+            widths=tuple(int(w) for w in meta["widths"]),
+            seeds=tuple(int(s) for s in meta["seeds"]),
             W_std=float(meta["W_std"]), b_std=float(meta["b_std"]),
             depths=tuple(int(d) for d in meta["depths"]),
             activations=tuple(str(a) for a in meta["activations"]), **arrays)
@@ -558,7 +566,8 @@ def load_results(path) -> WidthResults:
         raise ValueError(f"{path} is not a width results file: {error}") from error
     D, A, W, S, G = (len(results.depths), len(results.activations), len(results.widths),
                      len(results.seeds), len(results.gammas))
-    if (results.theta.shape, results.thetas.shape, results.errors.shape) != ((D, A, G), (D, A, W, S, G), (D, A, W, S)):
+    shapes = (results.theta.shape, results.thetas.shape, results.errors.shape)
+    if shapes != ((D, A, G), (D, A, W, S, G), (D, A, W, S)):
         raise ValueError(f"{path} has arrays whose shapes do not match its configuration")
     return results
 
@@ -569,7 +578,7 @@ def precomputed_path() -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float) -> WidthResults:
+def _load_cached(path: str, mtime_ns: int, size: int) -> WidthResults:
     return load_results(path)
 
 
@@ -583,10 +592,12 @@ def load_precomputed(path=None) -> WidthResults:
     if not path.exists():
         raise ValueError(f"width results not precomputed: no file at {str(path)!r}; "
                          "run `ntkviz precompute --only width`")
-    results = _load_cached(str(path), path.stat().st_mtime)
+    stat = path.stat()
+    results = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
     if not results.is_default():
         raise ValueError(f"width results not precomputed: {str(path)!r} holds another "
-                         "configuration than experiments.width's; run `ntkviz precompute --only width`")
+                         "configuration than experiments.width's; "
+                         "run `ntkviz precompute --only width`")
     return results
 
 
@@ -605,4 +616,5 @@ def is_precomputed(depth: int = 4, activation: str = "relu", widths=WIDTHS, seed
     arguments reads the shipped file, i.e. returns at once without computing a network."""
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)
-    return _shipped_sweep(_source(_default_gammas(), depth, activation, W_std, b_std), widths, seeds)
+    source = _source(_default_gammas(), depth, activation, W_std, b_std)
+    return _shipped_sweep(source, widths, seeds)
