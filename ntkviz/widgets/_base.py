@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import html
 import time
 from typing import Callable
@@ -22,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = ["STYLE", "THROTTLE_SECONDS", "Throttle", "MessageLine", "value_span", "compose_subplots",
-           "write_panel_update"]
+           "write_panel_update", "sync_initial_state"]
 
 #: Shortest time between two redraws while a control is dragged (the last value always lands).
 THROTTLE_SECONDS = 0.06
@@ -131,7 +132,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
 
 
 def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates: dict[str, dict]):
-    """Write per-panel ``*_update`` dicts into a composed figure, in one batched message.
+    """Write per-panel ``*_update`` dicts into a composed figure, in one batched message
+    (and into its initial state while it has no view yet, see ``sync_initial_state``).
 
     ``titles_index[name]`` is the annotation holding that panel's title; layout keys
     ``xaxis_…``/``yaxis_…`` go to the panel's own axes, anything else (``scene_…``) as given.
@@ -152,3 +154,18 @@ def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates:
                     layout[name] = value
         if layout:
             fig.update_layout(layout)
+    sync_initial_state(fig)
+
+
+def sync_initial_state(fig) -> None:
+    """Make edits to a FigureWidget that is not displayed yet part of its initial state.
+
+    A FigureWidget sends each edit as a message that only views existing at that moment apply
+    (and that is lost while its front end is still loading); a view created later draws the
+    synced initial state. Seen in Voila: explorers built, then set up or run before they were
+    shown, came up with stale traces and legends. Once a view exists (``_view_count`` > 0) the
+    edits reach it and nothing is copied.
+    """
+    if isinstance(fig, go.FigureWidget) and not getattr(fig, "_view_count", 0):
+        fig._widget_data = copy.deepcopy(fig._data)
+        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)

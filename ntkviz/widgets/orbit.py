@@ -12,7 +12,6 @@ action does not allow) is shown in the message line; the last good figures stay.
 
 from __future__ import annotations
 
-import copy
 
 import ipywidgets as W
 import plotly.graph_objects as go
@@ -23,7 +22,7 @@ from ..experiments import architectures, orbits
 from ..plots.orbits import kernel_titles
 from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
 
-__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS", "sync_initial_state"]
+__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS"]
 
 #: Panel name → (row, column) in the explorer's figure (the thumbnails span both columns).
 PANELS = {"thumbnails": (1, 1), "kernel": (2, 1), "circulant": (2, 2), "spectrum": (3, 1),
@@ -291,7 +290,6 @@ class OrbitExplorer:
     def _redraw(self, s):
         """Write the new data into the one FigureWidget: a single batched message."""
         self._redraw_into(self.figure, s)
-        sync_initial_state(self.figure)
 
     def _show_readout(self, s):
         sym = _symbol(s)
@@ -311,20 +309,6 @@ class OrbitExplorer:
             f'data-kind="{s.kind}"></span>'
             "</div>"
         )
-
-
-def sync_initial_state(fig) -> None:
-    """Make edits to a FigureWidget that is not displayed yet part of its initial state.
-
-    A FigureWidget sends each edit as a message that only views existing at that moment apply
-    (and that is lost while its front end is still loading); a view created later draws the
-    synced initial state. Seen in Voila: explorers built, then set up or run before they were
-    shown, came up with stale traces and legends. Once a view exists (``_view_count`` > 0) the
-    edits reach it and nothing is copied.
-    """
-    if not getattr(fig, "_view_count", 0):
-        fig._widget_data = copy.deepcopy(fig._data)
-        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
 
 def _symbol(s) -> str:

@@ -19,7 +19,6 @@ import plotly.graph_objects as go
 from .. import plots
 from ..experiments import survey
 from ._base import STYLE, MessageLine, compose_subplots, value_span, write_panel_update
-from .orbit import sync_initial_state
 
 __all__ = ["PairSurvey", "PANELS"]
 
@@ -233,7 +232,6 @@ class PairSurvey:
     def _redraw(self, r):
         titles = {key: i for i, key in enumerate(PANELS)}
         write_panel_update(self.figure, self._slices, self._axes, titles, self._updates(r, self.selected))
-        sync_initial_state(self.figure)
 
     def _show_setting(self):
         s = self.current_setting()
