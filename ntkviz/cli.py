@@ -2,7 +2,8 @@
 
     ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
-    ntkviz precompute [--quick] [--out PATH]   # the accuracy curves the explorer shows
+    ntkviz precompute [--only accuracy|width] [--quick] [--out PATH]
+                                   # the results the accuracy and width explorers ship with
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ VOILA_SETTINGS = (
     "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
+    # One kernel kept ready with the dashboard already executed (JAX imported, first tab
+    # computed): the next visitor gets it at once while a new one heats up in the background.
+    "--VoilaConfiguration.preheat_kernel=True",
+    "--VoilaConfiguration.default_pool_size=1",
 )
 
 

@@ -34,7 +34,8 @@ def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
 
     out = tmp_path / "sub" / "accuracy.npz"
     assert cli.main(["precompute", "--quick", "--out", str(out)]) == 0
-    assert f"Wrote {out}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Wrote {out}" in printed and f"Wrote {out.with_name('width.npz')}" in printed
     results = accuracy.load_results(out)
     assert set(results) == {(a, k) for a in ("rotate", "rot90", "shift") for k in ("ntk", "nngp")}
     r = results[("shift", "nngp")]
@@ -58,5 +59,37 @@ def test_precompute_defaults_to_the_full_grid_and_the_bundled_file(monkeypatch):
 
     monkeypatch.setattr(accuracy, "precompute", fake_precompute)
     monkeypatch.setattr(accuracy, "save_results", lambda results, path: seen.setdefault("path", path))
+    from ntkviz.experiments import width
+
+    real_width_precompute = width.precompute
+
+    def fake_width_precompute(progress=None, **grid):  # the default grid, but compute a tiny one
+        seen["width_grid"] = grid
+        return real_width_precompute(progress, depths=(1,), activations="relu", widths=(16,), seeds=(0,))
+
+    monkeypatch.setattr(width, "precompute", fake_width_precompute)
+    monkeypatch.setattr(width, "save_results", lambda results, path: seen.setdefault("width_path", path))
     assert cli.main(["precompute"]) == 0
     assert seen["config"] == accuracy.Config() and seen["path"] == accuracy.precomputed_path()
+    assert seen["width_grid"] == {} and seen["width_path"] == width.precomputed_path()
+
+
+def test_precompute_only_width(tmp_path, capsys):
+    from ntkviz.experiments import width
+
+    out = tmp_path / "w.npz"
+    assert cli.main(["precompute", "--only", "width", "--quick", "--out", str(out)]) == 0
+    assert f"Wrote {out}" in capsys.readouterr().out and not (tmp_path / "accuracy.npz").exists()
+    results = width.load_results(out)
+    assert (results.depths, results.widths, results.seeds) == ((1,), (16, 32), (0, 1))
+    import numpy as np
+
+    np.testing.assert_array_equal(results.entry(1, "erf")[2], width.relative_errors(1, (16, 32), (0, 1), "erf").errors)
+
+
+def test_voila_keeps_one_preheated_kernel_and_culls_idle_ones():
+    command = " ".join(cli.voila_command(8866, cli.dashboard_path()))
+    assert "--VoilaConfiguration.preheat_kernel=True" in command
+    assert "--VoilaConfiguration.default_pool_size=1" in command
+    assert "--MappingKernelManager.cull_idle_timeout=600" in command
+    assert "--Voila.ip=127.0.0.1" in command
