@@ -1,0 +1,479 @@
+"""Exact GP regression on whole orbits of a cyclic action: the block-circulant solver (issue 4).
+
+Setting (THEORY §1–§3): ``M`` orbits (seeds, possibly of several classes) of an exact cyclic
+action ``g`` with ``N`` elements (cyclic shifts, 90° rotations, the circle pair's rotation), and
+a kernel invariant under the action applied to *both* inputs, ``k(g·x, g·x') = k(x, x')``.
+Points are ordered **element-major**: point ``(g, m)`` (element ``g`` of orbit ``m``) has index
+``g·M + m``. Then
+
+    K[(g, m), (g', m')] = k(gˣ x_m, g'ˣ x_m') = k(x_m, (g'−g)ˣ x_m') = C_{(g'−g) mod N}[m, m'],
+
+with ``C_d = K(X_0, X_d)`` the ``M×M`` blocks of the first block row (``X_d`` = every orbit at
+element ``d``): the Gram matrix is **block-circulant** and only ``M × MN`` kernel entries are
+needed. Symmetry of k gives ``C_{−d} = C_dᵀ``.
+
+Block-diagonalisation. For a vector ``v = (v_0, …, v_{N−1})`` with ``v_g ∈ R^M`` and its DFT
+over the group ``v̂_f = Σ_g v_g e^{−2πi f g/N}``,
+
+    (K v)^_f = K̂_f v̂_f,    K̂_f = Σ_d C_d e^{+2πi f d/N}   (N Hermitian M×M blocks),
+
+(the brief's ``Σ_d C_d e^{−2πi f d/N}`` is ``K̂_{−f} = conj(K̂_f)``: the same set of blocks up to
+relabelling f → −f, hence the same eigenvalues). So the eigenvalues of K are those of the
+``K̂_f``; ``(K + λI)⁻¹`` is block-circulant with blocks ``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹
+e^{−2πi f d/N}``; one ``(MN)×(MN)`` solve becomes ``N`` solves of size ``M×M`` (only
+``⌊N/2⌋+1`` of them, since ``K̂_{N−f} = conj(K̂_f)`` for real C). Cost ``O(N M³)`` instead of
+``O(N³ M³)``, memory ``O(N M²)`` instead of ``O(N² M²)``.
+
+Ridge convention: the same as :func:`ntkviz.gp.dual_weights` — ``relative=True`` adds
+``λ = ρ · tr(K)`` with ``tr(K) = N · tr(C_0)`` (the trace of the *whole* matrix, not its mean
+diagonal), ``relative=False`` adds ``λ = ρ``.
+
+Leave-out predictions (:func:`leave_out_predictions`) use the exact identity, for ``A = K + λI``
+and a left-out set S with complement R,
+
+    ŷ_S = K_SR (K_RR + λI)⁻¹ Y_R = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹ Y]_S,
+
+i.e. the model trained on all points but S **with the absolute ridge λ computed from the full
+matrix** (so it equals ``gp.posterior(K, Y_R, R, S, ridge=λ, relative=False)``, not
+``gp.posterior(..., relative=True)``, which would recompute λ from ``tr(K_RR)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg
+
+from ._validate import as_finite_array, check_int, check_real, check_square
+from .gp import DEFAULT_RIDGE
+
+__all__ = [
+    "element_major",
+    "point_index",
+    "first_block_row",
+    "from_gram",
+    "block_circulant_deviation",
+    "block_row_average",
+    "block_circularize",
+    "block_circulant_dense",
+    "block_circulant_matvec",
+    "BlockCirculantKernel",
+    "leave_out_predictions",
+]
+
+
+# --------------------------------------------------------------------------- layout helpers
+
+
+def _check_orbits(orbits) -> np.ndarray:
+    orbits = as_finite_array("orbits", orbits)
+    if orbits.ndim < 3:
+        raise ValueError(
+            f"orbits must have shape (M orbits, N elements, features...), got shape {orbits.shape}"
+        )
+    if orbits.shape[0] < 1 or orbits.shape[1] < 1:
+        raise ValueError(f"orbits must hold at least one orbit and one element, got shape {orbits.shape}")
+    return orbits
+
+
+def element_major(orbits) -> np.ndarray:
+    """``(M, N, ...)`` orbits → ``(M·N, ...)`` points with point ``(g, m)`` at row ``g·M + m``."""
+    orbits = _check_orbits(orbits)
+    M, N = orbits.shape[:2]
+    return np.swapaxes(orbits, 0, 1).reshape((M * N,) + orbits.shape[2:])
+
+
+def point_index(element, orbit, M: int) -> np.ndarray:
+    """Element-major index ``g·M + m`` of element ``g`` of orbit ``m`` (broadcasting)."""
+    M = check_int("M", M, minimum=1)
+    element = np.asarray(element, dtype=int)
+    orbit = np.asarray(orbit, dtype=int)
+    if np.any(orbit < 0) or np.any(orbit >= M):
+        raise ValueError(f"orbit must hold indices in [0, {M - 1}], got {np.ravel(orbit).tolist()}")
+    if np.any(element < 0):
+        raise ValueError(f"element must be >= 0, got {np.ravel(element).tolist()}")
+    return element * M + orbit
+
+
+def first_block_row(kernel: Callable, orbits) -> np.ndarray:
+    """The first block row ``C_d = K(X_0, X_d)``, shape ``(N, M, M)``, from one kernel call.
+
+    ``kernel`` is any callable ``k(x1, x2) -> (n1, n2)`` (an ntkviz kernel or a user's function)
+    that is invariant under the action applied to both inputs; ``orbits`` is ``(M, N, ...)``
+    with ``orbits[m, g]`` the element g of orbit m. One call ``k(orbits[:, 0], all points)``
+    gives the ``M × MN`` entries that determine the whole block-circulant Gram matrix.
+    """
+    if not callable(kernel):
+        raise TypeError(f"kernel must be a callable k(x1, x2) -> (n1, n2) array, got {type(kernel).__name__}")
+    orbits = _check_orbits(orbits)
+    M, N = orbits.shape[:2]
+    row = np.asarray(kernel(orbits[:, 0], element_major(orbits)), dtype=np.float64)
+    if row.shape != (M, M * N):
+        raise ValueError(f"kernel must return an array of shape {(M, M * N)} for these orbits, got {row.shape}")
+    if not np.all(np.isfinite(row)):
+        raise ValueError("kernel returned NaN or infinite entries")
+    return np.ascontiguousarray(row.reshape(M, N, M).transpose(1, 0, 2))
+
+
+def _check_sizes(K, M, N) -> tuple[np.ndarray, int, int]:
+    K = check_square("K", K)
+    M = check_int("M", M, minimum=1)
+    N = check_int("N", N, minimum=1)
+    if K.shape[0] != M * N:
+        raise ValueError(f"K must be (M·N)×(M·N) = {M * N}×{M * N} for M={M}, N={N}, got shape {K.shape}")
+    return K, M, N
+
+
+def block_row_average(K, M: int, N: int) -> np.ndarray:
+    """Blocks ``C_d = (1/N) Σ_g K[g, g+d]`` averaged along wrapped block diagonals, ``(N, M, M)``.
+
+    The block analogue of Eq. 12: exact for a block-circulant K, the best block-circulant
+    approximation (Frobenius) otherwise, e.g. for interpolated rotations.
+    """
+    K, M, N = _check_sizes(K, M, N)
+    blocks = K.reshape(N, M, N, M)
+    g = np.arange(N)[:, None]
+    shifted = (g + np.arange(N)[None, :]) % N
+    # advanced indices on axes 0 and 2 → result (N_g, N_d, M, M)
+    return blocks[g, :, shifted, :].mean(axis=0)
+
+
+def block_circulant_dense(C) -> np.ndarray:
+    """The dense ``(MN)×(MN)`` block-circulant matrix ``K[(g,m),(g',m')] = C_{(g'−g) mod N}[m, m']``.
+
+    ``C`` may be rectangular blocks ``(N, P, M)`` (a test-by-train cross kernel).
+    """
+    C = as_finite_array("C", C, ndim=3)
+    N, P, M = C.shape
+    d = (np.arange(N)[None, :] - np.arange(N)[:, None]) % N  # (g, g')
+    return C[d].transpose(0, 2, 1, 3).reshape(N * P, N * M)
+
+
+def block_circularize(K, M: int, N: int) -> np.ndarray:
+    """The block-circulant matrix nearest to K: each wrapped block diagonal replaced by its mean.
+
+    Idempotent; returns K itself (up to round-off) when K is already block-circulant.
+    """
+    return block_circulant_dense(block_row_average(K, M, N))
+
+
+def block_circulant_deviation(K, M: int, N: int) -> float:
+    """``‖K − block_circularize(K)‖_F / ‖K‖_F``: 0 for a block-circulant K (0 for K = 0)."""
+    K, M, N = _check_sizes(K, M, N)
+    norm = np.linalg.norm(K)
+    if norm == 0:
+        return 0.0
+    return float(np.linalg.norm(K - block_circularize(K, M, N)) / norm)
+
+
+def from_gram(K, M: int, N: int, *, rtol: float | None = 1e-10) -> np.ndarray:
+    """Blocks ``C_d = K[0:M, dM:(d+1)M]`` of a dense element-major Gram matrix, ``(N, M, M)``.
+
+    With ``rtol`` (default 1e-10) raise ValueError if K is not block-circulant, i.e. if
+    :func:`block_circulant_deviation` exceeds ``rtol``; ``rtol=None`` skips the check (use
+    :func:`block_row_average` for a matrix that is only approximately block-circulant).
+    """
+    K, M, N = _check_sizes(K, M, N)
+    if rtol is not None:
+        rtol = check_real("rtol", rtol, minimum=0.0)
+        deviation = block_circulant_deviation(K, M, N)
+        if deviation > rtol:
+            raise ValueError(
+                f"K is not block-circulant for M={M}, N={N}: relative deviation {deviation:.3g} > "
+                f"rtol={rtol:g} (check the element-major order g·M + m, or use block_row_average)"
+            )
+    return np.ascontiguousarray(K[:M].reshape(M, N, M).transpose(1, 0, 2))
+
+
+def _as_columns(name: str, Y, n: int) -> tuple[np.ndarray, bool]:
+    Y = as_finite_array(name, Y, ndim=(1, 2))
+    if Y.shape[0] != n:
+        raise ValueError(f"{name} must have {n} rows (one per point, element-major), got shape {Y.shape}")
+    return (Y[:, None], True) if Y.ndim == 1 else (Y, False)
+
+
+def block_circulant_matvec(C, V) -> np.ndarray:
+    """``K V`` for the block-circulant K with (possibly rectangular) blocks ``C`` ``(N, P, M)``.
+
+    ``V`` is ``(N·M,)`` or ``(N·M, T)`` element-major; the result ``(N·P[, T])``. By the DFT over
+    the group: ``(KV)^_f = K̂_f V̂_f`` with ``K̂_f = Σ_d C_d e^{+2πi f d/N}``; cost O(N P M T).
+    """
+    C = as_finite_array("C", C, ndim=3)
+    N, P, M = C.shape
+    V, vector = _as_columns("V", V, N * M)
+    T = V.shape[1]
+    V_hat = np.fft.rfft(V.reshape(N, M, T), axis=0)
+    K_hat = np.conj(np.fft.rfft(C, axis=0))
+    out = np.fft.irfft(K_hat @ V_hat, n=N, axis=0).reshape(N * P, T)
+    return out[:, 0] if vector else out
+
+
+# --------------------------------------------------------------------------- the solver
+
+
+@dataclasses.dataclass(frozen=True)
+class _Factor:
+    """``(K̂_f + λI)`` factorised for f = 0..⌊N/2⌋: Cholesky, or an eigen pseudo-inverse."""
+
+    shift: float
+    cholesky: tuple  # per frequency: (c, lower) or None
+    pinv: tuple  # per frequency: Hermitian pseudo-inverse or None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class BlockCirculantKernel:
+    """A symmetric block-circulant kernel matrix given by its first block row ``C`` ``(N, M, M)``.
+
+    ``K[(g,m),(g',m')] = C_{(g'−g) mod N}[m, m']`` over element-major points ``g·M + m``. The
+    blocks are symmetrised on construction, ``C_d ← (C_d + C_{−d}ᵀ)/2`` (removing round-off of
+    a kernel evaluated on two different batches), so every ``K̂_f`` is exactly Hermitian.
+    Factorisations are cached per absolute ridge, so repeated solves and leave-outs are cheap.
+    """
+
+    C: np.ndarray
+
+    def __post_init__(self):
+        C = as_finite_array("C", self.C, ndim=3)
+        if C.shape[1] != C.shape[2] or C.shape[0] < 1 or C.shape[1] < 1:
+            raise ValueError(f"C must have shape (N, M, M) with N, M >= 1, got {C.shape}")
+        minus = (-np.arange(C.shape[0])) % C.shape[0]
+        C = 0.5 * (C + C[minus].transpose(0, 2, 1))
+        C.setflags(write=False)
+        object.__setattr__(self, "C", C)
+        object.__setattr__(self, "_cache", {})
+
+    # ----------------------------------------------------------- constructors
+    @classmethod
+    def from_kernel(cls, kernel: Callable, orbits) -> BlockCirculantKernel:
+        """From a jointly invariant kernel and ``(M, N, ...)`` orbits (one kernel call)."""
+        return cls(first_block_row(kernel, orbits))
+
+    @classmethod
+    def from_gram(cls, K, M: int, N: int, *, exact: bool = True, rtol: float = 1e-10) -> BlockCirculantKernel:
+        """From a dense element-major Gram matrix; ``exact=False`` block-circularises it first."""
+        if exact:
+            return cls(from_gram(K, M, N, rtol=rtol))
+        return cls(block_row_average(K, M, N))
+
+    # ----------------------------------------------------------- shape and structure
+    @property
+    def N(self) -> int:
+        """Number of group elements."""
+        return self.C.shape[0]
+
+    @property
+    def M(self) -> int:
+        """Number of orbits."""
+        return self.C.shape[1]
+
+    @property
+    def size(self) -> int:
+        """Number of points ``M·N``."""
+        return self.M * self.N
+
+    @property
+    def trace(self) -> float:
+        """``tr(K) = N · tr(C_0)``."""
+        return float(self.N * np.trace(self.C[0]))
+
+    def frequency_blocks(self) -> np.ndarray:
+        """All N Hermitian blocks ``K̂_f = Σ_d C_d e^{+2πi f d/N}``, complex ``(N, M, M)``."""
+        return np.conj(np.fft.fft(self.C, axis=0))
+
+    def _half_blocks(self) -> np.ndarray:
+        return np.conj(np.fft.rfft(self.C, axis=0))
+
+    def dense(self) -> np.ndarray:
+        """The dense ``(MN)×(MN)`` matrix (for tests and small cases)."""
+        return block_circulant_dense(self.C)
+
+    def matvec(self, V) -> np.ndarray:
+        """``K V`` for ``V`` of shape ``(MN,)`` or ``(MN, T)`` in O(N M² T)."""
+        return block_circulant_matvec(self.C, V)
+
+    def eigenvalues_by_frequency(self) -> np.ndarray:
+        """Eigenvalues of each ``K̂_f``, ``(N, M)``, ascending within each frequency f."""
+        half = np.linalg.eigvalsh(self._half_blocks())
+        N = self.N
+        full = np.empty((N, self.M))
+        full[: half.shape[0]] = half
+        for f in range(half.shape[0], N):  # K̂_{N−f} = conj(K̂_f): same eigenvalues
+            full[f] = half[N - f]
+        return full
+
+    def eigenvalues(self) -> np.ndarray:
+        """All ``MN`` eigenvalues of K, ascending (the union of the spectra of the ``K̂_f``)."""
+        return np.sort(self.eigenvalues_by_frequency().ravel())
+
+    # ----------------------------------------------------------- linear algebra
+    def ridge_shift(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> float:
+        """The absolute ridge λ added to K: ``ρ·tr(K)`` if ``relative`` else ``ρ`` (as gp)."""
+        ridge = check_real("ridge", ridge, minimum=0.0)
+        return ridge * self.trace if relative else ridge
+
+    def _factor(self, shift: float) -> _Factor:
+        cached = self._cache.get(shift)
+        if cached is not None:
+            return cached
+        blocks = self._half_blocks()
+        eye = np.eye(self.M)
+        chol, pinv = [], []
+        largest = None
+        for f, block in enumerate(blocks):
+            A = block + shift * eye
+            try:
+                factor = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
+                if np.all(np.isfinite(factor[0])) and np.all(np.diag(factor[0]).real > 0):
+                    chol.append(factor)
+                    pinv.append(None)
+                    continue
+            except np.linalg.LinAlgError:
+                pass
+            if largest is None:  # global scale, as a dense pseudo-inverse would use
+                largest = max(np.abs(np.linalg.eigvalsh(b + shift * eye)).max() for b in blocks)
+            w, U = np.linalg.eigh(A)
+            keep = np.abs(w) > largest * max(self.size, 1) * np.finfo(float).eps
+            inv_w = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
+            chol.append(None)
+            pinv.append((U * inv_w) @ U.conj().T)
+        factor = _Factor(shift, tuple(chol), tuple(pinv))
+        self._cache[shift] = factor
+        return factor
+
+    def _solve_hat(self, factor: _Factor, V_hat: np.ndarray) -> np.ndarray:
+        out = np.empty_like(V_hat)
+        for f in range(V_hat.shape[0]):
+            if factor.cholesky[f] is not None:
+                out[f] = scipy.linalg.cho_solve(factor.cholesky[f], V_hat[f], check_finite=False)
+            else:
+                out[f] = factor.pinv[f] @ V_hat[f]
+        return out
+
+    def solve(self, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """``(K + λI)⁻¹ Y`` for ``Y`` of shape ``(MN,)`` or ``(MN, T)`` (the GP dual weights α).
+
+        λ follows :func:`ntkviz.gp.dual_weights`: ``ρ·tr(K)`` (relative) or ``ρ``. Each block
+        ``K̂_f + λI`` is solved by Cholesky, or by its pseudo-inverse if it is singular.
+        """
+        Y, vector = _as_columns("Y", Y, self.size)
+        factor = self._factor(self.ridge_shift(ridge, relative))
+        N, M, T = self.N, self.M, Y.shape[1]
+        V_hat = np.fft.rfft(Y.reshape(N, M, T), axis=0)
+        out = np.fft.irfft(self._solve_hat(factor, V_hat), n=N, axis=0).reshape(N * M, T)
+        return out[:, 0] if vector else out
+
+    def inverse_blocks(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """First block row ``D`` ``(N, M, M)`` of ``(K + λI)⁻¹`` (itself block-circulant).
+
+        ``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹ e^{−2πi f d/N}``; memory O(N M²).
+        """
+        factor = self._factor(self.ridge_shift(ridge, relative))
+        eye = np.broadcast_to(np.eye(self.M), (len(factor.cholesky), self.M, self.M)).astype(complex)
+        inverse_hat = self._solve_hat(factor, eye)
+        # (K⁻¹)^_f = conj(rfft(D))_f  ⇔  D = irfft(conj(.))
+        return np.fft.irfft(np.conj(inverse_hat), n=self.N, axis=0)
+
+    def inverse_diagonal_block(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """``D_0``: the ``M×M`` diagonal block ``[(K + λI)⁻¹]_{(g,·),(g,·)}``, the same for every g."""
+        return self.inverse_blocks(ridge, relative)[0]
+
+    def inverse_entries(self, rows, cols, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """The submatrix ``[(K + λI)⁻¹]_{rows, cols}`` for element-major index arrays.
+
+        Computed as ``(K + λI)⁻¹ E_cols`` restricted to ``rows`` (|cols| right-hand sides), never
+        forming the dense inverse.
+        """
+        rows = _index_array("rows", rows, self.size)
+        cols = _index_array("cols", cols, self.size)
+        E = np.zeros((self.size, cols.size))
+        E[cols, np.arange(cols.size)] = 1.0
+        return self.solve(E, ridge, relative)[rows]
+
+    def posterior_mean(self, K_test_train, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """GP posterior mean ``K_* (K + λI)⁻¹ Y`` at arbitrary test points.
+
+        ``K_test_train`` is the ``(n_test, MN)`` cross kernel (columns element-major); ``Y`` is
+        ``(MN,)`` or ``(MN, T)``. Same λ as :func:`ntkviz.gp.posterior` with ``train`` = all points.
+        """
+        K_cross = as_finite_array("K_test_train", K_test_train, ndim=2)
+        if K_cross.shape[1] != self.size:
+            raise ValueError(
+                f"K_test_train must have {self.size} columns (one per training point), got shape {K_cross.shape}"
+            )
+        return K_cross @ self.solve(Y, ridge, relative)
+
+    def posterior_mean_orbits(self, C_cross, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+        """Posterior mean at test points that are whole orbits, using the structure.
+
+        ``C_cross`` ``(N, P, M)`` is the first block row of the cross kernel,
+        ``C_cross[d] = K(T_0, X_d)`` for P test orbits ``T`` (e.g. ``first_block_row`` of a kernel
+        called on ``test_orbits[:, 0]`` and the training points); the prediction at test point
+        ``(g, p)`` (row ``g·P + p``) is ``Σ_{g',m} C_cross[g'−g][p, m] α_{g',m}`` in O(N P M T).
+        """
+        C_cross = as_finite_array("C_cross", C_cross, ndim=3)
+        if C_cross.shape[0] != self.N or C_cross.shape[2] != self.M:
+            raise ValueError(
+                f"C_cross must have shape (N={self.N}, P, M={self.M}), got {C_cross.shape}"
+            )
+        return block_circulant_matvec(C_cross, self.solve(Y, ridge, relative))
+
+
+def _index_array(name: str, index, n: int) -> np.ndarray:
+    index = np.atleast_1d(np.asarray(index))
+    if index.ndim != 1 or index.size == 0 or not np.issubdtype(index.dtype, np.integer):
+        raise ValueError(f"{name} must be a non-empty 1-D array of integer indices, got {index!r}")
+    if np.any(index < 0) or np.any(index >= n):
+        raise ValueError(f"{name} must hold indices in [0, {n - 1}], got {index.tolist()}")
+    return index.astype(int)
+
+
+def leave_out_predictions(
+    bc: BlockCirculantKernel,
+    Y,
+    left_out_indices,
+    ridge: float = DEFAULT_RIDGE,
+    *,
+    relative: bool = True,
+) -> np.ndarray:
+    """Exact predictions at a left-out set S by the model trained on all other points.
+
+    ``ŷ_S = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹ Y]_S`` with ``A = K + λI`` and λ from the **full** matrix
+    (``ρ·tr(K)`` if ``relative``, else ``ρ``): identical to
+    ``gp.posterior(K, Y_R, R, S, ridge=λ, relative=False).mean`` with R the complement of S.
+    One block-circulant solve with ``T + |S|`` right-hand sides.
+
+    Typical S: "leave out an angle", ``point_index(g0, orbits_of_class, M)``; or one point.
+
+    Parameters
+    ----------
+    bc : BlockCirculantKernel over all MN points
+    Y : (MN,) or (MN, T) targets (e.g. several one-hot columns); Y_S does not affect ŷ_S
+    left_out_indices : element-major indices of S (distinct, fewer than MN)
+
+    Returns
+    -------
+    (|S|,) or (|S|, T) predictions, rows in the order of ``left_out_indices``.
+    """
+    if not isinstance(bc, BlockCirculantKernel):
+        raise TypeError(f"bc must be a BlockCirculantKernel, got {type(bc).__name__}")
+    Y, vector = _as_columns("Y", Y, bc.size)
+    S = _index_array("left_out_indices", left_out_indices, bc.size)
+    if np.unique(S).size != S.size:
+        raise ValueError(f"left_out_indices must be distinct, got {S.tolist()}")
+    if S.size >= bc.size:
+        raise ValueError(f"left_out_indices must leave at least one training point, got all {bc.size}")
+    T = Y.shape[1]
+    E = np.zeros((bc.size, S.size))
+    E[S, np.arange(S.size)] = 1.0
+    solved = bc.solve(np.hstack([Y, E]), ridge, relative)
+    inv_Y = solved[S, :T]
+    inv_SS = solved[S, T:]
+    inv_SS = 0.5 * (inv_SS + inv_SS.T)
+    try:
+        correction = scipy.linalg.solve(inv_SS, inv_Y, assume_a="pos", check_finite=False)
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+        correction = np.linalg.pinv(inv_SS, hermitian=True) @ inv_Y
+    out = Y[S] - correction
+    return out[:, 0] if vector else out
