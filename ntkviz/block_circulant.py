@@ -442,7 +442,9 @@ def leave_out_predictions(
     ``ŷ_S = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹ Y]_S`` with ``A = K + λI`` and λ from the **full** matrix
     (``ρ·tr(K)`` if ``relative``, else ``ρ``): identical to
     ``gp.posterior(K, Y_R, R, S, ridge=λ, relative=False).mean`` with R the complement of S.
-    One block-circulant solve with ``T + |S|`` right-hand sides.
+    One block-circulant solve with ``T + |S|`` right-hand sides. The identity needs ``A``
+    invertible: with ``ridge=0`` and a singular K (e.g. a GAP CNN on shifts, where each orbit
+    collapses to a point) use a positive ridge.
 
     Typical S: "leave out an angle", ``point_index(g0, orbits_of_class, M)``; or one point.
 
