@@ -20,7 +20,9 @@ M×M factorisations) + the 10 leave-outs; dense path (only when MN ≤ 6000) = t
 kernel + one dense Cholesky + the same leave-out identity on it. Peak memory is the tracemalloc
 peak of each path (numpy and Python allocations; XLA's own buffers inside the kernel call are
 not seen by tracemalloc). Timings: fastest of 3 runs up to 3200 points, single runs above (they
-take seconds; a single-run kernel time includes JAX compiling for a new padded shape). A last section reports the error of the block
+take seconds; a single-run kernel time includes JAX compiling for a new padded shape). The block
+"solve" includes the N/2+1 factorisations; the leave-outs reuse them (cached per ridge), as the
+dense leave-outs reuse the dense Cholesky factor. A last section reports the error of the block
 path on block-circularised kernels of *interpolated* rotations (not an exact action).
 """
 
@@ -67,13 +69,10 @@ def accuracy(predictions: list[np.ndarray]) -> float:
     return float(np.mean([np.mean(p.argmax(axis=1) == c) for c, p in enumerate(predictions)]))
 
 
-REPEATS = 1
-
-
-def measure(function):
-    """(result, fastest seconds of REPEATS calls, tracemalloc peak in MB above the start)."""
+def measure(function, repeats: int):
+    """(result, fastest seconds of ``repeats`` calls, tracemalloc peak in MB above the start)."""
     best, peak = np.inf, 0.0
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         start = time.perf_counter()
@@ -83,13 +82,17 @@ def measure(function):
     return result, best, peak
 
 
-def block_path(orbits, Y, sets):
+def block_path(orbits, Y, sets, repeats):
     timings = {}
-    C, timings["kernel"], mem_k = measure(lambda: bcm.first_block_row(KERNEL, orbits))
-    bc = bcm.BlockCirculantKernel(C)
-    _, timings["solve"], mem_s = measure(lambda: bc.solve(Y))
+    C, timings["kernel"], mem_k = measure(lambda: bcm.first_block_row(KERNEL, orbits), repeats)
+
+    def solve():  # a fresh object each time: no cached factorisation
+        bc = bcm.BlockCirculantKernel(C)
+        return bc, bc.solve(Y)
+
+    (bc, _), timings["solve"], mem_s = measure(solve, repeats)
     predictions, timings["leave-out"], mem_l = measure(
-        lambda: [bcm.leave_out_predictions(bc, Y, S) for S in sets]
+        lambda: [bcm.leave_out_predictions(bc, Y, S) for S in sets], repeats
     )
     return predictions, timings, max(mem_k, mem_s, mem_l)
 
@@ -103,29 +106,33 @@ def dense_leave_out(factor, K, Y, S):
     return Y[S] - np.linalg.solve(0.5 * (inv_SS + inv_SS.T), solved[S, : Y.shape[1]])
 
 
-def dense_path(orbits, Y, sets):
+def dense_path(orbits, Y, sets, repeats):
     timings = {}
     X = bcm.element_major(orbits)
-    K, timings["kernel"], mem_k = measure(lambda: KERNEL(X))
+    K, timings["kernel"], mem_k = measure(lambda: KERNEL(X), repeats)
     shift = gp.DEFAULT_RIDGE * np.trace(K)
 
     def solve():
-        factor = scipy.linalg.cho_factor(K + shift * np.eye(K.shape[0]), lower=True, check_finite=False)
+        A = K + shift * np.eye(K.shape[0])
+        factor = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
         return factor, scipy.linalg.cho_solve(factor, Y, check_finite=False)
 
-    (factor, _), timings["solve"], mem_s = measure(solve)
-    predictions, timings["leave-out"], mem_l = measure(lambda: [dense_leave_out(factor, K, Y, S) for S in sets])
-    return predictions, timings, max(mem_k, mem_s, mem_l), K
+    (factor, _), timings["solve"], mem_s = measure(solve, repeats)
+    predictions, timings["leave-out"], mem_l = measure(
+        lambda: [dense_leave_out(factor, K, Y, S) for S in sets], repeats
+    )
+    return predictions, timings, max(mem_k, mem_s, mem_l)
 
 
 def interpolated_rotations(rows: list[str]) -> None:
     """Block path on the block-circularised kernel of interpolated rotations vs the dense solve."""
     rows += [
         "",
-        "### Interpolated rotations (not an exact action): block path on the block-circularised kernel",
+        "### Interpolated rotations (not an exact action): "
+        "block path on the block-circularised kernel",
         "",
-        "Orbits under `rotate` (bilinear, 28×28), MLP NTK depth 1, the dense Gram matrix K over all "
-        "points; `block_row_average` gives the nearest block-circulant K̃. Deviation = "
+        "Orbits under `rotate` (bilinear, 28×28), MLP NTK depth 1, the dense Gram matrix K over "
+        "all points; `block_row_average` gives the nearest block-circulant K̃. Deviation = "
         "‖K − K̃‖_F/‖K‖_F; Δŷ = max |ŷ_block(K̃) − ŷ_dense(K)| over the 10 leave-an-angle-out sets "
         "(one-hot targets); accuracies of both.",
         "",
@@ -147,21 +154,27 @@ def interpolated_rotations(rows: list[str]) -> None:
         deviation = bcm.block_circulant_deviation(K, M, N)
         delta = max(float(np.abs(a - b).max()) for a, b in zip(block, dense))
         rows.append(
-            f"| {N} | {S} | {M * N} | {deviation:.2e} | {delta:.2e} | {accuracy(dense):.3f} | {accuracy(block):.3f} |"
+            f"| {N} | {S} | {M * N} | {deviation:.2e} | {delta:.2e} | "
+            f"{accuracy(dense):.3f} | {accuracy(block):.3f} |"
         )
         print(rows[-1], flush=True)
 
 
 def extrapolation(records: list[dict]) -> str:
     """What the dense path would cost at the largest block-only size (n³ solve, n² memory)."""
-    dense = max((r for r in records if r["path"] == "dense" and r["N"] == 32), key=lambda r: r["points"])
-    block = max((r for r in records if r["path"] == "block" and r["N"] == 32), key=lambda r: r["points"])
-    ratio = block["points"] / dense["points"]
+    def largest(path):
+        chosen = [r for r in records if r["path"] == path and r["N"] == 32]
+        return max(chosen, key=lambda r: r["points"])
+
+    dense, block = largest("dense"), largest("block")
+    n = block["points"]
+    gram_gib = 8 * n**2 / 2**30
     return (
-        f"Dense at {block['points']} points, extrapolated from {dense['points']}: Cholesky ≈ "
-        f"{dense['solve'] * ratio**3:.0f} s (n³), Gram matrix {8 * block['points'] ** 2 / 2**30:.1f} GiB; "
-        f"the block path needs the {block['points'] // 32}×{block['points']} first block row "
-        f"({8 * block['points'] ** 2 / 32 / 2**30:.2f} GiB) and took {block['total']:.1f} s in total."
+        f"Dense at {n} points, extrapolated from {dense['points']}: Cholesky ≈ "
+        f"{dense['solve'] * (n / dense['points']) ** 3:.0f} s (n³), "
+        f"Gram matrix {gram_gib:.1f} GiB; "
+        f"the block path needs the {n // 32}×{n} first block row ({gram_gib / 32:.2f} GiB) "
+        f"and took {block['total']:.1f} s in total."
     )
 
 
@@ -171,7 +184,8 @@ def plot(records: list[dict]) -> None:
         from plotly.subplots import make_subplots
     except ImportError:  # the table is the result; the plot is a convenience
         return
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("wall time (kernel + solve + leave-outs)", "peak memory (tracemalloc)"))
+    titles = ("wall time (kernel + solve + leave-outs)", "peak memory (tracemalloc)")
+    figure = make_subplots(rows=1, cols=2, subplot_titles=titles)
     styles = {("block", 32): ("#1f77b4", "solid"), ("dense", 32): ("#d62728", "solid"),
               ("block", 28): ("#1f77b4", "dot"), ("dense", 28): ("#d62728", "dot")}
     for (path, N), (color, dash) in styles.items():
@@ -182,15 +196,20 @@ def plot(records: list[dict]) -> None:
         hover = [f"{r['S']} seeds/class, {r['points']} points" for r in chosen]
         for col, key in ((1, "total"), (2, "memory")):
             figure.add_trace(
-                go.Scatter(x=x, y=[r[key] for r in chosen], mode="lines+markers", name=f"{path}, N = {N}",
-                           legendgroup=f"{path}{N}", showlegend=col == 1, text=hover,
-                           line={"color": color, "dash": dash}),
+                go.Scatter(
+                    x=x, y=[r[key] for r in chosen], mode="lines+markers",
+                    name=f"{path}, N = {N}", legendgroup=f"{path}{N}", showlegend=col == 1,
+                    text=hover, line={"color": color, "dash": dash},
+                ),
                 row=1, col=col,
             )
     figure.update_xaxes(type="log", title_text="points M·N (10 classes × S seeds × N shifts)")
     figure.update_yaxes(type="log", title_text="seconds", row=1, col=1)
     figure.update_yaxes(type="log", title_text="MB", row=1, col=2)
-    figure.update_layout(title="Exact GP on whole shift orbits: dense vs block-circulant (MLP NTK)", width=1100, height=450)
+    figure.update_layout(
+        title="Exact GP on whole shift orbits: dense vs block-circulant (MLP NTK)",
+        width=1100, height=450,
+    )
     figure.write_html(ROOT / "benchmarks" / "block_circulant.html", include_plotlyjs="cdn")
 
 
@@ -199,12 +218,14 @@ def main() -> None:
     KERNEL(np.ones((2, 28, 32)))  # load JAX once, outside the timings
     header = [
         "10 MNIST classes × S seeds/class × N cyclic x-shifts (N = 32: 28×32 zero-padded canvas; "
-        "N = 28: plain 28×28), MLP NTK depth 1, ridge 1e-10·tr(K), 10 one-hot targets; leave-an-angle-out "
-        "= the unshifted copies of one class, for each of the 10 classes. Fastest of 3 runs up to 3200 "
+        "N = 28: plain 28×28), MLP NTK depth 1, ridge 1e-10·tr(K), 10 one-hot targets; "
+        "leave-an-angle-out = the unshifted copies of one class, for each of the 10 classes. "
+        "Fastest of 3 runs up to 3200 "
         "points, single runs above; peak MB = tracemalloc (numpy; not XLA buffers); dense only up "
         f"to {DENSE_LIMIT} points. Δŷ = max |block − dense| over all leave-out predictions.",
         "",
-        "| N | seeds/class | points | path | kernel | solve | 10 leave-outs | total | peak MB | accuracy | max Δŷ |",
+        "| N | seeds/class | points | path | kernel | solve | 10 leave-outs | total | peak MB "
+        "| accuracy | max Δŷ |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows, records = [], []
@@ -215,24 +236,26 @@ def main() -> None:
             M = classes.size
             Y = np.eye(CLASSES)[np.tile(classes, N)]  # element-major: point g·M + m has class of m
             sets = angle_sets(classes)
-            global REPEATS
-            REPEATS = 3 if M * N <= 3200 else 1  # small cases: fastest of 3 (the machine is shared)
+            repeats = 3 if M * N <= 3200 else 1  # small cases: fastest of 3 (a shared machine)
             results = {}
-            block, t_block, m_block = block_path(orbits, Y, sets)
+            block, t_block, m_block = block_path(orbits, Y, sets, repeats)
             results["block"] = (block, t_block, m_block)
             if M * N <= DENSE_LIMIT:
-                dense, t_dense, m_dense, _ = dense_path(orbits, Y, sets)
+                dense, t_dense, m_dense = dense_path(orbits, Y, sets, repeats)
                 results["dense"] = (dense, t_dense, m_dense)
                 delta = max(float(np.abs(a - b).max()) for a, b in zip(block, dense))
             for path, (predictions, timings, memory) in results.items():
                 total = sum(timings.values())
                 shown = f"{delta:.1e}" if "dense" in results else "—"
                 rows.append(
-                    f"| {N} | {S} | {M * N} | {path} | {timings['kernel']:.2f} s | {timings['solve']:.2f} s | "
-                    f"{timings['leave-out']:.2f} s | {total:.2f} s | {memory:.0f} | {accuracy(predictions):.3f} | {shown} |"
+                    f"| {N} | {S} | {M * N} | {path} | {timings['kernel']:.2f} s | "
+                    f"{timings['solve']:.2f} s | {timings['leave-out']:.2f} s | {total:.2f} s | "
+                    f"{memory:.0f} | {accuracy(predictions):.3f} | {shown} |"
                 )
-                records.append({"path": path, "N": N, "S": S, "points": M * N, "total": total, "memory": memory,
-                                "solve": timings["solve"]})
+                records.append({
+                    "path": path, "N": N, "S": S, "points": M * N, "total": total,
+                    "memory": memory, "solve": timings["solve"],
+                })
                 print(rows[-1], flush=True)
             del orbits
     rows += ["", extrapolation(records)]

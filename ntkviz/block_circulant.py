@@ -74,7 +74,9 @@ def _check_orbits(orbits) -> np.ndarray:
             f"orbits must have shape (M orbits, N elements, features...), got shape {orbits.shape}"
         )
     if orbits.shape[0] < 1 or orbits.shape[1] < 1:
-        raise ValueError(f"orbits must hold at least one orbit and one element, got shape {orbits.shape}")
+        raise ValueError(
+            f"orbits must hold at least one orbit and one element, got shape {orbits.shape}"
+        )
     return orbits
 
 
@@ -106,12 +108,16 @@ def first_block_row(kernel: Callable, orbits) -> np.ndarray:
     gives the ``M × MN`` entries that determine the whole block-circulant Gram matrix.
     """
     if not callable(kernel):
-        raise TypeError(f"kernel must be a callable k(x1, x2) -> (n1, n2) array, got {type(kernel).__name__}")
+        raise TypeError(
+            f"kernel must be a callable k(x1, x2) -> (n1, n2) array, got {type(kernel).__name__}"
+        )
     orbits = _check_orbits(orbits)
     M, N = orbits.shape[:2]
     row = np.asarray(kernel(orbits[:, 0], element_major(orbits)), dtype=np.float64)
     if row.shape != (M, M * N):
-        raise ValueError(f"kernel must return an array of shape {(M, M * N)} for these orbits, got {row.shape}")
+        raise ValueError(
+            f"kernel must return an array of shape {(M, M * N)} for these orbits, got {row.shape}"
+        )
     if not np.all(np.isfinite(row)):
         raise ValueError("kernel returned NaN or infinite entries")
     return np.ascontiguousarray(row.reshape(M, N, M).transpose(1, 0, 2))
@@ -122,7 +128,9 @@ def _check_sizes(K, M, N) -> tuple[np.ndarray, int, int]:
     M = check_int("M", M, minimum=1)
     N = check_int("N", N, minimum=1)
     if K.shape[0] != M * N:
-        raise ValueError(f"K must be (M·N)×(M·N) = {M * N}×{M * N} for M={M}, N={N}, got shape {K.shape}")
+        raise ValueError(
+            f"K must be (M·N)×(M·N) = {M * N}×{M * N} for M={M}, N={N}, got shape {K.shape}"
+        )
     return K, M, N
 
 
@@ -141,7 +149,7 @@ def block_row_average(K, M: int, N: int) -> np.ndarray:
 
 
 def block_circulant_dense(C) -> np.ndarray:
-    """The dense ``(MN)×(MN)`` block-circulant matrix ``K[(g,m),(g',m')] = C_{(g'−g) mod N}[m, m']``.
+    """The dense ``(MN)×(MN)`` block-circulant ``K[(g,m),(g',m')] = C_{(g'−g) mod N}[m, m']``.
 
     ``C`` may be rectangular blocks ``(N, P, M)`` (a test-by-train cross kernel).
     """
@@ -190,7 +198,9 @@ def from_gram(K, M: int, N: int, *, rtol: float | None = 1e-10) -> np.ndarray:
 def _as_columns(name: str, Y, n: int) -> tuple[np.ndarray, bool]:
     Y = as_finite_array(name, Y, ndim=(1, 2))
     if Y.shape[0] != n:
-        raise ValueError(f"{name} must have {n} rows (one per point, element-major), got shape {Y.shape}")
+        raise ValueError(
+            f"{name} must have {n} rows (one per point, element-major), got shape {Y.shape}"
+        )
     return (Y[:, None], True) if Y.ndim == 1 else (Y, False)
 
 
@@ -251,7 +261,9 @@ class BlockCirculantKernel:
         return cls(first_block_row(kernel, orbits))
 
     @classmethod
-    def from_gram(cls, K, M: int, N: int, *, exact: bool = True, rtol: float = 1e-10) -> BlockCirculantKernel:
+    def from_gram(
+        cls, K, M: int, N: int, *, exact: bool = True, rtol: float = 1e-10
+    ) -> BlockCirculantKernel:
         """From a dense element-major Gram matrix; ``exact=False`` block-circularises it first."""
         if exact:
             return cls(from_gram(K, M, N, rtol=rtol))
@@ -370,16 +382,21 @@ class BlockCirculantKernel:
         ``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹ e^{−2πi f d/N}``; memory O(N M²).
         """
         factor = self._factor(self.ridge_shift(ridge, relative))
-        eye = np.broadcast_to(np.eye(self.M), (len(factor.cholesky), self.M, self.M)).astype(complex)
+        frequencies = len(factor.cholesky)
+        eye = np.broadcast_to(np.eye(self.M), (frequencies, self.M, self.M)).astype(complex)
         inverse_hat = self._solve_hat(factor, eye)
         # (K⁻¹)^_f = conj(rfft(D))_f  ⇔  D = irfft(conj(.))
         return np.fft.irfft(np.conj(inverse_hat), n=self.N, axis=0)
 
-    def inverse_diagonal_block(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
-        """``D_0``: the ``M×M`` diagonal block ``[(K + λI)⁻¹]_{(g,·),(g,·)}``, the same for every g."""
+    def inverse_diagonal_block(
+        self, ridge: float = DEFAULT_RIDGE, relative: bool = True
+    ) -> np.ndarray:
+        """``D_0``: the ``M×M`` diagonal block ``[(K + λI)⁻¹]_{(g,·),(g,·)}``, equal for every g."""
         return self.inverse_blocks(ridge, relative)[0]
 
-    def inverse_entries(self, rows, cols, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+    def inverse_entries(
+        self, rows, cols, ridge: float = DEFAULT_RIDGE, relative: bool = True
+    ) -> np.ndarray:
         """The submatrix ``[(K + λI)⁻¹]_{rows, cols}`` for element-major index arrays.
 
         Computed as ``(K + λI)⁻¹ E_cols`` restricted to ``rows`` (|cols| right-hand sides), never
@@ -391,7 +408,9 @@ class BlockCirculantKernel:
         E[cols, np.arange(cols.size)] = 1.0
         return self.solve(E, ridge, relative)[rows]
 
-    def posterior_mean(self, K_test_train, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+    def posterior_mean(
+        self, K_test_train, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True
+    ) -> np.ndarray:
         """GP posterior mean ``K_* (K + λI)⁻¹ Y`` at arbitrary test points.
 
         ``K_test_train`` is the ``(n_test, MN)`` cross kernel (columns element-major); ``Y`` is
@@ -400,11 +419,14 @@ class BlockCirculantKernel:
         K_cross = as_finite_array("K_test_train", K_test_train, ndim=2)
         if K_cross.shape[1] != self.size:
             raise ValueError(
-                f"K_test_train must have {self.size} columns (one per training point), got shape {K_cross.shape}"
+                f"K_test_train must have {self.size} columns (one per training point), "
+                f"got shape {K_cross.shape}"
             )
         return K_cross @ self.solve(Y, ridge, relative)
 
-    def posterior_mean_orbits(self, C_cross, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
+    def posterior_mean_orbits(
+        self, C_cross, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True
+    ) -> np.ndarray:
         """Posterior mean at test points that are whole orbits, using the structure.
 
         ``C_cross`` ``(N, P, M)`` is the first block row of the cross kernel,
@@ -465,7 +487,9 @@ def leave_out_predictions(
     if np.unique(S).size != S.size:
         raise ValueError(f"left_out_indices must be distinct, got {S.tolist()}")
     if S.size >= bc.size:
-        raise ValueError(f"left_out_indices must leave at least one training point, got all {bc.size}")
+        raise ValueError(
+            f"left_out_indices must leave at least one training point, got all {bc.size}"
+        )
     T = Y.shape[1]
     E = np.zeros((bc.size, S.size))
     E[S, np.arange(S.size)] = 1.0

@@ -123,7 +123,8 @@ def test_block_circularize_is_idempotent_and_exact_on_block_circulant():
     # block-circularising = averaging cyclic block conjugates: the mean of the Gram matrices of
     # the orbits started at every element (an independent computation)
     P = np.arange(3 * 8).reshape(8, 3)
-    conjugates = [K_rot[np.ix_(np.roll(P, -s, axis=0).ravel(), np.roll(P, -s, axis=0).ravel())] for s in range(8)]
+    orders = [np.roll(P, -s, axis=0).ravel() for s in range(8)]
+    conjugates = [K_rot[np.ix_(order, order)] for order in orders]
     np.testing.assert_allclose(once, np.mean(conjugates, axis=0), atol=1e-14)
     approx = bcm.BlockCirculantKernel.from_gram(K_rot, 3, 8, exact=False)
     np.testing.assert_allclose(approx.dense(), once, atol=1e-14)
@@ -148,7 +149,8 @@ def test_solve_eigenvalues_and_inverse_blocks_match_dense(name):
     assert rel(bc.solve(Y[:, 0]), gp.dual_weights(K, Y[:, 0])) < RTOL
     assert bc.solve(Y[:, 0]).shape == (n,)
     # absolute ridge
-    assert rel(bc.solve(Y, ridge=0.3, relative=False), np.linalg.solve(K + 0.3 * np.eye(n), Y)) < RTOL
+    absolute = np.linalg.solve(K + 0.3 * np.eye(n), Y)
+    assert rel(bc.solve(Y, ridge=0.3, relative=False), absolute) < RTOL
     # matvec
     assert rel(bc.matvec(Y), K @ Y) < 1e-12
     # spectrum: all eigenvalues, and per frequency those of the Fourier blocks
@@ -176,7 +178,8 @@ def test_posterior_mean_matches_gp_posterior(name):
         test_orbits = circle_orbits(N, delta=0.2)[0]
     else:
         _, size, _, _, action = CASES[name]
-        test_orbits = np.stack([datasets.orbit(image, N, action) for image in digits(size, 2, start=50)])
+        test_images = digits(size, 2, start=50)
+        test_orbits = np.stack([datasets.orbit(image, N, action) for image in test_images])
     P = test_orbits.shape[0]
     train_X, test_X = bcm.element_major(orbits), bcm.element_major(test_orbits)
     joint = kernel(np.concatenate([train_X, test_X]))
@@ -209,7 +212,11 @@ def test_leave_out_predictions_match_gp_on_the_reduced_set(name):
         S = np.unique(S)
         R = np.setdiff1d(np.arange(n), S)
         reference = np.stack(
-            [gp.posterior(K, Y[R, t], R, S, ridge=shift, relative=False).mean for t in range(classes)], axis=1
+            [
+                gp.posterior(K, Y[R, t], R, S, ridge=shift, relative=False).mean
+                for t in range(classes)
+            ],
+            axis=1,
         )
         predicted = bcm.leave_out_predictions(bc, Y, S)
         assert predicted.shape == (S.size, classes), label
