@@ -15,7 +15,8 @@ from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("datasets", "kernels", "spectral", "gp", "geometry", "experiments", "plots", "widgets")
+_SUBMODULES = ("datasets", "kernels", "spectral", "gp", "geometry", "block_circulant", "experiments", "plots",
+               "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

@@ -75,6 +75,13 @@ def _number(page, spec: str) -> float:
     return float(data_value(page, spec))
 
 
+def _wait_for_figure_text(page, root: str, text: str):
+    """Wait until a title or label drawn by plotly under ``root`` contains ``text``."""
+    page.wait_for_function(
+        "([r, t]) => [...document.querySelectorAll(r + ' .js-plotly-plot text')]"
+        ".some(e => e.textContent.includes(t))", arg=[root, text], timeout=UPDATE_TIMEOUT_MS)
+
+
 def _no_error(page):
     assert page.locator(".ntkviz-message-error >> visible=true").count() == 0
 
@@ -139,6 +146,7 @@ def _assert_orbit_matches_core(page, **setting):
     wait_for_value(page, "ntkviz-setting@architecture", "v === a", s.architecture)
     wait_for_value(page, "ntkviz-setting@action", "v === a", s.action)
     wait_for_number(page, "ntkviz-exact", s.eps_exact)
+    _wait_for_figure_text(page, ORBIT, f"N = {s.N}")  # the thumbnails' title
     assert _number(page, "ntkviz-eps") == pytest.approx(s.eps_spectral, rel=1e-9, abs=1e-300)
     assert _number(page, "ntkviz-separation") == pytest.approx(s.separation_sq, rel=1e-12)
     return s
@@ -226,6 +234,7 @@ def test_accuracy_tab_follows_N_and_the_architecture(page):
     press(page, "ntkviz-N", "ArrowLeft", times=2)  # grid 2, 3, 4, 6, 8, …: N 8 → 4
     wait_for_value(page, "ntkviz-setting@n", "v === '4'")
     wait_for_number(page, "ntkviz-accuracy", shipped.at("gcnn", 4), rtol=1e-12)
+    _wait_for_figure_text(page, root, "At N = 4")  # the bar chart follows
 
     page.locator(f"{root} .ntkviz-architecture select").select_option(label=ARCHITECTURES["mlp1"].label)
     wait_for_value(page, "ntkviz-setting@architecture", "v === 'mlp1'")
@@ -251,6 +260,7 @@ def test_width_tab_follows_the_width(page):
     wait_for_value(page, "ntkviz-setting@width", "v === '2000'")
     wider = width.width_state(4, 2000, "relu")
     wait_for_number(page, "ntkviz-mean-error", wider.mean_error, rtol=1e-12)
+    _wait_for_figure_text(page, root, "width 2000)")  # the curves' title follows
     assert wider.mean_error < state.mean_error
     _shot(page, "width_explorer")
     _no_error(page)

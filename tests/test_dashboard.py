@@ -27,7 +27,7 @@ def _tabs():
 
 def test_first_tab_is_built_and_others_wait():
     _Fake.built = []
-    d = Dashboard(_tabs())
+    d = Dashboard(_tabs(), warm_up=False)
     assert _Fake.built == ["one"]
     assert d.widget.titles == ("First", "Second", "Broken")
     assert "the first tab" in d._boxes["one"].children[0].value
@@ -37,7 +37,7 @@ def test_first_tab_is_built_and_others_wait():
 
 def test_selecting_a_tab_builds_it_once():
     _Fake.built = []
-    d = Dashboard(_tabs())
+    d = Dashboard(_tabs(), warm_up=False)
     d.select("two")
     d.widget.selected_index = 0
     d.widget.selected_index = 1
@@ -48,12 +48,12 @@ def test_selecting_a_tab_builds_it_once():
 def test_an_explorer_built_for_another_tab_is_placed_in_its_own():
     tabs = _tabs()
     tabs = (tabs[1], tabs[0])  # "two" first: building it builds "one" as well
-    d = Dashboard(tabs)
+    d = Dashboard(tabs, warm_up=False)
     assert d._boxes["one"].children[1] is d.explorer("one").widget
 
 
 def test_a_failing_tab_shows_its_error_and_the_page_lives():
-    d = Dashboard(_tabs())
+    d = Dashboard(_tabs(), warm_up=False)
     d.widget.selected_index = 2
     message = d._boxes["bad"].children[1].value
     assert "ntkviz-message-error" in message and "N must be at least 2" in message
@@ -62,10 +62,21 @@ def test_a_failing_tab_shows_its_error_and_the_page_lives():
 
 
 def test_unknown_tab_is_a_clear_error():
-    d = Dashboard(_tabs())
+    d = Dashboard(_tabs(), warm_up=False)
     try:
         d.select("nope")
     except ValueError as error:
         assert "key must be one of" in str(error)
     else:
         raise AssertionError("expected a ValueError")
+
+
+def test_warm_up_compiles_in_the_background(monkeypatch):
+    from ntkviz.experiments import orbits
+    from ntkviz.widgets import dashboard
+
+    calls = []
+    monkeypatch.setattr(orbits, "warm_up", lambda architecture, Ns: calls.append((architecture, Ns)))
+    d = Dashboard(_tabs())
+    d.warm_up_thread.join(timeout=30)
+    assert calls == list(dashboard.WARM_UP)
