@@ -67,10 +67,14 @@ def _solve_psd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 def dual_weights(K_train, y_train, *, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
     """``α = (K_train + λI)⁻¹ y`` with ``λ = ρ·tr(K_train)`` (``relative``) or ``ρ``.
 
-    The posterior mean anywhere is then ``k(x, X_train) · α``.
+    ``y_train`` is ``(n,)`` or ``(n, T)`` (several targets, e.g. one-hot classes, in one
+    solve). The posterior mean anywhere is then ``k(x, X_train) · α``.
     """
     K_train = check_square("K_train", K_train)
-    y_train = _check_labels(y_train, K_train.shape[0])
+    y_train = as_finite_array("y_train", y_train, ndim=(1, 2))
+    if y_train.shape[0] != K_train.shape[0]:
+        raise ValueError(f"y_train must have one row per row of K_train ({K_train.shape[0]}), "
+                         f"got {y_train.shape[0]}")
     ridge = check_real("ridge", ridge, minimum=0.0)
     shift = ridge * np.trace(K_train) if relative else ridge
     return _solve_psd(K_train + shift * np.eye(K_train.shape[0]), y_train)

@@ -83,5 +83,10 @@ def test_dual_weights_give_the_posterior_mean():
     train, test = np.arange(6), np.arange(6, 9)
     alpha = gp.dual_weights(K[:6, :6], y, ridge=1e-3)
     np.testing.assert_allclose(K[6:, :6] @ alpha, gp.posterior(K, y, train, test, ridge=1e-3).mean, rtol=1e-12)
-    with pytest.raises(ValueError, match="y must have one label per row"):
+    with pytest.raises(ValueError, match="y_train must have one row per row of K_train"):
         gp.dual_weights(K[:6, :6], y[:5])
+    # several targets (one-hot classes) in one solve: column by column the same
+    Y = np.stack([y, -2 * y, y**2], axis=1)
+    together = gp.dual_weights(K[:6, :6], Y, ridge=1e-3)
+    for t in range(3):
+        np.testing.assert_allclose(together[:, t], gp.dual_weights(K[:6, :6], Y[:, t], ridge=1e-3), rtol=1e-12)
