@@ -1,0 +1,227 @@
+"""Several seeds per class and ten classes one-versus-many (THEORY §3): single pairs equal
+``orbits``, the multi-seed exact error against a brute-force solve, exact invariance gives ε = 0
+and accuracy 1, the accuracy against a hand computation, reproducibility, bad input."""
+
+import numpy as np
+import pytest
+
+from ntkviz import datasets, gp
+from ntkviz.experiments import accuracy, architectures, multiclass, orbits
+
+RIDGE = gp.DEFAULT_RIDGE
+
+
+# --------------------------------------------------------------------------- digits
+
+
+def test_class_samples_follow_select_digits():
+    rows = multiclass.class_samples(4, seed=7)
+    assert rows.shape == (10, 4)
+    _, labels = datasets.load_mnist()
+    train, _ = accuracy.select_digits(accuracy.Config(classes=10, n_train=4, n_test=1, seed=7))
+    for c in range(10):
+        members = np.flatnonzero(labels == c)
+        np.testing.assert_array_equal(members[rows[c]], train[c])
+    np.testing.assert_array_equal(multiclass.class_samples(2, seed=7), rows[:, :2])
+    assert not np.array_equal(multiclass.class_samples(4, seed=8), rows)
+
+
+# --------------------------------------------------------------------------- several seeds
+
+
+def test_one_seed_equals_the_orbit_pair_state():
+    trial = multiclass.seeds_trial(3, 8, seeds=1, N=6, seed=2)
+    a = (3, int(trial.samples_a[0]))
+    b = (8, int(trial.samples_b[0]))
+    state = orbits.orbit_pair_state(a, b, "rotate", 6, "mlp1")
+    assert trial.eps_pairs.shape == (1, 1)
+    assert trial.eps_spectral == pytest.approx(state.eps_spectral, rel=1e-9, abs=1e-12)
+    # the symmetrised error of the pair, computed independently with gp on the pair alone
+    assert trial.eps_exact == pytest.approx(gp.symmetrized_error(state.K, state.y), rel=1e-7, abs=1e-10)
+    assert trial.predictions_a[0] == pytest.approx(state.prediction_a, rel=1e-7, abs=1e-10)
+    assert trial.predictions_b[0] == pytest.approx(state.prediction_b, rel=1e-7, abs=1e-10)
+
+
+def _brute_force(class_a, class_b, samples_a, samples_b, N, action, key):
+    """Exact multi-seed error with an explicit inverse on a dataset in a different order
+    (element-major: all orbits at angle 0, then at angle 1, …)."""
+    digits = [(class_a, int(s)) for s in samples_a] + [(class_b, int(s)) for s in samples_b]
+    S = len(samples_a)
+    orbit_stack = np.stack([orbits.prepared_orbit(d, action, N, key) for d in digits])  # (2S, N, R, R)
+    X = orbit_stack.transpose(1, 0, 2, 3).reshape(2 * S * N, *orbit_stack.shape[2:])
+    y = np.tile(np.repeat([1.0, -1.0], S), N)
+    K = architectures.kernel_matrix(key, X, kind="ntk", action=action, N=N)
+    errors = []
+    for test, target in ((np.arange(S), 1.0), (np.arange(S, 2 * S), -1.0)):
+        train = np.setdiff1d(np.arange(len(X)), test)
+        K_train = K[np.ix_(train, train)]
+        inverse = np.linalg.inv(K_train + RIDGE * np.trace(K_train) * np.eye(len(train)))
+        prediction = K[np.ix_(test, train)] @ inverse @ y[train]
+        errors.append(np.mean(np.abs(prediction - target)))
+    return 0.5 * (errors[0] + errors[1]), K, X
+
+
+def test_exact_multi_seed_error_equals_a_brute_force_solve():
+    trial = multiclass.seeds_trial(1, 7, seeds=3, N=4, seed=5)
+    expected, K, X = _brute_force(1, 7, trial.samples_a, trial.samples_b, 4, "rotate", "mlp1")
+    assert trial.eps_exact == pytest.approx(expected, rel=1e-6)
+    assert trial.eps_exact == pytest.approx(0.5 * (trial.error_a + trial.error_b), rel=1e-15)
+    assert trial.error_a == pytest.approx(np.mean(np.abs(trial.predictions_a - 1)), rel=1e-15)
+    # every pair's spectral error from its own 2N×2N kernel (independent of the shared Gram)
+    S, N = 3, 4
+    for i in range(S):
+        for j in range(S):
+            state = orbits.pair_state_from_orbits(X[i::2 * S], X[S + j::2 * S], N=N)
+            assert trial.eps_pairs[i, j] == pytest.approx(state.eps_spectral, rel=1e-9)
+    assert trial.eps_spectral == pytest.approx(trial.eps_pairs.mean(), rel=1e-15)
+
+
+def test_exactly_invariant_kernel_has_zero_spectral_error():
+    trial = multiclass.seeds_trial(2, 5, seeds=2, N=4, action="rot90", architecture="orbit_mlp")
+    np.testing.assert_array_equal(trial.eps_pairs, 0.0)
+    assert trial.eps_spectral == 0.0
+    assert trial.eps_exact < 1e-5  # only the tiny ridge
+    np.testing.assert_allclose(trial.predictions_a, 1.0, atol=1e-5)
+    np.testing.assert_allclose(trial.predictions_b, -1.0, atol=1e-5)
+
+
+def test_seeds_agreement_is_reproducible_and_summarises():
+    calls = []
+    result = multiclass.seeds_agreement(n_trials=4, seeds=2, Ns=(4, 6), seed=1,
+                                        progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 8) for k in range(1, 9)]
+    assert result.eps_spectral.shape == result.eps_exact.shape == (2, 4)
+    assert np.all(result.class_a != result.class_b)
+    for n, N in enumerate(result.Ns):
+        for t in range(4):
+            trial = result.trial(t, N)
+            assert trial.class_a == result.class_a[t] and trial.class_b == result.class_b[t]
+            assert result.eps_spectral[n, t] == trial.eps_spectral
+            assert result.eps_exact[n, t] == trial.eps_exact
+        s, e = result.eps_spectral[n], result.eps_exact[n]
+        assert result.correlation[n] == pytest.approx(np.corrcoef(s, e)[0, 1], rel=1e-12)
+        assert result.mean_abs_difference[n] == pytest.approx(np.mean(np.abs(s - e)), rel=1e-12)
+        assert result.at(N)["correlation"] == result.correlation[n]
+    # the same digits at every N
+    assert result.trial(0, 4).samples_a.tolist() == result.trial(0, 6).samples_a.tolist()
+    multiclass._seeds_trial.cache_clear()
+    again = multiclass.seeds_agreement(n_trials=4, seeds=2, Ns=(4, 6), seed=1)
+    np.testing.assert_array_equal(again.eps_spectral, result.eps_spectral)
+    np.testing.assert_array_equal(again.eps_exact, result.eps_exact)
+    longer = multiclass.seeds_agreement(n_trials=5, seeds=2, Ns=(4,), seed=1)
+    np.testing.assert_array_equal(longer.class_a[:4], result.class_a)
+    np.testing.assert_array_equal(longer.eps_spectral[0, :4], result.eps_spectral[0])
+    other = multiclass.seeds_agreement(n_trials=4, seeds=2, Ns=(4,), seed=2)
+    assert not np.array_equal(other.trial_seeds, result.trial_seeds)
+
+
+# --------------------------------------------------------------------------- one versus many
+
+
+def test_spectral_accuracy_equals_a_hand_computation():
+    classes, S, N = (0, 4, 9), 2, 4
+    result = multiclass.spectral_accuracy(S, N, classes=classes, seed=3)
+    samples = multiclass.class_samples(S, 3)
+    per_class = []
+    for c, A in enumerate(classes):
+        right = 0
+        for i in range(S):
+            orbit_a = orbits.prepared_orbit((A, int(samples[A, i])), "rotate", N)
+            ok = True
+            for d, B in enumerate(classes):
+                if B == A:
+                    continue
+                mean = 0.0
+                for j in range(S):
+                    orbit_b = orbits.prepared_orbit((B, int(samples[B, j])), "rotate", N)
+                    eps = orbits.pair_state_from_orbits(orbit_a, orbit_b, N=N).eps_spectral
+                    assert result.eps[c, i, d, j] == pytest.approx(eps, rel=1e-9)
+                    mean += (1.0 - eps) / S
+                assert result.prediction[c, i, d] == pytest.approx(mean, rel=1e-9, abs=1e-12)
+                ok = ok and mean > 0
+            right += ok
+            assert result.correct[c, i] == ok
+        per_class.append(right / S)
+    np.testing.assert_allclose(result.per_class, per_class)
+    assert result.accuracy == pytest.approx(np.mean(per_class))
+    assert 0.0 <= result.accuracy <= 1.0
+    assert np.all(np.isnan(result.prediction[np.arange(3), :, np.arange(3)]))
+    assert result.of_class(4) == result.per_class[1]
+
+
+def test_spectral_accuracy_is_one_for_an_exactly_invariant_kernel():
+    result = multiclass.spectral_accuracy(2, 4, action="rot90", architecture="orbit_mlp",
+                                          classes=(1, 2, 3, 5), seed=0)
+    assert result.accuracy == 1.0
+    np.testing.assert_array_equal(result.per_class, 1.0)
+    np.testing.assert_array_equal(result.eps[~np.isnan(result.eps)], 0.0)
+
+
+def test_spectral_accuracy_vs_N_and_reproducibility():
+    calls = []
+    curve = multiclass.spectral_accuracy_vs_N((4, 6), seeds_per_class=2, classes=range(4), seed=1,
+                                              progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    assert curve.per_class.shape == (2, 4) and curve.accuracy.shape == (2,)
+    assert np.all((curve.per_class >= 0) & (curve.per_class <= 1))
+    for n, N in enumerate((4, 6)):
+        single = multiclass.spectral_accuracy(2, N, classes=range(4), seed=1)
+        assert curve.results[n] is single
+        assert curve.accuracy[n] == single.accuracy
+        np.testing.assert_array_equal(curve.per_class[n], single.per_class)
+    multiclass._spectral_accuracy.cache_clear()
+    again = multiclass.spectral_accuracy(2, 4, classes=range(4), seed=1)
+    np.testing.assert_array_equal(again.eps, curve.results[0].eps)
+    # a class's digits do not depend on which other classes take part
+    pair = multiclass.spectral_accuracy(2, 4, classes=(2, 3), seed=1)
+    np.testing.assert_array_equal(pair.samples, again.samples[2:4])
+    np.testing.assert_allclose(pair.eps[0, :, 1, :], again.eps[2, :, 3, :], rtol=1e-9)
+    # the two-class case is the pair-averaged picture of seeds_trial
+    trial = multiclass.seeds_trial(2, 3, seeds=2, N=4, seed=1)
+    np.testing.assert_allclose(pair.eps[0, :, 1, :], trial.eps_pairs, rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(seeds=0), ValueError, "seeds"), (dict(class_a=10), ValueError, "class_a"),
+    (dict(class_b=-1), ValueError, "class_b"), (dict(class_b=3), ValueError, "different"),
+    (dict(action="rot90", N=8), ValueError, "N=8"), (dict(N=1), ValueError, "N"),
+    (dict(action="shift", N=5), ValueError, "N=5"), (dict(architecture="vit"), ValueError, "architecture"),
+    (dict(kind="ntkk"), ValueError, "kind"), (dict(seed=-1), ValueError, "seed"),
+    (dict(seeds=2.5), TypeError, "seeds")])
+def test_seeds_trial_rejects_bad_arguments(kwargs, error, name):
+    arguments = dict(class_a=3, class_b=8, seeds=1, N=4)
+    arguments.update(kwargs)
+    with pytest.raises(error, match=name):
+        multiclass.seeds_trial(**arguments)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(seeds_per_class=0), ValueError, "seeds_per_class"), (dict(classes=(1, 12)), ValueError, "classes"),
+    (dict(classes=(1,)), ValueError, "classes"), (dict(classes=(1, 1)), ValueError, "classes"),
+    (dict(classes=5), TypeError, "classes"), (dict(action="rot90", N=3), ValueError, "N=3")])
+def test_spectral_accuracy_rejects_bad_arguments(kwargs, error, name):
+    arguments = dict(seeds_per_class=1, N=4, classes=(0, 1))
+    arguments.update(kwargs)
+    with pytest.raises(error, match=name):
+        multiclass.spectral_accuracy(**arguments)
+
+
+@pytest.mark.parametrize("function, kwargs, name", [
+    (multiclass.seeds_agreement, dict(n_trials=0), "n_trials"),
+    (multiclass.seeds_agreement, dict(seeds=0), "seeds"),
+    (multiclass.seeds_agreement, dict(Ns=(4, 65)), "N=65"),
+    (multiclass.seeds_agreement, dict(Ns=(4, 4)), "Ns"),
+    (multiclass.seeds_agreement, dict(Ns=()), "Ns"),
+    (multiclass.spectral_accuracy_vs_N, dict(Ns=(2, 8), action="rot90"), "N=8"),
+    (multiclass.spectral_accuracy_vs_N, dict(classes=(3, 10)), "classes")])
+def test_sweeps_reject_bad_arguments(function, kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        function(**kwargs)
+
+
+def test_progress_must_be_callable():
+    with pytest.raises(TypeError, match="progress"):
+        multiclass.seeds_agreement(n_trials=1, seeds=1, Ns=(4,), progress=3)
