@@ -37,7 +37,8 @@ def test_one_seed_equals_the_orbit_pair_state():
     assert trial.eps_pairs.shape == (1, 1)
     assert trial.eps_spectral == pytest.approx(state.eps_spectral, rel=1e-9, abs=1e-12)
     # the symmetrised error of the pair, computed independently with gp on the pair alone
-    assert trial.eps_exact == pytest.approx(gp.symmetrized_error(state.K, state.y), rel=1e-7, abs=1e-10)
+    expected = gp.symmetrized_error(state.K, state.y)
+    assert trial.eps_exact == pytest.approx(expected, rel=1e-7, abs=1e-10)
     assert trial.predictions_a[0] == pytest.approx(state.prediction_a, rel=1e-7, abs=1e-10)
     assert trial.predictions_b[0] == pytest.approx(state.prediction_b, rel=1e-7, abs=1e-10)
 
@@ -47,7 +48,8 @@ def _brute_force(class_a, class_b, samples_a, samples_b, N, action, key):
     (element-major: all orbits at angle 0, then at angle 1, …)."""
     digits = [(class_a, int(s)) for s in samples_a] + [(class_b, int(s)) for s in samples_b]
     S = len(samples_a)
-    orbit_stack = np.stack([orbits.prepared_orbit(d, action, N, key) for d in digits])  # (2S, N, R, R)
+    # (2S, N, R, R)
+    orbit_stack = np.stack([orbits.prepared_orbit(d, action, N, key) for d in digits])
     X = orbit_stack.transpose(1, 0, 2, 3).reshape(2 * S * N, *orbit_stack.shape[2:])
     y = np.tile(np.repeat([1.0, -1.0], S), N)
     K = architectures.kernel_matrix(key, X, kind="ntk", action=action, N=N)
@@ -159,8 +161,9 @@ def test_spectral_accuracy_is_one_for_an_exactly_invariant_kernel():
 
 def test_spectral_accuracy_vs_N_and_reproducibility():
     calls = []
-    curve = multiclass.spectral_accuracy_vs_N((4, 6), seeds_per_class=2, classes=range(4), seed=1,
-                                              progress=lambda done, total: calls.append((done, total)))
+    curve = multiclass.spectral_accuracy_vs_N(
+        (4, 6), seeds_per_class=2, classes=range(4), seed=1,
+        progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 2), (2, 2)]
     assert curve.per_class.shape == (2, 4) and curve.accuracy.shape == (2,)
     assert np.all((curve.per_class >= 0) & (curve.per_class <= 1))
@@ -188,7 +191,8 @@ def test_spectral_accuracy_vs_N_and_reproducibility():
     (dict(seeds=0), ValueError, "seeds"), (dict(class_a=10), ValueError, "class_a"),
     (dict(class_b=-1), ValueError, "class_b"), (dict(class_b=3), ValueError, "different"),
     (dict(action="rot90", N=8), ValueError, "N=8"), (dict(N=1), ValueError, "N"),
-    (dict(action="shift", N=5), ValueError, "N=5"), (dict(architecture="vit"), ValueError, "architecture"),
+    (dict(action="shift", N=5), ValueError, "N=5"),
+    (dict(architecture="vit"), ValueError, "architecture"),
     (dict(kind="ntkk"), ValueError, "kind"), (dict(seed=-1), ValueError, "seed"),
     (dict(seeds=2.5), TypeError, "seeds")])
 def test_seeds_trial_rejects_bad_arguments(kwargs, error, name):
@@ -199,7 +203,8 @@ def test_seeds_trial_rejects_bad_arguments(kwargs, error, name):
 
 
 @pytest.mark.parametrize("kwargs, error, name", [
-    (dict(seeds_per_class=0), ValueError, "seeds_per_class"), (dict(classes=(1, 12)), ValueError, "classes"),
+    (dict(seeds_per_class=0), ValueError, "seeds_per_class"),
+    (dict(classes=(1, 12)), ValueError, "classes"),
     (dict(classes=(1,)), ValueError, "classes"), (dict(classes=(1, 1)), ValueError, "classes"),
     (dict(classes=5), TypeError, "classes"), (dict(action="rot90", N=3), ValueError, "N=3")])
 def test_spectral_accuracy_rejects_bad_arguments(kwargs, error, name):

@@ -97,7 +97,8 @@ def _check_classes(classes) -> tuple[int, ...]:
     try:
         values = tuple(classes)
     except TypeError:
-        raise TypeError(f"classes must be a sequence of digit classes 0..9, got {classes!r}") from None
+        raise TypeError(f"classes must be a sequence of digit classes 0..9, got {classes!r}"
+                        ) from None
     values = tuple(_check_class("classes", c) for c in values)
     if len(values) < 2:
         raise ValueError(f"classes must hold at least two digit classes, got {values}")
@@ -122,7 +123,8 @@ def _setting(N, action, architecture, kind) -> tuple[int, str, str, str]:
 # --------------------------------------------------------------------------- shared kernel work
 
 
-def _gram(digits: tuple[tuple[int, int], ...], N: int, action: str, key: str, kind: str) -> np.ndarray:
+def _gram(digits: tuple[tuple[int, int], ...], N: int, action: str, key: str,
+          kind: str) -> np.ndarray:
     """One Gram matrix over the orbits of ``digits``, orbit-major: row ``o·N + k`` is element k
     of orbit o (``orbits.prepared_orbit``, at the architecture's resolution)."""
     X = np.concatenate([orbits.prepared_orbit(d, action, N, key) for d in digits])
@@ -159,7 +161,8 @@ class SeedsTrial:
     predictions_a : (S,) exact GP predictions at the angle-0 images of A's orbits, all S left out
         at once and predicted from the other 2SN − S points (label +1)
     predictions_b : (S,) the same for B's orbits (label −1)
-    error_a, error_b : mean ``|ŷ − 1|`` over ``predictions_a``, mean ``|ŷ + 1|`` over ``predictions_b``
+    error_a, error_b : mean ``|ŷ − 1|`` over ``predictions_a``, mean ``|ŷ + 1|`` over
+        ``predictions_b``
     eps_exact : ``(error_a + error_b) / 2``
     """
 
@@ -192,7 +195,8 @@ def _leave_out(G: np.ndarray, y: np.ndarray, test: np.ndarray) -> np.ndarray:
 def _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed) -> SeedsTrial:
     rows = _samples(seeds, seed)
     samples_a, samples_b = rows[class_a], rows[class_b]
-    digits = tuple((class_a, int(s)) for s in samples_a) + tuple((class_b, int(s)) for s in samples_b)
+    digits = (tuple((class_a, int(s)) for s in samples_a)
+              + tuple((class_b, int(s)) for s in samples_b))
     G = _gram(digits, N, action, key, kind)
     eps = np.array([[_pair_error(G, i, seeds + j, N) for j in range(seeds)] for i in range(seeds)])
     y = np.repeat([1.0, -1.0], seeds * N)
@@ -205,7 +209,8 @@ def _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed) -> SeedsTr
         class_a=class_a, class_b=class_b, seeds=seeds, N=N, action=action, architecture=key,
         kind=kind, seed=seed, samples_a=_frozen(samples_a, np.int64),
         samples_b=_frozen(samples_b, np.int64), eps_pairs=_frozen(eps),
-        eps_spectral=float(eps.mean()), predictions_a=_frozen(pred_a), predictions_b=_frozen(pred_b),
+        eps_spectral=float(eps.mean()), predictions_a=_frozen(pred_a),
+        predictions_b=_frozen(pred_b),
         error_a=error_a, error_b=error_b, eps_exact=0.5 * (error_a + error_b))
 
 
@@ -266,7 +271,8 @@ class SeedsAgreement:
     mean_abs_difference: np.ndarray
 
     def at(self, N: int) -> dict[str, object]:
-        """The numbers of one N: ``{"eps_spectral", "eps_exact", "correlation", "mean_abs_difference"}``."""
+        """The numbers of one N: ``{"eps_spectral", "eps_exact", "correlation",
+        "mean_abs_difference"}``."""
         check_choice("N", N, self.Ns)
         n = self.Ns.index(N)
         return {"eps_spectral": self.eps_spectral[n], "eps_exact": self.eps_exact[n],
@@ -330,7 +336,8 @@ def seeds_agreement(n_trials: int = 8, seeds: int = 3, Ns=(4, 8, 16, 32), action
             if progress is not None:
                 progress(done, total)
     return SeedsAgreement(
-        n_trials=n_trials, seeds=seeds, Ns=Ns, action=action, architecture=key, kind=kind, seed=seed,
+        n_trials=n_trials, seeds=seeds, Ns=Ns, action=action, architecture=key, kind=kind,
+        seed=seed,
         class_a=_frozen(plan[:, 0], np.int64), class_b=_frozen(plan[:, 1], np.int64),
         trial_seeds=_frozen(plan[:, 2], np.int64),
         eps_spectral=_frozen(spectral_err), eps_exact=_frozen(exact_err),
@@ -351,7 +358,8 @@ class SpectralAccuracy:
     ----------
     classes, seeds_per_class, N, action, architecture, kind, seed : the setting
     samples : (C, S) sample indices of the digits (``orbits.digit(classes[c], samples[c, i])``)
-    eps : (C, S, C, S) ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class d);
+    eps : (C, S, C, S) ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class
+        d);
         NaN where c = d
     prediction : (C, S, C) mean of ``1 − ε`` over the orbits j of class d; NaN where c = d
     correct : (C, S) bool, ``prediction[c, i, d] > 0`` for every d ≠ c
@@ -406,7 +414,8 @@ def _spectral_accuracy(classes, S, N, action, key, kind, seed) -> SpectralAccura
 def spectral_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "rotate",
                       architecture: str = "mlp1", kind: str = "ntk", classes=range(10),
                       seed: int = 0) -> SpectralAccuracy:
-    """Spectral one-versus-many accuracy of each leave-out class and on average (THEORY §3, Fig. 6B).
+    """Spectral one-versus-many accuracy of each leave-out class and on average (THEORY §3,
+    Fig. 6B).
 
     Parameters
     ----------
