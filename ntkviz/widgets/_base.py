@@ -22,7 +22,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["STYLE", "THROTTLE_SECONDS", "Throttle", "MessageLine", "value_span", "compose_subplots",
+__all__ = ["STYLE", "THROTTLE_SECONDS", "Explorer", "Throttle", "MessageLine", "value_span", "compose_subplots",
            "write_panel_update", "sync_initial_state"]
 
 #: Shortest time between two redraws while a control is dragged (the last value always lands).
@@ -44,6 +44,32 @@ def value_span(css: str, value, digits: int = 12) -> str:
     else:
         text = html.escape(str(value))
     return f'<span class="ntkviz-value {css}" data-value="{html.escape(repr(value))}">{text}</span>'
+
+
+class Explorer:
+    """What every explorer shows the world: ``widget`` (the ipywidgets root), ``figure`` (one
+    FigureWidget whose panels are named by the class's ``PANELS``, name → (row, column)), and
+    the panels' traces and titles for tests and scripts."""
+
+    PANELS: dict[str, tuple[int, int]] = {}
+
+    def traces(self, name: str) -> tuple:
+        """The traces of one panel (names as in ``PANELS``)."""
+        start, stop = self._slices[name]
+        return self.figure.data[start:stop]
+
+    def panel_title(self, name: str) -> str:
+        """The current title of one panel."""
+        return self.figure.layout.annotations[list(self.PANELS).index(name)].text
+
+    def display(self):
+        """Display the explorer in a notebook."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self):
+        self.display()
 
 
 class Throttle:

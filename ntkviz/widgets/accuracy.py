@@ -24,7 +24,15 @@ from ..datasets import ACTIONS
 from ..experiments import accuracy
 from ..experiments.architectures import ARCHITECTURES, KINDS
 from ..plots import accuracy as accuracy_plots
-from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["AccuracyExplorer", "PANELS"]
 
@@ -71,7 +79,7 @@ def _legend_html(architectures) -> str:
     return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(items) + "</div>"
 
 
-class AccuracyExplorer:
+class AccuracyExplorer(Explorer):
     """Accuracy on a class never seen upright, against N, for plain and equivariant kernels.
 
     Parameters
@@ -90,6 +98,8 @@ class AccuracyExplorer:
     figure : the ``FigureWidget`` (``traces(name)`` per panel, names as in ``PANELS``)
     result : the ``AccuracyResult`` the highlighted architecture's numbers come from
     """
+
+    PANELS = PANELS
 
     def __init__(self, action: str = "rotate", N: int = 8, leave_out="all",
                  architectures=accuracy.DEFAULT_ARCHITECTURES, highlight: str | None = None,
@@ -166,30 +176,12 @@ class AccuracyExplorer:
             self._sync_controls()
         return ok
 
-    def traces(self, name: str) -> tuple:
-        """The traces of one panel (``"curve"``, ``"bars"``, ``"digits"``)."""
-        start, stop = self._slices[name]
-        return self.figure.data[start:stop]
-
-    def panel_title(self, name: str) -> str:
-        """The current title of one panel."""
-        return self.figure.layout.annotations[list(PANELS).index(name)].text
-
     def accuracy(self, key: str | None = None, which: str = "accuracy") -> float:
         """The accuracy shown for architecture ``key`` (default: highlighted) at the current
         setting; ``which``: ``"accuracy"`` (upright unseen), ``"full_accuracy"``, ``"in_accuracy"``."""
         s = self.state
         key = s["highlight"] if key is None else key
         return s["results"][key].at(key, s["N"], s["leave_out"], which)
-
-    def display(self):
-        """Display the explorer in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self):
-        self.display()
 
     # --- data ---------------------------------------------------------------------------------
     def _load(self, results):

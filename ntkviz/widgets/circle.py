@@ -17,7 +17,15 @@ import plotly.graph_objects as go
 
 from .. import plots
 from ..experiments import circle
-from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["CircleExplorer"]
 
@@ -44,7 +52,7 @@ def _legend_html() -> str:
     return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
 
 
-class CircleExplorer:
+class CircleExplorer(Explorer):
     """Interactive explorer of the circle toy model: orbits, K, inverse spectrum, posterior, ε.
 
     Parameters
@@ -57,6 +65,8 @@ class CircleExplorer:
     state : the ``CircleState`` currently shown;  figure : the ``FigureWidget`` with six panels
     (``traces(name)`` gives the traces of one panel, names as in ``PANELS``)
     """
+
+    PANELS = PANELS
 
     def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
         self.state = circle.circle_state(N, delta, length_scale)
@@ -107,24 +117,6 @@ class CircleExplorer:
         if ok:
             self._sync_sliders()
         return ok
-
-    def traces(self, name: str) -> tuple:
-        """The traces of one panel (``"orbits"``, ``"kernel"``, … see ``PANELS``)."""
-        start, stop = self._slices[name]
-        return self.figure.data[start:stop]
-
-    def panel_title(self, name: str) -> str:
-        """The current title of one panel."""
-        return self.figure.layout.annotations[list(PANELS).index(name)].text
-
-    def display(self):
-        """Display the explorer in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self):
-        self.display()
 
     # --- internals ----------------------------------------------------------------------------
     def _on_slider(self, change):

@@ -12,7 +12,6 @@ action does not allow) is shown in the message line; the last good figures stay.
 
 from __future__ import annotations
 
-
 import ipywidgets as W
 import plotly.graph_objects as go
 
@@ -20,7 +19,15 @@ from .. import plots
 from ..datasets import ACTIONS
 from ..experiments import architectures, orbits
 from ..plots.orbits import kernel_titles
-from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS"]
 
@@ -53,7 +60,7 @@ def _legend_html() -> str:
     return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
 
 
-class OrbitExplorer:
+class OrbitExplorer(Explorer):
     """Interactive explorer of one MNIST orbit pair: orbits, K and K̃, inverse spectrum, errors.
 
     Parameters
@@ -68,6 +75,8 @@ class OrbitExplorer:
     figure : the ``FigureWidget`` (``traces(name)`` and ``panel_title(name)`` per panel, names as
     in ``PANELS``);  readout : the HTML readout;  message : the message line
     """
+
+    PANELS = PANELS
 
     def __init__(self, a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
                  architecture: str = "mlp1", kind: str = "ntk"):
@@ -150,24 +159,6 @@ class OrbitExplorer:
         self._random_seed += 1
         a, b = orbits.random_pair(self._random_seed)
         return self.set(a=a, b=b)
-
-    def traces(self, name: str) -> tuple:
-        """The traces of one panel (``"thumbnails"``, ``"kernel"``, … see ``PANELS``)."""
-        start, stop = self._slices[name]
-        return self.figure.data[start:stop]
-
-    def panel_title(self, name: str) -> str:
-        """The current title of one panel."""
-        return self.figure.layout.annotations[list(PANELS).index(name)].text
-
-    def display(self):
-        """Display the explorer in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self):
-        self.display()
 
     # --- internals ----------------------------------------------------------------------------
     @staticmethod

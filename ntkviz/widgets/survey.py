@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from .. import plots
 from ..experiments import survey
-from ._base import STYLE, MessageLine, compose_subplots, value_span, write_panel_update
+from ._base import STYLE, Explorer, MessageLine, compose_subplots, value_span, write_panel_update
 
 __all__ = ["PairSurvey", "PANELS"]
 
@@ -30,7 +30,7 @@ PANELS = {"errors": (1, 1), "separation": (1, 2), "density": (1, 3)}
 _POINT_TRACES = (0, 1)
 
 
-class PairSurvey:
+class PairSurvey(Explorer):
     """Spectral vs exact error over random digit pairs, with the geometry of Fig. 4D–E.
 
     Parameters
@@ -48,6 +48,8 @@ class PairSurvey:
     figure : the ``FigureWidget`` with three panels (``traces(name)``, names as in ``PANELS``)
     selected : index of the selected pair or None
     """
+
+    PANELS = PANELS
 
     def __init__(self, orbit_explorer=None, n_pairs: int = 128, *, architecture: str = "mlp1",
                  action: str = "rotate", N: int = 8, kind: str = "ntk", seed: int = 0,
@@ -159,24 +161,6 @@ class PairSurvey:
         self.message.show(f"Pair {index}: A = {a[0]} (#{a[1]}), B = {b[0]} (#{b[1]})"
                           + (" — loaded into the orbit explorer." if self.orbit_explorer is not None else "."))
         return True
-
-    def traces(self, name: str) -> tuple:
-        """The traces of one panel (``"errors"``, ``"separation"``, ``"density"``)."""
-        start, stop = self._slices[name]
-        return self.figure.data[start:stop]
-
-    def panel_title(self, name: str) -> str:
-        """The current title of one panel."""
-        return self.figure.layout.annotations[list(PANELS).index(name)].text
-
-    def display(self):
-        """Display the survey in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self):
-        self.display()
 
     # --- internals ----------------------------------------------------------------------------
     @staticmethod

@@ -25,7 +25,15 @@ from .. import plots
 from .._validate import check_choice, check_int
 from ..experiments import width as core
 from ..plots.width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
-from ._base import STYLE, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["WidthExplorer"]
 
@@ -48,7 +56,7 @@ def _legend_html() -> str:
     return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
 
 
-class WidthExplorer:
+class WidthExplorer(Explorer):
     """Interactive comparison of finite-width empirical NTKs with the infinite-width NTK.
 
     Parameters
@@ -63,6 +71,8 @@ class WidthExplorer:
     widget : the top-level ipywidgets container;  state : the ``WidthState`` shown
     figure : the ``FigureWidget`` with the panels ``"curves"`` and ``"errors"`` (``traces(name)``)
     """
+
+    PANELS = PANELS
 
     def __init__(self, depth: int = 4, width: int = 500, activation: str = "relu", *,
                  widths=core.WIDTHS, seeds=core.SEEDS):
@@ -118,24 +128,6 @@ class WidthExplorer:
         if ok:
             self._sync_controls()
         return ok
-
-    def traces(self, name: str) -> tuple:
-        """The traces of one panel (``"curves"`` or ``"errors"``)."""
-        start, stop = self._slices[name]
-        return self.figure.data[start:stop]
-
-    def panel_title(self, name: str) -> str:
-        """The current title of one panel."""
-        return self.figure.layout.annotations[list(PANELS).index(name)].text
-
-    def display(self):
-        """Display the explorer in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self):
-        self.display()
 
     # --- internals ----------------------------------------------------------------------------
     def _check(self, depth, width, activation):
