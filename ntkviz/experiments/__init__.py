@@ -9,6 +9,7 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
 * ``survey``: the same over many random digit pairs (Fig. 4B–E, Fig. 5).
 * ``accuracy``: equivariant against plain kernels on a class whose upright digits are unseen.
 * ``width``: analytic NTK against empirical NTKs of finite networks on the unit circle.
+* ``multiclass``: several seeds per class and ten classes one-versus-many (THEORY §3, Fig. 6).
 
 Submodules load on first use.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width")
+_SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass")
 
 __all__ = list(_SUBMODULES)
 
