@@ -177,6 +177,8 @@ def test_bad_vit_shapes_and_types():
         tiny(architecture="vit", vit_dim=9, vit_heads=2)
     with pytest.raises(TypeError, match="N"):
         tiny(N=2.5)
+    with pytest.raises(ValueError, match="in_fraction"):
+        tiny(n_per_class=1, N=1, in_fraction=0.01)         # 9 images: none for the in-test
     with pytest.raises(TypeError, match="config"):
         training.train_and_evaluate({"N": 4})
     with pytest.raises(TypeError, match="progress"):

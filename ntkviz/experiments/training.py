@@ -130,7 +130,8 @@ class TrainConfig:
                 raise ValueError(f"vit_heads must divide vit_dim {self.vit_dim}, got "
                                  f"{self.vit_heads}")
         n_pool = N_CLASSES * self.n_per_class * self.N - self.n_per_class
-        if n_pool - int(round(self.in_fraction * n_pool)) < 1 or round(self.in_fraction * n_pool) < 1:
+        n_in = int(round(self.in_fraction * n_pool))
+        if n_in < 1 or n_pool - n_in < 1:
             raise ValueError(
                 f"n_per_class={self.n_per_class} and N={self.N} give {n_pool} images outside "
                 f"the out-test set: too few to split with in_fraction={self.in_fraction}")
