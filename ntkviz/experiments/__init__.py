@@ -10,6 +10,8 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
 * ``accuracy``: equivariant against plain kernels on a class whose upright digits are unseen.
 * ``width``: analytic NTK against empirical NTKs of finite networks on the unit circle.
 * ``multiclass``: several seeds per class and ten classes one-versus-many (THEORY §3, Fig. 6).
+* ``training``: finite MLP, CNN and ViT trained on rotated MNIST with one class's upright digits
+  held out (in-test against out-test accuracy, Fig. 1).
 
 Submodules load on first use.
 """
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass")
+_SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass",
+               "training")
 
 __all__ = list(_SUBMODULES)
 
