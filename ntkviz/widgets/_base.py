@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import html
 import time
@@ -52,6 +53,17 @@ class Explorer:
     the panels' traces and titles for tests and scripts."""
 
     PANELS: dict[str, tuple[int, int]] = {}
+    #: True while code (not the user) moves the controls: their observers then do nothing.
+    _syncing = False
+
+    @contextlib.contextmanager
+    def _moving_controls(self):
+        """Move controls from code without their observers redrawing (nests safely)."""
+        before, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = before
 
     def traces(self, name: str) -> tuple:
         """The traces of one panel (names as in ``PANELS``)."""

@@ -109,7 +109,6 @@ class AccuracyExplorer(Explorer):
         if not isinstance(self.config, accuracy.Config):
             raise TypeError(f"config must be an accuracy.Config, got {type(self.config).__name__}")
         self._precomputed = self._load(results)
-        self._syncing = False
         self._throttle = Throttle(self._apply_controls)
         self.message = MessageLine()
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
@@ -313,8 +312,7 @@ class AccuracyExplorer(Explorer):
 
     def _sync_controls(self):
         s = self.state
-        self._syncing = True
-        try:
+        with self._moving_controls():
             self.action_buttons.value = s["action"]
             grid = list(self.config.grid(s["action"]))
             if list(self.N_slider.options) != grid:
@@ -323,8 +321,6 @@ class AccuracyExplorer(Explorer):
             self.leave_out_dropdown.value = s["leave_out"]
             self.architecture_dropdown.value = s["highlight"]
             self.kind_buttons.value = s["kind"]
-        finally:
-            self._syncing = False
 
     def _update(self, action, N, leave_out, highlight, kind) -> bool:
         try:

@@ -70,7 +70,6 @@ class CircleExplorer(Explorer):
 
     def __init__(self, delta: float = 1.0, N: int = 8, length_scale: float = 1.0):
         self.state = circle.circle_state(N, delta, length_scale)
-        self._syncing = False  # sliders being moved by code, not by the user
         self._throttle = Throttle(self._apply_sliders)
         slider = dict(continuous_update=True, style={"description_width": "90px"},
                       layout=W.Layout(width="420px"))
@@ -127,13 +126,10 @@ class CircleExplorer(Explorer):
         self._update(self.delta_slider.value, self.N_slider.value, self.length_slider.value)
 
     def _sync_sliders(self):
-        self._syncing = True
-        try:
+        with self._moving_controls():
             self.delta_slider.value = self.state.delta
             self.N_slider.value = self.state.N
             self.length_slider.value = self.state.length_scale
-        finally:
-            self._syncing = False
 
     def _update(self, delta, N, length_scale) -> bool:
         try:

@@ -81,7 +81,6 @@ class OrbitExplorer(Explorer):
     def __init__(self, a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
                  architecture: str = "mlp1", kind: str = "ntk"):
         self.state = orbits.orbit_pair_state(a, b, action, N, architecture, kind)
-        self._syncing = False
         self._random_seed = 0
         self._listeners = []
         self._throttle = Throttle(self._apply_controls)
@@ -179,15 +178,12 @@ class OrbitExplorer(Explorer):
 
     def _fit_sample_range(self):
         """A new class has its own number of samples: bound the sample box (without redrawing)."""
-        syncing, self._syncing = self._syncing, True
-        try:
+        with self._moving_controls():
             for cls, sample in ((self.class_a, self.sample_a), (self.class_b, self.sample_b)):
                 top = orbits.class_size(cls.value) - 1
                 if sample.value > top:
                     sample.value = top
                 sample.max = top
-        finally:
-            self._syncing = syncing
 
     def _apply_controls(self):
         self._update((self.class_a.value, self.sample_a.value), (self.class_b.value, self.sample_b.value),
@@ -195,8 +191,7 @@ class OrbitExplorer(Explorer):
 
     def _sync_controls(self):
         s = self.state
-        self._syncing = True
-        try:
+        with self._moving_controls():
             self.class_a.value, self.class_b.value = s.a[0], s.b[0]
             self._fit_sample_range()
             self.sample_a.value, self.sample_b.value = s.a[1], s.b[1]
@@ -204,8 +199,6 @@ class OrbitExplorer(Explorer):
             self.N_slider.value = s.N
             self.architecture.value = s.architecture
             self.kind.value = s.kind
-        finally:
-            self._syncing = False
 
     def _update(self, a, b, action, N, architecture, kind) -> bool:
         self.busy.value = self._busy_html(True)

@@ -83,7 +83,6 @@ class WidthExplorer(Explorer):
         self.progress.add_class("ntkviz-progress")
         depth, width, activation = self._check(depth, width, activation)
         self.state = self._compute(depth, width, activation)
-        self._syncing = False
         self._throttle = Throttle(self._apply_controls)
         slider = dict(continuous_update=True, style={"description_width": "110px"},
                       layout=W.Layout(width="420px"))
@@ -147,13 +146,10 @@ class WidthExplorer(Explorer):
         self._update(self.width_slider.value, self.depth_slider.value, self.activation_dropdown.value)
 
     def _sync_controls(self):
-        self._syncing = True
-        try:
+        with self._moving_controls():
             self.width_slider.value = self.state.width
             self.depth_slider.value = self.state.depth
             self.activation_dropdown.value = self.state.activation
-        finally:
-            self._syncing = False
 
     def _report(self, done: int, total: int):
         self.progress.max = max(total, 1)
