@@ -19,7 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import (  # noqa: E402
-    ARTIFACTS, data_value, launch_chromium, open_dashboard, press, select_tab, timed_move, voila_server,
+    ARTIFACTS,
+    data_value,
+    launch_chromium,
+    open_dashboard,
+    press,
+    select_tab,
+    timed_move,
+    voila_server,
     wait_for_value,
 )
 

@@ -7,7 +7,6 @@ import pytest
 from ntkviz import datasets, gp, spectral
 from ntkviz.experiments import architectures, orbits
 
-
 # --------------------------------------------------------------------------- digits and pairs
 
 

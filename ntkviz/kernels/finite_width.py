@@ -20,8 +20,8 @@ from ._pairwise import patches
 from ._x64 import float64, to_numpy
 from .base import as_vectors, check_same_features
 from .convolutional import CNN
-from .group_convolutional import GCNN
 from .fully_connected import MLP
+from .group_convolutional import GCNN
 
 __all__ = ["empirical_ntk", "ntk_row", "init_params", "apply"]
 

@@ -16,8 +16,23 @@ inverse spectrum and ε curves), ``circle`` (the toy model's orbits and posterio
 
 from __future__ import annotations
 
-from .accuracy import accuracy_bars, accuracy_bars_update, accuracy_curve, accuracy_curve_update, digit_thumbnails, digit_thumbnails_update  # noqa: E501
+from .accuracy import (
+    accuracy_bars,
+    accuracy_bars_update,
+    accuracy_curve,
+    accuracy_curve_update,
+    digit_thumbnails,
+    digit_thumbnails_update,
+)
 from .circle import orbits_3d, orbits_3d_update, posterior_ring, posterior_ring_update
+from .orbits import (
+    error_bars,
+    error_bars_update,
+    kernel_pair,
+    kernel_pair_update,
+    orbit_strip,
+    orbit_strip_update,
+)
 from .spectra import (
     error_curve,
     error_curve_update,
@@ -27,11 +42,15 @@ from .spectra import (
     kernel_heatmap_update,
 )
 from .style import COLORS, apply_update
+from .survey import (
+    density_scatter,
+    density_scatter_update,
+    error_scatter,
+    error_scatter_update,
+    separation_scatter,
+    separation_scatter_update,
+)
 from .width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
-from .orbits import (error_bars, error_bars_update, kernel_pair, kernel_pair_update, orbit_strip,
-                     orbit_strip_update)
-from .survey import (density_scatter, density_scatter_update, error_scatter, error_scatter_update,
-                     separation_scatter, separation_scatter_update)
 
 __all__ = [
     "COLORS",
