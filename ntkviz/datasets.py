@@ -29,6 +29,7 @@ __all__ = [
     "interleave",
     "pool2",
     "load_mnist",
+    "digits_per_class",
     "bundled_data_dir",
 ]
 
@@ -256,6 +257,32 @@ def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") ->
         images, labels = _bundled_test_set()
         return images.copy(), labels.copy()
     return _load_mnist_from(Path(path), split)
+
+
+def digits_per_class(count: int, seed: int = 0, classes: int = 10) -> np.ndarray:
+    """Which digits of the bundled test set the experiments use: ``(classes, count)`` indices.
+
+    For each class 0, 1, … in turn, ``numpy.random.default_rng(seed)`` permutes that class's
+    digits (file order) and the first ``count`` are taken; so a larger ``count`` extends each
+    row without changing its first entries, and fewer ``classes`` give the first rows.
+    Read-only and cached.
+    """
+    count = check_int("count", count, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    classes = check_int("classes", classes, minimum=1, maximum=10)
+    return _digits_per_class(count, seed, classes)
+
+
+@functools.lru_cache(maxsize=16)
+def _digits_per_class(count: int, seed: int, classes: int) -> np.ndarray:
+    _, labels = _bundled_test_set()
+    smallest = int(np.bincount(labels, minlength=10)[:classes].min())
+    if count > smallest:
+        raise ValueError(f"count must be at most the size of the smallest class ({smallest}), got {count}")
+    rng = np.random.default_rng(seed)
+    rows = np.stack([rng.permutation(np.flatnonzero(labels == c))[:count] for c in range(classes)])
+    rows.setflags(write=False)
+    return rows
 
 
 @functools.lru_cache(maxsize=1)

@@ -135,3 +135,16 @@ def test_exact_actions_are_group_actions(mnist):
 def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_digits_per_class_is_one_rule_for_every_experiment():
+    _, labels = datasets.load_mnist()
+    rows = datasets.digits_per_class(5, seed=3)
+    assert rows.shape == (10, 5)
+    assert all((labels[rows[c]] == c).all() for c in range(10))
+    # a larger count extends each row; fewer classes give the first rows
+    np.testing.assert_array_equal(datasets.digits_per_class(9, seed=3)[:, :5], rows)
+    np.testing.assert_array_equal(datasets.digits_per_class(5, seed=3, classes=4), rows[:4])
+    smallest = np.bincount(labels).min()
+    with pytest.raises(ValueError, match="count must be at most"):
+        datasets.digits_per_class(smallest + 1)

@@ -137,19 +137,11 @@ QUICK = Config(classes=3, n_train=1, n_test=4, rotate=(2, 3, 4), rot90=(2, 4), s
 
 # --------------------------------------------------------------------------- data
 
-@functools.lru_cache(maxsize=16)
 def _selection(classes: int, n_train: int, n_test: int, seed: int):
-    _, labels = datasets._bundled_test_set()
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for c in range(classes):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        train.append(members[:n_train])
-        test.append(members[n_train:n_train + n_test])
-    train, test = np.array(train), np.array(test)
-    train.setflags(write=False)
-    test.setflags(write=False)
-    return train, test
+    """Per class, the first ``n_train`` digits of ``datasets.digits_per_class`` train, the next
+    ``n_test`` are the test digits."""
+    rows = datasets.digits_per_class(n_train + n_test, seed, classes)
+    return rows[:, :n_train], rows[:, n_train:]
 
 
 def select_digits(config: Config) -> tuple[np.ndarray, np.ndarray]:

@@ -72,8 +72,9 @@ def _check_seeds(name: str, seeds) -> int:
 
 @functools.lru_cache(maxsize=64)
 def _samples(seeds: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    rows = np.stack([rng.permutation(orbits.class_size(c))[:seeds] for c in range(10)])
+    """``datasets.digits_per_class`` as positions within each class (``orbits.digit``'s sample)."""
+    digits = datasets.digits_per_class(seeds, seed)
+    rows = np.stack([np.searchsorted(orbits._class_indices()[c], digits[c]) for c in range(10)])
     rows.setflags(write=False)
     return rows
 
@@ -82,9 +83,8 @@ def class_samples(seeds: int, seed: int = 0) -> np.ndarray:
     """``(10, seeds)`` int: the sample indices (within each class, file order, as
     ``orbits.digit(label, sample)``) of the digits used for each class 0..9.
 
-    The rule of ``accuracy.select_digits``: ``numpy.random.default_rng(seed)`` permutes each
-    class 0, 1, …, 9 in turn; the first ``seeds`` of each permutation are taken. A larger
-    ``seeds`` extends the list of a class without changing its first entries.
+    The digits of ``datasets.digits_per_class(seeds, seed)`` (the rule every experiment uses):
+    a larger ``seeds`` extends the list of a class without changing its first entries.
     """
     return _samples(_check_seeds("seeds", seeds), check_int("seed", seed, minimum=0))
 

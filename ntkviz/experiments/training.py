@@ -2,7 +2,7 @@
 Fig. 1, App. B.1 and B.3; THEORY §3, last paragraph).
 
 **Data.** ``n_per_class`` digits of every class 0..9 are taken from the bundled MNIST test set
-by the rule of ``accuracy.select_digits`` (``numpy.random.default_rng(seed)`` permutes each
+by the rule every experiment uses, ``datasets.digits_per_class`` (``default_rng(seed)`` permutes each
 class 0, 1, …, 9 in turn and the first ``n_per_class`` are used). Each digit is rotated by the N
 angles ``360k/N`` (``datasets.transform``, action ``"rotate"``, k = 0..N−1) at 28×28; for
 ``image_size=14`` the rotated images are then 2×2 mean-pooled (``datasets.pool2``), so the
@@ -209,12 +209,11 @@ def _frozen(array, dtype=None) -> np.ndarray:
 def _rotated_images(N: int, n_per_class: int, image_size: int, seed: int):
     """All ``10·n_per_class·N`` rotated, normalised images, class-major then digit then k."""
     images, labels = datasets.load_mnist()
-    rng = np.random.default_rng(seed)
-    digits = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:n_per_class]
-                             for c in range(N_CLASSES)])
-    if len(digits) != N_CLASSES * n_per_class:
+    smallest = int(np.bincount(labels, minlength=N_CLASSES).min())
+    if n_per_class > smallest:
         raise ValueError(f"n_per_class must be at most the size of the smallest class, got "
                          f"{n_per_class}")
+    digits = datasets.digits_per_class(n_per_class, seed, N_CLASSES).ravel()
     stack = np.stack([datasets.transform(images[d], k, N, "rotate")
                       for d in digits for k in range(N)])
     if image_size == 14:
