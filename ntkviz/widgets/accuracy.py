@@ -18,7 +18,6 @@ import html
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
 
 from ..datasets import ACTIONS
 from ..experiments import accuracy
@@ -269,23 +268,25 @@ class AccuracyExplorer(Explorer):
             "digits": accuracy_plots.digit_thumbnails(**d["digits"]),
         }
         specs = [[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None]]
-        fig, self._slices, self._axes = compose_subplots(
+
+        def finish(fig, slices, axes):
+            self._slices, self._axes = slices, axes
+            x_name, y_name = axes["digits"]
+            fig.layout[y_name].scaleanchor = x_name.replace("axis", "")
+            fig.layout[y_name].constrain = "domain"
+            fig.layout[x_name].constrain = "domain"
+            fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
+                          annotation_text="chance (1 in 10)", annotation_position="bottom right")
+            # the legend is HTML above the figure (one for all panels, never squeezing the plots)
+            fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40), showlegend=False)
+            fig.update_traces(showlegend=False)
+            self._redraw(fig, s, d)
+
+        figure, _, _ = compose_subplots(
             panels, PANELS, rows=2, cols=2, specs=specs, height=900, width=1180,
             column_widths=[0.6, 0.4], row_heights=[0.52, 0.48], horizontal_spacing=0.08,
-            vertical_spacing=0.12)
-        x_name, y_name = self._axes["digits"]
-        fig.layout[y_name].scaleanchor = x_name.replace("axis", "")
-        fig.layout[y_name].constrain = "domain"
-        fig.layout[x_name].constrain = "domain"
-        fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
-                      annotation_text="chance (1 in 10)", annotation_position="bottom right")
-        # the legend is HTML above the figure (one for all panels, never squeezing the plots)
-        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40), showlegend=False)
-        fig.update_traces(showlegend=False)
-        self._redraw(fig, s, d)
-        # A fresh widget from the finished figure: edits made to a FigureWidget before it is
-        # displayed did not all reach the browser (the plotly legend came back in Voila).
-        return go.FigureWidget(fig.to_dict())
+            vertical_spacing=0.12, finish=finish)
+        return figure
 
     def _redraw(self, fig, s, d=None):
         d = d or self._panel_data(s)

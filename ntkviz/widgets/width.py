@@ -218,16 +218,10 @@ class WidthExplorer(Explorer):
         }
 
     def _build_figure(self, state) -> go.FigureWidget:
-        composed, self._slices, self._axes = compose_subplots(
+        figure, self._slices, self._axes = compose_subplots(
             self._panels(state), PANELS, rows=1, cols=2, height=520, width=1180,
-            horizontal_spacing=0.1)
-        # Finish the figure before it becomes a FigureWidget: edits made to a FigureWidget
-        # before it is displayed did not all reach the browser in Voila.
-        fig = go.Figure(composed)
-        fig.update_traces(showlegend=False)
-        fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
-        fig.update_annotations(font_size=12)
-        return go.FigureWidget(fig)
+            horizontal_spacing=0.1, finish=_finish_figure)
+        return figure
 
     def _redraw(self, state):
         titles = {key: i for i, key in enumerate(PANELS)}
@@ -245,3 +239,9 @@ class WidthExplorer(Explorer):
             f'data-activation="{state.activation}"></span>'
             "</div>"
         )
+
+
+def _finish_figure(fig, slices, axes):
+    fig.update_traces(showlegend=False)
+    fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
+    fig.update_annotations(font_size=12)
