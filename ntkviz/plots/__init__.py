@@ -33,6 +33,7 @@ from .orbits import (
     orbit_strip,
     orbit_strip_update,
 )
+from .propositions import orbit_heatmaps, orbit_heatmaps_update, proposition_table_figure, proposition_table_figure_update, propositions_figure, propositions_figure_update  # noqa: E501
 from .spectra import (
     error_curve,
     error_curve_update,
@@ -70,4 +71,5 @@ __all__ = [
     "error_bars_update", "error_scatter", "error_scatter_update", "separation_scatter",
     "separation_scatter_update", "density_scatter", "density_scatter_update",
     "ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update",
+    "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]
