@@ -2,10 +2,12 @@
 ``orbits``, the multi-seed exact error against a brute-force solve, exact invariance gives ε = 0
 and accuracy 1, the accuracy against a hand computation, reproducibility, bad input."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from ntkviz import datasets, gp
+from ntkviz import block_circulant, datasets, gp
 from ntkviz.experiments import accuracy, architectures, multiclass, orbits
 
 RIDGE = gp.DEFAULT_RIDGE
@@ -230,3 +232,221 @@ def test_sweeps_reject_bad_arguments(function, kwargs, name):
 def test_progress_must_be_callable():
     with pytest.raises(TypeError, match="progress"):
         multiclass.seeds_agreement(n_trials=1, seeds=1, Ns=(4,), progress=3)
+
+
+# --------------------------------------------------------------------------- exact, one versus many
+
+
+def _independent_orbits(classes, S, N, action, key, seed=0):
+    """(M, N, R, W) orbits built without multiclass: ``orbits.digit``, pooling, zero padding to
+    a multiple of N for shifts, then ``datasets.orbit`` (normalises every element)."""
+    resolution = architectures.architecture(key).resolution
+    samples = multiclass.class_samples(S, seed)
+    stack = []
+    for c in classes:
+        for s in samples[c]:
+            image = architectures.architecture(key).prepare(orbits.digit(c, int(s))[None])[0]
+            if action == "shift" and resolution % N:
+                width = -(-resolution // N) * N
+                pad = width - resolution
+                image = np.pad(image, ((0, 0), (pad // 2, pad - pad // 2)))
+            stack.append(datasets.orbit(image, N, action))
+    return np.stack(stack)
+
+
+def _posterior(K, Y, train, test, ridge):
+    """``gp.posterior`` mean for each target column (absolute ridge)."""
+    return np.stack([gp.posterior(K, Y[train, t], train, test, ridge=ridge, relative=False).mean
+                     for t in range(Y.shape[1])], axis=1)
+
+
+def _independent_predictions(classes, S, N, action, key, kind="ntk"):
+    """Per class, ``gp.posterior`` on the raw dense Gram (element-major) with the absolute ridge
+    of the full matrix: the reference for every solver. Also returns K and M."""
+    stack = _independent_orbits(classes, S, N, action, key)
+    M = stack.shape[0]
+    X = stack.transpose(1, 0, 2, 3).reshape(M * N, *stack.shape[2:])
+    k = architectures.architecture(key).kernel(action, N)
+    K = k.ntk(X) if kind == "ntk" else k.nngp(X)
+    C = len(classes)
+    Y = np.tile(np.repeat(np.eye(C), S, axis=0), (N, 1))
+    ridge = RIDGE * np.trace(K)
+    out = []
+    for c in range(C):
+        test = c * S + np.arange(S)  # angle 0: element-major rows 0..M-1
+        train = np.setdiff1d(np.arange(M * N), test)
+        out.append(_posterior(K, Y, train, test, ridge))
+    return np.stack(out), K, M
+
+
+@pytest.mark.parametrize("action, N, key, kind", [
+    ("shift", 8, "mlp1", "ntk"),       # padded canvas 28 → 32
+    ("shift", 7, "mlp1", "nngp"),      # N divides 28: no padding, odd N
+    ("rot90", 4, "mlp1", "ntk"),
+    ("shift", 4, "cnn_gap", "ntk"),    # 14×14 pixel-pair kernel, canvas 14 → 16
+    ("rot90", 4, "gcnn", "ntk"),
+])
+def test_exact_block_equals_dense_and_an_independent_solve(action, N, key, kind):
+    classes, S = (1, 4, 6), 2
+    block = multiclass.exact_accuracy(S, N, action, key, kind, classes=classes, solver="block")
+    dense = multiclass.exact_accuracy(S, N, action, key, kind, classes=classes, solver="dense")
+    auto = multiclass.exact_accuracy(S, N, action, key, kind, classes=classes)
+    assert (block.solver, dense.solver, auto.solver) == ("block", "dense", "block")
+    assert auto is block  # "auto" resolves before the cache
+    expected, K, M = _independent_predictions(classes, S, N, action, key, kind)
+    # the kernel is invariant under the action on both inputs: K is block-circulant
+    blocks = block_circulant.from_gram(K, M, N, rtol=1e-10)
+    assert blocks.shape == (N, M, M)
+    np.testing.assert_allclose(block.predictions, dense.predictions, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(block.predictions, expected, rtol=0, atol=1e-8)
+    np.testing.assert_array_equal(block.predicted, dense.predicted)
+    np.testing.assert_array_equal(block.per_class, dense.per_class)
+    assert block.ridge == pytest.approx(RIDGE * np.trace(K), rel=1e-12)
+    assert block.points == M * N == len(classes) * S * N
+    assert block.circulant_deviation is None and block.prediction_difference is None
+    assert not block.circularized and not dense.circularized
+
+
+def test_exact_block_leave_outs_equal_the_library_identity():
+    classes, S, N = (0, 3, 5, 8), 3, 8
+    result = multiclass.exact_accuracy(S, N, classes=classes, solver="block")
+    stack = _independent_orbits(classes, S, N, "shift", "mlp1")
+    k = architectures.architecture("mlp1").kernel("shift", N)
+    bc = block_circulant.BlockCirculantKernel.from_kernel(k.ntk, stack)
+    M = stack.shape[0]
+    Y = np.tile(np.repeat(np.eye(4), S, axis=0), (N, 1))
+    for c in range(4):
+        S_c = block_circulant.point_index(0, c * S + np.arange(S), M)
+        expected = block_circulant.leave_out_predictions(bc, Y, S_c)
+        np.testing.assert_allclose(result.predictions[c], expected, rtol=0, atol=1e-10)
+
+
+def test_exact_accuracy_counts_argmax_hits_and_follows_class_order():
+    first = multiclass.exact_accuracy(2, 4, action="rot90", classes=(5, 2, 7))
+    second = multiclass.exact_accuracy(2, 4, action="rot90", classes=(2, 7, 5))
+    assert first.classes == (5, 2, 7)
+    np.testing.assert_array_equal(first.samples, multiclass.class_samples(2, 0)[[5, 2, 7]])
+    order = [1, 2, 0]  # second's classes in first's positions
+    np.testing.assert_allclose(second.predictions, first.predictions[order][:, :, order],
+                               atol=1e-9)
+    np.testing.assert_array_equal(second.predicted, first.predicted[order])
+    for label in (2, 5, 7):
+        assert first.of_class(label) == second.of_class(label)
+    # the bookkeeping against a hand count
+    classes = np.array(first.classes)
+    predicted = classes[first.predictions.argmax(axis=2)]
+    np.testing.assert_array_equal(first.predicted, predicted)
+    np.testing.assert_array_equal(first.correct, predicted == classes[:, None])
+    np.testing.assert_allclose(first.per_class, (predicted == classes[:, None]).mean(axis=1))
+    assert first.accuracy == pytest.approx(first.per_class.mean())
+    with pytest.raises(ValueError, match="label"):
+        first.of_class(3)
+    with pytest.raises(ValueError):
+        first.predictions[0, 0, 0] = 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.accuracy = 1.0
+
+
+def test_exact_accuracy_is_one_for_a_kernel_invariant_in_each_input():
+    # GAP CNN on shifts: every orbit mate of a left-out image has the same kernel row, so the
+    # prediction is its own class (up to the tiny ridge)
+    result = multiclass.exact_accuracy(2, 7, "shift", "cnn_gap", classes=(0, 1, 9))
+    assert result.accuracy == 1.0
+    expected = np.broadcast_to(np.eye(3)[:, None, :], result.predictions.shape)
+    np.testing.assert_allclose(result.predictions, expected, atol=1e-4)
+
+
+def test_exact_rotate_circularised_block_path_records_its_error():
+    classes, S, N = (2, 3, 8), 2, 6
+    block = multiclass.exact_accuracy(S, N, "rotate", classes=classes, solver="block")
+    dense = multiclass.exact_accuracy(S, N, "rotate", classes=classes, solver="dense")
+    assert multiclass.exact_accuracy(S, N, "rotate", classes=classes, solver="auto") is dense
+    assert block.solver == "block" and block.circularized
+    assert dense.circulant_deviation is None and dense.prediction_difference is None
+    expected, K, M = _independent_predictions(classes, S, N, "rotate", "mlp1")
+    np.testing.assert_allclose(dense.predictions, expected, rtol=0, atol=1e-8)
+    # interpolated rotations: K is close to, but not, block-circulant
+    deviation = block_circulant.block_circulant_deviation(K, M, N)
+    assert 0 < deviation < 1e-2
+    assert block.circulant_deviation == pytest.approx(deviation, rel=1e-6)
+    with pytest.raises(ValueError, match="not block-circulant"):
+        block_circulant.from_gram(K, M, N, rtol=1e-10)
+    # the block solve on K̃ = block_row_average(K), independently with gp on the dense K̃
+    Kc = block_circulant.block_circularize(K, M, N)
+    Y = np.tile(np.repeat(np.eye(3), S, axis=0), (N, 1))
+    for c in range(3):
+        test = c * S + np.arange(S)
+        train = np.setdiff1d(np.arange(M * N), test)
+        mean = _posterior(Kc, Y, train, test, RIDGE * np.trace(K))
+        np.testing.assert_allclose(block.predictions[c], mean, rtol=0, atol=1e-8)
+    difference = np.abs(block.predictions - dense.predictions).max()
+    assert block.prediction_difference == pytest.approx(difference, rel=1e-6)
+    assert block.prediction_difference > 0
+
+
+def test_canvas_width_pads_shifts_to_a_multiple_of_N():
+    assert [multiclass.canvas_width(28, N, "shift") for N in (4, 7, 8, 16, 32, 3)] == \
+        [28, 28, 32, 32, 32, 30]
+    assert multiclass.canvas_width(14, 8, "shift") == 16
+    assert multiclass.canvas_width(28, 8, "rotate") == multiclass.canvas_width(28, 4, "rot90") == 28
+    result = multiclass.exact_accuracy(1, 16, classes=(0, 1))
+    assert (result.resolution, result.canvas_width) == (28, 32)
+    small = multiclass.exact_accuracy(1, 8, architecture="cnn_gap", classes=(0, 1))
+    assert (small.resolution, small.canvas_width) == (14, 16)
+
+
+def test_exact_accuracy_medium_case_progress_and_cache():
+    calls = []
+    result = multiclass.exact_accuracy(10, 32, progress=lambda d, t: calls.append((d, t)))
+    assert result.points == 3200 and result.canvas_width == 32 and result.solver == "block"
+    assert result.predictions.shape == (10, 10, 10) and result.per_class.shape == (10,)
+    assert result.correct.dtype == bool and 0.0 <= result.accuracy <= 1.0
+    assert result.accuracy > 0.5  # one-pixel shifts of seen digits: mostly right
+    total = calls[-1][1]
+    assert calls == [(k, total) for k in range(1, total + 1)] and total >= 11
+    assert set(result.timings) == {"kernel", "solve", "leave-out"}
+    assert result.wall_time >= sum(result.timings.values()) > 0
+    again = []
+    assert multiclass.exact_accuracy(10, 32, progress=lambda d, t: again.append((d, t))) is result
+    assert again == [(1, 1)]
+
+
+def test_exact_accuracy_vs_N():
+    calls = []
+    curve = multiclass.exact_accuracy_vs_N((4, 8), seeds_per_class=1, classes=(3, 8),
+                                           progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 2), (2, 2)]
+    assert curve.Ns == (4, 8) and curve.classes == (3, 8) and curve.solver == "block"
+    assert curve.per_class.shape == (2, 2) and curve.accuracy.shape == curve.wall_time.shape == (2,)
+    for n, N in enumerate((4, 8)):
+        single = multiclass.exact_accuracy(1, N, classes=(3, 8))
+        assert curve.results[n] is single
+        assert curve.accuracy[n] == single.accuracy
+        np.testing.assert_array_equal(curve.results[n].samples, single.samples)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(N=65), ValueError, "N=65"), (dict(N=1), ValueError, "N"),
+    (dict(action="rot90", N=3), ValueError, "N=3"),
+    (dict(action="rotate", N=65), ValueError, "N=65"),
+    (dict(solver="fast"), ValueError, "solver"),
+    (dict(solver="dense", seeds_per_class=100, N=16, classes=range(10)), ValueError, "8000"),
+    (dict(action="rotate", solver="block", seeds_per_class=100, N=16, classes=range(10)),
+     ValueError, "points"),
+    (dict(seeds_per_class=0), ValueError, "seeds_per_class"),
+    (dict(classes=(2,)), ValueError, "classes"), (dict(architecture="vit"), ValueError,
+                                                  "architecture"),
+    (dict(kind="x"), ValueError, "kind"), (dict(seed=-2), ValueError, "seed"),
+    (dict(action="flip"), ValueError, "action"), (dict(progress=5), TypeError, "progress"),
+    (dict(N=2.5), TypeError, "N")])
+def test_exact_accuracy_rejects_bad_arguments(kwargs, error, name):
+    arguments = dict(seeds_per_class=1, N=4, classes=(0, 1))
+    arguments.update(kwargs)
+    with pytest.raises(error, match=name):
+        multiclass.exact_accuracy(**arguments)
+
+
+def test_exact_accuracy_vs_N_rejects_bad_arguments():
+    for Ns, name in (((), "Ns"), ((4, 4), "Ns"), ((4, 70), "N=70")):
+        with pytest.raises(ValueError, match=name):
+            multiclass.exact_accuracy_vs_N(Ns, seeds_per_class=1, classes=(0, 1))
