@@ -895,8 +895,11 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
     -------
     ExactAccuracy (cached on the validated arguments; ``progress`` is not part of the key)
 
-    Cost of the block path: O(M²N) kernel entries and O(N M³) for the solve; 10 classes × 100
-    seeds × 32 shifts (32,000 points, MLP NTK) takes ~10–20 s on 2 cores.
+    Cost of the block path: O(M²N) kernel entries, O(N M³) for the factorisations and the
+    leave-outs, memory O(N M²) (the first block row). 10 classes × 100 seeds × 32 shifts
+    (32,000 points, MLP NTK) took 9–10 s on this machine's 2 shared cores with
+    ``OPENBLAS_NUM_THREADS=1`` and ~30 s with the default BLAS threads while other processes
+    loaded the cores (``benchmarks/results_block_circulant.md``); peak RSS ~1.2 GB.
     """
     setting = _exact_setting(seeds_per_class, N, action, architecture, kind, classes, seed,
                              solver)
