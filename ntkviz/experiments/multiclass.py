@@ -633,9 +633,11 @@ class ExactAccuracy:
     per_class : (C,) fraction of the left-out images of each class classified correctly
     accuracy : mean of ``per_class``
     wall_time : seconds the computation took (a cached call returns the same result)
-    timings : read-only mapping ``{"kernel", "solve", "leave-out"}`` → seconds (the block
-        path's "solve" is the factorisation of the N/2+1 frequency blocks, done in the first
-        leave-out; the dense path's the Cholesky factorisation and all leave-outs)
+    timings : read-only mapping ``{"kernel", "solve", "leave-out"}`` → seconds. Block path:
+        "kernel" = the first block row, "solve" = the N/2+1 frequency-block factorisations and
+        the dual weights, "leave-out" = the C leave-outs on those factors. Dense path:
+        "kernel" = the full Gram, "solve" = one Cholesky and every leave-out, "leave-out" = 0.
+        The circularised path adds the block factorisation to "solve".
     circulant_deviation : ``‖K − K̃‖_F/‖K‖_F`` on the circularised path, else None
     prediction_difference : max ``|ŷ_block(K̃) − ŷ_dense(K)|`` on the circularised path, else
         None
