@@ -1,0 +1,798 @@
+"""Training in the kernel regime: closed-form kernel gradient descent against finite networks
+trained by gradient descent (seed 003, Jacot et al.; THEORY §5).
+
+**Convention.** Loss ``L = ½ Σ_i (f(x_i) − y_i)²`` over the n training points, full-batch
+gradient descent ``θ_{k+1} = θ_k − η ∇_θ L``, time ``t`` counted in steps. Linearising the
+network around its initialisation (constant NTK Θ) gives
+
+    f_{k+1}(X) = f_k(X) − η Θ (f_k(X) − Y)    ⇒    f_t(X) = Y + (I − ηΘ)^t (f_0(X) − Y),
+
+the discrete-step form of THEORY §5's gradient flow ``f_t(X) = Y + e^{−ηΘt}(f_0(X) − Y)``
+(``kind="gd"`` and ``kind="flow"`` below; they agree when ``ηλ ≪ 1``, since
+``(1 − ηλ)^t = e^{t log(1 − ηλ)} ≈ e^{−ηλt}``). With ``Θ = V diag(λ) Vᵀ`` the residual along
+eigenvector ``v_i`` decays by the factor ``d_i(t) = (1 − ηλ_i)^t`` (or ``e^{−ηλ_i t}``), so the
+top eigen-directions are learnt first. For a test point x:
+
+    f_t(x) = f_0(x) + Θ(x, X) Θ⁻¹ (I − D_t) (Y − f_0(X)),   D_t = V diag(d(t)) Vᵀ,
+
+and the mean over initialisations (``E f_0 = 0``) is THEORY §5's
+``μ_t(x) = Θ(x, X) Θ⁻¹ (I − D_t) Y``; as ``t → ∞`` it becomes the GP posterior mean with no
+ridge, ``Θ(x, X) Θ⁻¹ Y``. Θ is eigen-decomposed once per setting (cached), so any t costs
+O(n·m). ``(1 − d_i)/λ_i`` is evaluated with ``expm1``/``log1p`` (and its limit ``ηt`` for a
+numerically zero eigenvalue).
+
+The learning rate is given as ``lr_factor = η λ_max`` (λ_max the largest eigenvalue of the
+analytic Θ on the training points): the linearised dynamics is stable for ``lr_factor < 2``,
+whatever the dataset or depth. Finite networks with their own Θ̂ may still diverge near 2.
+
+**Networks.** The package's finite MLP (``kernels.finite_width.init_params``/``apply``: NTK
+parameterisation, all parameters N(0, 1), layers ``W_std/√fan_in · W h + b_std · b``), i.e.
+the network whose infinite-width NTK is ``kernels.mlp(depth, W_std, b_std)``; the network of
+seed s is the one ``kernels.empirical_ntk(…, seed=s)`` uses. Trained in float64 by one jitted
+``lax.scan`` per chunk of ``CHUNK`` steps (compiled once per width and depth), recording the
+outputs on training and test points at every step; the checkpoints ``TIMES`` are kept.
+Diverging runs (non-finite outputs) are reported, their later outputs are NaN.
+
+**Distance to the kernel prediction.** For each network, the linearised prediction with the
+analytic Θ and the network's own ``f_0`` (the formula above) is what it must follow as the width
+grows; ``distance = ‖f_net − f_lin‖ / ‖f_lin‖`` (Frobenius norm over all checkpoints and all
+training and test points) falls with the width (roughly like width^(−1/2)).
+
+**Datasets.** ``"circle"``: ``N_CIRCLE`` training angles evenly spaced on the unit circle
+(Θ is then circulant and its eigenvectors are Fourier modes), target ``sin γ + ½ sin 3γ``,
+test points the 101 angles ``width.GAMMAS``. ``"mnist"``: digits ``MNIST_CLASSES`` = (4, 9)
+(class A = 4 → +1, class B = 9 → −1), ``MNIST_TRAIN`` of each for training and ``MNIST_TEST``
+of each for testing (``datasets.digits_per_class``), 2×2 mean-pooled to 14×14
+(``datasets.pool2``), centred and unit norm (``datasets.normalize``) and multiplied by 14, so
+the mean squared pixel is 1 as the layer initialisation expects. ``noise`` adds Gaussian noise
+of that standard deviation to the *training* targets (fixed generator ``NOISE_SEED``); test
+errors are measured against the clean targets. Early stopping appears with noise: the fast
+(large-λ) modes carry the signal, the slow ones mostly fit the noise.
+
+**Precomputed.** ``precompute()`` (``ntkviz precompute``-style; writes
+``data/results/dynamics.npz``) trains ``WIDTHS`` × ``SEEDS`` for both datasets at the default
+depth, learning rate and noise (``PRECOMPUTED``); ``finite_runs`` reads those when the
+arguments are exactly theirs, anything else is trained (and cached per network).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .. import datasets
+from .._validate import as_finite_array, check_choice, check_int, check_real
+from ..kernels import mlp
+
+__all__ = [
+    "DATASETS",
+    "WIDTHS",
+    "SEEDS",
+    "TIMES",
+    "T_MAX",
+    "MAX_DEPTH",
+    "MAX_WIDTH",
+    "N_MODES",
+    "W_STD",
+    "B_STD",
+    "DEFAULTS",
+    "Setup",
+    "Run",
+    "DynamicsState",
+    "setup",
+    "decay",
+    "closed_form",
+    "mean_prediction",
+    "linearized",
+    "mode_residuals",
+    "error_curves",
+    "train_network",
+    "train_chunks",
+    "finite_runs",
+    "distances",
+    "dynamics_state",
+    "precompute",
+    "save_results",
+    "load_results",
+    "load_precomputed",
+    "precomputed_path",
+    "is_precomputed",
+]
+
+DATASETS = ("circle", "mnist")
+#: Widths of the finite networks (distance-to-kernel sweep).
+WIDTHS = (16, 64, 256, 1024)
+#: Initialisations per width.
+SEEDS = (0, 1, 2)
+#: Last training step and the checkpoints (0 and ~log-spaced integers up to T_MAX).
+T_MAX = 1000
+TIMES = np.unique(np.r_[0, np.round(np.logspace(0, np.log10(T_MAX), 34))]).astype(np.int64)
+TIMES.setflags(write=False)
+#: Steps per compiled training chunk (a chunk is one ``lax.scan``; progress is reported after each).
+CHUNK = 50
+MAX_DEPTH = 3
+MAX_WIDTH = 4096
+#: Eigen-directions shown in the per-mode decay.
+N_MODES = 4
+W_STD = 1.0
+B_STD = 0.1
+N_CIRCLE = 16
+MNIST_CLASSES = (4, 9)
+MNIST_TRAIN = 10
+MNIST_TEST = 20
+NOISE_SEED = 0
+#: Default setting (also the precomputed one): depth, lr_factor = η λ_max, training-label noise.
+DEFAULTS = {"depth": 1, "lr_factor": 0.5, "noise": 1.0}
+FILE_FORMAT = 1
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.array(array, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+# --- argument checks ------------------------------------------------------------------------
+def _check_setting(dataset, depth, noise) -> tuple[str, int, float]:
+    check_choice("dataset", dataset, DATASETS)
+    depth = check_int("depth", depth, minimum=1, maximum=MAX_DEPTH)
+    noise = check_real("noise", noise, minimum=0.0, maximum=10.0)
+    return dataset, depth, noise
+
+
+def _check_lr(lr_factor) -> float:
+    return check_real("lr_factor", lr_factor, minimum=0.0, maximum=2.0, strict_minimum=True)
+
+
+def _check_kind(kind) -> str:
+    return check_choice("kind", kind, ("gd", "flow"))
+
+
+def _check_width(width, name="width") -> int:
+    return check_int(name, width, minimum=1, maximum=MAX_WIDTH)
+
+
+def _int_tuple(name, values, check) -> tuple[int, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
+    values = tuple(check(v) for v in values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one value, got an empty sequence")
+    return values
+
+
+def _check_seeds(seeds) -> tuple[int, ...]:
+    return _int_tuple("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
+
+
+def _check_widths(widths) -> tuple[int, ...]:
+    return tuple(sorted(set(_int_tuple("widths", widths, lambda w: _check_width(w, "widths")))))
+
+
+def _check_times(times) -> np.ndarray:
+    times = as_finite_array("t", times, ndim=(0, 1))
+    if np.any(times < 0):
+        raise ValueError(f"t must be >= 0 (training time in steps), got {times.min()}")
+    return times
+
+
+# --- data and kernel ------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class Setup:
+    """One dataset with its analytic NTK, eigen-decomposed once; arrays are read-only.
+
+    Attributes
+    ----------
+    dataset, depth, noise : the setting;  x_train (n, d), x_test (m, d) : network inputs
+    y_train (n,) : training targets (with noise);  y_clean (n,) : without noise
+    y_test (m,) : clean test targets;  coord_train (n,), coord_test (m,) : plot abscissae
+        (angle γ for the circle, point index for MNIST)
+    theta (n, n) : Θ(X, X);  theta_test (m, n) : Θ(x_test, X)
+    lam (n,) : eigenvalues of Θ, descending;  vecs (n, n) : eigenvectors (columns, same order)
+    lam_max : largest eigenvalue;  classes : (label of +1, label of −1) or None for the circle
+    """
+
+    dataset: str
+    depth: int
+    noise: float
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray
+    y_clean: np.ndarray
+    y_test: np.ndarray
+    coord_train: np.ndarray
+    coord_test: np.ndarray
+    theta: np.ndarray
+    theta_test: np.ndarray
+    lam: np.ndarray
+    vecs: np.ndarray
+    lam_max: float
+    classes: tuple | None
+
+    def eta(self, lr_factor: float) -> float:
+        """The learning rate η = lr_factor / λ_max."""
+        return float(lr_factor) / self.lam_max
+
+
+def _circle_target(gammas) -> np.ndarray:
+    return np.sin(gammas) + 0.5 * np.sin(3 * gammas)
+
+
+@functools.lru_cache(maxsize=4)
+def _inputs(dataset: str):
+    """(x_train, y_clean, x_test, y_test, coord_train, coord_test, classes), read-only."""
+    if dataset == "circle":
+        from .width import GAMMAS, circle_points
+
+        g_train = -np.pi + 2 * np.pi * np.arange(N_CIRCLE) / N_CIRCLE
+        out = (circle_points(g_train), _circle_target(g_train), circle_points(GAMMAS),
+               _circle_target(GAMMAS), g_train, np.array(GAMMAS), None)
+    else:
+        images, _ = datasets.load_mnist()
+        rows = datasets.digits_per_class(MNIST_TRAIN + MNIST_TEST, seed=0)[list(MNIST_CLASSES)]
+        train = np.concatenate([rows[0, :MNIST_TRAIN], rows[1, :MNIST_TRAIN]])
+        test = np.concatenate([rows[0, MNIST_TRAIN:], rows[1, MNIST_TRAIN:]])
+
+        def prepare(index):
+            pooled = datasets.pool2(images[index].astype(np.float64))
+            return datasets.normalize(pooled).reshape(len(index), -1) * pooled.shape[1]
+
+        sign = lambda k: np.repeat([1.0, -1.0], k)  # noqa: E731
+        out = (prepare(train), sign(MNIST_TRAIN), prepare(test), sign(MNIST_TEST),
+               np.arange(2 * MNIST_TRAIN, dtype=float),
+               np.arange(2 * MNIST_TEST, dtype=float), MNIST_CLASSES)
+    return tuple(_frozen(a) if isinstance(a, np.ndarray) else a for a in out)
+
+
+@functools.lru_cache(maxsize=32)
+def _setup(dataset: str, depth: int, noise: float) -> Setup:
+    x_train, y_clean, x_test, y_test, c_train, c_test, classes = _inputs(dataset)
+    rng = np.random.default_rng(NOISE_SEED)
+    y_train = y_clean + noise * rng.standard_normal(y_clean.shape)
+    kernel = mlp(depth=depth, W_std=W_STD, b_std=B_STD, activation="relu")
+    theta = kernel.ntk(x_train)
+    theta = 0.5 * (theta + theta.T)
+    theta_test = kernel.ntk(x_test, x_train)
+    lam, vecs = np.linalg.eigh(theta)
+    lam, vecs = lam[::-1], vecs[:, ::-1]
+    vecs = vecs * np.where(vecs.sum(axis=0) < 0, -1.0, 1.0)  # a reproducible sign per mode
+    return Setup(dataset, depth, noise, x_train, x_test, _frozen(y_train), y_clean, y_test,
+                 c_train, c_test, _frozen(theta), _frozen(theta_test), _frozen(lam),
+                 _frozen(vecs), float(lam[0]), classes)
+
+
+def setup(dataset: str = "circle", depth: int = 1, noise: float = 1.0) -> Setup:
+    """The data, targets and analytic NTK of ``dataset`` (``"circle"`` or ``"mnist"``), cached.
+
+    ``depth`` hidden ReLU layers (``kernels.mlp(depth, W_STD, B_STD)``), ``noise`` the standard
+    deviation of the Gaussian noise added to the training targets (module docstring).
+    """
+    return _setup(*_check_setting(dataset, depth, noise))
+
+
+# --- closed form ----------------------------------------------------------------------------
+def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
+    """Per-mode residual factor ``d(t)``: ``(1 − ηλ)^t`` (``"gd"``) or ``e^{−ηλt}`` (``"flow"``).
+
+    ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n). THEORY §5.
+    """
+    lam = as_finite_array("lam", lam, ndim=1)
+    eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
+    t = _check_times(t)
+    return _decay(lam, eta, t, _check_kind(kind))
+
+
+def _log_rate(lam, eta, kind):
+    if kind == "flow":
+        return -eta * lam
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log1p(-eta * lam) if np.all(eta * lam < 1) else np.log(np.abs(1 - eta * lam))
+
+
+def _decay(lam, eta, t, kind):
+    t = np.asarray(t, dtype=float)
+    if kind == "gd" and np.any(eta * lam >= 1):
+        # (1 − ηλ)^t for real t needs 1 − ηλ > 0; at integer steps the sign alternates.
+        return np.power.outer(t, 1 - eta * lam) if t.ndim else np.power(1 - eta * lam, t)
+    return np.exp(np.multiply.outer(t, _log_rate(lam, eta, kind)))
+
+
+def _gain(lam, eta, t, kind):
+    """``(1 − d(t)) / λ`` per mode (→ ηt for λ → 0), (T, n) or (n,)."""
+    t = np.asarray(t, dtype=float)
+    small = lam <= 1e-13 * max(lam.max(), 1e-300)
+    safe = np.where(small, 1.0, lam)
+    if kind == "gd" and np.any(eta * lam >= 1):
+        gain = (1 - _decay(lam, eta, t, kind)) / safe
+    else:
+        gain = -np.expm1(np.multiply.outer(t, _log_rate(safe, eta, kind))) / safe
+    return np.where(small, np.multiply.outer(t, np.full(lam.shape, eta)), gain)
+
+
+def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str = "gd"):
+    """Linearised network at times ``t``: ``(f_t(X_train), f_t(X_test))`` (THEORY §5).
+
+    ``f0_train`` (n,), ``f0_test`` (m,) are the outputs at initialisation (zero: the mean over
+    initialisations μ_t). ``t`` scalar → (n,), (m,); ``t`` (T,) → (T, n), (T, m).
+    """
+    if not isinstance(s, Setup):
+        raise TypeError(f"s must be a dynamics.Setup, got {type(s).__name__}")
+    eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
+    t = _check_times(t)
+    kind = _check_kind(kind)
+    n, m = len(s.y_train), len(s.y_test)
+    f0_train = np.zeros(n) if f0_train is None else as_finite_array("f0_train", f0_train, ndim=1)
+    f0_test = np.zeros(m) if f0_test is None else as_finite_array("f0_test", f0_test, ndim=1)
+    if f0_train.shape != (n,) or f0_test.shape != (m,):
+        raise ValueError(f"f0_train and f0_test must have shapes ({n},) and ({m},), got "
+                         f"{f0_train.shape} and {f0_test.shape}")
+    target = s.vecs.T @ (s.y_train - f0_train)  # (Y − f_0) in the eigenbasis
+    d = _decay(s.lam, eta, t, kind)
+    g = _gain(s.lam, eta, t, kind)
+    train = s.y_train - (d * target) @ s.vecs.T
+    test = f0_test + (g * target) @ (s.theta_test @ s.vecs).T
+    return train, test
+
+
+def mean_prediction(s: Setup, eta: float, t, kind: str = "gd"):
+    """μ_t on training and test points: ``closed_form`` with ``f_0 = 0`` (THEORY §5)."""
+    return closed_form(s, eta, t, None, None, kind)
+
+
+def linearized(s: Setup, eta: float, run: "Run", kind: str = "gd"):
+    """The linearised prediction (analytic Θ) for the initialisation of ``run`` at its
+    checkpoints: ``(T, n)``, ``(T, m)``."""
+    return closed_form(s, eta, run.times, run.f_train[0], run.f_test[0], kind)
+
+
+def mode_residuals(s: Setup, f_train) -> np.ndarray:
+    """Residual ``f(X) − Y`` projected on Θ's eigenvectors: ``(…, n)`` from ``f_train (…, n)``."""
+    return (np.asarray(f_train, dtype=float) - s.y_train) @ s.vecs
+
+
+def error_curves(s: Setup, eta: float, times, kind: str = "gd"):
+    """Mean squared errors of μ_t: ``(train (T,), test (T,))``, training against the (noisy)
+    training targets, test against the clean test targets."""
+    train, test = mean_prediction(s, eta, times, kind)
+    return (np.mean((train - s.y_train) ** 2, axis=-1), np.mean((test - s.y_test) ** 2, axis=-1))
+
+
+# --- finite networks ------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class Run:
+    """One finite network trained by full-batch GD; arrays are read-only.
+
+    ``times`` (T,) checkpoints (steps); ``f_train`` (T, n), ``f_test`` (T, m) outputs there;
+    ``diverged`` whether an output became non-finite (later outputs are NaN).
+    """
+
+    dataset: str
+    depth: int
+    width: int
+    seed: int
+    lr_factor: float
+    noise: float
+    times: np.ndarray
+    f_train: np.ndarray
+    f_test: np.ndarray
+    diverged: bool
+
+
+@functools.lru_cache(maxsize=None)
+def _chunk_fn():
+    import jax
+    import jax.numpy as jnp
+
+    from ..kernels.finite_width import apply
+
+    @functools.partial(jax.jit, static_argnums=(0, 5))
+    def run_chunk(arch, params, x_all, y, eta, steps):
+        n = y.shape[0]
+
+        def step(p, _):
+            f, pullback = jax.vjp(lambda q: apply(arch, q, x_all), p)
+            residual = jnp.concatenate([f[:n] - y, jnp.zeros(f.shape[0] - n, f.dtype)])
+            (grad,) = pullback(residual)
+            return jax.tree_util.tree_map(lambda a, b: a - eta * b, p, grad), f
+
+        return jax.lax.scan(step, params, None, length=steps)
+
+    @functools.partial(jax.jit, static_argnums=0)
+    def forward(arch, params, x_all):
+        return apply(arch, params, x_all)
+
+    return run_chunk, forward
+
+
+def train_chunks(dataset: str = "circle", depth: int = 1, width: int = 256, seed: int = 0,
+                 lr_factor: float = 0.5, noise: float = 1.0) -> Iterator[Run]:
+    """Train one finite MLP by full-batch GD, yielding the partial ``Run`` after every chunk of
+    ``CHUNK`` steps (checkpoints not reached yet are NaN); the last one is complete.
+
+    Same η = lr_factor/λ_max as the closed form; float64; the network of ``seed`` is the one
+    ``kernels.empirical_ntk(..., seed=seed)`` uses.
+    """
+    dataset, depth, noise = _check_setting(dataset, depth, noise)
+    width, seed, lr_factor = _check_width(width), check_int("seed", seed, minimum=0), _check_lr(lr_factor)
+    return _train_chunks(dataset, depth, width, seed, lr_factor, noise)
+
+
+def _train_chunks(dataset, depth, width, seed, lr_factor, noise):
+    import jax
+    import jax.numpy as jnp
+
+    from ..kernels.finite_width import init_params
+
+    s = _setup(dataset, depth, noise)
+    arch = mlp(depth=depth, W_std=W_STD, b_std=B_STD, activation="relu")
+    n, m = len(s.y_train), len(s.y_test)
+    eta = s.eta(lr_factor)
+    outputs = np.full((T_MAX + 1, n + m), np.nan)
+    run_chunk, forward = _chunk_fn()
+    diverged = False
+
+    def partial(done):
+        picked = outputs[TIMES]
+        return Run(dataset, depth, width, seed, lr_factor, noise, TIMES,
+                   _frozen(picked[:, :n]), _frozen(picked[:, n:]), diverged)
+
+    with jax.enable_x64(True):
+        params = init_params(arch, s.x_train.shape[1], 1, width, seed)
+        x_all = jnp.asarray(np.concatenate([s.x_train, s.x_test]))
+        y = jnp.asarray(s.y_train)
+        for start in range(0, T_MAX, CHUNK):
+            steps = min(CHUNK, T_MAX - start)
+            if not diverged:
+                params, f = run_chunk(arch, params, x_all, y, eta, CHUNK)
+                f = np.asarray(f, dtype=np.float64)[:steps]
+                outputs[start:start + steps] = f
+                if not np.all(np.isfinite(f)):
+                    diverged = True
+            if start + steps == T_MAX and not diverged:
+                outputs[T_MAX] = np.asarray(forward(arch, params, x_all), dtype=np.float64)
+                diverged = not np.all(np.isfinite(outputs[T_MAX]))
+            if diverged:
+                bad = ~np.all(np.isfinite(outputs), axis=1)
+                outputs[np.argmax(bad):] = np.nan
+            yield partial(start + steps)
+
+
+@functools.lru_cache(maxsize=512)
+def _train(dataset, depth, width, seed, lr_factor, noise) -> Run:
+    run = None
+    for run in _train_chunks(dataset, depth, width, seed, lr_factor, noise):
+        pass
+    return run
+
+
+def train_network(dataset: str = "circle", depth: int = 1, width: int = 256, seed: int = 0,
+                  lr_factor: float = 0.5, noise: float = 1.0) -> Run:
+    """The complete ``Run`` of ``train_chunks`` (cached per argument set)."""
+    dataset, depth, noise = _check_setting(dataset, depth, noise)
+    width, seed, lr_factor = _check_width(width), check_int("seed", seed, minimum=0), _check_lr(lr_factor)
+    return _train(dataset, depth, width, seed, lr_factor, noise)
+
+
+def _check_progress(progress):
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total), got {progress!r}")
+
+
+def finite_runs(dataset: str = "circle", depth: int = 1, widths=WIDTHS, seeds=SEEDS,
+                lr_factor: float = 0.5, noise: float = 1.0, progress=None) -> dict:
+    """``{(width, seed): Run}`` for every width and seed: read from the shipped results when
+    they hold exactly this setting, else trained (cached per network).
+
+    ``progress(done, total)`` is called after each network.
+    """
+    dataset, depth, noise = _check_setting(dataset, depth, noise)
+    widths, seeds, lr_factor = _check_widths(widths), _check_seeds(seeds), _check_lr(lr_factor)
+    _check_progress(progress)
+    total = len(widths) * len(seeds)
+    runs, done = {}, 0
+    shipped = _shipped(dataset, depth, lr_factor, noise)
+    for width in widths:
+        for seed in seeds:
+            if shipped is not None and width in shipped.widths and seed in shipped.seeds:
+                runs[width, seed] = shipped.run(dataset, width, seed)
+            else:
+                runs[width, seed] = _train(dataset, depth, width, seed, lr_factor, noise)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return runs
+
+
+def _distance(s: Setup, eta: float, run: Run) -> float:
+    lin_train, lin_test = linearized(s, eta, run)
+    lin = np.concatenate([lin_train, lin_test], axis=1)
+    net = np.concatenate([run.f_train, run.f_test], axis=1)
+    if not np.all(np.isfinite(net)):
+        return float("nan")
+    return float(np.linalg.norm(net - lin) / np.linalg.norm(lin))
+
+
+def distances(runs: dict, s: Setup, lr_factor: float) -> tuple[tuple, tuple, np.ndarray]:
+    """``(widths, seeds, D (W, S))``: relative distance ‖f_net − f_lin‖/‖f_lin‖ of every run to
+    its linearised kernel prediction (same f_0), over all checkpoints and points."""
+    widths = tuple(sorted({w for w, _ in runs}))
+    seeds = tuple(sorted({s_ for _, s_ in runs}))
+    eta = s.eta(_check_lr(lr_factor))
+    D = np.full((len(widths), len(seeds)), np.nan)
+    for (w, seed), run in runs.items():
+        D[widths.index(w), seeds.index(seed)] = _distance(s, eta, run)
+    return widths, seeds, _frozen(D)
+
+
+# --- the explorer's state -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class DynamicsState:
+    """Everything the dynamics explorer shows at one setting and time; arrays read-only.
+
+    Attributes
+    ----------
+    setup : the ``Setup``;  lr_factor, eta : learning rate (η λ_max and η);  t : time (steps)
+    width : the width shown;  seeds : initialisations;  kind : ``"gd"`` or ``"flow"``
+    mu_train (n,), mu_test (m,) : kernel mean μ_t
+    net_train (S, n), net_test (S, m) : finite networks of ``width`` at the checkpoint nearest t
+        (NaN without runs);  lin_test (S, m) : their linearised predictions (same f_0)
+    t_net : that checkpoint (steps), or NaN without runs
+    times (T,) : dense time grid of the error curves;  train_error, test_error (T,) : MSE of μ_t
+    t_stop : time of least test error on the grid;  test_error_stop : that error
+    test_error_inf : test error of μ_∞ (the GP posterior mean, ridge 0);  test_error_t : at t
+    train_error_t : training MSE at t
+    modes : (K,) indices of the top eigen-directions;  lam_modes (K,) their eigenvalues
+    mode_pred (T, K) : predicted |residual| ratio d_i(t) on ``times``
+    ckpt (C,) : checkpoints;  mode_measured (C, K) : measured |p_i(t)/p_i(0)| of the networks
+        of ``width``, mean over seeds (NaN without runs)
+    widths (W,), D (W, S) : distance to the linearised kernel prediction;  D_mean (W,)
+    distance : mean distance at ``width`` (NaN without runs);  diverged : any run diverged
+    has_runs : whether finite networks are available for this setting
+    """
+
+    setup: Setup
+    lr_factor: float
+    eta: float
+    t: float
+    width: int
+    seeds: tuple
+    kind: str
+    mu_train: np.ndarray
+    mu_test: np.ndarray
+    net_train: np.ndarray
+    net_test: np.ndarray
+    lin_test: np.ndarray
+    t_net: float
+    times: np.ndarray
+    train_error: np.ndarray
+    test_error: np.ndarray
+    t_stop: float
+    test_error_stop: float
+    test_error_inf: float
+    test_error_t: float
+    train_error_t: float
+    modes: np.ndarray
+    lam_modes: np.ndarray
+    mode_pred: np.ndarray
+    ckpt: np.ndarray
+    mode_measured: np.ndarray
+    widths: np.ndarray
+    D: np.ndarray
+    D_mean: np.ndarray
+    distance: float
+    diverged: bool
+    has_runs: bool
+
+
+#: Dense time grid of the error and decay curves: 0 and 300 log-spaced times to 10·T_MAX.
+DENSE_TIMES = _frozen(np.r_[0.0, np.logspace(-1, np.log10(10 * T_MAX), 300)])
+
+
+@functools.lru_cache(maxsize=64)
+def _curves(dataset, depth, noise, lr_factor, kind):
+    s = _setup(dataset, depth, noise)
+    eta = s.eta(lr_factor)
+    train_err, test_err = error_curves(s, eta, DENSE_TIMES, kind)
+    # t → ∞: Θ(x, X) Θ⁻¹ Y (ridge 0)
+    inf_test = s.theta_test @ np.linalg.solve(s.theta, s.y_train)
+    err_inf = float(np.mean((inf_test - s.y_test) ** 2))
+    modes = np.arange(min(N_MODES, len(s.lam)))
+    pred = np.abs(_decay(s.lam[modes], eta, DENSE_TIMES, kind))
+    return _frozen(train_err), _frozen(test_err), err_inf, modes, _frozen(pred)
+
+
+def _nearest_checkpoint(t: float) -> int:
+    return int(np.argmin(np.abs(np.log1p(TIMES) - np.log1p(t))))
+
+
+def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0.5,
+                   noise: float = 1.0, width: int = 256, t: float = 100.0, *, runs=None,
+                   kind: str = "gd") -> DynamicsState:
+    """The explorer's state at time ``t`` (steps); ``runs`` the ``{(width, seed): Run}`` of this
+    setting (``finite_runs``), or None for the kernel alone. Cheap: the kernel, its
+    eigen-decomposition and the curves are cached, the rest is O(n·m) per call."""
+    dataset, depth, noise = _check_setting(dataset, depth, noise)
+    lr_factor, width, kind = _check_lr(lr_factor), _check_width(width), _check_kind(kind)
+    t = float(check_real("t", t, minimum=0.0))
+    s = _setup(dataset, depth, noise)
+    eta = s.eta(lr_factor)
+    mu_train, mu_test = mean_prediction(s, eta, t, kind)
+    train_err, test_err, err_inf, modes, pred = _curves(dataset, depth, noise, lr_factor, kind)
+    stop = int(np.argmin(test_err))
+    n, m, K = len(s.y_train), len(s.y_test), len(modes)
+    runs = {} if runs is None else runs
+    seeds = tuple(sorted({seed for w, seed in runs if w == width}))
+    here = [runs[width, seed] for seed in seeds]
+    c = _nearest_checkpoint(t)
+    if here:
+        net_train = np.stack([r.f_train[c] for r in here])
+        net_test = np.stack([r.f_test[c] for r in here])
+        lin_test = np.stack([closed_form(s, eta, TIMES[c], r.f_train[0], r.f_test[0], kind)[1]
+                             for r in here])
+        proj = np.stack([np.abs(mode_residuals(s, r.f_train)[:, modes]) for r in here])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            measured = np.mean(proj / proj[:, :1], axis=0)
+        t_net = float(TIMES[c])
+    else:
+        net_train, net_test, lin_test = np.zeros((0, n)), np.zeros((0, m)), np.zeros((0, m))
+        measured, t_net = np.full((len(TIMES), K), np.nan), float("nan")
+    if runs:
+        widths, _, D = distances(runs, s, lr_factor)
+    else:
+        widths, D = (), np.zeros((0, 0))
+    with np.errstate(invalid="ignore"):
+        D_mean = np.nanmean(D, axis=1) if D.size and np.any(np.isfinite(D)) else np.full(len(widths), np.nan)
+    distance = float(D_mean[widths.index(width)]) if width in widths else float("nan")
+    return DynamicsState(
+        s, lr_factor, eta, t, width, seeds, kind, _frozen(mu_train), _frozen(mu_test),
+        _frozen(net_train), _frozen(net_test), _frozen(lin_test), t_net, DENSE_TIMES,
+        train_err, test_err, float(DENSE_TIMES[stop]), float(test_err[stop]), err_inf,
+        float(np.mean((mu_test - s.y_test) ** 2)), float(np.mean((mu_train - s.y_train) ** 2)),
+        modes, _frozen(s.lam[modes]), pred, TIMES, _frozen(measured),
+        np.array(widths, dtype=np.int64), _frozen(D), _frozen(D_mean), distance,
+        any(r.diverged for r in runs.values()), bool(here))
+
+
+# --- shipped results ------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class DynamicsResults:
+    """Finite-network runs of ``precompute``: outputs ``f_train[dataset]`` (W, S, T, n),
+    ``f_test[dataset]`` (W, S, T, m) at the checkpoints ``times``."""
+
+    widths: tuple
+    seeds: tuple
+    depth: int
+    lr_factor: float
+    noise: float
+    times: np.ndarray
+    f_train: dict
+    f_test: dict
+
+    def covers(self, dataset, depth, lr_factor, noise) -> bool:
+        return (dataset in self.f_train and depth == self.depth and lr_factor == self.lr_factor
+                and noise == self.noise and np.array_equal(self.times, TIMES))
+
+    def run(self, dataset, width, seed) -> Run:
+        i, j = self.widths.index(width), self.seeds.index(seed)
+        f_train, f_test = self.f_train[dataset][i, j], self.f_test[dataset][i, j]
+        diverged = not (np.all(np.isfinite(f_train)) and np.all(np.isfinite(f_test)))
+        return Run(dataset, self.depth, width, seed, self.lr_factor, self.noise, self.times,
+                   _frozen(f_train), _frozen(f_test), diverged)
+
+
+def precompute(path=None, progress: Callable | None = None, *, widths=WIDTHS, seeds=SEEDS,
+               datasets_=DATASETS) -> Path:
+    """Train ``widths`` × ``seeds`` on every dataset at ``DEFAULTS`` and write them to ``path``
+    (default ``precomputed_path()``); ``progress(done, total, label)``. Returns the path."""
+    widths, seeds = _check_widths(widths), _check_seeds(seeds)
+    for name in datasets_:
+        check_choice("datasets_", name, DATASETS)
+    depth, lr_factor, noise = DEFAULTS["depth"], DEFAULTS["lr_factor"], DEFAULTS["noise"]
+    total = len(datasets_) * len(widths) * len(seeds)
+    done = 0
+    f_train, f_test = {}, {}
+    for name in datasets_:
+        s = _setup(name, depth, noise)
+        a = np.zeros((len(widths), len(seeds), len(TIMES), len(s.y_train)))
+        b = np.zeros((len(widths), len(seeds), len(TIMES), len(s.y_test)))
+        for i, w in enumerate(widths):
+            for j, seed in enumerate(seeds):
+                if progress is not None:
+                    progress(done, total, f"{name}, width {w}, seed {seed}")
+                run = _train(name, depth, w, seed, lr_factor, noise)
+                a[i, j], b[i, j] = run.f_train, run.f_test
+                done += 1
+        f_train[name], f_test[name] = a, b
+    if progress is not None:
+        progress(total, total, "done")
+    results = DynamicsResults(widths, seeds, depth, lr_factor, noise, TIMES, f_train, f_test)
+    return save_results(results, precomputed_path() if path is None else path)
+
+
+def save_results(results: DynamicsResults, path) -> Path:
+    """Write ``results`` (float64, configuration included) to an ``.npz``."""
+    if not isinstance(results, DynamicsResults):
+        raise TypeError(f"results must be a dynamics.DynamicsResults, got {type(results).__name__}")
+    meta = {"format": FILE_FORMAT, "widths": list(results.widths), "seeds": list(results.seeds),
+            "depth": results.depth, "lr_factor": results.lr_factor, "noise": results.noise,
+            "datasets": list(results.f_train), "W_std": W_STD, "b_std": B_STD}
+    arrays = {f"f_train_{k}": v for k, v in results.f_train.items()}
+    arrays.update({f"f_test_{k}": v for k, v in results.f_test.items()})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, meta=np.array(json.dumps(meta)),
+                            times=np.asarray(results.times, dtype=np.int64), **arrays)
+    return path
+
+
+def load_results(path) -> DynamicsResults:
+    """Read a file written by ``save_results``; ValueError if missing or not such a file."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"path {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            if meta.get("format") != FILE_FORMAT:
+                raise ValueError(f"format {meta.get('format')}, expected {FILE_FORMAT}")
+            if (meta["W_std"], meta["b_std"]) != (W_STD, B_STD):
+                raise ValueError("another W_std/b_std")
+            names = tuple(meta["datasets"])
+            f_train = {k: _frozen(archive[f"f_train_{k}"]) for k in names}
+            f_test = {k: _frozen(archive[f"f_test_{k}"]) for k in names}
+            times = np.array(archive["times"], dtype=np.int64)
+        results = DynamicsResults(tuple(int(w) for w in meta["widths"]),
+                                  tuple(int(s) for s in meta["seeds"]), int(meta["depth"]),
+                                  float(meta["lr_factor"]), float(meta["noise"]), times,
+                                  f_train, f_test)
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a dynamics results file: {error}") from error
+    for k in results.f_train:
+        shape = (len(results.widths), len(results.seeds), len(times))
+        if results.f_train[k].shape[:3] != shape or results.f_test[k].shape[:3] != shape:
+            raise ValueError(f"{path} has arrays whose shapes do not match its configuration")
+    return results
+
+
+def precomputed_path() -> Path:
+    """The bundled results file ``data/results/dynamics.npz``."""
+    return datasets.bundled_data_dir() / "results" / "dynamics.npz"
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime_ns: int, size: int) -> DynamicsResults:
+    return load_results(path)
+
+
+def load_precomputed(path=None) -> DynamicsResults:
+    """The shipped results, read once per process; ValueError if missing or unreadable."""
+    path = precomputed_path() if path is None else Path(path)
+    if not path.exists():
+        raise ValueError(f"dynamics results not precomputed: no file at {str(path)!r}; "
+                         "run ntkviz.experiments.dynamics.precompute()")
+    stat = path.stat()
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _shipped(dataset, depth, lr_factor, noise) -> DynamicsResults | None:
+    try:
+        results = load_precomputed()
+    except ValueError:
+        return None
+    return results if results.covers(dataset, depth, lr_factor, noise) else None
+
+
+def is_precomputed(dataset: str = "circle", depth: int = 1, lr_factor: float = 0.5,
+                   noise: float = 1.0, widths=WIDTHS, seeds=SEEDS) -> bool:
+    """Whether ``finite_runs`` with these arguments reads every run from the shipped file."""
+    dataset, depth, noise = _check_setting(dataset, depth, noise)
+    lr_factor, widths, seeds = _check_lr(lr_factor), _check_widths(widths), _check_seeds(seeds)
+    shipped = _shipped(dataset, depth, lr_factor, noise)
+    return shipped is not None and set(widths) <= set(shipped.widths) and set(seeds) <= set(shipped.seeds)
