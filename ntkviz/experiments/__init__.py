@@ -21,7 +21,7 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass",
-               "training", "propositions")
+               "training", "propositions", "dynamics")
 
 __all__ = list(_SUBMODULES)
 

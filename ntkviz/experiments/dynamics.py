@@ -49,10 +49,11 @@ of that standard deviation to the *training* targets (fixed generator ``NOISE_SE
 errors are measured against the clean targets. Early stopping appears with noise: the fast
 (large-λ) modes carry the signal, the slow ones mostly fit the noise.
 
-**Precomputed.** ``precompute()`` (``ntkviz precompute``-style; writes
-``data/results/dynamics.npz``) trains ``WIDTHS`` × ``SEEDS`` for both datasets at the default
-depth, learning rate and noise (``PRECOMPUTED``); ``finite_runs`` reads those when the
-arguments are exactly theirs, anything else is trained (and cached per network).
+**Precomputed.** ``precompute()`` (writes
+``data/results/dynamics.npz``) trains ``WIDTHS`` × ``SEEDS`` for both datasets at ``DEFAULTS``
+(depth, learning rate, noise); ``finite_runs`` reads those when the arguments are exactly
+theirs, anything else is trained (and cached per network). The file also holds the analytic Θ
+of both datasets at every depth 1..MAX_DEPTH (read instead of compiling ``kernels.mlp``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -246,8 +248,29 @@ def _inputs(dataset: str):
         sign = lambda k: np.repeat([1.0, -1.0], k)  # noqa: E731
         out = (prepare(train), sign(MNIST_TRAIN), prepare(test), sign(MNIST_TEST),
                np.arange(2 * MNIST_TRAIN, dtype=float),
-               np.arange(2 * MNIST_TEST, dtype=float), MNIST_CLASSES)
+               np.arange(2 * MNIST_TRAIN, 2 * (MNIST_TRAIN + MNIST_TEST), dtype=float),
+               MNIST_CLASSES)
     return tuple(_frozen(a) if isinstance(a, np.ndarray) else a for a in out)
+
+
+@functools.lru_cache(maxsize=16)
+def _kernels(dataset: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Θ(X, X) and Θ(x_test, X): from the shipped file when it holds them (no JAX compilation,
+    so a new dataset or depth answers at once), else ``kernels.mlp``."""
+    try:
+        shipped = load_precomputed().thetas
+    except ValueError:
+        shipped = {}
+    if (dataset, depth) in shipped:
+        return shipped[dataset, depth]
+    return _compute_kernels(dataset, depth)
+
+
+def _compute_kernels(dataset: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    x_train, _, x_test, *_ = _inputs(dataset)
+    kernel = mlp(depth=depth, W_std=W_STD, b_std=B_STD, activation="relu")
+    theta = kernel.ntk(x_train)
+    return _frozen(0.5 * (theta + theta.T)), _frozen(kernel.ntk(x_test, x_train))
 
 
 @functools.lru_cache(maxsize=32)
@@ -255,10 +278,7 @@ def _setup(dataset: str, depth: int, noise: float) -> Setup:
     x_train, y_clean, x_test, y_test, c_train, c_test, classes = _inputs(dataset)
     rng = np.random.default_rng(NOISE_SEED)
     y_train = y_clean + noise * rng.standard_normal(y_clean.shape)
-    kernel = mlp(depth=depth, W_std=W_STD, b_std=B_STD, activation="relu")
-    theta = kernel.ntk(x_train)
-    theta = 0.5 * (theta + theta.T)
-    theta_test = kernel.ntk(x_test, x_train)
+    theta, theta_test = _kernels(dataset, depth)
     lam, vecs = np.linalg.eigh(theta)
     lam, vecs = lam[::-1], vecs[:, ::-1]
     vecs = vecs * np.where(vecs.sum(axis=0) < 0, -1.0, 1.0)  # a reproducible sign per mode
@@ -547,10 +567,11 @@ class DynamicsState:
     t_stop : time of least test error on the grid;  test_error_stop : that error
     test_error_inf : test error of μ_∞ (the GP posterior mean, ridge 0);  test_error_t : at t
     train_error_t : training MSE at t
-    modes : (K,) indices of the top eigen-directions;  lam_modes (K,) their eigenvalues
+    modes : (K,) indices of the top eigen-directions with distinct eigenvalues;  lam_modes (K,) their eigenvalues
     mode_pred (T, K) : predicted |residual| ratio d_i(t) on ``times``
-    ckpt (C,) : checkpoints;  mode_measured (C, K) : measured |p_i(t)/p_i(0)| of the networks
-        of ``width``, mean over seeds (NaN without runs)
+    ckpt (C,) : checkpoints;  mode_measured (C, K) : measured Σ_s|p_i(t)| / Σ_s|p_i(0)| of
+        the networks of ``width`` (sums over seeds; NaN without runs);  net_test_error (C,) : their test MSE
+        (clean targets), mean over seeds
     widths (W,), D (W, S) : distance to the linearised kernel prediction;  D_mean (W,)
     distance : mean distance at ``width`` (NaN without runs);  diverged : any run diverged
     has_runs : whether finite networks are available for this setting
@@ -582,6 +603,7 @@ class DynamicsState:
     mode_pred: np.ndarray
     ckpt: np.ndarray
     mode_measured: np.ndarray
+    net_test_error: np.ndarray
     widths: np.ndarray
     D: np.ndarray
     D_mean: np.ndarray
@@ -602,9 +624,21 @@ def _curves(dataset, depth, noise, lr_factor, kind):
     # t → ∞: Θ(x, X) Θ⁻¹ Y (ridge 0)
     inf_test = s.theta_test @ np.linalg.solve(s.theta, s.y_train)
     err_inf = float(np.mean((inf_test - s.y_test) ** 2))
-    modes = np.arange(min(N_MODES, len(s.lam)))
+    modes = _distinct_modes(s.lam)
     pred = np.abs(_decay(s.lam[modes], eta, DENSE_TIMES, kind))
     return _frozen(train_err), _frozen(test_err), err_inf, modes, _frozen(pred)
+
+
+def _distinct_modes(lam) -> np.ndarray:
+    """The first ``N_MODES`` eigen-directions with distinct eigenvalues (one of each degenerate
+    pair, e.g. the cos/sin Fourier modes of the circle: their residuals decay alike)."""
+    chosen = [0]
+    for i in range(1, len(lam)):
+        if len(chosen) == N_MODES:
+            break
+        if lam[chosen[-1]] - lam[i] > 1e-8 * lam[0]:
+            chosen.append(i)
+    return np.array(chosen)
 
 
 def _nearest_checkpoint(t: float) -> int:
@@ -636,25 +670,29 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
         lin_test = np.stack([closed_form(s, eta, TIMES[c], r.f_train[0], r.f_test[0], kind)[1]
                              for r in here])
         proj = np.stack([np.abs(mode_residuals(s, r.f_train)[:, modes]) for r in here])
+        # ratio of seed sums, not mean of ratios: a seed whose p_i(0) is nearly 0 would dominate
         with np.errstate(invalid="ignore", divide="ignore"):
-            measured = np.mean(proj / proj[:, :1], axis=0)
+            measured = proj.sum(axis=0) / proj[:, :1].sum(axis=0)
+        net_error = np.mean([np.mean((r.f_test - s.y_test) ** 2, axis=1) for r in here], axis=0)
         t_net = float(TIMES[c])
     else:
         net_train, net_test, lin_test = np.zeros((0, n)), np.zeros((0, m)), np.zeros((0, m))
         measured, t_net = np.full((len(TIMES), K), np.nan), float("nan")
+        net_error = np.full(len(TIMES), np.nan)
     if runs:
         widths, _, D = distances(runs, s, lr_factor)
     else:
         widths, D = (), np.zeros((0, 0))
-    with np.errstate(invalid="ignore"):
-        D_mean = np.nanmean(D, axis=1) if D.size and np.any(np.isfinite(D)) else np.full(len(widths), np.nan)
+    with warnings.catch_warnings():  # a width whose runs all diverged: NaN, no warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        D_mean = np.nanmean(D, axis=1) if D.size else np.zeros(0)
     distance = float(D_mean[widths.index(width)]) if width in widths else float("nan")
     return DynamicsState(
         s, lr_factor, eta, t, width, seeds, kind, _frozen(mu_train), _frozen(mu_test),
         _frozen(net_train), _frozen(net_test), _frozen(lin_test), t_net, DENSE_TIMES,
         train_err, test_err, float(DENSE_TIMES[stop]), float(test_err[stop]), err_inf,
         float(np.mean((mu_test - s.y_test) ** 2)), float(np.mean((mu_train - s.y_train) ** 2)),
-        modes, _frozen(s.lam[modes]), pred, TIMES, _frozen(measured),
+        modes, _frozen(s.lam[modes]), pred, TIMES, _frozen(measured), _frozen(net_error),
         np.array(widths, dtype=np.int64), _frozen(D), _frozen(D_mean), distance,
         any(r.diverged for r in runs.values()), bool(here))
 
@@ -673,6 +711,8 @@ class DynamicsResults:
     times: np.ndarray
     f_train: dict
     f_test: dict
+    #: (dataset, depth) → (Θ(X, X), Θ(x_test, X)) for every dataset and depth 1..MAX_DEPTH
+    thetas: dict = dataclasses.field(default_factory=dict)
 
     def covers(self, dataset, depth, lr_factor, noise) -> bool:
         return (dataset in self.f_train and depth == self.depth and lr_factor == self.lr_factor
@@ -711,7 +751,9 @@ def precompute(path=None, progress: Callable | None = None, *, widths=WIDTHS, se
         f_train[name], f_test[name] = a, b
     if progress is not None:
         progress(total, total, "done")
-    results = DynamicsResults(widths, seeds, depth, lr_factor, noise, TIMES, f_train, f_test)
+    thetas = {(name, k): _compute_kernels(name, k) for name in DATASETS
+              for k in range(1, MAX_DEPTH + 1)}
+    results = DynamicsResults(widths, seeds, depth, lr_factor, noise, TIMES, f_train, f_test, thetas)
     return save_results(results, precomputed_path() if path is None else path)
 
 
@@ -724,6 +766,8 @@ def save_results(results: DynamicsResults, path) -> Path:
             "datasets": list(results.f_train), "W_std": W_STD, "b_std": B_STD}
     arrays = {f"f_train_{k}": v for k, v in results.f_train.items()}
     arrays.update({f"f_test_{k}": v for k, v in results.f_test.items()})
+    for (name, depth), (theta, theta_test) in results.thetas.items():
+        arrays[f"theta_{name}_{depth}"], arrays[f"thetatest_{name}_{depth}"] = theta, theta_test
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
@@ -748,10 +792,14 @@ def load_results(path) -> DynamicsResults:
             f_train = {k: _frozen(archive[f"f_train_{k}"]) for k in names}
             f_test = {k: _frozen(archive[f"f_test_{k}"]) for k in names}
             times = np.array(archive["times"], dtype=np.int64)
+            thetas = {(name, int(depth)): (_frozen(archive[key]),
+                                           _frozen(archive[f"thetatest_{name}_{depth}"]))
+                      for key in archive.files if key.startswith("theta_")
+                      for name, depth in [key[len("theta_"):].rsplit("_", 1)]}
         results = DynamicsResults(tuple(int(w) for w in meta["widths"]),
                                   tuple(int(s) for s in meta["seeds"]), int(meta["depth"]),
                                   float(meta["lr_factor"]), float(meta["noise"]), times,
-                                  f_train, f_test)
+                                  f_train, f_test, thetas)
     except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not a dynamics results file: {error}") from error
     for k in results.f_train:

@@ -16,6 +16,7 @@ _LAZY = {
     "AccuracyExplorer": "accuracy",
     "WidthExplorer": "width",
     "Dashboard": "dashboard",
+    "DynamicsExplorer": "dynamics",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
