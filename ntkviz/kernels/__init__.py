@@ -28,6 +28,7 @@ _LAZY = {
     "gcnn": "group_convolutional",
     "orbit_average": "orbit_averaged",
     "empirical_ntk": "finite_width",
+    "finite_gcnn": None,  # submodule: finite C4 group CNNs, empirical NNGP/NTK (width convergence)
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
