@@ -19,4 +19,5 @@ _LAZY = {
     "DynamicsExplorer": "dynamics",
 }
 
+__all__.append("AugmentationExplorer"); _LAZY["AugmentationExplorer"] = "augmentation"  # noqa: E702
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
