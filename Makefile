@@ -9,7 +9,7 @@ UV     := $(BIN)/uv
 UV_VERSION := 0.13.9
 PORT   ?= 8866
 
-.PHONY: dashboard test install install-dev lock lab benchmarks clean
+.PHONY: dashboard test install install-dev lock lab benchmarks reproduce clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: install-dev
 ## JupyterLab on the notebooks.
 lab: install
 	$(BIN)/jupyter lab notebooks/
+
+## The paper's figures and claims, full run (about an hour on 2 cores; needs Chromium for PNG):
+## writes data/results/reproduction/ and docs/reproduction.md.
+reproduce: install
+	$(BIN)/ntkviz reproduce all --out data/results/reproduction --report docs/reproduction.md
 
 benchmarks: install-dev
 	$(BIN)/python benchmarks/run_all.py

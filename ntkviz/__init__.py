@@ -16,7 +16,7 @@ from ._lazy import lazy_exports
 __version__ = "0.1.0"
 
 _SUBMODULES = ("datasets", "kernels", "spectral", "gp", "geometry", "block_circulant", "experiments", "plots",
-               "widgets")
+               "widgets", "reproduction")
 
 __all__ = ["__version__", *_SUBMODULES]
 

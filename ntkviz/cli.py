@@ -1,9 +1,12 @@
-"""The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results.
+"""The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results,
+reproduce the paper's figures.
 
     ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
     ntkviz precompute [--only accuracy|width] [--quick] [--out PATH]
                                    # the results the accuracy and width explorers ship with
+    ntkviz reproduce fig1|fig4|fig6|all [--quick] [--out DIR] [--report FILE] [--replot]
+                                   # the paper's figures (JSON + HTML + PNG) and claims report
 """
 
 from __future__ import annotations
@@ -137,6 +140,56 @@ def _precompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    """Run the chosen targets, write their JSON/HTML/PNG into ``--out`` and rebuild the report."""
+    import time
+
+    from tqdm.auto import tqdm
+
+    from .reproduction import claims, report, targets
+
+    chosen = targets.TARGETS if args.target == "all" else (args.target,)
+    out = Path(args.out)
+    report_path = Path(args.report) if args.report else out / "reproduction.md"
+    png = not args.no_png
+    if png:
+        problem = report.png_export_problem()
+        if problem is not None:
+            print(f"ntkviz reproduce: error: {problem}", file=sys.stderr)
+            return 2
+    if args.replot:
+        found = report.load_results(out)
+        missing = [t for t in chosen if t not in found]
+        if missing:
+            print(f"ntkviz reproduce: error: --replot needs {', '.join(f'{t}.json' for t in missing)}"
+                  f" in {out}", file=sys.stderr)
+            return 2
+        for target in chosen:
+            paths = report.write_target(target, found[target], out, png=png)
+            print(f"Replotted {', '.join(str(p) for p in paths.values())}", flush=True)
+        chosen = ()
+    for target in chosen:
+        cfg = targets.config(target, args.quick)
+        print(f"{target} ({'quick' if args.quick else 'full'} run): {cfg}", flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, desc=target, unit="part") as bar:
+            def progress(done: int, total: int, label: str, bar=bar):
+                bar.total = total
+                bar.n = done
+                bar.set_postfix_str(label)
+                bar.refresh()
+
+            data = targets.run(target, args.quick, progress)
+        paths = report.write_target(target, data, out, png=png)
+        print(f"Wrote {', '.join(str(p) for p in paths.values())} "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+    path = report.write_report(out, report_path)
+    verdicts = [v for v in claims.check(report.load_results(out)) if v.holds is not None]
+    print(f"Wrote {path}: {sum(v.holds for v in verdicts)} of {len(verdicts)} checked claims hold",
+          flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ntkviz", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +207,23 @@ def main(argv: list[str] | None = None) -> int:
                      help="output .npz (default: the bundled results file); without --only the "
                           "accuracy file, the width results go to width.npz next to it")
     pre.set_defaults(run=_precompute)
+    rep = commands.add_parser(
+        "reproduce", help="regenerate the paper's Fig. 1, 4 or 6 (PNG + HTML + JSON) and the "
+                          "claims report")
+    rep.add_argument("target", choices=("fig1", "fig4", "fig6", "all"))
+    rep.add_argument("--quick", action="store_true",
+                     help="a small configuration (minutes) instead of the full run")
+    rep.add_argument("--out", default="reproduction",
+                     help="folder for <target>.json/.html/.png (default: ./reproduction)")
+    rep.add_argument("--report", default=None,
+                     help="Markdown report to (re)write from every JSON in --out "
+                          "(default: <out>/reproduction.md)")
+    rep.add_argument("--replot", action="store_true",
+                     help="compute nothing: redraw the figures and the report from the JSON "
+                          "files already in --out")
+    rep.add_argument("--no-png", action="store_true",
+                     help="skip the PNG files (they need Chrome or Chromium)")
+    rep.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
     if args.command == "serve" and not 1 <= args.port <= 65535:
         parser.error(f"--port must be in 1..65535, got {args.port}")
