@@ -450,3 +450,26 @@ def test_exact_accuracy_vs_N_rejects_bad_arguments():
     for Ns, name in (((), "Ns"), ((4, 4), "Ns"), ((4, 70), "N=70")):
         with pytest.raises(ValueError, match=name):
             multiclass.exact_accuracy_vs_N(Ns, seeds_per_class=1, classes=(0, 1))
+
+
+def test_exact_block_path_only_evaluates_the_first_block_row(monkeypatch):
+    calls = []
+    original = multiclass._kernel_function
+
+    def recording(key, kind, action, N):
+        k = original(key, kind, action, N)
+
+        def kernel(x1, x2=None):
+            calls.append((len(x1), None if x2 is None else len(x2)))
+            return k(x1, x2)
+        return kernel
+
+    monkeypatch.setattr(multiclass, "_kernel_function", recording)
+    monkeypatch.setattr(multiclass, "_CHUNK_ENTRIES", 2 * 6 * 6)  # force 2 elements per call
+    multiclass._exact_accuracy.cache_clear()
+    result = multiclass.exact_accuracy(2, 8, classes=(4, 5, 6), seed=3, solver="block")
+    M = 6
+    assert calls == [(M, 2 * M)] * 4  # 4 equal calls, M × 2M each: M × MN entries in total
+    dense = multiclass.exact_accuracy(2, 8, classes=(4, 5, 6), seed=3, solver="dense")
+    assert calls[-1] == (M * 8, None)
+    np.testing.assert_allclose(result.predictions, dense.predictions, rtol=0, atol=1e-8)
