@@ -300,6 +300,8 @@ def setup(dataset: str = "circle", depth: int = 1, noise: float = 1.0) -> Setup:
 def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
     """Per-mode residual factor ``d(t)``: ``(1 − ηλ)^t`` (``"gd"``) or ``e^{−ηλt}`` (``"flow"``).
 
+    For ``"gd"`` with ηλ > 1 (unstable for ηλ > 2) the factor is defined at integer t only.
+
     ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n). THEORY §5.
     """
     lam = as_finite_array("lam", lam, ndim=1)
@@ -318,8 +320,10 @@ def _log_rate(lam, eta, kind):
 def _decay(lam, eta, t, kind):
     t = np.asarray(t, dtype=float)
     if kind == "gd" and np.any(eta * lam >= 1):
-        # (1 − ηλ)^t for real t needs 1 − ηλ > 0; at integer steps the sign alternates.
-        return np.power.outer(t, 1 - eta * lam) if t.ndim else np.power(1 - eta * lam, t)
+        # (1 − ηλ)^t for real t needs 1 − ηλ > 0; at integer steps the sign alternates
+        # (NaN at non-integer t: GD has no state between steps).
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.power(1 - eta * lam, np.multiply.outer(t, np.ones_like(lam)))
     return np.exp(np.multiply.outer(t, _log_rate(lam, eta, kind)))
 
 
@@ -355,8 +359,9 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
     target = s.vecs.T @ (s.y_train - f0_train)  # (Y − f_0) in the eigenbasis
     d = _decay(s.lam, eta, t, kind)
     g = _gain(s.lam, eta, t, kind)
-    train = s.y_train - (d * target) @ s.vecs.T
-    test = f0_test + (g * target) @ (s.theta_test @ s.vecs).T
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf only for unstable GD
+        train = s.y_train - (d * target) @ s.vecs.T
+        test = f0_test + (g * target) @ (s.theta_test @ s.vecs).T
     return train, test
 
 
@@ -612,8 +617,9 @@ class DynamicsState:
     has_runs: bool
 
 
-#: Dense time grid of the error and decay curves: 0 and 300 log-spaced times to 10·T_MAX.
-DENSE_TIMES = _frozen(np.r_[0.0, np.logspace(-1, np.log10(10 * T_MAX), 300)])
+#: Dense time grid of the error and decay curves: 0 and ~log-spaced integers to 10·T_MAX
+#: (integers: discrete GD steps, where ``(1 − ηλ)^t`` is defined even for ηλ > 1).
+DENSE_TIMES = _frozen(np.unique(np.r_[0, np.round(np.logspace(0, np.log10(10 * T_MAX), 300))]))
 
 
 @functools.lru_cache(maxsize=64)
