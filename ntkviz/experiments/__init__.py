@@ -21,7 +21,8 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass",
-               "training", "propositions", "dynamics")
+               "training", "propositions", "dynamics",
+               "gcnn_width")
 
 __all__ = list(_SUBMODULES)
 

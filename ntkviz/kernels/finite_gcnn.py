@@ -75,7 +75,7 @@ def _check_width(width) -> int:
 
 # --- parameters ---------------------------------------------------------------------------
 def init_params(arch, in_channels: int, width: int, seed: int) -> dict:
-    """Standard-normal parameters of the finite group CNN ``arch`` as a named pytree (float64).
+    """Standard-normal parameters of the finite group CNN ``arch``: a pytree of numpy float64.
 
     Returns ``{"lifting": (w (f, f, C, n), b (n,)), "group": [(w (4, f, f, n, n), b (n,)), …]
     (depth − 1 entries), "readout": (v (n, 1), β (1,))}``; axis 0 of a group filter is the
@@ -90,14 +90,13 @@ def init_params(arch, in_channels: int, width: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
 
     def draw(*shape):
-        return jnp.asarray(rng.standard_normal(shape), dtype=jnp.float64)
+        return rng.standard_normal(shape)
 
-    with jax.enable_x64(True):
-        return {
-            "lifting": (draw(f, f, in_channels, width), draw(width)),
-            "group": [(draw(4, f, f, width, width), draw(width)) for _ in range(arch.depth - 1)],
-            "readout": (draw(width, 1), draw(1)),
-        }
+    return {
+        "lifting": (draw(f, f, in_channels, width), draw(width)),
+        "group": [(draw(4, f, f, width, width), draw(width)) for _ in range(arch.depth - 1)],
+        "readout": (draw(width, 1), draw(1)),
+    }
 
 
 # --- layers -------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from .survey import (
     separation_scatter_update,
 )
 from .dynamics import distance_vs_width, distance_vs_width_update, error_vs_time, error_vs_time_update, mode_decay, mode_decay_update, outputs_figure, outputs_figure_update  # noqa: E501
+from .gcnn_width import gcnn_error_vs_width, gcnn_error_vs_width_update
 from .width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "error_bars_update", "error_scatter", "error_scatter_update", "separation_scatter",
     "separation_scatter_update", "density_scatter", "density_scatter_update",
     "ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update",
+    "gcnn_error_vs_width", "gcnn_error_vs_width_update",
     "outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update", "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update",  # noqa: E501
     "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]

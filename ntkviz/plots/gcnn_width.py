@@ -1,0 +1,127 @@
+"""Finite C4 group CNNs against their infinite-width kernels (seed 000, Fig. 1): the relative
+error of the empirical NTK and NNGP against the width, on log-log axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import COLORS, apply_update, finite_or_none, layout
+
+__all__ = ["gcnn_error_vs_width", "gcnn_error_vs_width_update"]
+
+# Kernels, not classes: neither class colour. NTK in the accent colour, NNGP in green.
+_NTK = COLORS["accent"]
+_NNGP = "#2ca02c"
+_NTK_SEED = "rgba(255,127,14,0.4)"
+_NNGP_SEED = "rgba(44,160,44,0.4)"
+
+
+def _fit_name(kind: str, slope: float) -> str:
+    fit = f"slope {slope:.3f}" if np.isfinite(slope) else "no slope fitted"
+    return f"{kind} fit: {fit}"
+
+
+def _title(depth: int | None, n_seeds: int) -> str:
+    net = "C4 group CNN" if depth is None else f"C4 group CNN, depth {depth}"
+    return f"Finite {net} → infinite width: ‖K̂ − K‖_F/‖K‖_F ({n_seeds} seeds per width)"
+
+
+def _points(widths, errors):
+    errors = np.atleast_2d(np.asarray(errors, dtype=float))
+    n_seeds = errors.shape[1]
+    return (np.repeat(widths, n_seeds), finite_or_none(errors.ravel()),
+            np.tile(np.arange(n_seeds), len(widths)), errors.mean(axis=1))
+
+
+def _fit_line(span, slope, intercept):
+    if not (np.isfinite(slope) and np.isfinite(intercept)):
+        return np.full(2, np.nan)
+    return np.exp(intercept) * span**slope
+
+
+def gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope: float,
+                               ntk_intercept: float, nngp_slope: float, nngp_intercept: float,
+                               depth: int | None = None, seeds=None) -> dict:
+    """The data of ``gcnn_error_vs_width`` (same arguments)."""
+    widths = np.asarray(widths, dtype=float)
+    x_ntk, y_ntk, s_ntk, mean_ntk = _points(widths, ntk_errors)
+    x_nngp, y_nngp, s_nngp, mean_nngp = _points(widths, nngp_errors)
+    if seeds is not None:
+        seeds = np.asarray(seeds)
+        s_ntk, s_nngp = seeds[s_ntk], seeds[s_nngp]
+    span = np.array([widths.min(), widths.max()])
+    first = np.nanmean([mean_ntk[0], mean_nngp[0]])
+    reference = first * (span / span[0]) ** -0.5
+    return {
+        "data": [
+            dict(x=x_ntk, y=y_ntk, customdata=s_ntk),
+            dict(x=widths, y=finite_or_none(mean_ntk)),
+            dict(x=span, y=finite_or_none(_fit_line(span, ntk_slope, ntk_intercept)),
+                 name=_fit_name("NTK", ntk_slope)),
+            dict(x=x_nngp, y=y_nngp, customdata=s_nngp),
+            dict(x=widths, y=finite_or_none(mean_nngp)),
+            dict(x=span, y=finite_or_none(_fit_line(span, nngp_slope, nngp_intercept)),
+                 name=_fit_name("NNGP", nngp_slope)),
+            dict(x=span, y=finite_or_none(reference)),
+        ],
+        "layout": {"title_text": _title(depth, np.atleast_2d(ntk_errors).shape[1]),
+                   "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w) for w in widths]},
+    }
+
+
+def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_intercept: float,
+                        nngp_slope: float, nngp_intercept: float, depth: int | None = None,
+                        seeds=None) -> go.Figure:
+    """Log-log relative error of the empirical NTK Θ̂ and NNGP Σ̂ of finite group CNNs.
+
+    Parameters
+    ----------
+    widths : (W,) channels per rotation
+    ntk_errors, nngp_errors : (W, S) ``‖Θ̂ − Θ‖_F/‖Θ‖_F`` and ``‖Σ̂ − Σ‖_F/‖Σ‖_F`` per seed
+    ntk_slope, ntk_intercept, nngp_slope, nngp_intercept : fits ``log mean = intercept +
+        slope · log width`` (shown in the legend; NaN draws no line)
+    depth : shown in the title;  seeds : (S,) seed of each column (hover; default 0…S−1)
+
+    Takes the fields of ``experiments.gcnn_width.relative_errors``. Traces: 0 NTK per seed,
+    1 NTK mean, 2 NTK fit, 3 NNGP per seed, 4 NNGP mean, 5 NNGP fit, 6 slope −1/2 reference
+    (through the first mean of the two).
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        mode="markers", name="NTK Θ̂, one seed", marker=dict(size=6, color=_NTK_SEED),
+        hovertemplate="width %{x}<br>seed %{customdata}<br>‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines+markers", name="NTK, mean over seeds", line=dict(color=_NTK, width=2.5),
+        marker=dict(size=8), hovertemplate="width %{x}<br>mean ‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK mean</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="NTK fit", line=dict(color=_NTK, width=1.5, dash="dash"),
+        hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NTK fit</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="markers", name="NNGP Σ̂, one seed", marker=dict(size=6, color=_NNGP_SEED, symbol="square"),
+        hovertemplate="width %{x}<br>seed %{customdata}<br>‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}<extra>NNGP</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines+markers", name="NNGP, mean over seeds", line=dict(color=_NNGP, width=2.5),
+        marker=dict(size=8, symbol="square"),
+        hovertemplate="width %{x}<br>mean ‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}<extra>NNGP mean</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="NNGP fit", line=dict(color=_NNGP, width=1.5, dash="dash"),
+        hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NNGP fit</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        mode="lines", name="slope −1/2 (∝ 1/√width)", line=dict(color="#777777", width=1.5, dash="dot"),
+        hovertemplate="width %{x}<br>∝ width^(−1/2): %{y:.10g}<extra>reference</extra>",
+    ))
+    layout(
+        fig, "",
+        xaxis=dict(title="channels per rotation n (log scale)", type="log"),
+        yaxis=dict(title="relative error ‖K̂ − K‖_F/‖K‖_F (log scale)", type="log", dtick="D2"),
+    )
+    return apply_update(fig, gcnn_error_vs_width_update(
+        widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
+        depth, seeds))
