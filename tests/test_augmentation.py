@@ -144,9 +144,11 @@ def test_augmented_gradient_is_projected_gradient_on_E():
         return -(logits[np.arange(len(y)), y] - jax.numpy.log(jax.numpy.exp(logits).sum(1))).mean()
 
     with jax.enable_x64(True):
-        x, orbits, y = (jax.numpy.asarray(a) for a in (data.train_x, data.train_orbits, data.train_y))
+        arrays = (data.train_x, data.train_orbits, data.train_y)
+        x, orbits, y = (jax.numpy.asarray(a) for a in arrays)
         g_nom = jax.grad(ce)(params, x, y)
-        g_aug = jax.grad(ce)(params, orbits.reshape(-1, SIZE * SIZE), jax.numpy.repeat(y, config.N))
+        g_aug = jax.grad(ce)(params, orbits.reshape(-1, SIZE * SIZE),
+                             jax.numpy.repeat(y, config.N))
     projected = aug.project_params([(np.asarray(a), np.asarray(b)) for a, b in g_nom], perms)
     for (ga, gb), (pa, pb) in zip(g_aug, projected):
         np.testing.assert_allclose(np.asarray(ga), pa, atol=1e-13)
@@ -232,7 +234,8 @@ def test_task_data_rotates_test_digits():
 
 def test_shipped_runs_recompute():
     shipped = aug.load_precomputed()
-    expected = {c for a in aug.ACTIONS for d in aug.PRECOMPUTED_DEPTHS for c in aug.default_runs(a, depth=d)}
+    expected = {c for a in aug.ACTIONS for d in aug.PRECOMPUTED_DEPTHS
+                for c in aug.default_runs(a, depth=d)}
     assert set(shipped) == expected
     config = aug.AugmentConfig(depth=0, strategy="augmented", init="generic")
     fresh = aug._train(config, None, None)

@@ -449,7 +449,8 @@ def _compiled(strategy: str, action: str, N: int, blocks: int, depth: int, class
 
     def metrics(params, x, orbits, y, test_x, test_orbits, test_y):
         loss = augmented(params, orbits, y) if strategy == "augmented" else nominal(params, x, y)
-        accuracy = jnp.mean((jnp.argmax(forward(params, test_x), axis=1) == test_y).astype(jnp.float64))
+        hits = jnp.argmax(forward(params, test_x), axis=1) == test_y
+        accuracy = jnp.mean(hits.astype(jnp.float64))
         m, N_, d = test_orbits.shape
         logits = forward(params, test_orbits.reshape(m * N_, d)).reshape(m, N_, -1)
         invariance = jnp.max(jnp.abs(logits - logits[:, :1]))
@@ -547,7 +548,8 @@ def _record(config, rows, complete) -> AugmentationRun:
 def default_runs(action: str = "rot90", **changes) -> tuple[AugmentConfig, ...]:
     """The five runs an explorer compares: NOMINAL and AUGMENTED from both initialisations and
     EQUIVARIANT, all with the same seeds and settings."""
-    base = AugmentConfig(action=action).replace(**changes) if changes else AugmentConfig(action=action)
+    base = AugmentConfig(action=action)
+    base = base.replace(**changes) if changes else base
     return tuple(base.replace(strategy=s, init=i)
                  for s, i in (("nominal", "generic"), ("nominal", "equivariant"),
                               ("augmented", "generic"), ("augmented", "equivariant"),

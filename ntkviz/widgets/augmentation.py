@@ -36,16 +36,26 @@ from ..plots.augmentation import (
     loss_curves_update,
     slot_label,
 )
-from ._base import STYLE, Explorer, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["AugmentationExplorer"]
 
 #: Panel name → (row, column) in the explorer's figure.
 PANELS = {"loss": (1, 1), "accuracy": (1, 2), "distance": (1, 3)}
-#: Depths offered by the slider; learning-rate range (log slider); epochs range.
+#: Depths offered by the slider; learning rates offered (exact values, so a run found by the
+#: slider is the run found by ``set``); epochs range and step.
 DEPTHS = (0, 3)
-LEARNING_RATES = (0.003, 1.0)
+LEARNING_RATES = (0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 EPOCHS = (5, 300)
+EPOCH_STEP = 5
 #: Shortest time between two redraws while a run streams in.
 REDRAW_SECONDS = 0.25
 GROUPS = {"C4 quarter turns (rot90)": "rot90", "C7 cyclic x-shifts (2 px)": "shift"}
@@ -59,7 +69,8 @@ class AugmentationExplorer(Explorer):
     strategy : ``"nominal"`` | ``"augmented"`` | ``"equivariant"`` (the highlighted run)
     init : ``"equivariant"`` | ``"generic"`` (the EQUIVARIANT strategy always starts in E)
     action : ``"rot90"`` (C4) | ``"shift"`` (C7);  depth : hidden layers 0..3
-    learning_rate : plain gradient-descent step;  epochs : passes over the training digits
+    learning_rate : plain gradient-descent step, one of ``LEARNING_RATES``
+    epochs : passes over the training digits, a multiple of 5 in 5..300
     base : the ``AugmentConfig`` the other settings start from (sizes, seeds)
 
     Attributes
@@ -100,11 +111,11 @@ class AugmentationExplorer(Explorer):
         slider = dict(continuous_update=True, style=style, layout=W.Layout(width="420px"))
         self.depth_slider = W.IntSlider(value=self.config.depth, min=DEPTHS[0], max=DEPTHS[1],
                                         description="depth (hidden)", **slider)
-        self.lr_slider = W.FloatLogSlider(value=self.config.learning_rate, base=10,
-                                          min=-2.5, max=0.0, step=0.05, readout_format=".3g",
-                                          description="learning rate η", **slider)
+        self.lr_slider = W.SelectionSlider(options=list(LEARNING_RATES),
+                                           value=self.config.learning_rate,
+                                           description="learning rate η", **slider)
         self.epochs_slider = W.IntSlider(value=self.config.epochs, min=EPOCHS[0], max=EPOCHS[1],
-                                         step=5, description="epochs", **slider)
+                                         step=EPOCH_STEP, description="epochs", **slider)
         self.train_button = W.Button(description="Train", button_style="primary", icon="play",
                                      tooltip="train the selected run (background thread)")
         self.train_all_button = W.Button(description="Train all five", icon="forward",
@@ -202,9 +213,13 @@ class AugmentationExplorer(Explorer):
         check_choice("init", init, core.INITS)
         check_choice("action", action, core.ACTIONS)
         depth = check_int("depth", depth, minimum=DEPTHS[0], maximum=DEPTHS[1])
-        learning_rate = check_real("learning_rate", learning_rate, minimum=LEARNING_RATES[0],
-                                   maximum=LEARNING_RATES[1])
+        learning_rate = check_real("learning_rate", learning_rate)
+        if learning_rate not in LEARNING_RATES:
+            allowed = ", ".join(f"{v:g}" for v in LEARNING_RATES)
+            raise ValueError(f"learning_rate must be one of {allowed}; got {learning_rate:g}")
         epochs = check_int("epochs", epochs, minimum=EPOCHS[0], maximum=EPOCHS[1])
+        if epochs % EPOCH_STEP:
+            raise ValueError(f"epochs must be a multiple of {EPOCH_STEP}, got {epochs}")
         return self.base.replace(strategy=strategy, init=init, action=action, depth=depth,
                                  learning_rate=learning_rate, epochs=epochs)
 
@@ -334,7 +349,8 @@ class AugmentationExplorer(Explorer):
     def _show_readout(self):
         c, run = self.config, self.run
         name = slot_label(c.strategy, c.init)
-        setting = (f'<span class="ntkviz-setting" data-strategy="{c.strategy}" data-init="{c.init}" '
+        setting = (f'<span class="ntkviz-setting" data-strategy="{c.strategy}" '
+                   f'data-init="{c.init}" '
                    f'data-action="{c.action}" data-N="{c.N}" data-depth="{c.depth}" '
                    f'data-learning-rate="{c.learning_rate!r}" data-epochs="{c.epochs}"></span>')
         if run is None:
@@ -359,7 +375,6 @@ class AugmentationExplorer(Explorer):
 
 
 def _finish_figure(fig, slices, axes):
-    start, stop = slices["loss"]
     for key, (a, b) in slices.items():
         for i, trace in enumerate(fig.data[a:b]):
             trace.legendgroup = f"slot{i}"
