@@ -36,7 +36,12 @@ Diverging runs (non-finite outputs) are reported, their later outputs are NaN.
 **Distance to the kernel prediction.** For each network, the linearised prediction with the
 analytic Θ and the network's own ``f_0`` (the formula above) is what it must follow as the width
 grows; ``distance = ‖f_net − f_lin‖ / ‖f_lin‖`` (Frobenius norm over all checkpoints and all
-training and test points) falls with the width (roughly like width^(−1/2)).
+training and test points) falls with the width: like width^(−1/2) over the first steps; over
+the whole run more slowly where Θ's smallest eigenvalues are below the finite-width fluctuations
+of Θ̂ (the circle: λ_min ≈ 0.014, so the slow modes, which fit the noise late, need much wider
+networks; MNIST 4 vs 9, with a less spread spectrum, follows width^(−1/2) throughout).
+Measured (default setting, mean over 3 seeds, widths 16/64/256/1024): circle 0.66, 0.29, 0.23,
+0.18 (first 20 steps: 0.41, 0.16, 0.10, 0.04); MNIST 0.47, 0.24, 0.13, 0.07.
 
 **Datasets.** ``"circle"``: ``N_CIRCLE`` training angles evenly spaced on the unit circle
 (Θ is then circulant and its eigenvectors are Fourier modes), target ``sin γ + ½ sin 3γ``,

@@ -135,16 +135,17 @@ def mode_decay_update(state) -> dict:
     checkpoints = state.ckpt[1:].astype(float)
     data = []
     for k in range(len(state.modes)):
-        data.append(dict(x=dense, y=_floored(state.mode_pred[1:, k])))
+        data.append(dict(x=dense, y=_floored(state.mode_pred[1:, k]),
+                         name=f"mode {k + 1}: λ = {state.lam_modes[k]:.4g}"))
     for k in range(len(state.modes)):
         data.append(dict(x=checkpoints, y=_floored(state.mode_measured[1:, k])))
     t = state.t if state.t > 0 else None
     data.append(dict(x=[t, t], y=[FLOOR, 1.5]))
     rule = "(1 − ηλᵢ)ᵗ" if state.kind == "gd" else "exp(−ηλᵢt)"
-    who = f"networks of width {state.width}" if state.has_runs else "no networks trained"
+    who = f"width-{state.width} networks" if state.has_runs else "no networks trained"
     return {"data": data,
-            "layout": {"title_text": f"Residual along Θ's eigenvectors: predicted {rule} (lines), "
-                                     f"measured |pᵢ(t)/pᵢ(0)| ({who}, markers)"}}
+            "layout": {"title_text": f"Residual along eigenvectors vᵢ of Θ: {rule} (lines), "
+                                     f"{who} (markers)"}}
 
 
 def mode_decay(state) -> go.Figure:
@@ -159,14 +160,13 @@ def mode_decay(state) -> go.Figure:
         fig.add_trace(go.Scatter(
             mode="lines", name=f"mode {k + 1}: λ = {state.lam_modes[k]:.4g}",
             line=dict(color=MODE_COLORS[k % len(MODE_COLORS)], width=2),
-            hovertemplate=f"mode {k + 1}, λ = {state.lam_modes[k]:.10g}<br>t = %{{x:.6g}}<br>"
-                          "predicted = %{y:.10g}<extra></extra>"))
+            hovertemplate="t = %{x:.6g}<br>predicted = %{y:.10g}<extra>%{fullData.name}</extra>"))
     for k in range(K):
         fig.add_trace(go.Scatter(
             mode="markers", name=f"mode {k + 1} measured",
             marker=dict(color=MODE_COLORS[k % len(MODE_COLORS)], size=7, symbol="circle-open",
                         line=dict(width=2)),
-            hovertemplate=f"mode {k + 1}<br>t = %{{x}}<br>measured = %{{y:.10g}}<extra></extra>"))
+            hovertemplate=f"mode {k + 1}<br>t = %{{x}}<br>measured Σ|pᵢ(t)|/Σ|pᵢ(0)| = %{{y:.10g}}<extra></extra>"))
     fig.add_trace(go.Scatter(mode="lines", name="current t", line=dict(color=COLORS["accent"], width=1.5, dash="dash"),
                              hovertemplate="t = %{x}<extra>current time</extra>"))
     layout(fig, "", xaxis=dict(title="training time t (steps, log scale)", type="log"),

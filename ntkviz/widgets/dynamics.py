@@ -349,5 +349,6 @@ def _finish_figure(fig, slices, axes):
     fig.update_annotations(font_size=12)
     shown = {"outputs", "errors"}
     for name, (start, stop) in slices.items():
-        for trace in fig.data[start:stop]:
-            trace.showlegend = name in shown
+        for i, trace in enumerate(fig.data[start:stop]):
+            # the modes panel lists its predicted lines (their λ), not the markers
+            trace.showlegend = name in shown or (name == "modes" and i < (stop - start - 1) // 2)
