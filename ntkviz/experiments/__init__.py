@@ -24,6 +24,7 @@ _SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width
                "training", "propositions", "dynamics",
                "gcnn_width")
 
+_SUBMODULES += ("augmentation",)  # augmentation vs equivariance (seed 004, THEORY §6)
 __all__ = list(_SUBMODULES)
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), dict.fromkeys(_SUBMODULES))

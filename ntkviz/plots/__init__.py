@@ -24,6 +24,7 @@ from .accuracy import (
     digit_thumbnails,
     digit_thumbnails_update,
 )
+from .augmentation import accuracy_curves as augmentation_accuracy_curves, accuracy_curves_update as augmentation_accuracy_curves_update, distance_curves, distance_curves_update, loss_curves, loss_curves_update  # noqa: E501
 from .circle import orbits_3d, orbits_3d_update, posterior_ring, posterior_ring_update
 from .orbits import (
     error_bars,
@@ -77,3 +78,4 @@ __all__ = [
     "outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update", "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update",  # noqa: E501
     "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]
+__all__ += ["loss_curves", "loss_curves_update", "augmentation_accuracy_curves", "augmentation_accuracy_curves_update", "distance_curves", "distance_curves_update"]  # noqa: E501
