@@ -179,7 +179,7 @@ def _reproduce(args: argparse.Namespace) -> int:
                 bar.set_postfix_str(label)
                 bar.refresh()
 
-            data = targets.run(target, args.quick, progress)
+            data = targets.run(target, args.quick, progress, runs_dir=out / ".runs")
         paths = report.write_target(target, data, out, png=png)
         print(f"Wrote {', '.join(str(p) for p in paths.values())} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)

@@ -184,3 +184,18 @@ def test_shipped_numbers_recompute():
     again = multiclass.exact_accuracy(c6.block_seeds_per_class, block["N"], "shift",
                                       c6.architecture, seed=c6.seed, solver="block")
     assert again.accuracy == pytest.approx(block["accuracy"], abs=1e-12)
+
+
+def test_training_runs_resume_from_the_runs_folder(tmp_path, monkeypatch):
+    """A stopped long run restarts where it stopped: kept training runs are not retrained."""
+    from ntkviz.experiments import training
+
+    cfg = targets.Fig1Config(Ns=(4,), networks=("mlp",), leave_out_classes=(0, 1), n_per_class=5,
+                             steps=5, spectral_seeds_per_class=1)
+    first = targets.run_fig1(cfg, runs_dir=tmp_path)
+    assert len(list(tmp_path.glob("train-*.json"))) == 2
+    monkeypatch.setattr(training, "train_and_evaluate",
+                        lambda *args, **kwargs: pytest.fail("a kept run was retrained"))
+    again = targets.run_fig1(cfg, runs_dir=tmp_path)
+    assert targets.to_json(again["networks"]) == targets.to_json(first["networks"])
+    assert again["wall_time"] >= first["networks"]["mlp"]["wall_time"]
