@@ -46,7 +46,10 @@ def test_flow_closed_form_equals_fine_step_integration(s):
     z, steps = np.concatenate([f0_train, f0_test]), 4000
     h = T / steps
     for _ in range(steps):
-        k1 = rhs(z); k2 = rhs(z + h / 2 * k1); k3 = rhs(z + h / 2 * k2); k4 = rhs(z + h * k3)  # noqa: E702
+        k1 = rhs(z)
+        k2 = rhs(z + h / 2 * k1)
+        k3 = rhs(z + h / 2 * k2)
+        k4 = rhs(z + h * k3)
         z = z + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     train, test = dyn.closed_form(s, eta, T, f0_train, f0_test, kind="flow")
     np.testing.assert_allclose(train, z[:len(Y)], atol=1e-8)
@@ -63,7 +66,8 @@ def test_gd_closed_form_equals_explicit_gd_steps(s):
     times = np.arange(0, 61)
     want_train, want_test = [], []
     for _ in times:
-        want_train.append(f.copy()); want_test.append(g.copy())  # noqa: E702
+        want_train.append(f.copy())
+        want_test.append(g.copy())
         r = f - s.y_train
         f, g = f - eta * s.theta @ r, g - eta * s.theta_test @ r
     train, test = dyn.closed_form(s, eta, times, f0_train, f0_test, kind="gd")

@@ -250,8 +250,10 @@ def _inputs(dataset: str):
             pooled = datasets.pool2(images[index].astype(np.float64))
             return datasets.normalize(pooled).reshape(len(index), -1) * pooled.shape[1]
 
-        sign = lambda k: np.repeat([1.0, -1.0], k)  # noqa: E731
-        out = (prepare(train), sign(MNIST_TRAIN), prepare(test), sign(MNIST_TEST),
+        def labels(k):  # class A (+1) first, then class B (−1)
+            return np.repeat([1.0, -1.0], k)
+
+        out = (prepare(train), labels(MNIST_TRAIN), prepare(test), labels(MNIST_TEST),
                np.arange(2 * MNIST_TRAIN, dtype=float),
                np.arange(2 * MNIST_TRAIN, 2 * (MNIST_TRAIN + MNIST_TEST), dtype=float),
                MNIST_CLASSES)
@@ -375,7 +377,7 @@ def mean_prediction(s: Setup, eta: float, t, kind: str = "gd"):
     return closed_form(s, eta, t, None, None, kind)
 
 
-def linearized(s: Setup, eta: float, run: "Run", kind: str = "gd"):
+def linearized(s: Setup, eta: float, run: Run, kind: str = "gd"):
     """The linearised prediction (analytic Θ) for the initialisation of ``run`` at its
     checkpoints: ``(T, n)``, ``(T, m)``."""
     return closed_form(s, eta, run.times, run.f_train[0], run.f_test[0], kind)
@@ -414,7 +416,7 @@ class Run:
     diverged: bool
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _chunk_fn():
     import jax
     import jax.numpy as jnp

@@ -39,7 +39,15 @@ from ..plots.dynamics import (
     outputs_figure,
     outputs_figure_update,
 )
-from ._base import STYLE, Explorer, MessageLine, Throttle, compose_subplots, value_span, write_panel_update
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    Throttle,
+    compose_subplots,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["DynamicsExplorer", "LR_FACTORS", "NOISES"]
 
