@@ -208,8 +208,9 @@ class DynamicsExplorer(Explorer):
 
     def _compute(self, dataset, t, width, depth, lr_factor, noise, runs=None):
         if runs is None:
-            runs = self._stored_runs(dataset, depth, lr_factor, noise)
-        return core.dynamics_state(dataset, depth, lr_factor, noise, width, t, runs=dict(runs))
+            with self._lock:
+                runs = dict(self._stored_runs(dataset, depth, lr_factor, noise))
+        return core.dynamics_state(dataset, depth, lr_factor, noise, width, t, runs=runs)
 
     def _on_control(self, change):
         if not self._syncing:
@@ -277,10 +278,13 @@ class DynamicsExplorer(Explorer):
                     self.progress.value += 1
                     now = time.monotonic()
                     if now - last >= STREAM_SECONDS:
-                        self._stream(key, {**done_runs, (width, seed): run})
+                        with self._lock:
+                            partial = {**done_runs, (width, seed): run}
+                        self._stream(key, partial)
                         last = now
-                done_runs[width, seed] = run
-                self._stream(key, done_runs)
+                with self._lock:  # the main thread copies this dict while redrawing
+                    done_runs[width, seed] = run
+                self._stream(key, dict(done_runs))
                 last = time.monotonic()
         except Exception as error:
             self.progress.bar_style = "danger"
