@@ -30,7 +30,7 @@ def test_empirical_ntk_equals_brute_force_jacobian():
     params = fg.init_params(arch, 1, 3, seed=2)
     with jax.enable_x64(True):
         flat, unravel = ravel_pytree(params)
-        J = np.asarray(jax.jacfwd(lambda p: fg.apply(arch, unravel(p), SMALL))(flat))  # (n, P)
+        J = np.asarray(jax.jit(jax.jacfwd(lambda p: fg.apply(arch, unravel(p), SMALL)))(flat))  # (n, P)
         readout_flag, _ = ravel_pytree({**jax.tree_util.tree_map(np.zeros_like, params),
                                          "readout": jax.tree_util.tree_map(np.ones_like, params["readout"])})
     nngp, ntk = fg.empirical_kernels(arch, SMALL, width=3, seed=2)

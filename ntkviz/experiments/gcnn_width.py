@@ -12,9 +12,10 @@ kernels ``Σ`` (NNGP) and ``Θ`` (NTK) of the same architecture:
 
 by the relative Frobenius error ``‖K̂ − K‖_F / ‖K‖_F`` over the whole Gram matrix. Both errors
 fall like ``n^(−1/2)`` (fitted log-log slope ≈ −1/2); the seed-averaged Monte-Carlo NNGP is
-closer still (``1/√(n · seeds)``). Every network's output is also checked to be invariant to
-quarter turns of its input (``finite_network(...).invariance_gap``, round-off only): group pooling makes it
-so at every width, while the kernels only become deterministic as ``n → ∞``.
+closer still (``1/√(n · seeds)``, plus an O(1/n) bias beyond one hidden layer). Every
+network's output is also checked to be invariant to quarter turns of its input
+(``finite_network(...).invariance_gap``, round-off only): group pooling makes it so at every
+width, while the kernels only become deterministic as ``n → ∞``.
 
 Inputs: the first digit of each of the classes ``0 … n_digits − 1`` in
 ``datasets.digits_per_class(1, digit_seed)``, 2×2 mean-pooled to 14×14 (the ``gcnn``
@@ -24,9 +25,13 @@ every kernel entry is dominated by ``b²`` and the kernels of different networks
 Row ``2i`` is digit i, row ``2i + 1`` its quarter turn (``np.rot90``).
 
 Cached per network (depth, activation, W_std, b_std, inputs, width, seed) and per sweep.
-Measured (2 shared cores, November 2026; depth 2, 14×14, 6 inputs): each new width compiles
-its gradients once (~1–3 s), a network then takes ~0.05 s (width 4) to ~0.6 s (width 128);
-the default sweep, 6 widths × 8 seeds, ~25–35 s the first time, instant afterwards.
+Measured (2 cores shared with other jobs, load 2–6, November 2026; depth 2, 14×14, 6 inputs):
+each new width compiles one program (gradients, Gram matrices, rotated outputs) in ~2–8 s;
+a network then takes ~0.02 s (width 4) to ~0.6–2 s (width 128). The default sweep, 6 widths ×
+8 seeds, took 44–73 s the first time (about half of it compilation), microseconds afterwards;
+depth 1 takes ~12 s. With eight seeds the mean error of one width scatters by ~±30 % (the
+error matrix is dominated by one random direction, the kernels' common offset), so fitted
+slopes come out between about −0.3 and −0.6; 40 seeds give −0.52 (depth 1, 7×7).
 """
 
 from __future__ import annotations
@@ -115,7 +120,8 @@ def _check_inputs(n_digits, digit_seed, resolution) -> tuple[int, int, int]:
 
 def _check_progress(progress):
     if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError(f"progress must be None, a bool or a callable(done, total), got {progress!r}")
+        raise TypeError("progress must be None, a bool or a callable(done, total), "
+                        f"got {progress!r}")
 
 
 # --- inputs and cached cores ----------------------------------------------------------------
@@ -144,7 +150,8 @@ def relative_error(estimate, exact) -> float:
     """``‖estimate − exact‖_F / ‖exact‖_F`` (the error measure of seed 000, Fig. 1)."""
     estimate, exact = np.asarray(estimate, dtype=float), np.asarray(exact, dtype=float)
     if estimate.shape != exact.shape:
-        raise ValueError(f"estimate and exact must have the same shape, got {estimate.shape} and {exact.shape}")
+        raise ValueError("estimate and exact must have the same shape, "
+                         f"got {estimate.shape} and {exact.shape}")
     return float(np.linalg.norm(estimate - exact) / np.linalg.norm(exact))
 
 
@@ -237,7 +244,8 @@ class GCNNWidthSweep:
 @functools.lru_cache(maxsize=32)
 def _sweep(depth, activation, W_std, b_std, inputs, widths, seeds) -> GCNNWidthSweep:
     nngp, ntk = _analytic(depth, activation, W_std, b_std, inputs)
-    cells = [[_network(depth, activation, W_std, b_std, inputs, w, s) for s in seeds] for w in widths]
+    cells = [[_network(depth, activation, W_std, b_std, inputs, w, s) for s in seeds]
+             for w in widths]
     nngp_hat = np.array([[c[0] for c in row] for row in cells])
     ntk_hat = np.array([[c[1] for c in row] for row in cells])
     gaps = np.array([[c[2] for c in row] for row in cells])

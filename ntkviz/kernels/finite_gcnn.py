@@ -65,7 +65,8 @@ MAX_WIDTH = 1024
 
 def _check_arch(arch) -> GCNN:
     if not isinstance(arch, GCNN):
-        raise TypeError(f"arch must be an ntkviz.kernels.gcnn(...) kernel, got {type(arch).__name__}")
+        raise TypeError("arch must be an ntkviz.kernels.gcnn(...) kernel, "
+                        f"got {type(arch).__name__}")
     return arch
 
 
@@ -127,7 +128,8 @@ def _circular_conv(x, filters, filter_size: int):
     As one matrix product of the f² shifted copies of ``x`` with the filters (im2col): for
     float64 on this CPU several times faster than XLA's convolution, forward and backward.
     """
-    shifted = [jnp.roll(x, (-a, -c), axis=(1, 2)) for a in offsets(filter_size) for c in offsets(filter_size)]
+    taps = offsets(filter_size)
+    shifted = [jnp.roll(x, (-a, -c), axis=(1, 2)) for a in taps for c in taps]
     cols = jnp.stack(shifted, axis=3)  # (B, H, W, f², C_in), taps in the filters' (i, j) order
     return jnp.einsum("bhwtc,tco->bhwo", cols, filters.reshape(filter_size**2, *filters.shape[2:]))
 
@@ -227,7 +229,8 @@ def outputs(arch, x, width: int = 64, seed: int = 0) -> np.ndarray:
 
 
 @float64
-def empirical_kernels(arch, x1, x2=None, width: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def empirical_kernels(arch, x1, x2=None, width: int = 64,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Empirical ``(Σ̂, Θ̂)`` (n1, n2) each of one finite group CNN (``width`` channels, ``seed``).
 
     Parameters
@@ -357,5 +360,5 @@ def finite_network(arch, x, width: int = 64, seed: int = 0) -> FiniteNetwork:
     seed = check_int("seed", seed, minimum=0)
     params = init_params(arch, a.shape[-1], width, seed)
     nngp, ntk, out = (to_numpy(v) for v in _summary(arch, params, jnp.asarray(a)))
-    return FiniteNetwork(width, seed, _readonly(0.5 * (nngp + nngp.T)), _readonly(0.5 * (ntk + ntk.T)),
-                         _readonly(out))
+    return FiniteNetwork(width, seed, _readonly(0.5 * (nngp + nngp.T)),
+                         _readonly(0.5 * (ntk + ntk.T)), _readonly(out))

@@ -23,8 +23,8 @@ def _fit_name(kind: str, slope: float) -> str:
 
 
 def _title(depth: int | None, n_seeds: int) -> str:
-    net = "C4 group CNN" if depth is None else f"C4 group CNN, depth {depth}"
-    return f"Finite {net} → infinite width: ‖K̂ − K‖_F/‖K‖_F ({n_seeds} seeds per width)"
+    net = "" if depth is None else f"depth {depth}, "
+    return f"Finite C4 group CNNs → infinite width ({net}{n_seeds} seeds per width)"
 
 
 def _points(widths, errors):
@@ -66,7 +66,8 @@ def gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope: float
             dict(x=span, y=finite_or_none(reference)),
         ],
         "layout": {"title_text": _title(depth, np.atleast_2d(ntk_errors).shape[1]),
-                   "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w) for w in widths]},
+                   "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w)
+                                      for w in widths]},
     }
 
 
@@ -90,19 +91,23 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         mode="markers", name="NTK Θ̂, one seed", marker=dict(size=6, color=_NTK_SEED),
-        hovertemplate="width %{x}<br>seed %{customdata}<br>‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK</extra>",
+        hovertemplate=("width %{x}<br>seed %{customdata}<br>‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}"
+                       "<extra>NTK</extra>"),
     ))
     fig.add_trace(go.Scatter(
         mode="lines+markers", name="NTK, mean over seeds", line=dict(color=_NTK, width=2.5),
-        marker=dict(size=8), hovertemplate="width %{x}<br>mean ‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK mean</extra>",
+        marker=dict(size=8),
+        hovertemplate="width %{x}<br>mean ‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK mean</extra>",
     ))
     fig.add_trace(go.Scatter(
         mode="lines", name="NTK fit", line=dict(color=_NTK, width=1.5, dash="dash"),
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NTK fit</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="markers", name="NNGP Σ̂, one seed", marker=dict(size=6, color=_NNGP_SEED, symbol="square"),
-        hovertemplate="width %{x}<br>seed %{customdata}<br>‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}<extra>NNGP</extra>",
+        mode="markers", name="NNGP Σ̂, one seed",
+        marker=dict(size=6, color=_NNGP_SEED, symbol="square"),
+        hovertemplate=("width %{x}<br>seed %{customdata}<br>‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}"
+                       "<extra>NNGP</extra>"),
     ))
     fig.add_trace(go.Scatter(
         mode="lines+markers", name="NNGP, mean over seeds", line=dict(color=_NNGP, width=2.5),
@@ -114,7 +119,8 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NNGP fit</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="slope −1/2 (∝ 1/√width)", line=dict(color="#777777", width=1.5, dash="dot"),
+        mode="lines", name="slope −1/2 (∝ 1/√width)",
+        line=dict(color="#777777", width=1.5, dash="dot"),
         hovertemplate="width %{x}<br>∝ width^(−1/2): %{y:.10g}<extra>reference</extra>",
     ))
     layout(
