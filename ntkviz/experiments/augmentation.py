@@ -485,12 +485,14 @@ def _remember(run: AugmentationRun) -> None:
 
 def train(config: AugmentConfig | None = None, *,
           callback: Callable[[AugmentationRun], object] | None = None,
-          stop: Callable[[], bool] | None = None, **changes) -> AugmentationRun:
+          stop: Callable[[], bool] | None = None, progress: bool = False,
+          **changes) -> AugmentationRun:
     """Train one run and record it after every epoch (float64, plain minibatch GD).
 
     ``config`` (default ``AugmentConfig()``), updated by ``changes``. ``callback(run)`` gets the
     partial record (``complete=False``) after every epoch, so an explorer can draw as it goes;
-    ``stop()`` returning True ends the run early (the partial run is returned, not cached).
+    ``stop()`` returning True ends the run early (the partial run is returned, not cached);
+    ``progress=True`` shows a ``tqdm.auto`` bar over the epochs.
     Finished runs are cached by config (a dict, not ``lru_cache``, because of the callback):
     a second call returns at once (and calls ``callback`` once with the whole run).
     """
@@ -500,7 +502,19 @@ def train(config: AugmentConfig | None = None, *,
     if changes:
         config = config.replace(**changes)
     run = cached_run(config)
-    if run is None:
+    if run is None and progress:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=config.epochs, desc=f"{config.strategy}, {config.init} init") as bar:
+            def report(partial):
+                bar.update(int(partial.epochs[-1]) - bar.n)
+                if callback is not None:
+                    callback(partial)
+
+            run = _train(config, report, stop)
+        if run.complete:
+            _remember(run)
+    elif run is None:
         run = _train(config, callback, stop)
         if run.complete:
             _remember(run)
