@@ -280,3 +280,8 @@ def test_config_normalises():
     assert aug.AugmentConfig(batch_size=10_000).batch_size == 500
     with pytest.raises(TypeError, match="config"):
         aug.train("rot90")
+
+
+def test_warm_up_rejects_unknown_strategies():
+    with pytest.raises(ValueError, match="strategy"):
+        aug.warm_up(_small(), ("both",))

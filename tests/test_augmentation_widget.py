@@ -27,7 +27,7 @@ def _number(html: str, css: str) -> float:
 
 @pytest.fixture(scope="module")
 def explorer():
-    return AugmentationExplorer()
+    return AugmentationExplorer(warm_up=False)
 
 
 def test_opens_with_the_shipped_runs(explorer):
@@ -117,7 +117,8 @@ def test_bad_input_is_shown_not_raised(explorer, kwargs, name):
 
 
 def test_training_streams_in_a_background_thread():
-    ex = AugmentationExplorer(strategy="augmented", init="equivariant", base=SMALL, epochs=10)
+    ex = AugmentationExplorer(strategy="augmented", init="equivariant", base=SMALL, epochs=10,
+                              warm_up=False)
     assert ex.run is None
     draws = []
     original = ex._redraw
@@ -149,10 +150,28 @@ def test_training_streams_in_a_background_thread():
 
 
 def test_second_train_while_running_is_refused():
-    ex = AugmentationExplorer(base=SMALL.replace(seed=5), epochs=200)
+    ex = AugmentationExplorer(base=SMALL.replace(seed=5), epochs=200, warm_up=False)
     assert ex.train(block=False)
     if ex.training:
         assert ex.train(block=False) is False
         assert "still training" in ex.message.value
     ex.wait(180)
+    assert ex.run is not None and ex.run.complete
+
+
+def test_warm_up_compiles_the_current_shape_in_the_background():
+    base = SMALL.replace(blocks=2)                  # a shape no other test compiles
+    ex = AugmentationExplorer(base=base, epochs=10)
+    assert ex.warm_up_thread is not None
+    ex.warm_up_thread.join(180)
+    key = (base.action, base.N, base.blocks, base.depth, base.classes, base.n_train,
+           base.batch_size)
+    for strategy in aug.STRATEGIES:                 # already compiled: a cache hit
+        hits = aug._compiled.cache_info().hits
+        aug._compiled(strategy, *key)
+        assert aug._compiled.cache_info().hits == hits + 1
+    thread = ex.warm_up_thread
+    assert ex.set(learning_rate=0.05, epochs=20)     # same shape: nothing new to compile
+    assert ex.warm_up_thread is thread and len(ex._warmed) == 1
+    ex.train(block=True)
     assert ex.run is not None and ex.run.complete

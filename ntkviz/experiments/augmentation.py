@@ -97,6 +97,7 @@ __all__ = [
     "forward",
     "task_data",
     "train",
+    "warm_up",
     "cached_run",
     "default_runs",
     "precompute",
@@ -523,8 +524,8 @@ def train(config: AugmentConfig | None = None, *,
     return run
 
 
-@float64
-def _train(config, callback, stop) -> AugmentationRun:
+def _prepare(config):
+    """The compiled functions, initial parameters and device arrays of a run (under x64)."""
     import jax
     import jax.numpy as jnp
 
@@ -534,6 +535,35 @@ def _train(config, callback, stop) -> AugmentationRun:
     params = jax.tree_util.tree_map(jnp.asarray, init_params(config))
     arrays = [jnp.asarray(a) for a in (data.train_x, data.train_orbits, data.train_y)]
     tests = [jnp.asarray(a) for a in (data.test_x, data.test_orbits, data.test_y)]
+    return epoch, metrics, params, arrays, tests
+
+
+def warm_up(config: AugmentConfig | None = None, strategies=STRATEGIES) -> None:
+    """Compile the jitted epoch and metrics of ``config``'s network shape for each strategy
+    (one epoch with learning rate 0, results discarded), so a later ``train`` of that shape
+    starts at once. Explorers call this in a background thread."""
+    config = AugmentConfig() if config is None else config
+    for strategy in strategies:
+        _warm(config.replace(strategy=check_choice("strategy", strategy, STRATEGIES)))
+
+
+@float64
+def _warm(config) -> None:
+    import jax
+
+    epoch, metrics, params, arrays, tests = _prepare(config)
+    # the same argument types as ``_train`` (a float64 array learning rate), or jit recompiles
+    zero = jax.numpy.asarray(0.0, dtype=jax.numpy.float64)
+    params = epoch(params, jax.random.split(jax.random.key(0), 1)[0], zero, *arrays)
+    jax.block_until_ready(metrics(params, *arrays, *tests))
+
+
+@float64
+def _train(config, callback, stop) -> AugmentationRun:
+    import jax
+    import jax.numpy as jnp
+
+    epoch, metrics, params, arrays, tests = _prepare(config)
     lr = jnp.asarray(config.learning_rate, dtype=jnp.float64)
     keys = jax.random.split(jax.random.key(config.seed + 1_000_003), config.epochs)
     rows = [metrics(params, *arrays, *tests)]

@@ -18,6 +18,7 @@ and the last good figure stays.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -72,6 +73,8 @@ class AugmentationExplorer(Explorer):
     learning_rate : plain gradient-descent step, one of ``LEARNING_RATES``
     epochs : passes over the training digits, a multiple of 5 in 5..300
     base : the ``AugmentConfig`` the other settings start from (sizes, seeds)
+    warm_up : compile the training of the current network shape in a background thread (at
+        construction and after every change of group or depth), so Train starts at once
 
     Attributes
     ----------
@@ -84,7 +87,7 @@ class AugmentationExplorer(Explorer):
 
     def __init__(self, strategy: str = "augmented", init: str = "generic", action: str = "rot90",
                  depth: int = 2, learning_rate: float | None = None, epochs: int | None = None,
-                 *, base: core.AugmentConfig | None = None):
+                 *, base: core.AugmentConfig | None = None, warm_up: bool = True):
         self.base = core.AugmentConfig() if base is None else base
         if not isinstance(self.base, core.AugmentConfig):
             raise TypeError(f"base must be an AugmentConfig, got {type(self.base).__name__}")
@@ -96,6 +99,9 @@ class AugmentationExplorer(Explorer):
         self._stop = False
         self.thread: threading.Thread | None = None
         self._last_redraw = -float("inf")
+        self._warm_up = warm_up
+        self._warmed: set = set()
+        self.warm_up_thread: threading.Thread | None = None
 
         style = {"description_width": "110px"}
         self.strategy_buttons = W.ToggleButtons(options=[(s.upper(), s) for s in core.STRATEGIES],
@@ -151,6 +157,7 @@ class AugmentationExplorer(Explorer):
             self.figure,
         ])
         self.widget.add_class("ntkviz-augmentation-explorer")
+        self._start_warm_up()
 
     # --- public -------------------------------------------------------------------------------
     @property
@@ -269,6 +276,7 @@ class AugmentationExplorer(Explorer):
             return False
         self.config = config
         self._show_readout()
+        self._start_warm_up()
         if self._run_of(config) is None and not self.training:
             self.message.show(f"{slot_label(config.strategy, config.init)} is not trained for this "
                               "setting yet: press Train (or Train all five).")
@@ -277,6 +285,33 @@ class AugmentationExplorer(Explorer):
         return True
 
     # --- internals: training ------------------------------------------------------------------
+    @staticmethod
+    def _shape(config):
+        return dataclasses.replace(config, strategy="nominal", init="equivariant",
+                                   learning_rate=1.0, epochs=1, seed=0)
+
+    def _start_warm_up(self):
+        """Compile the current shape's three strategies in the background (once per shape)."""
+        shape = self._shape(self.config)
+        if not self._warm_up or shape in self._warmed:
+            return
+        if self.warm_up_thread is not None and self.warm_up_thread.is_alive():
+            return  # the running warm-up calls back here when it ends
+        self._warmed.add(shape)
+        config = self.config
+        first = (config.strategy,) + tuple(s for s in core.STRATEGIES if s != config.strategy)
+
+        def work():
+            try:
+                core.warm_up(config, first)
+            except Exception:  # noqa: BLE001 - a failed warm-up only costs time later
+                pass
+            self._start_warm_up()
+
+        self.warm_up_thread = threading.Thread(target=work, name="ntkviz-augmentation-warm-up",
+                                               daemon=True)
+        self.warm_up_thread.start()
+
     def _set_busy(self, busy: bool):
         self.train_button.disabled = busy
         self.train_all_button.disabled = busy
