@@ -50,7 +50,7 @@ def test_opens_with_the_shipped_runs(explorer):
         np.testing.assert_allclose(explorer.traces("accuracy")[i].y, slot_run.accuracy)
     selected = SLOTS.index(("augmented", "generic"))
     widths = [t.line.width for t in explorer.traces("loss")]
-    assert widths[selected] == 4 and sorted(widths)[:4] == [1.6] * 4
+    assert widths[selected] == 4 and sorted(widths)[:4] == [2] * 4
     distance = np.asarray(explorer.traces("distance")[selected].y, dtype=float)
     np.testing.assert_allclose(distance[: len(run.epochs)], run.distance[:, 0])
     assert explorer.panel_title("loss") == "Training loss (C4 quarter turns, depth 2, η = 0.1)"

@@ -5,7 +5,8 @@ layer from the equivariant subspace E, for up to five runs side by side.
 Every figure has a fixed set of traces, one per *slot* of ``SLOTS`` (NOMINAL and AUGMENTED from
 a generic and from an equivariant initialisation, and EQUIVARIANT), so an explorer can update
 them in place; a slot without a run is an empty trace. Colour = strategy, dash = initialisation
-(solid: equivariant start, dashed: generic start); the selected slot is drawn thick.
+(solid: equivariant start, dashed: generic start; EQUIVARIANT dotted, since it runs exactly on
+top of AUGMENTED from an equivariant start); the selected slot is drawn thick.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def _runs_by_slot(runs) -> list:
 def _style(slot, selected) -> dict:
     strategy, init = slot
     thick = selected is None or tuple(selected) == slot
-    return dict(line=dict(color=STRATEGY_COLORS[strategy], dash=_DASH[init],
-                          width=4 if thick else 1.6),
-                opacity=1.0 if thick else 0.55)
+    # EQUIVARIANT dotted: it coincides with AUGMENTED from an equivariant start, both must show
+    dash = "dot" if strategy == "equivariant" else _DASH[init]
+    return dict(line=dict(color=STRATEGY_COLORS[strategy], dash=dash, width=4 if thick else 2),
+                opacity=1.0 if thick else 0.8)
 
 
 def _empty(name, slot, selected) -> dict:
@@ -90,7 +92,7 @@ def loss_curves(runs, selected=None) -> go.Figure:
                                      "%{customdata:.10g}<extra>%{fullData.name}</extra>"))
         for _ in SLOTS])
     layout(fig, "Training loss", xaxis_title="epoch", yaxis_title="cross-entropy (log)",
-           yaxis_type="log")
+           yaxis_type="log", yaxis_dtick="D2")
     return apply_update(fig, loss_curves_update(runs, selected))
 
 
