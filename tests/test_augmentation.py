@@ -285,3 +285,38 @@ def test_config_normalises():
 def test_warm_up_rejects_unknown_strategies():
     with pytest.raises(ValueError, match="strategy"):
         aug.warm_up(_small(), ("both",))
+
+
+# --------------------------------------------------------------------------- figures
+
+def test_figures_show_the_runs_and_updates_match():
+    from ntkviz.plots.augmentation import (SLOTS, accuracy_curves, accuracy_curves_update,
+                                           distance_curves, distance_curves_update, loss_curves,
+                                           loss_curves_update)
+
+    runs = [aug.train(c) for c in aug.default_runs("shift", depth=0)][:4]   # no EQUIVARIANT
+    selected = ("augmented", "generic")
+    for figure, update in ((loss_curves, loss_curves_update),
+                           (accuracy_curves, accuracy_curves_update),
+                           (distance_curves, distance_curves_update)):
+        fig = figure(runs, selected)
+        data = update(runs, selected)["data"]
+        assert len(fig.data) == len(data)
+        for trace, values in zip(fig.data, data):
+            np.testing.assert_array_equal(np.asarray(trace.y, dtype=float),
+                                          np.asarray(values["y"], dtype=float))
+        assert len(fig.data[SLOTS.index(("equivariant", "equivariant"))].x) == 0
+        assert fig.data[SLOTS.index(selected)].line.width == 4
+        assert fig.layout.xaxis.title.text == "epoch"
+    run = runs[SLOTS.index(selected)]
+    fig = loss_curves(runs, selected)
+    np.testing.assert_array_equal(fig.data[2].y, run.loss)
+    np.testing.assert_array_equal(fig.data[2].customdata, run.orbit_loss)
+    assert fig.layout.title.text == "Training loss (C7 x-shifts, depth 0, η = 0.1)"
+    fig = accuracy_curves(runs)
+    assert fig.layout.title.text == "Accuracy on shifted test digits"
+    assert list(fig.data[-1].y) == [0.1, 0.1]                       # chance, 10 classes
+    fig = distance_curves(runs)
+    y = np.asarray(fig.data[2].y, dtype=float)
+    np.testing.assert_array_equal(y[:-1], run.distance[:, 0])       # one layer, then a gap
+    assert np.isnan(y[-1]) and fig.layout.yaxis.type == "log"
