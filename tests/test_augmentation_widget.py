@@ -43,14 +43,14 @@ def test_opens_with_the_shipped_runs(explorer):
     assert _number(html, "ntkviz-aug-distance-start") == float(run.distance[0].max())
     assert _number(html, "ntkviz-aug-invariance") == float(run.invariance[-1])
     assert _data_value(html, "ntkviz-aug-status") == "'trained'"
-    assert [len(explorer.traces(k)) for k in explorer.PANELS] == [5, 6, 5]
+    assert [len(explorer.traces(k)) for k in explorer.PANELS] == [7, 8, 7]
     for i, (strategy, init) in enumerate(SLOTS):   # every slot of the setting is drawn
         slot_run = shipped[config.replace(strategy=strategy, init=init)]
         np.testing.assert_allclose(explorer.traces("loss")[i].y, slot_run.loss)
         np.testing.assert_allclose(explorer.traces("accuracy")[i].y, slot_run.accuracy)
     selected = SLOTS.index(("augmented", "generic"))
     widths = [t.line.width for t in explorer.traces("loss")]
-    assert widths[selected] == 4 and sorted(widths)[:4] == [2] * 4
+    assert widths[selected] == 4 and sorted(widths)[:6] == [2] * 6
     distance = np.asarray(explorer.traces("distance")[selected].y, dtype=float)
     np.testing.assert_allclose(distance[: len(run.epochs)], run.distance[:, 0])
     assert explorer.panel_title("loss") == "Training loss (C4 quarter turns, depth 2, η = 0.1)"
@@ -136,7 +136,7 @@ def test_training_streams_in_a_background_thread():
     slot = SLOTS.index(("augmented", "equivariant"))
     np.testing.assert_allclose(ex.traces("accuracy")[slot].y, run.accuracy)
     assert _number(ex.readout.value, "ntkviz-aug-loss") == run.final_loss
-    # a second press trains nothing new; "all five" fills the other slots
+    # a second press trains nothing new; "Train all" fills the other slots
     assert ex.train(block=True)
     assert "Already trained" in ex.message.value
     ex.train_all_button.click()

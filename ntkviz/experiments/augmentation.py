@@ -49,10 +49,18 @@ distance of the hidden layers dips briefly and then *grows* with the weights (th
 distance ‖A − Π_E A‖/‖A‖ stays near its initial ≈ 0.86) even though the network becomes
 nearly invariant on the data. Both are measured (``tests/test_augmentation.py``).
 
+**Invariant, but not attracting.** E is invariant under augmented descent, but it need not be
+stable (seed 004: equivariant points can be unstable for AUGMENTED while stable for
+EQUIVARIANT). The ``"perturbed"`` initialisation starts at the equivariant one plus
+``PERTURBATION`` (1e-6) times the E⊥ part of the generic draw: for the MLP the distance from E
+grows by orders of magnitude during training (the perturbation is amplified), for the linear
+classifier it shrinks (the convex argument above).
+
 **Initialisations.** ``"generic"``: He-normal weights (variance 2/d_in, readout 1/d_in), zero
 biases. ``"equivariant"``: √|G| · Π_E of the generic draw (every index orbit has exactly |G|
-elements, so the √|G| keeps each entry's variance); zero biases are in E. The EQUIVARIANT
-strategy always starts from the equivariant initialisation.
+elements, so the √|G| keeps each entry's variance); zero biases are in E. ``"perturbed"``:
+``equivariant + PERTURBATION · (generic − Π_E generic)`` (distance from E ≈ 1e-6 · ‖generic‖).
+The EQUIVARIANT strategy always starts from the equivariant initialisation.
 
 **Data.** ``n_train`` digits per class (classes 0..classes−1) and ``n_test`` further digits per
 class from the bundled test set (``datasets.digits_per_class``, seed ``data_seed``), 2×2
@@ -108,7 +116,9 @@ __all__ = [
 
 ACTIONS = ("rot90", "shift")
 STRATEGIES = ("nominal", "augmented", "equivariant")
-INITS = ("equivariant", "generic")
+INITS = ("equivariant", "generic", "perturbed")
+#: Size of the step out of E of the ``"perturbed"`` initialisation (relative to a generic draw).
+PERTURBATION = 1e-6
 SIZE = 14
 #: Default group order per action (C4 quarter turns, C7 shifts by 2 pixels).
 DEFAULT_N = {"rot90": 4, "shift": 7}
@@ -120,7 +130,8 @@ class AugmentConfig:
 
     ``action``: ``"rot90"`` (N ∈ {2, 4}) | ``"shift"`` (N | 14); ``N``: group order (None: 4 for
     rot90, 7 for shift); ``strategy``: ``"nominal"`` | ``"augmented"`` | ``"equivariant"``;
-    ``init``: ``"equivariant"`` | ``"generic"`` (ignored by the equivariant strategy, which
+    ``init``: ``"equivariant"`` | ``"generic"`` | ``"perturbed"`` (ignored by the equivariant
+    strategy, which
     always starts in E: stored as ``"equivariant"``); ``learning_rate``: GD step > 0;
     ``epochs``: passes over the training digits; ``blocks``: regular-representation blocks per
     hidden layer (width N·blocks); ``depth``: hidden layers; ``classes``: digit classes 0..;
@@ -328,8 +339,8 @@ def _x64():
 @float64
 def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
     """Initial ``((A_1, b_1), …, (A_{L+1}, b_{L+1}))`` as float64 numpy arrays (see the module
-    docstring: He-normal, and √|G|·Π_E of it for ``"equivariant"``). Deterministic in
-    ``config.seed``."""
+    docstring: He-normal; √|G|·Π_E of it for ``"equivariant"``; that plus ``PERTURBATION``
+    times the generic draw's E⊥ part for ``"perturbed"``). Deterministic in ``config.seed``."""
     import jax
 
     init = config.init if init is None else check_choice("init", init, INITS)
@@ -343,9 +354,14 @@ def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
             jax.random.normal(key, (dims[i + 1], fan_in), dtype=np.float64))
         params.append((A, np.zeros(dims[i + 1])))
     params = tuple(params)
-    if init == "equivariant":
+    if init != "generic":
         perms = layer_permutations(config)
-        params = tuple((np.sqrt(config.N) * A, b) for A, b in project_params(params, perms))
+        projected = project_params(params, perms)
+        equivariant = tuple((np.sqrt(config.N) * A, b) for A, b in projected)
+        if init == "perturbed":
+            return tuple((E + PERTURBATION * (A - P), b)
+                         for (E, b), (A, _), (P, _) in zip(equivariant, params, projected))
+        params = equivariant
     return params
 
 
@@ -590,13 +606,14 @@ def _record(config, rows, complete) -> AugmentationRun:
 # --------------------------------------------------------------------------- shipped runs
 
 def default_runs(action: str = "rot90", **changes) -> tuple[AugmentConfig, ...]:
-    """The five runs an explorer compares: NOMINAL and AUGMENTED from both initialisations and
-    EQUIVARIANT, all with the same seeds and settings."""
+    """The seven runs an explorer compares: NOMINAL and AUGMENTED from each initialisation
+    (generic, equivariant, perturbed) and EQUIVARIANT, all with the same seeds and settings."""
     base = AugmentConfig(action=action)
     base = base.replace(**changes) if changes else base
     return tuple(base.replace(strategy=s, init=i)
                  for s, i in (("nominal", "generic"), ("nominal", "equivariant"),
-                              ("augmented", "generic"), ("augmented", "equivariant"),
+                              ("nominal", "perturbed"), ("augmented", "generic"),
+                              ("augmented", "equivariant"), ("augmented", "perturbed"),
                               ("equivariant", "equivariant")))
 
 

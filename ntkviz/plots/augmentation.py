@@ -1,11 +1,12 @@
 """Figures of augmentation against equivariance over training (seed 004; THEORY §6): the
 training loss, the accuracy on transformed test digits and the distance ‖A − Π_E A‖ of every
-layer from the equivariant subspace E, for up to five runs side by side.
+layer from the equivariant subspace E, for up to seven runs side by side.
 
 Every figure has a fixed set of traces, one per *slot* of ``SLOTS`` (NOMINAL and AUGMENTED from
-a generic and from an equivariant initialisation, and EQUIVARIANT), so an explorer can update
+a generic, an equivariant and a perturbed-equivariant initialisation, and EQUIVARIANT), so an explorer can update
 them in place; a slot without a run is an empty trace. Colour = strategy, dash = initialisation
-(solid: equivariant start, dashed: generic start; EQUIVARIANT dotted, since it runs exactly on
+(solid: equivariant start, dashed: generic start, dash-dot: equivariant + 1e-6 off E;
+EQUIVARIANT dotted, since it runs exactly on
 top of AUGMENTED from an equivariant start); the selected slot is drawn thick.
 """
 
@@ -21,16 +22,19 @@ __all__ = ["SLOTS", "STRATEGY_COLORS", "slot_label", "loss_curves", "loss_curves
            "distance_curves_update"]
 
 #: (strategy, initialisation) of each trace, in trace order.
-SLOTS = (("nominal", "generic"), ("nominal", "equivariant"), ("augmented", "generic"),
-         ("augmented", "equivariant"), ("equivariant", "equivariant"))
+SLOTS = (("nominal", "generic"), ("nominal", "equivariant"), ("nominal", "perturbed"),
+         ("augmented", "generic"), ("augmented", "equivariant"), ("augmented", "perturbed"),
+         ("equivariant", "equivariant"))
 #: One colour per strategy (the class colours A/B stay reserved for classes).
 STRATEGY_COLORS = {"nominal": "#7f7f7f", "augmented": "#2ca02c", "equivariant": "#9467bd"}
-_DASH = {"generic": "dash", "equivariant": "solid"}
+_DASH = {"generic": "dash", "equivariant": "solid", "perturbed": "dashdot"}
 
 
 def slot_label(strategy: str, init: str) -> str:
     if strategy == "equivariant":
         return "EQUIVARIANT (layers in E)"
+    if init == "perturbed":
+        return f"{strategy.upper()}, E + 1e-6 init"
     return f"{strategy.upper()}, {init} init"
 
 

@@ -4,9 +4,11 @@ distance of every layer from the equivariant subspace E (seed 004; THEORY §6).
 Controls: the strategy and the initialisation (which run is highlighted and read out), the
 group (C4 quarter turns or C7 cyclic x-shifts), the depth (hidden layers; 0 = a linear
 classifier), the learning rate and the number of epochs, a **Train** button (trains the selected
-run) and **Train all five** (every run of the current setting that is still missing). One
+run) and **Train all** (every run of the current setting that is still missing). One
 ``FigureWidget`` holds three panels (``compose_subplots``): loss, accuracy on transformed test
-digits, and ‖A − Π_E A‖ per layer, with the five runs of the current setting drawn together.
+digits, and ‖A − Π_E A‖ per layer, with the seven runs of the current setting drawn together
+(NOMINAL and AUGMENTED from a generic, an equivariant and a perturbed-equivariant start, and
+EQUIVARIANT).
 
 Moving a control only redraws from cache (``experiments.augmentation.cached_run``; the default
 settings of both groups at depths 0 and 2 are shipped in ``data/results/augmentation.npz``), so
@@ -68,7 +70,8 @@ class AugmentationExplorer(Explorer):
     Parameters
     ----------
     strategy : ``"nominal"`` | ``"augmented"`` | ``"equivariant"`` (the highlighted run)
-    init : ``"equivariant"`` | ``"generic"`` (the EQUIVARIANT strategy always starts in E)
+    init : ``"equivariant"`` | ``"generic"`` | ``"perturbed"`` (equivariant + 1e-6 off E; the
+        EQUIVARIANT strategy always starts in E)
     action : ``"rot90"`` (C4) | ``"shift"`` (C7);  depth : hidden layers 0..3
     learning_rate : plain gradient-descent step, one of ``LEARNING_RATES``
     epochs : passes over the training digits, a multiple of 5 in 5..300
@@ -108,7 +111,8 @@ class AugmentationExplorer(Explorer):
                                                 value=self.config.strategy, description="strategy",
                                                 style={**style, "button_width": "110px"})
         self.init_buttons = W.ToggleButtons(options=[("equivariant init", "equivariant"),
-                                                     ("generic init", "generic")],
+                                                     ("generic init", "generic"),
+                                                     ("E + 10⁻⁶ init", "perturbed")],
                                             value=init, description="initialisation",
                                             style={**style, "button_width": "130px"})
         self.group_dropdown = W.Dropdown(options=list(GROUPS.items()), value=self.config.action,
@@ -124,7 +128,7 @@ class AugmentationExplorer(Explorer):
                                          step=EPOCH_STEP, description="epochs", **slider)
         self.train_button = W.Button(description="Train", button_style="primary", icon="play",
                                      tooltip="train the selected run (background thread)")
-        self.train_all_button = W.Button(description="Train all five", icon="forward",
+        self.train_all_button = W.Button(description="Train all", icon="forward",
                                          tooltip="train every missing run of this setting")
         self.progress = W.IntProgress(value=0, min=0, max=self.config.epochs,
                                       description="training", style=style,
@@ -279,7 +283,7 @@ class AugmentationExplorer(Explorer):
         self._start_warm_up()
         if self._run_of(config) is None and not self.training:
             self.message.show(f"{slot_label(config.strategy, config.init)} is not trained for this "
-                              "setting yet: press Train (or Train all five).")
+                              "setting yet: press Train (or Train all).")
         elif not self.training:
             self.message.show("")
         return True
