@@ -23,6 +23,7 @@ from .._lazy import lazy_exports
 _SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass",
                "training", "propositions", "dynamics",
                "gcnn_width")
+_SUBMODULES += ("equivariant_accuracy",)
 
 _SUBMODULES += ("augmentation",)  # augmentation vs equivariance (seed 004, THEORY §6)
 __all__ = list(_SUBMODULES)

@@ -79,3 +79,4 @@ __all__ = [
     "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]
 __all__ += ["loss_curves", "loss_curves_update", "augmentation_accuracy_curves", "augmentation_accuracy_curves_update", "distance_curves", "distance_curves_update"]  # noqa: E501
+from .equivariant_accuracy import accuracy_vs_ntrain, accuracy_vs_ntrain_update, invariance_bars, invariance_bars_update; __all__ += ["accuracy_vs_ntrain", "accuracy_vs_ntrain_update", "invariance_bars", "invariance_bars_update"]  # noqa: E402, E501, E702

@@ -20,4 +20,5 @@ _LAZY = {
 }
 
 __all__.append("AugmentationExplorer"); _LAZY["AugmentationExplorer"] = "augmentation"  # noqa: E702
+__all__.append("EquivariantKernelsExplorer"); _LAZY["EquivariantKernelsExplorer"] = "equivariant"  # noqa: E702
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
