@@ -109,7 +109,8 @@ def accuracy_vs_ntrain(n_train, curves: dict, shown=None, current: int | None = 
             name=f"{label} ± 1 std", legendgroup=key, showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(
             mode="lines+markers", name=label, legendgroup=key,
-            line=dict(color=_color(key), width=2.5, dash="solid" if key in ("gcnn", "augmented_cnn") else "dash"),
+            line=dict(color=_color(key), width=2.5,
+                      dash="solid" if key in ("gcnn", "augmented_cnn") else "dash"),
             marker=dict(size=7),
             hovertemplate=(f"{label}<br>n<sub>train</sub> = %{{x}}<br>accuracy = %{{y:.6g}} %"
                            "<br>std over seeds = %{customdata[0]:.6g} %<extra></extra>")))
@@ -165,7 +166,8 @@ def invariance_bars(keys, angles, deviations, shown=None, *, labels: dict | None
         fig.add_trace(go.Bar(
             name=f"θ = {float(angle):g}° ({kind})", marker_color=angle_color(j),
             textposition="outside", cliponaxis=False, textfont=dict(size=9),
-            hovertemplate=(f"%{{x}}<br>θ = {float(angle):g}°<br>max|K(g<sub>θ</sub>x, y) − K(x, y)| / max|K|"
+            hovertemplate=(f"%{{x}}<br>θ = {float(angle):g}°<br>"
+                           "max|K(g<sub>θ</sub>x, y) − K(x, y)| / max|K|"
                            " = %{customdata[0]:.6e}<extra></extra>")))
     fig.add_trace(go.Scatter(
         mode="lines", name=f"round-off ({EXACT_LEVEL:.0e}): exact invariance below",
