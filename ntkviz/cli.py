@@ -3,8 +3,8 @@ reproduce the paper's figures.
 
     ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
-    ntkviz precompute [--only accuracy|width] [--quick] [--out PATH]
-                                   # the results the accuracy and width explorers ship with
+    ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick] [--out PATH]
+                                   # the results the explorers ship with (data/results/*.npz)
     ntkviz reproduce fig1|fig4|fig6|all [--quick] [--out DIR] [--report FILE] [--replot]
                                    # the paper's figures (JSON + HTML + PNG) and claims report
 """
@@ -79,9 +79,15 @@ def _check_data(_: argparse.Namespace) -> int:
     return 0
 
 
+#: The shipped results ``ntkviz precompute`` writes, part → file name in ``data/results``.
+_FILES = {"accuracy": "accuracy.npz", "width": "width.npz", "dynamics": "dynamics.npz",
+          "augmentation": "augmentation.npz", "equivariant": "equivariant_accuracy.npz"}
+PRECOMPUTED = tuple(_FILES)
+
+
 def _precompute(args: argparse.Namespace) -> int:
-    """``--only accuracy|width`` runs one part, the default both. ``--out`` is the file of the
-    part run; when both run it names the accuracy file and the width file goes next to it."""
+    """``--only PART`` runs one part, the default all. ``--out`` is the file of the part run;
+    when all run it names the accuracy file and the others go next to it (``_FILES``)."""
     import time
 
     from tqdm.auto import tqdm
@@ -97,20 +103,26 @@ def _precompute(args: argparse.Namespace) -> int:
 
         return progress
 
-    parts = ("accuracy", "width") if args.only is None else (args.only,)
+    parts = PRECOMPUTED if args.only is None else (args.only,)
     out = Path(args.out) if args.out else None
-    if out is not None and len(parts) == 2 and out.name == "width.npz":
-        print("ntkviz precompute: error: --out without --only names the accuracy file, and the "
-              "width results go to width.npz next to it; choose another name or use --only",
-              file=sys.stderr)
+    if out is not None and args.only is None and out.name in _FILES.values() and out.name != _FILES["accuracy"]:
+        print(f"ntkviz precompute: error: --out without --only names the accuracy file, and the "
+              f"other results go next to it ({', '.join(_FILES.values())}); choose another name "
+              "or use --only", file=sys.stderr)
         return 2
+
+    def path_of(part: str, default: Path) -> Path:
+        if out is None:
+            return default
+        return out if args.only == part or part == "accuracy" else out.with_name(_FILES[part])
+
     if "accuracy" in parts:
         config = accuracy.QUICK if args.quick else accuracy.Config()
         print(f"Accuracy curves for {config}", flush=True)
         start = time.perf_counter()
         with tqdm(total=1, unit="kernel", desc="kernels") as bar:
             results = accuracy.precompute(config, progress=bar_progress(bar))
-        path = accuracy.save_results(results, out or accuracy.precomputed_path())
+        path = accuracy.save_results(results, path_of("accuracy", accuracy.precomputed_path()))
         print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
         r = results[("rotate", "ntk")]
         for key in r.architectures:
@@ -119,10 +131,7 @@ def _precompute(args: argparse.Namespace) -> int:
     if "width" in parts:
         # --quick: a tiny configuration, which the explorer never reads (not the module's).
         grid = dict(depths=(1,), widths=(16, 32), seeds=(0, 1)) if args.quick else {}
-        if out is None:
-            width_out = width.precomputed_path()
-        else:
-            width_out = out if args.only == "width" else out.with_name("width.npz")
+        width_out = path_of("width", width.precomputed_path())
         print("Width sweeps and curves for depths "
               f"{grid.get('depths', width.PRECOMPUTED_DEPTHS)}, activations {width.ACTIVATIONS}, "
               f"widths {grid.get('widths', width.WIDTHS)}, {len(grid.get('seeds', width.SEEDS))} seeds",
@@ -137,6 +146,42 @@ def _precompute(args: argparse.Namespace) -> int:
                 errors = results.entry(depth, activation)[2].mean(axis=1)
                 curve = ", ".join(f"n={n}: {e:.3f}" for n, e in zip(results.widths, errors))
                 print(f"  depth {depth}, {activation}, mean relative error: {curve}")
+    if "dynamics" in parts:
+        from .experiments import dynamics
+
+        grid = dict(widths=(16, 64), seeds=(0,)) if args.quick else {}
+        print(f"Kernel-regime dynamics: finite networks of widths "
+              f"{grid.get('widths', dynamics.WIDTHS)} on {dynamics.DATASETS}", flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, unit="network", desc="networks") as bar:
+            path = dynamics.precompute(path_of("dynamics", dynamics.precomputed_path()),
+                                       progress=bar_progress(bar), **grid)
+        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+    if "augmentation" in parts:
+        from .experiments import augmentation
+
+        grid = dict(actions=("rot90",), depths=(0,)) if args.quick else {}
+        print("Augmentation vs equivariance: the default runs of actions "
+              f"{grid.get('actions', augmentation.ACTIONS)}, depths "
+              f"{grid.get('depths', augmentation.PRECOMPUTED_DEPTHS)}", flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, unit="run", desc="runs") as bar:
+            runs = augmentation.precompute(
+                progress=lambda done, total: bar_progress(bar)(done, total, ""), **grid)
+        path = augmentation.save_runs(runs, path_of("augmentation",
+                                                    augmentation.precomputed_path()))
+        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+    if "equivariant" in parts:
+        from .experiments import equivariant_accuracy as eq
+
+        config = eq.QUICK if args.quick else eq.Config()
+        print(f"Equivariant kernels: accuracy against n_train for {config}", flush=True)
+        start = time.perf_counter()
+        with tqdm(total=1, unit="Gram", desc="kernels") as bar:
+            result = eq.precompute(config, progress=bar_progress(bar),
+                                   with_companions=not args.quick)
+        path = eq.save_results(result, path_of("equivariant", eq.precomputed_path()))
+        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
     return 0
 
 
@@ -198,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     check = commands.add_parser("check-data", help="verify the bundled MNIST checksums")
     check.set_defaults(run=_check_data)
-    pre = commands.add_parser("precompute", help="compute the accuracy curves and the width sweeps "
-                                                 "and write them as .npz files")
-    pre.add_argument("--only", choices=("accuracy", "width"), default=None,
-                     help="run one part only (default: both)")
+    pre = commands.add_parser("precompute", help="compute the results the explorers ship with "
+                                                 "(data/results/*.npz)")
+    pre.add_argument("--only", choices=PRECOMPUTED, default=None,
+                     help="run one part only (default: all)")
     pre.add_argument("--quick", action="store_true", help="a tiny configuration (seconds), for a smoke test")
     pre.add_argument("--out", default=None,
                      help="output .npz (default: the bundled results file); without --only the "

@@ -35,7 +35,15 @@ def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
     out = tmp_path / "sub" / "accuracy.npz"
     assert cli.main(["precompute", "--quick", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert f"Wrote {out}" in printed and f"Wrote {out.with_name('width.npz')}" in printed
+    for name in ("accuracy.npz", "width.npz", "dynamics.npz", "augmentation.npz",
+                 "equivariant_accuracy.npz"):
+        assert f"Wrote {out.with_name(name)}" in printed
+    from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy
+
+    assert dynamics.load_results(out.with_name("dynamics.npz")) is not None
+    assert len(augmentation.load_precomputed(out.with_name("augmentation.npz"))) == 7
+    assert equivariant_accuracy.load_results(
+        out.with_name("equivariant_accuracy.npz")).config == equivariant_accuracy.QUICK
     results = accuracy.load_results(out)
     assert set(results) == {(a, k) for a in ("rotate", "rot90", "shift") for k in ("ntk", "nngp")}
     r = results[("shift", "nngp")]
@@ -69,7 +77,26 @@ def test_precompute_defaults_to_the_full_grid_and_the_bundled_file(monkeypatch):
 
     monkeypatch.setattr(width, "precompute", fake_width_precompute)
     monkeypatch.setattr(width, "save_results", lambda results, path: seen.setdefault("width_path", path))
+    from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy
+
+    monkeypatch.setattr(dynamics, "precompute",
+                        lambda path, progress=None, **grid: seen.setdefault("dynamics", (path, grid)))
+    def fake_augmentation_precompute(progress=None, **grid):
+        seen["augmentation"] = grid
+        return ()
+
+    monkeypatch.setattr(augmentation, "precompute", fake_augmentation_precompute)
+    monkeypatch.setattr(augmentation, "save_runs",
+                        lambda runs, path: seen.setdefault("augmentation_path", path))
+    monkeypatch.setattr(equivariant_accuracy, "precompute",
+                        lambda config, progress=None, **kw: seen.setdefault("equivariant", (config, kw)))
+    monkeypatch.setattr(equivariant_accuracy, "save_results",
+                        lambda result, path: seen.setdefault("equivariant_path", path))
     assert cli.main(["precompute"]) == 0
+    assert seen["dynamics"] == (dynamics.precomputed_path(), {})
+    assert seen["augmentation"] == {} and seen["augmentation_path"] == augmentation.precomputed_path()
+    assert seen["equivariant"] == (equivariant_accuracy.Config(), {"with_companions": True})
+    assert seen["equivariant_path"] == equivariant_accuracy.precomputed_path()
     assert seen["config"] == accuracy.Config() and seen["path"] == accuracy.precomputed_path()
     assert seen["width_grid"] == {} and seen["width_path"] == width.precomputed_path()
 

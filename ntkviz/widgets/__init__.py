@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-__all__ = ["CircleExplorer", "OrbitExplorer", "PairSurvey", "AccuracyExplorer", "WidthExplorer", "Dashboard"]
-
 _LAZY = {
     "CircleExplorer": "circle",
     "OrbitExplorer": "orbit",
     "PairSurvey": "survey",
     "AccuracyExplorer": "accuracy",
     "WidthExplorer": "width",
-    "Dashboard": "dashboard",
+    "EquivariantKernelsExplorer": "equivariant",
     "DynamicsExplorer": "dynamics",
+    "AugmentationExplorer": "augmentation",
+    "Dashboard": "dashboard",
 }
 
-__all__.append("AugmentationExplorer"); _LAZY["AugmentationExplorer"] = "augmentation"  # noqa: E702
-__all__.append("EquivariantKernelsExplorer"); _LAZY["EquivariantKernelsExplorer"] = "equivariant"  # noqa: E702
+__all__ = list(_LAZY)
+
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
