@@ -123,7 +123,14 @@ def _out_below_in(d):
     for k, v in d["networks"].items():
         parts.append(f"{k.upper()} {v['in_accuracy'][n]:.2f} / {v['out_accuracy'][n]:.2f}")
         holds &= v["out_accuracy"][n] < v["in_accuracy"][n]
-    return f"in / out at N = {Ns[n]}: " + ", ".join(parts), holds
+    text = f"in / out at N = {Ns[n]}: " + ", ".join(parts)
+    # the paper's networks were trained to convergence (in-test ≈ training accuracy); say so
+    # when one of ours is far from it, so a failure is read for what it is
+    short = [k.upper() for k, v in d["networks"].items() if v["in_accuracy"][n] < 0.7]
+    if short:
+        text += (f" ({', '.join(short)} in-test below 0.7: not trained to convergence within "
+                 "the run's step budget)")
+    return text, holds
 
 
 def _out_rises(d):
