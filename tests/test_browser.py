@@ -264,3 +264,87 @@ def test_width_tab_follows_the_width(page):
     assert wider.mean_error < state.mean_error
     _shot(page, "width_explorer")
     _no_error(page)
+
+
+def test_dynamics_tab_follows_the_time(page):
+    from ntkviz.experiments import dynamics
+
+    root = ".ntkviz-dynamics-explorer"
+    select_tab(page, "Training dynamics", f"{root} .js-plotly-plot .main-svg")
+    wait_for_value(page, "ntkviz-setting@t", "v !== ''")
+    t0 = float(data_value(page, "ntkviz-setting@t"))
+    state = dynamics.dynamics_state("circle", 1, 0.5, 1.0, 256, t0)
+    assert _number(page, "ntkviz-test-error") == pytest.approx(state.test_error_t, rel=1e-12)
+    assert _number(page, "ntkviz-stop-time") == pytest.approx(state.t_stop, rel=1e-12)
+
+    times = [float(v) for v in dynamics.TIMES]
+    press(page, "ntkviz-time", "ArrowRight", times=3)
+    t1 = times[times.index(t0) + 3]
+    wait_for_value(page, "ntkviz-setting@t", "parseFloat(v) === a", t1)
+    later = dynamics.dynamics_state("circle", 1, 0.5, 1.0, 256, t1)
+    wait_for_number(page, "ntkviz-test-error", later.test_error_t, rtol=1e-12)
+    wait_for_number(page, "ntkviz-train-error", later.train_error_t, rtol=1e-12)
+    assert later.train_error_t < state.train_error_t   # training goes on
+    _shot(page, "dynamics_explorer")
+    _no_error(page)
+
+
+def test_equivariant_tab_follows_n_train_and_the_kind(page):
+    from ntkviz.experiments import equivariant_accuracy as eq
+
+    root = ".ntkviz-equivariant-explorer"
+    select_tab(page, "Equivariant kernels", f"{root} .js-plotly-plot .main-svg")
+    wait_for_value(page, "ntkviz-setting@nTrain", "v !== ''")
+    result = eq.load_precomputed()
+    grid = list(result.config.n_train)
+    n0 = int(data_value(page, "ntkviz-setting@nTrain"))
+    for key in eq.KERNELS:
+        css = "ntkviz-acc-" + key.replace("_", "-")
+        assert _number(page, css) == pytest.approx(result.at("rot90", "ntk", key, n0), rel=1e-12)
+    # quarter turns: the group-CNN kernel is exactly invariant, the plain GAP CNN is not
+    assert _number(page, "ntkviz-inv-gcnn-90") <= 1e-10
+    assert _number(page, "ntkviz-inv-cnn-gap-90") > 1e-8
+
+    press(page, "ntkviz-n-train", "ArrowLeft")
+    n1 = grid[grid.index(n0) - 1]
+    wait_for_value(page, "ntkviz-setting@nTrain", "parseInt(v) === a", n1)
+    wait_for_number(page, "ntkviz-acc-gcnn", result.at("rot90", "ntk", "gcnn", n1), rtol=1e-12)
+
+    page.locator(f"{root} .ntkviz-kind button", has_text="NNGP").click()
+    wait_for_value(page, "ntkviz-setting@kind", "v === 'nngp'")
+    wait_for_number(page, "ntkviz-acc-augmented-cnn",
+                    result.at("rot90", "nngp", "augmented_cnn", n1), rtol=1e-12)
+    _shot(page, "equivariant_explorer")
+    _no_error(page)
+
+
+def test_augmentation_tab_switches_runs_and_trains_a_new_one(page):
+    from ntkviz.experiments import augmentation as aug
+
+    root = ".ntkviz-augmentation-explorer"
+    select_tab(page, "Augmentation", f"{root} .js-plotly-plot .main-svg")
+    shipped = aug.load_precomputed()
+    wait_for_value(page, "ntkviz-aug-status", "v === \"'trained'\"")
+    generic = shipped[aug.AugmentConfig(strategy="augmented", init="generic")]
+    assert _number(page, "ntkviz-aug-distance") == pytest.approx(generic.final_distance, rel=1e-12)
+    assert _number(page, "ntkviz-aug-accuracy") == pytest.approx(generic.final_accuracy, rel=1e-12)
+
+    # EQUIVARIANT training keeps every layer in E (round-off) and the output invariant
+    page.locator(f"{root} .ntkviz-strategy button", has_text="EQUIVARIANT").click()
+    wait_for_value(page, "ntkviz-setting@strategy", "v === 'equivariant'")
+    wait_for_value(page, "ntkviz-aug-distance", "parseFloat(v) <= 1e-12")
+    assert _number(page, "ntkviz-aug-invariance") <= 1e-10
+
+    # a setting that is not shipped: Train runs it in the page, with progress, to the end
+    page.locator(f"{root} .ntkviz-strategy button", has_text="NOMINAL").click()
+    wait_for_value(page, "ntkviz-setting@strategy", "v === 'nominal'")
+    press(page, "ntkviz-epochs", "ArrowLeft")   # 60 → 55 epochs: not shipped
+    wait_for_value(page, "ntkviz-setting@epochs", "v === '55'")
+    wait_for_value(page, "ntkviz-aug-status", "v === \"'untrained'\"")
+    page.locator(f"{root} .ntkviz-train").click()
+    wait_for_value(page, "ntkviz-aug-status", "v === \"'trained'\"", timeout_ms=120_000)
+    init = data_value(page, "ntkviz-setting@init")
+    trained = aug.train(aug.AugmentConfig(strategy="nominal", init=init, epochs=55))
+    wait_for_number(page, "ntkviz-aug-loss", float(trained.final_loss), rtol=1e-9)
+    _shot(page, "augmentation_explorer")
+    _no_error(page)

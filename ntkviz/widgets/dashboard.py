@@ -71,6 +71,19 @@ def default_tabs() -> tuple[Tab, ...]:
             "Random networks of finite width scatter around the infinite-width NTK; the scatter "
             "shrinks like 1/√width.",
             lambda d: w.WidthExplorer()),
+        Tab("equivariant", "Equivariant kernels",
+            "Kernel regression with the C4 group-CNN kernel against plain and augmented CNN "
+            "kernels as the training set grows; exact invariance to quarter turns only; "
+            "finite group CNNs converging to their kernel; which kernels are circulant.",
+            lambda d: w.EquivariantKernelsExplorer()),
+        Tab("dynamics", "Training dynamics",
+            "Gradient descent in the kernel regime: the closed form f_t against finite networks "
+            "trained from the same start; each eigen-direction of Θ is learnt at its own rate.",
+            lambda d: w.DynamicsExplorer()),
+        Tab("augmentation", "Augmentation",
+            "Plain, augmented and equivariant training of the same MLP on rotated digits: how far "
+            "each layer sits from the equivariant subspace E while it trains.",
+            lambda d: w.AugmentationExplorer()),
     )
 
 
