@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ntkviz import cli, datasets
+from ntkviz import cli
 from ntkviz.reproduction import claims, report, targets
 
 ROOT = Path(__file__).resolve().parents[1]

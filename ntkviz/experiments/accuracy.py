@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import datasets, gp
 from .._validate import check_choice, check_int, check_real
+from ._common import ConfigRecord
 from .architectures import ARCHITECTURES, KINDS, architecture
 
 __all__ = [
@@ -80,7 +81,7 @@ def _grid(name: str, values, action: str) -> tuple[int, ...]:
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(ConfigRecord):
     """Which digits and orbit sizes an accuracy experiment uses (hashable: a cache key).
 
     Attributes
@@ -117,18 +118,6 @@ class Config:
         """The orbit sizes N of the curve for ``action``."""
         check_choice("action", action, datasets.ACTIONS)
         return getattr(self, action)
-
-    def to_dict(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Config":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            raise ValueError(f"config has unknown fields {sorted(unknown)}; allowed: {sorted(names)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 #: A tiny configuration for smoke tests and live demonstrations (seconds, not minutes).

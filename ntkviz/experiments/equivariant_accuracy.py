@@ -75,6 +75,7 @@ import numpy as np
 from .. import datasets, gp
 from .. import kernels as kernel_lib
 from .._validate import check_choice, check_int, check_real
+from ._common import ConfigRecord
 from .architectures import KINDS, architecture
 
 __all__ = [
@@ -139,7 +140,7 @@ def _multiple_of_classes(name: str, value) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(ConfigRecord):
     """What an equivariant-accuracy experiment computes (hashable: a cache key).
 
     Attributes
@@ -184,18 +185,6 @@ class Config:
     def pool_size(self) -> int:
         """Digits per (mode, seed) whose Gram matrix is computed: largest n_train + n_test."""
         return self.n_train[-1] + self.n_test
-
-    def to_dict(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Config":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            raise ValueError(f"config has unknown fields {sorted(unknown)}; allowed: {sorted(names)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 #: A tiny configuration for tests and live demonstrations (seconds, not minutes).

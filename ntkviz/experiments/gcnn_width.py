@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Callable
 
 import numpy as np
 
@@ -46,6 +45,7 @@ from .. import datasets
 from .._validate import check_choice, check_int, check_real
 from ..kernels import gcnn
 from ..kernels.finite_gcnn import MAX_WIDTH, finite_network
+from ._common import check_progress, progress_callback
 
 __all__ = [
     "ACTIVATIONS",
@@ -118,10 +118,6 @@ def _check_inputs(n_digits, digit_seed, resolution) -> tuple[int, int, int]:
     return n_digits, digit_seed, resolution
 
 
-def _check_progress(progress):
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError("progress must be None, a bool or a callable(done, total), "
-                        f"got {progress!r}")
 
 
 # --- inputs and cached cores ----------------------------------------------------------------
@@ -271,23 +267,6 @@ def _sweep(depth, activation, W_std, b_std, inputs, widths, seeds) -> GCNNWidthS
     )
 
 
-def _progress_callback(progress, total: int) -> Callable[[int], None]:
-    if progress is None or progress is False:
-        return lambda done: None
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, desc="finite group CNNs")
-
-        def report(done):
-            bar.update(done - bar.n)
-            if done == total:
-                bar.close()
-
-        return report
-    return lambda done: progress(done, total)
-
-
 def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits: int = 3,
                     digit_seed: int = 0, resolution: int = 14, activation: str = "relu",
                     W_std: float = 1.0, b_std: float = 1.0, progress=None) -> GCNNWidthSweep:
@@ -309,8 +288,8 @@ def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits:
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)
     inputs = _check_inputs(n_digits, digit_seed, resolution)
-    _check_progress(progress)
-    report = _progress_callback(progress, len(widths) * len(seeds))
+    check_progress(progress)
+    report = progress_callback(progress, len(widths) * len(seeds), "finite group CNNs")
     _analytic(depth, activation, W_std, b_std, inputs)
     done = 0
     for width in widths:

@@ -37,7 +37,6 @@ import functools
 import json
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,6 +44,7 @@ from .. import datasets
 from .._validate import as_finite_array, check_choice, check_int, check_real
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
+from ._common import check_progress, progress_callback
 
 __all__ = [
     "ACTIVATIONS",
@@ -282,7 +282,7 @@ def _sweep(depth, widths, seeds, activation, W_std, b_std, source=None) -> Width
 def _fill(cells, progress, total: int):
     """Compute the rows ``cells`` in order (cached ones return at once), reporting progress out
     of ``total`` networks; the ``total - len(cells)`` read from the shipped file count at once."""
-    report = _progress_callback(progress, total)
+    report = progress_callback(progress, total, "empirical NTKs")
     shipped = total - len(cells)
     if shipped and not cells:
         report(total)
@@ -291,26 +291,6 @@ def _fill(cells, progress, total: int):
         report(done)
 
 
-def _check_progress(progress):
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError(f"progress must be None, a bool or a callable(done, total), got {progress!r}")
-
-
-def _progress_callback(progress, total: int) -> Callable[[int], None]:
-    if progress is None or progress is False:
-        return lambda done: None
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, desc="empirical NTKs")
-
-        def report(done):
-            bar.update(done - bar.n)
-            if done == total:
-                bar.close()
-
-        return report
-    return lambda done: progress(done, total)
 
 
 def relative_errors(depth: int = 4, widths=WIDTHS, seeds=SEEDS, activation: str = "relu",
@@ -333,7 +313,7 @@ def relative_errors(depth: int = 4, widths=WIDTHS, seeds=SEEDS, activation: str 
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)
-    _check_progress(progress)
+    check_progress(progress)
     source = _source(_default_gammas(), depth, activation, W_std, b_std)
     cells = [] if _shipped_sweep(source, widths, seeds) else _cells(
         depth, widths, seeds, activation, W_std, b_std)
@@ -417,7 +397,7 @@ def width_state(depth: int = 4, width: int = 500, activation: str = "relu", *, w
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     width, widths, seeds = _check_width(width), _check_widths(widths), _check_seeds(seeds)
-    _check_progress(progress)
+    check_progress(progress)
     source = _source(_default_gammas(), depth, activation, W_std, b_std)
     total = len(set(widths) | {width}) * len(seeds)
     if _shipped_sweep(source, widths, seeds):

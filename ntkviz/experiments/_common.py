@@ -1,0 +1,54 @@
+"""Small pieces several experiments share: configurations stored as plain dicts in results
+files, and the ``progress`` argument (None, True for a tqdm bar, or ``progress(done, total)``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+__all__ = ["ConfigRecord", "check_progress", "progress_callback"]
+
+
+class ConfigRecord:
+    """Mixin for frozen dataclass configurations kept in ``.npz`` metadata as JSON: tuples are
+    written as lists and read back as tuples; unknown fields are refused."""
+
+    def to_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
+                for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"config has unknown fields {sorted(unknown)}; allowed: {sorted(names)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def check_progress(progress, *, allow_bar: bool = True):
+    """``progress`` unchanged, or a ``TypeError`` saying what is allowed (``True`` asks for a
+    tqdm bar where ``allow_bar``)."""
+    if progress is None or callable(progress) or (allow_bar and isinstance(progress, bool)):
+        return progress
+    allowed = "None, a bool or a callable(done, total)" if allow_bar else "None or a callable(done, total)"
+    raise TypeError(f"progress must be {allowed}, got {progress!r}")
+
+
+def progress_callback(progress, total: int, desc: str) -> Callable[[int], None]:
+    """``report(done)``: nothing for None/False, a ``tqdm.auto`` bar named ``desc`` for True
+    (closed at ``total``), else ``progress(done, total)``."""
+    if progress is None or progress is False:
+        return lambda done: None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=desc)
+
+        def report(done):
+            bar.update(done - bar.n)
+            if done == total:
+                bar.close()
+
+        return report
+    return lambda done: progress(done, total)
