@@ -1,5 +1,5 @@
 """Dense vs block-circulant exact GP on the ten-class experiment (writes
-benchmarks/results_block_circulant.md and the log-log plot benchmarks/block_circulant.html).
+benchmarks/results_block_circulant.md and the log-log plot benchmarks/block_circulant.html/.png).
 
 Run: ``.venv/bin/python benchmarks/bench_block_circulant.py`` (a few minutes on 2 cores), or
 ``.venv/bin/python benchmarks/run_all.py block_circulant`` to refresh RESULTS.md as well.
@@ -140,6 +140,7 @@ def plot(records: list[dict]) -> None:
         width=1100, height=450,
     )
     figure.write_html(ROOT / "benchmarks" / "block_circulant.html", include_plotlyjs="cdn")
+    figure.write_image(ROOT / "benchmarks" / "block_circulant.png")  # kaleido + system Chromium
 
 
 _ONE_THREAD = """

@@ -54,6 +54,7 @@ def scenarios():
 
     circle, orbit = ".ntkviz-circle-explorer", ".ntkviz-orbit-explorer"
     accuracy, width = ".ntkviz-accuracy-explorer", ".ntkviz-width-explorer"
+    equivariant, dynamics = ".ntkviz-equivariant-explorer", ".ntkviz-dynamics-explorer"
     arch = lambda key: _choose(orbit, "ntkviz-architecture", ARCHITECTURES[key].label)  # noqa: E731
     return [
         ("Circle toy model", circle, "circle: δ slider", "ntkviz-delta", _keys(("ArrowRight", MOVES)), "ntkviz-eps", None),
@@ -69,6 +70,14 @@ def scenarios():
          _keys(("ArrowRight", 4), ("ArrowLeft", 8), ("ArrowRight", 8)), "ntkviz-setting@n", None),
         ("Finite width", width, "finite width: width over its grid", "ntkviz-width",
          _keys(("ArrowLeft", 5), ("ArrowRight", 7), ("ArrowLeft", 7), ("ArrowRight", 1)), "ntkviz-setting@width", None),
+        ("Equivariant kernels", equivariant, "equivariant kernels: n_train over its grid",
+         "ntkviz-n-train", _keys(("ArrowLeft", 4), ("ArrowRight", 4), ("ArrowLeft", 4), ("ArrowRight", 4),
+                                 ("ArrowLeft", 4)), "ntkviz-setting@nTrain", None),
+        ("Training dynamics", dynamics, "training dynamics: time t (closed form + stored networks)",
+         "ntkviz-time", _keys(("ArrowRight", 11), ("ArrowLeft", 9)), "ntkviz-setting@t", None),
+        ("Training dynamics", dynamics, "training dynamics: width over its grid", "ntkviz-width",
+         _keys(("ArrowRight", 1), ("ArrowLeft", 3), ("ArrowRight", 3), ("ArrowLeft", 3), ("ArrowRight", 3),
+               ("ArrowLeft", 3), ("ArrowRight", 3), ("ArrowLeft", 1)), "ntkviz-setting@width", None),
     ]
 
 
