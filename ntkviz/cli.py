@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     pre.add_argument("--quick", action="store_true", help="a tiny configuration (seconds), for a smoke test")
     pre.add_argument("--out", default=None,
                      help="output .npz (default: the bundled results file); without --only the "
-                          "accuracy file, the width results go to width.npz next to it")
+                          "accuracy file, and the other results go next to it under their "
+                          "usual names")
     pre.set_defaults(run=_precompute)
     rep = commands.add_parser(
         "reproduce", help="regenerate the paper's Fig. 1, 4 or 6 (PNG + HTML + JSON) and the "
