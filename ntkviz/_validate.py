@@ -17,6 +17,7 @@ __all__ = [
     "check_choice",
     "as_finite_array",
     "check_square",
+    "check_sequence",
 ]
 
 
@@ -113,3 +114,14 @@ def check_square(name: str, matrix) -> np.ndarray:
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
     return matrix
+
+
+def check_sequence(name: str, values, check) -> tuple:
+    """``tuple(check(v) for v in values)`` for a non-empty sequence (not a string), else a
+    ``TypeError``/``ValueError`` naming ``name``; ``check`` validates each entry."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence, got {values!r}")
+    values = tuple(check(v) for v in values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one value, got an empty sequence")
+    return values

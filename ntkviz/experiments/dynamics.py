@@ -74,7 +74,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real
+from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
 from ..kernels import mlp
 
 __all__ = [
@@ -165,21 +165,12 @@ def _check_width(width, name="width") -> int:
     return check_int(name, width, minimum=1, maximum=MAX_WIDTH)
 
 
-def _int_tuple(name, values, check) -> tuple[int, ...]:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
-    values = tuple(check(v) for v in values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one value, got an empty sequence")
-    return values
-
-
 def _check_seeds(seeds) -> tuple[int, ...]:
-    return _int_tuple("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
+    return check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
 
 
 def _check_widths(widths) -> tuple[int, ...]:
-    return tuple(sorted(set(_int_tuple("widths", widths, lambda w: _check_width(w, "widths")))))
+    return tuple(sorted(set(check_sequence("widths", widths, lambda w: _check_width(w, "widths")))))
 
 
 def _check_times(times) -> np.ndarray:

@@ -74,7 +74,7 @@ import numpy as np
 
 from .. import datasets, gp
 from .. import kernels as kernel_lib
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_sequence
 from ._common import ConfigRecord
 from .architectures import KINDS, architecture
 
@@ -122,11 +122,7 @@ FILE_FORMAT = 1
 
 
 def _tuple_of(name: str, values, check) -> tuple:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence, got {type(values).__name__}")
-    values = tuple(check(v) for v in values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one value, got an empty sequence")
+    values = check_sequence(name, values, check)
     if list(values) != sorted(set(values)):
         raise ValueError(f"{name} must be increasing without repeats, got {values}")
     return values

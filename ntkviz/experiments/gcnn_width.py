@@ -42,7 +42,7 @@ import functools
 import numpy as np
 
 from .. import datasets
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_sequence
 from ..kernels import gcnn
 from ..kernels.finite_gcnn import MAX_WIDTH, finite_network
 from ._common import check_progress, progress_callback
@@ -89,23 +89,14 @@ def _check_net(depth, activation, W_std, b_std) -> tuple[int, str, float, float]
     return depth, activation, W_std, b_std
 
 
-def _check_sequence(name: str, values, check) -> tuple:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
-    values = tuple(check(v) for v in values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one entry, got an empty sequence")
-    return values
-
-
 def _check_widths(widths) -> tuple[int, ...]:
-    widths = _check_sequence("widths", widths,
+    widths = check_sequence("widths", widths,
                              lambda w: check_int("widths", w, minimum=1, maximum=MAX_WIDTH))
     return tuple(sorted(set(widths)))
 
 
 def _check_seeds(seeds) -> tuple[int, ...]:
-    seeds = _check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
+    seeds = check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds}")
     return seeds

@@ -52,7 +52,7 @@ from typing import Callable
 import numpy as np
 
 from .. import datasets
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_sequence
 
 __all__ = [
     "ARCHITECTURES",
@@ -546,10 +546,4 @@ def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(
 
 
 def _int_tuple(name: str, values, *, minimum=None, maximum=None) -> tuple[int, ...]:
-    try:
-        items = tuple(values)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of integers, got {values!r}") from None
-    if not items:
-        raise ValueError(f"{name} must not be empty")
-    return tuple(check_int(name, v, minimum=minimum, maximum=maximum) for v in items)
+    return check_sequence(name, values, lambda v: check_int(name, v, minimum=minimum, maximum=maximum))

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real
+from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
 from ._common import check_progress, progress_callback
@@ -124,12 +124,7 @@ def _check_width(width, name: str = "width") -> int:
 
 
 def _check_seeds(seeds) -> tuple[int, ...]:
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"seeds must be a sequence of integers, got {seeds!r}")
-    seeds = tuple(check_int("seeds", s, minimum=0) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed, got an empty sequence")
-    return seeds
+    return check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
 
 
 def _check_gammas(gammas) -> tuple[float, ...]:
@@ -140,12 +135,7 @@ def _check_gammas(gammas) -> tuple[float, ...]:
 
 
 def _check_widths(widths) -> tuple[int, ...]:
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
-        raise TypeError(f"widths must be a sequence of integers, got {widths!r}")
-    widths = tuple(_check_width(w, "widths") for w in widths)
-    if not widths:
-        raise ValueError("widths must hold at least one width, got an empty sequence")
-    return tuple(sorted(set(widths)))
+    return tuple(sorted(set(check_sequence("widths", widths, lambda w: _check_width(w, "widths")))))
 
 
 # --- cached cores ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_int, check_sequence
 from ._network import image_inputs
 from ._x64 import float64, to_numpy
 from .group_convolutional import GCNN
@@ -263,12 +263,7 @@ def empirical_kernels(arch, x1, x2=None, width: int = 64,
 
 
 def _check_seeds(seeds) -> tuple[int, ...]:
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"seeds must be a sequence of integers, got {seeds!r}")
-    seeds = tuple(check_int("seeds", s, minimum=0) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed, got an empty sequence")
-    return seeds
+    return check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
 
 
 @float64
