@@ -200,3 +200,9 @@ def test_bad_accuracy_vs_n_arguments():
         training.accuracy_vs_N("mlp", leave_out=3)
     with pytest.raises(ValueError, match="epochs"):
         training.accuracy_vs_N("mlp", Ns=(4,), leave_out_classes=(0,), epochs=0)
+
+
+@pytest.mark.parametrize("N, n_per_class, in_fraction", [(4, 5, 0.1), (8, 3, 0.25), (32, 2, 0.1)])
+def test_n_train_counts_the_training_split(N, n_per_class, in_fraction):
+    config = training.TrainConfig(N=N, n_per_class=n_per_class, in_fraction=in_fraction)
+    assert config.n_train == len(training.rotated_split(config).train_x)

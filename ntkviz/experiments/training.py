@@ -129,12 +129,22 @@ class TrainConfig:
             if self.vit_dim % self.vit_heads:
                 raise ValueError(f"vit_heads must divide vit_dim {self.vit_dim}, got "
                                  f"{self.vit_heads}")
-        n_pool = N_CLASSES * self.n_per_class * self.N - self.n_per_class
-        n_in = int(round(self.in_fraction * n_pool))
+        n_pool, n_in = self._pool_sizes()
         if n_in < 1 or n_pool - n_in < 1:
             raise ValueError(
                 f"n_per_class={self.n_per_class} and N={self.N} give {n_pool} images outside "
                 f"the out-test set: too few to split with in_fraction={self.in_fraction}")
+
+    def _pool_sizes(self) -> tuple[int, int]:
+        """Images outside the out-test set, and how many of them are in-test."""
+        n_pool = N_CLASSES * self.n_per_class * self.N - self.n_per_class
+        return n_pool, int(round(self.in_fraction * n_pool))
+
+    @property
+    def n_train(self) -> int:
+        """Training images of this config (``rotated_split(config).train_x`` has this many)."""
+        n_pool, n_in = self._pool_sizes()
+        return n_pool - n_in
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

@@ -175,8 +175,7 @@ def _trained_curve(network: str, Ns, leave_out_classes, n_per_class: int, steps:
         for c, leave_out in enumerate(leave_out_classes):
             cfg = training.TrainConfig(architecture=network, N=N, leave_out=leave_out,
                                        n_per_class=n_per_class, batch_size=batch, seed=seed)
-            split = training.rotated_split(cfg)
-            cfg = cfg.replace(epochs=_epochs(steps, batch, len(split.train_x)))
+            cfg = cfg.replace(epochs=_epochs(steps, batch, cfg.n_train))
             record = _train(cfg, runs_dir)
             acc_in[n, c], acc_out[n, c] = record["in"], record["out"]
             wall += record["wall_time"]
