@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ntkviz.experiments import augmentation as aug
+from ntkviz.kernels._x64 import enable_x64
 
 SIZE = 14
 
@@ -143,7 +144,7 @@ def test_augmented_gradient_is_projected_gradient_on_E():
         logits = logits - logits.max(axis=1, keepdims=True)
         return -(logits[np.arange(len(y)), y] - jax.numpy.log(jax.numpy.exp(logits).sum(1))).mean()
 
-    with jax.enable_x64(True):
+    with enable_x64(True):
         arrays = (data.train_x, data.train_orbits, data.train_y)
         x, orbits, y = (jax.numpy.asarray(a) for a in arrays)
         g_nom = jax.grad(ce)(params, x, y)
@@ -313,9 +314,15 @@ def test_warm_up_rejects_unknown_strategies():
 # --------------------------------------------------------------------------- figures
 
 def test_figures_show_the_runs_and_updates_match():
-    from ntkviz.plots.augmentation import (SLOTS, accuracy_curves, accuracy_curves_update,
-                                           distance_curves, distance_curves_update, loss_curves,
-                                           loss_curves_update)
+    from ntkviz.plots.augmentation import (
+        SLOTS,
+        accuracy_curves,
+        accuracy_curves_update,
+        distance_curves,
+        distance_curves_update,
+        loss_curves,
+        loss_curves_update,
+    )
 
     runs = [aug.train(c) for c in aug.default_runs("shift", depth=0)][:-1]  # no EQUIVARIANT
     selected = ("augmented", "generic")

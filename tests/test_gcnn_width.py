@@ -10,6 +10,7 @@ from jax.flatten_util import ravel_pytree
 from ntkviz import kernels
 from ntkviz.experiments import gcnn_width as gw
 from ntkviz.kernels import finite_gcnn as fg
+from ntkviz.kernels._x64 import enable_x64
 from ntkviz.kernels.finite_width import apply as reference_apply
 from ntkviz.plots import apply_update, gcnn_error_vs_width, gcnn_error_vs_width_update
 
@@ -28,7 +29,7 @@ def _rot(x, k=1):
 def test_empirical_ntk_equals_brute_force_jacobian():
     arch = DEEP
     params = fg.init_params(arch, 1, 3, seed=2)
-    with jax.enable_x64(True):
+    with enable_x64(True):
         flat, unravel = ravel_pytree(params)
         J = np.asarray(jax.jit(jax.jacfwd(lambda p: fg.apply(arch, unravel(p), SMALL)))(flat))  # (n, P)
         readout_flag, _ = ravel_pytree({**jax.tree_util.tree_map(np.zeros_like, params),
@@ -51,7 +52,7 @@ def test_network_equals_the_im2col_network_of_finite_width(arch):
     as_list = [(params["lifting"][0].reshape(f * f * 2, 4), params["lifting"][1])]
     as_list += [(w.reshape(4, f * f * 4, 4), b) for w, b in params["group"]]
     as_list += [params["readout"]]
-    with jax.enable_x64(True):
+    with enable_x64(True):
         expected = np.asarray(reference_apply(arch, as_list, EVEN))
         got = np.asarray(fg.apply(arch, params, EVEN))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
@@ -61,7 +62,7 @@ def test_network_equals_the_im2col_network_of_finite_width(arch):
 def test_readout_nngp_is_the_mean_of_f_f_over_readout_draws():
     arch = DEEP
     params = fg.init_params(arch, 1, 3, seed=2)
-    with jax.enable_x64(True):
+    with enable_x64(True):
         g = np.asarray(jax.jit(fg.pooled_features, static_argnums=0)(arch, params, SMALL))  # (n, 3)
     draws = np.random.default_rng(0).standard_normal((400_000, 4))  # readout v (3) and β
     f = arch.W_std / np.sqrt(3) * draws[:, :3] @ g.T + arch.b_std * draws[:, 3:]

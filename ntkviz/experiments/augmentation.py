@@ -87,7 +87,7 @@ import numpy as np
 
 from .. import datasets
 from .._validate import check_choice, check_int, check_real
-from ..kernels._x64 import float64
+from ..kernels._x64 import enable_x64, float64
 
 __all__ = [
     "ACTIONS",
@@ -329,9 +329,7 @@ def _layer_distance(A, b, P_out, P_in):
 
 
 def _x64():
-    import jax
-
-    return jax.enable_x64(True)
+    return enable_x64(True)
 
 
 # --------------------------------------------------------------------------- the network

@@ -76,6 +76,7 @@ import numpy as np
 from .. import datasets
 from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
 from ..kernels import mlp
+from ..kernels._x64 import enable_x64
 
 __all__ = [
     "DATASETS",
@@ -447,7 +448,6 @@ def train_chunks(dataset: str = "circle", depth: int = 1, width: int = 256, seed
 
 
 def _train_chunks(dataset, depth, width, seed, lr_factor, noise):
-    import jax
     import jax.numpy as jnp
 
     from ..kernels.finite_width import init_params
@@ -465,7 +465,7 @@ def _train_chunks(dataset, depth, width, seed, lr_factor, noise):
         return Run(dataset, depth, width, seed, lr_factor, noise, TIMES,
                    _frozen(picked[:, :n]), _frozen(picked[:, n:]), diverged)
 
-    with jax.enable_x64(True):
+    with enable_x64(True):
         params = init_params(arch, s.x_train.shape[1], 1, width, seed)
         x_all = jnp.asarray(np.concatenate([s.x_train, s.x_test]))
         y = jnp.asarray(s.y_train)

@@ -52,7 +52,6 @@ PIXEL_PAIRS = Layout("pixel_pairs", (1, 2), (3, 4))
 GROUP = Layout("group", (2, 3), (4, 5), group_axis=1)
 
 
-@jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class KernelState:
     """NNGP, NTK and the two variances (broadcastable against ``nngp``)."""
@@ -61,6 +60,12 @@ class KernelState:
     ntk: jax.Array
     var_a: jax.Array
     var_b: jax.Array
+
+
+# Fields named explicitly: JAX 0.4.30 (the neural-tangents extra) requires them.
+jax.tree_util.register_dataclass(
+    KernelState, data_fields=["nngp", "ntk", "var_a", "var_b"], meta_fields=[]
+)
 
 
 def dense(state: KernelState, W_std: float, b_std: float) -> KernelState:

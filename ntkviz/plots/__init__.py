@@ -24,8 +24,21 @@ from .accuracy import (
     digit_thumbnails,
     digit_thumbnails_update,
 )
-from .augmentation import accuracy_curves as augmentation_accuracy_curves, accuracy_curves_update as augmentation_accuracy_curves_update, distance_curves, distance_curves_update, loss_curves, loss_curves_update  # noqa: E501
+from .augmentation import accuracy_curves as augmentation_accuracy_curves  # noqa: E501
+from .augmentation import accuracy_curves_update as augmentation_accuracy_curves_update
+from .augmentation import distance_curves, distance_curves_update, loss_curves, loss_curves_update
 from .circle import orbits_3d, orbits_3d_update, posterior_ring, posterior_ring_update
+from .dynamics import (  # noqa: E501
+    distance_vs_width,
+    distance_vs_width_update,
+    error_vs_time,
+    error_vs_time_update,
+    mode_decay,
+    mode_decay_update,
+    outputs_figure,
+    outputs_figure_update,
+)
+from .gcnn_width import gcnn_error_vs_width, gcnn_error_vs_width_update
 from .orbits import (
     error_bars,
     error_bars_update,
@@ -34,7 +47,14 @@ from .orbits import (
     orbit_strip,
     orbit_strip_update,
 )
-from .propositions import orbit_heatmaps, orbit_heatmaps_update, proposition_table_figure, proposition_table_figure_update, propositions_figure, propositions_figure_update  # noqa: E501
+from .propositions import (  # noqa: E501
+    orbit_heatmaps,
+    orbit_heatmaps_update,
+    proposition_table_figure,
+    proposition_table_figure_update,
+    propositions_figure,
+    propositions_figure_update,
+)
 from .spectra import (
     error_curve,
     error_curve_update,
@@ -52,8 +72,6 @@ from .survey import (
     separation_scatter,
     separation_scatter_update,
 )
-from .dynamics import distance_vs_width, distance_vs_width_update, error_vs_time, error_vs_time_update, mode_decay, mode_decay_update, outputs_figure, outputs_figure_update  # noqa: E501
-from .gcnn_width import gcnn_error_vs_width, gcnn_error_vs_width_update
 from .width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
 
 __all__ = [
