@@ -86,6 +86,7 @@ from typing import Callable
 import numpy as np
 
 from .. import datasets
+from .._jax_compat import stable_random
 from .._validate import check_choice, check_int, check_real
 from ..kernels._x64 import enable_x64, float64
 
@@ -334,6 +335,7 @@ def _x64():
 
 # --------------------------------------------------------------------------- the network
 
+@stable_random()
 @float64
 def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
     """Initial ``((A_1, b_1), …, (A_{L+1}, b_{L+1}))`` as float64 numpy arrays (see the module
@@ -561,6 +563,7 @@ def warm_up(config: AugmentConfig | None = None, strategies=STRATEGIES) -> None:
         _warm(config.replace(strategy=check_choice("strategy", strategy, STRATEGIES)))
 
 
+@stable_random()
 @float64
 def _warm(config) -> None:
     import jax
@@ -572,6 +575,7 @@ def _warm(config) -> None:
     jax.block_until_ready(metrics(params, *arrays, *tests))
 
 
+@stable_random()
 @float64
 def _train(config, callback, stop) -> AugmentationRun:
     import jax

@@ -52,6 +52,7 @@ from typing import Callable
 import numpy as np
 
 from .. import datasets
+from .._jax_compat import stable_random
 from .._validate import check_choice, check_int, check_real, check_sequence
 
 __all__ = [
@@ -369,6 +370,7 @@ def _build_classes():
 _CLASSES: dict = {}
 
 
+@stable_random()
 def make_model(config: TrainConfig, key=None):
     """The untrained equinox network of ``config``: maps one ``(S, S)`` image to 10 logits.
 
@@ -447,6 +449,7 @@ def _accuracy(predict, model, x, y, chunk: int) -> float:
     return correct / n
 
 
+@stable_random()
 def train_and_evaluate(config: TrainConfig, progress: Callable | bool | None = None
                        ) -> TrainResult:
     """Train the network of ``config`` and measure in-test and out-test accuracy.

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import numpy as np
 
+from .._jax_compat import enable_x64
+
 __all__ = ["enable_x64", "float64", "to_numpy"]
-
-
-def enable_x64(enabled: bool = True):
-    """A context manager switching JAX's 64-bit mode for the enclosed code only.
-
-    ``jax.enable_x64`` on current JAX; ``jax.experimental.enable_x64`` on JAX 0.4.30, the
-    version the neural-tangents extra pins.
-    """
-    if hasattr(jax, "enable_x64"):
-        return jax.enable_x64(enabled)
-    from jax.experimental import disable_x64
-    from jax.experimental import enable_x64 as legacy
-
-    return legacy() if enabled else disable_x64()
 
 
 def float64(function):

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._jax_compat import stable_random
 from .._validate import check_int
 from ._network import image_inputs
 from ._pairwise import patches
@@ -44,6 +45,7 @@ def _layer_shapes(arch, in_channels: int, pixels: int, width: int) -> list[tuple
     return shapes + [(readout_in, 1)]
 
 
+@stable_random()
 def init_params(arch, in_channels: int, pixels: int, width: int, seed: int):
     """Standard-normal weights and biases, one ``(W, b)`` per layer."""
     key = jax.random.PRNGKey(seed)
