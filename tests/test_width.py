@@ -304,7 +304,10 @@ def test_other_configurations_are_computed_not_read(shipped, tmp_path, monkeypat
     arch = kernels.mlp(depth=1, b_std=0.1)
     for row, seed in zip(real, (0, 1)):
         np.testing.assert_array_equal(row, ntk_row(arch, wd.X0, wd.circle_points(wd.GAMMAS), 16, seed=seed))
-    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16)[:2], real + 1.0)  # read
+    # recomputed to round-off (bit equality would tie the test to one XLA version), then read
+    np.testing.assert_allclose(real, shipped.thetas[0, 0, 0, :2], rtol=1e-12)
+    np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16)[:2],
+                                  doctored.thetas[0, 0, 0, :2])  # read
     assert wd.relative_errors(1).errors[0, 0] == shipped.errors[0, 0, 0, 0] + 1.0  # read
     small = wd.relative_errors(1, widths=(16,), seeds=(0, 1))  # other widths and seeds: computed
     np.testing.assert_allclose(small.errors[0], shipped.errors[0, 0, 0, :2], rtol=1e-12)
