@@ -20,6 +20,7 @@ __all__ = [
     "gcnn",
     "orbit_average",
     "empirical_ntk",
+    "from_stax",
 ]
 
 _LAZY = {
@@ -28,6 +29,7 @@ _LAZY = {
     "gcnn": "group_convolutional",
     "orbit_average": "orbit_averaged",
     "empirical_ntk": "finite_width",
+    "from_stax": "stax",  # any neural-tangents stax kernel_fn (duck-typed, no import of NT)
     "finite_gcnn": None,  # submodule: finite C4 group CNNs, empirical NNGP/NTK (width convergence)
 }
 
