@@ -28,6 +28,11 @@ __all__ = [
 
 #: Eigenvalues below ``ZERO_RTOL · max λ`` count as zero (rank-deficient kernel).
 ZERO_RTOL = 1e-11
+#: Above this condition number ``κ = λ_max/λ_min`` fewer than ~8 of float64's ~16 digits of ε
+#: survive (relative error ≈ κ·2.2e-16); ``analyze`` then reports ``status="near_singular"``.
+NEAR_SINGULAR_CONDITION = 1e8
+#: The values of ``SpectralAnalysis.status`` (see its docstring and docs/numerics.md).
+STATUSES = ("ok", "near_singular", "ridge_dominated", "rank_deficient", "labels_invisible")
 
 
 def _wrapped_diagonal_index(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +115,11 @@ class SpectralAnalysis:
     error : ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩``; the left-out prediction is ``y (1 − ε)``
     rank_deficient : whether some ``λ_f`` is zero (to ``ZERO_RTOL``)
     note : an explanation, empty when nothing special happened
+    status : one of ``STATUSES``: ``"ok"``; ``"near_singular"`` (``κ > NEAR_SINGULAR_CONDITION``:
+        ε keeps only about ``16 − log10 κ`` digits); ``"ridge_dominated"`` (the ridge exceeds
+        the kernel's own ``λ_N``: ε measures the ridge); ``"rank_deficient"`` (ε = 0);
+        ``"labels_invisible"`` (``λ_N = 0``: ε = n/m)
+    condition : ``κ = max λ / min λ`` (ridge included), ``inf`` when some ``λ_f`` is zero
     """
 
     lam: np.ndarray
@@ -118,6 +128,15 @@ class SpectralAnalysis:
     error: float
     rank_deficient: bool
     note: str = ""
+    status: str = "ok"
+    condition: float = 1.0
+
+    @property
+    def digits(self) -> float:
+        """Significant digits of ε that survive float64 round-off, ``≈ −log10(κ·eps)`` in [0, 15.6]."""
+        if not np.isfinite(self.condition):
+            return 0.0
+        return float(np.clip(-np.log10(self.condition * np.finfo(float).eps), 0.0, 15.65))
 
     @property
     def rectangle(self) -> float:
@@ -137,12 +156,13 @@ def _checked_spectrum(Kc, ridge: float) -> np.ndarray:
             f"Kc must be positive semi-definite, but its smallest eigenvalue is {np.min(lam):.3g} "
             f"(largest {scale:.3g})"
         )
-    lam = np.maximum(lam, 0.0)
     if ridge == 0.0:
         # Round-off eigenvalues of a rank-deficient kernel are exact zeros; with a ridge they
-        # are kept, so ε matches a ridge-regularised dense solve.
-        lam = np.where(_is_zero(lam), 0.0, lam)
-    return lam + ridge
+        # are kept as they are (λ_f + σ², negative round-off included), so ε matches a
+        # ridge-regularised dense solve of K + σ²I.
+        lam = np.maximum(lam, 0.0)
+        return np.where(_is_zero(lam), 0.0, lam)
+    return np.maximum(lam + ridge, 0.0)
 
 
 def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
@@ -158,21 +178,54 @@ def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
     N = n // 2
     zero = _is_zero(lam)
     lam_N = float(lam[N])
+    ridge = float(ridge)
     if not zero.any():
-        mean_inverse = float(np.mean(1.0 / lam))
-        return SpectralAnalysis(lam, lam_N, mean_inverse, (1.0 / lam_N) / mean_inverse, False)
+        # ε is scale-free: divide by λ_max first so that 1/λ cannot overflow (λ ≥ ZERO_RTOL·λ_max).
+        top = float(np.max(lam))
+        scaled = lam / top
+        error = float((1.0 / scaled[N]) / np.mean(1.0 / scaled))
+        with np.errstate(over="ignore"):
+            mean_inverse = float(np.mean(1.0 / scaled) / top)
+        condition = top / float(np.min(lam))
+        status, note = _nonsingular_status(lam_N - ridge, ridge, condition, error)
+        return SpectralAnalysis(lam, lam_N, mean_inverse, error, False, note, status, condition)
     m = int(zero.sum())
+    caveat = (
+        f" (Eigenvalues below {ZERO_RTOL:g}·λ_max count as zero; float64 cannot tell an exact "
+        "zero from one that is merely below round-off."
+    )
     if zero[N]:
         note = (
             f"λ_N = 0 and {m} of {n} eigenvalues vanish: the labels are invisible to the kernel; "
             f"in the vanishing-ridge limit ε = n/m = {n}/{m}."
+            + caveat
+            + " n/m is exact when they are exact zeros, e.g. coinciding orbits (then ŷ = −y at "
+            "m = N: the coinciding point of the other class wins); for eigenvalues that merely "
+            "underflow, add a ridge, which then sets ε.)"
         )
-        return SpectralAnalysis(lam, 0.0, float("inf"), n / m, True, note)
+        return SpectralAnalysis(lam, 0.0, float("inf"), n / m, True, note, "labels_invisible", float("inf"))
     note = (
         f"{m} of {n} eigenvalues vanish (rank-deficient kernel): ⟨λ⁻¹⟩ = ∞ while λ_N > 0, "
         "so ε = 0 — the left-out point is predicted exactly."
+        + caveat
+        + " ε → 0 either way, since 1/λ_f ≫ 1/λ_N.)"
     )
-    return SpectralAnalysis(lam, lam_N, float("inf"), 0.0, True, note)
+    return SpectralAnalysis(lam, lam_N, float("inf"), 0.0, True, note, "rank_deficient", float("inf"))
+
+
+def _nonsingular_status(bare_lam_N: float, ridge: float, condition: float, error: float) -> tuple[str, str]:
+    """``(status, note)`` of a spectrum without zeros (see ``SpectralAnalysis.status``)."""
+    digits = float(np.clip(-np.log10(condition * np.finfo(float).eps), 0.0, 15.65))
+    accuracy = f"κ = λ_max/λ_min ≈ {condition:.2g}, so ε keeps about {digits:.0f} significant digits in float64."
+    if ridge > 0 and bare_lam_N <= ridge:
+        return "ridge_dominated", (
+            f"λ_N = {max(bare_lam_N, 0.0):.3g} is below the ridge σ² = {ridge:.3g}: the kernel barely "
+            f"sees the alternating labels, and ε = {error:.4g} measures the ridge more than the "
+            f"kernel (a smaller ridge moves it). {accuracy}"
+        )
+    if condition > NEAR_SINGULAR_CONDITION:
+        return "near_singular", f"Near-singular kernel: {accuracy}"
+    return "ok", ""
 
 
 def spectral_error(Kc, missing=None, ridge: float = 0.0):
