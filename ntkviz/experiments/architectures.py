@@ -18,7 +18,8 @@ from .. import kernels
 from .._validate import check_choice
 from ..datasets import ACTIONS, pool2
 
-__all__ = ["Architecture", "ARCHITECTURES", "KINDS", "architecture", "kernel_matrix"]
+__all__ = ["Architecture", "ARCHITECTURES", "BUILT_IN", "KINDS", "RESOLUTIONS", "architecture", "kernel_matrix",
+           "register_architecture", "unregister_architecture"]
 
 #: Which infinite-width kernel of a network: the NTK (trained network) or the NNGP (Bayesian).
 KINDS = ("ntk", "nngp")
@@ -74,6 +75,77 @@ ARCHITECTURES: dict[str, Architecture] = {
                      lambda action, N: kernels.orbit_average(kernels.mlp(depth=1), action=action, N=N)),
     )
 }
+
+
+#: Keys of the built-in architectures: ``register_architecture`` cannot replace them.
+BUILT_IN = frozenset(ARCHITECTURES)
+
+#: Input resolutions an architecture can ask for (28×28 digits, or 2×2-pooled 14×14).
+RESOLUTIONS = (28, 14)
+
+# Every key ever registered in this process → (kernel, label, resolution, symmetry, equivariant).
+# Experiments cache results by key, so a key may never stand for two different kernels: a
+# removed key can come back only with the same kernel and settings.
+_REGISTERED: dict[str, tuple] = {}
+
+
+def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str | None = None,
+                          resolution: int = 28, symmetry: str = "none",
+                          equivariant: bool = False) -> Architecture:
+    """Make any ntkviz neural kernel (e.g. ``kernels.from_stax(kernel_fn)``) an architecture.
+
+    It is then accepted wherever an architecture key is (``kernel_matrix``, the orbit, survey,
+    multiclass and accuracy experiments) and offered by explorers built afterwards.
+
+    Parameters
+    ----------
+    key : a new short name (not a built-in key: ``BUILT_IN``)
+    kernel : an ``ntkviz.kernels.NeuralKernel`` (it needs ``.ntk`` and ``.nngp``)
+    label : the name shown in dropdowns and legends (default ``kernel.name``)
+    resolution : 28 or 14, the side of the digits the kernel sees (14: 2×2 mean pooling)
+    symmetry : the symmetry built into the network, for people ("none" draws it as a plain one)
+    equivariant : whether the network is built to be invariant / equivariant
+
+    Registering the same key again with an equal kernel and settings returns the existing
+    entry; another kernel under a used key is a ``ValueError`` (results are cached by key).
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise TypeError(f"key must be a non-empty string, got {key!r}")
+    if key in BUILT_IN:
+        raise ValueError(f"key {key!r} is a built-in architecture and cannot be replaced; "
+                         f"choose another key (built-in: {', '.join(sorted(BUILT_IN))})")
+    if not isinstance(kernel, kernels.NeuralKernel):
+        raise TypeError(f"kernel must be an ntkviz NeuralKernel with .ntk and .nngp (e.g. "
+                        f"kernels.from_stax(kernel_fn)), got {type(kernel).__name__}")
+    label = kernel.name if label is None else label
+    if not isinstance(label, str) or not label.strip():
+        raise TypeError(f"label must be a non-empty string or None, got {label!r}")
+    check_choice("resolution", resolution, RESOLUTIONS)
+    if not isinstance(symmetry, str):
+        raise TypeError(f"symmetry must be a string, got {symmetry!r}")
+    if not isinstance(equivariant, bool):
+        raise TypeError(f"equivariant must be True or False, got {equivariant!r}")
+    spec = (kernel, label, int(resolution), symmetry, equivariant)
+    previous = _REGISTERED.get(key)
+    if previous is not None and previous != spec:
+        raise ValueError(
+            f"key {key!r} is already registered with {previous[0].name!r} and other settings; "
+            "results are cached by key, so choose a new key for another kernel")
+    _REGISTERED[key] = spec
+    if key not in ARCHITECTURES:
+        ARCHITECTURES[key] = Architecture(key, label, equivariant, symmetry, int(resolution),
+                                          lambda action, N: kernel)
+    return ARCHITECTURES[key]
+
+
+def unregister_architecture(key: str) -> None:
+    """Remove a registered architecture (built-ins stay); it disappears from new explorers."""
+    if key in BUILT_IN:
+        raise ValueError(f"key {key!r} is a built-in architecture and cannot be removed")
+    if key not in ARCHITECTURES:
+        registered = sorted(set(ARCHITECTURES) - BUILT_IN)
+        raise ValueError(f"key {key!r} is not a registered architecture; registered: {registered}")
+    del ARCHITECTURES[key]
 
 
 def architecture(key: str) -> Architecture:
