@@ -187,7 +187,9 @@ def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
         with np.errstate(over="ignore"):
             mean_inverse = float(np.mean(1.0 / scaled) / top)
         condition = top / float(np.min(lam))
-        status, note = _nonsingular_status(lam_N - ridge, ridge, condition, error)
+        # below ~n·eps·λ_max an FFT eigenvalue is round-off, not a property of the kernel
+        resolved = lam_N - ridge > n * np.finfo(float).eps * (top - ridge)
+        status, note = _nonsingular_status(lam_N - ridge if resolved else 0.0, ridge, condition, error)
         return SpectralAnalysis(lam, lam_N, mean_inverse, error, False, note, status, condition)
     m = int(zero.sum())
     caveat = (
@@ -219,7 +221,8 @@ def _nonsingular_status(bare_lam_N: float, ridge: float, condition: float, error
     accuracy = f"κ = λ_max/λ_min ≈ {condition:.2g}, so ε keeps about {digits:.0f} significant digits in float64."
     if ridge > 0 and bare_lam_N <= ridge:
         return "ridge_dominated", (
-            f"λ_N = {max(bare_lam_N, 0.0):.3g} is below the ridge σ² = {ridge:.3g}: the kernel barely "
+            f"λ_N = {f'{bare_lam_N:.3g}' if bare_lam_N > 0 else '0 to round-off'} is below the ridge "
+            f"σ² = {ridge:.3g}: the kernel barely "
             f"sees the alternating labels, and ε = {error:.4g} measures the ridge more than the "
             f"kernel (a smaller ridge moves it). {accuracy}"
         )

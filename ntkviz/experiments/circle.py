@@ -17,12 +17,14 @@ import dataclasses
 import functools
 
 import numpy as np
+from scipy import special
 
 from .. import datasets, gp, spectral
 from .._validate import as_finite_array, check_int, check_real
 from ..kernels import rbf
 
-__all__ = ["CircleState", "circle_state", "error_vs_delta", "error_vs_N", "RING_POINTS"]
+__all__ = ["CircleState", "circle_state", "error_vs_delta", "error_vs_N", "RING_POINTS",
+           "log_spectrum", "vanishing_ridge_error"]
 
 #: Number of angles on each dense ring of the posterior-mean curve.
 RING_POINTS = 121
@@ -44,6 +46,9 @@ class CircleState:
         points and ``|ŷ_0 − 1|``; Eq. 7 says ``ŷ_0 = 1 − ε``
     ring_angles : (RING_POINTS,) angles θ in [0, 2π];  ring_mean_A, ring_mean_B : posterior mean
         (trained without ``A_0``) at ``(cos θ, sin θ, ±δ/2)``, the heights of orbits A and B
+    status : ``analysis.status`` of the spectral side (``spectral.STATUSES``)
+    eps_limit : ε of the exact kernel without any ridge, from the analytic spectrum
+        (``vanishing_ridge_error``): finite even where float64's K cannot resolve ``λ_N``
     """
 
     N: int
@@ -66,6 +71,8 @@ class CircleState:
     ring_angles: np.ndarray
     ring_mean_A: np.ndarray
     ring_mean_B: np.ndarray
+    status: str = "ok"
+    eps_limit: float = 0.0
 
     @property
     def prediction_spectral(self) -> float:
@@ -95,7 +102,7 @@ def _spectral(Kc: np.ndarray, ridge: float) -> tuple[float, spectral.SpectralAna
     latter is what the exact solve computes (equivalently ``analyze(Kc, ridge=σ²)``).
     """
     sigma2 = ridge * float(np.trace(Kc) - Kc[0, 0])
-    return sigma2, spectral.analyze(Kc + sigma2 * np.eye(Kc.shape[0]))
+    return sigma2, spectral.analyze(Kc, ridge=sigma2)
 
 
 def _ring_posterior(X, y, K, length_scale, ridge, delta, angles):
@@ -111,6 +118,68 @@ def _ring_posterior(X, y, K, length_scale, ridge, delta, angles):
     return means[0], means[1]
 
 
+def _log_ive(k: np.ndarray, a: float) -> np.ndarray:
+    """``log(I_k(a)·e^{−a})`` for integers ``k ≥ 0``: scipy's ``ive`` while it is representable,
+    else Debye's uniform expansion with two correction terms (relative error ~1/k³)."""
+    k = np.asarray(k, dtype=float)
+    with np.errstate(divide="ignore"):
+        direct = np.log(special.ive(k, a))
+    nu = np.maximum(k, 1.0)
+    root = np.sqrt(1.0 + (a / nu) ** 2)
+    t = 1.0 / root
+    series = 1.0 + (3 * t - 5 * t**3) / (24 * nu) + (81 * t**2 - 462 * t**4 + 385 * t**6) / (1152 * nu**2)
+    debye = (nu * (root + np.log((a / nu) / (1.0 + root))) - a - 0.5 * np.log(2 * np.pi * nu)
+             - 0.5 * np.log(root) + np.log(series))
+    return np.where(direct > -575.0, direct, debye)
+
+
+def log_spectrum(N: int, delta: float, length_scale: float) -> np.ndarray:
+    """``log λ_f`` of the circle pair's RBF kernel from its analytic spectrum, no Gram matrix.
+
+    With ``a = 1/ℓ²``, ``β = exp(−δ²/2ℓ²)`` and ``e^{a cos φ} = Σ_k I_k(a) e^{ikφ}``, the first
+    row ``c_j = e^{−a} e^{a cos(πj/N)} β^{[j odd]}`` has the DFT
+    ``λ_f = e^{−a} [β·n·S_n(f) + (1 − β)·N·S_N(f)]``, ``S_p(f) = Σ_{k ≡ f (mod p)} I_|k|(a)``:
+    a sum of positive terms, so every ``λ_f > 0`` is resolved far below float64's round-off of
+    K (down to ~1e-300 and, in logs, beyond). Returns (2N,) natural logs in DFT order.
+    """
+    N, delta, length_scale, _ = _check(N, delta, length_scale, 0.0)
+    n, a = 2 * N, 1.0 / length_scale**2
+    log_beta = -0.5 * (delta / length_scale) ** 2
+    f = np.arange(n)[:, None]
+
+    def log_aliases(p: int) -> np.ndarray:
+        # I_k(a) falls like exp(−k²/2a) beyond k ≈ √a: aliases up to |k| ≈ 12√a + n suffice
+        T = int(np.ceil((12.0 * np.sqrt(a) + 40 + n) / p)) + 1
+        k = np.abs(f + p * np.arange(-T, T + 1)[None, :])
+        return np.logaddexp.reduce(_log_ive(k, a), axis=1)
+
+    log_lam = log_beta + np.log(n) + log_aliases(n)
+    if log_beta < 0.0:
+        log_lam = np.logaddexp(log_lam, np.log(-np.expm1(log_beta)) + np.log(N) + log_aliases(N))
+    return log_lam
+
+
+def vanishing_ridge_error(N: int, delta: float, length_scale: float) -> float:
+    """``ε = λ_N⁻¹/⟨λ⁻¹⟩`` (Eq. 7) of the exact circle kernel with no ridge (``ρ → 0``).
+
+    From ``log_spectrum``, so it is finite and accurate where float64 cannot resolve the
+    smallest eigenvalues of K (δ = 0 with a long ℓ or a large N): there the whole inverse
+    spectrum is dominated by ``1/λ_N`` and ε → n = 2N (``ŷ₀ ≈ 1 − 2N``).
+    """
+    log_lam = log_spectrum(N, delta, length_scale)
+    N = log_lam.shape[0] // 2
+    return float(1.0 / np.mean(np.exp(log_lam[N] - log_lam)))
+
+
+def _limit_note(analysis: spectral.SpectralAnalysis, eps_limit: float) -> str:
+    """The analysis note, plus the exact ridge-free ε where float64's spectrum cannot give it."""
+    if analysis.status in ("ridge_dominated", "labels_invisible") or (
+            analysis.status == "rank_deficient" and eps_limit > 1e-6):
+        return (analysis.note + f" Without a ridge, in exact arithmetic (analytic spectrum), "
+                f"ε → {eps_limit:.6g}.")
+    return analysis.note
+
+
 @functools.lru_cache(maxsize=256)
 def _circle_state(N: int, delta: float, length_scale: float, ridge: float) -> CircleState:
     X, y = datasets.circle_pair(N, delta)
@@ -120,6 +189,7 @@ def _circle_state(N: int, delta: float, length_scale: float, ridge: float) -> Ci
     prediction = gp.loo_prediction(K, y, 0, ridge=ridge)
     angles = np.linspace(0.0, 2.0 * np.pi, RING_POINTS)
     mean_A, mean_B = _ring_posterior(X, y, K, length_scale, ridge, delta, angles)
+    eps_limit = vanishing_ridge_error(N, delta, length_scale)
     return CircleState(
         N=N,
         delta=delta,
@@ -135,12 +205,14 @@ def _circle_state(N: int, delta: float, length_scale: float, ridge: float) -> Ci
         lam_N=analysis.lam_N,
         mean_inverse=analysis.mean_inverse,
         eps_spectral=float(analysis.error),
-        note=analysis.note,
+        note=_limit_note(analysis, eps_limit),
         loo_prediction=prediction,
         loo_error=abs(prediction - float(y[0])),
         ring_angles=_frozen(angles),
         ring_mean_A=_frozen(mean_A),
         ring_mean_B=_frozen(mean_B),
+        status=analysis.status,
+        eps_limit=eps_limit,
     )
 
 
