@@ -17,6 +17,8 @@ from ._validate import as_finite_array, check_int, check_real, check_square
 __all__ = [
     "DEFAULT_RIDGE",
     "Posterior",
+    "Conditioning",
+    "conditioning",
     "dual_weights",
     "posterior",
     "loo_prediction",
@@ -34,6 +36,54 @@ class Posterior:
 
     mean: np.ndarray
     variance: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Conditioning:
+    """How well ``K_train + λI`` determines the GP solve (see ``conditioning``).
+
+    Attributes
+    ----------
+    condition : ``κ = λ_max/λ_min`` of ``K_train + λI`` (``inf`` when it is singular)
+    digits : significant digits a float64 solve keeps, ``≈ −log10(κ·eps)`` clipped to [0, 15.6]
+    shift : the absolute ridge ``λ`` added to the diagonal
+    note : what this means, empty when more than 8 digits survive
+    """
+
+    condition: float
+    digits: float
+    shift: float
+    note: str
+
+
+def conditioning(K_train, *, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> Conditioning:
+    """Condition number of the matrix the GP solve inverts, and the digits it leaves.
+
+    ``K_train`` is ``(n, n)`` symmetric PSD; the ridge is ``ρ·tr(K_train)`` (``relative``) or ρ,
+    as in ``posterior``. The relative ridge bounds ``κ ≲ 1/ρ``: with the default ``ρ = 1e-10``
+    at least ~6 digits survive. With ``ridge=0`` a singular ``K_train`` (duplicated points,
+    an exactly invariant kernel) or one singular to round-off gives ``κ = inf``: the solve
+    stays finite (Cholesky, else the pseudo-inverse) but its value is not determined by
+    float64 (docs/numerics.md).
+    """
+    K_train = check_square("K_train", K_train)
+    ridge = check_real("ridge", ridge, minimum=0.0)
+    shift = ridge * float(np.trace(K_train)) if relative else ridge
+    eigenvalues = np.linalg.eigvalsh(0.5 * (K_train + K_train.T)) + shift
+    top, bottom = float(np.max(eigenvalues)), float(np.min(eigenvalues))
+    eps = np.finfo(float).eps
+    # an eigenvalue within round-off (n·eps·λ_max) of zero makes the matrix singular in float64
+    if top <= 0.0 or bottom <= K_train.shape[0] * eps * top:
+        return Conditioning(float("inf"), 0.0, shift, (
+            f"K_train + λI (λ = {shift:.3g}) is singular to round-off (smallest eigenvalue "
+            f"{bottom:.3g}, largest {top:.3g}): the solve stays finite (Cholesky, else the "
+            "pseudo-inverse) but round-off decides the GP mean; use a ridge > 0."))
+    condition = top / bottom
+    digits = float(np.clip(-np.log10(condition * eps), 0.0, 15.65))
+    note = "" if digits >= 8 else (
+        f"K_train + λI has κ ≈ {condition:.2g} (λ = {shift:.3g}): the GP mean keeps about "
+        f"{digits:.0f} significant digits in float64.")
+    return Conditioning(condition, digits, shift, note)
 
 
 def _check_labels(y, n: int) -> np.ndarray:
