@@ -268,6 +268,8 @@ def _note(analysis: spectral.SpectralAnalysis, deviation: float, eps_exact: floa
     if analysis.rank_deficient:
         return (analysis.note + f" The exact solve on K gives {eps_exact:.3g}, "
                 "an error caused only by its tiny ridge 1e-10·tr K (it vanishes with the ridge).")
+    if analysis.status != "ok":  # near-singular or ridge-dominated: say how many digits hold
+        return analysis.note
     if deviation <= 1e-12:
         return "K is circulant (to 1e-12): Eq. 7 is exact here, ε equals the exact error."
     return ""
