@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import html
 import time
 from typing import Callable
@@ -24,7 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = ["STYLE", "THROTTLE_SECONDS", "Explorer", "Throttle", "MessageLine", "value_span", "compose_subplots",
-           "write_panel_update", "sync_initial_state"]
+           "write_panel_update", "sync_initial_state", "guarded"]
 
 #: Shortest time between two redraws while a control is dragged (the last value always lands).
 THROTTLE_SECONDS = 0.06
@@ -82,6 +83,33 @@ class Explorer:
 
     def _ipython_display_(self):
         self.display()
+
+
+def guarded(what: str):
+    """Decorate an explorer's event handler (a control observer, a button or click callback):
+    any exception it raises is shown in the explorer's ``message`` line (``what: Type: text``)
+    instead of reaching the page as a traceback; the figure is left as it was.
+
+    The explorers' ``_update`` methods already catch their own failures; this is the safety net
+    for everything between a browser event and them (reading controls, resizing ranges, linked
+    callbacks), so no event handler can raise into the kernel's comm handler.
+    """
+
+    def wrap(method):
+        @functools.wraps(method)
+        def handler(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as error:  # a widget never raises into the page
+                message = getattr(self, "message", None)
+                if message is not None:
+                    with contextlib.suppress(Exception):
+                        message.error(what, error)
+                return False
+
+        return handler
+
+    return wrap
 
 
 class Throttle:

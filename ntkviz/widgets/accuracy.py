@@ -29,6 +29,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -299,6 +300,7 @@ class AccuracyExplorer(Explorer):
         write_panel_update(fig, self._slices, self._axes, titles, updates)
 
     # --- events -------------------------------------------------------------------------------
+    @guarded("Could not update")
     def _on_control(self, change):
         if self._syncing:
             return
@@ -307,6 +309,7 @@ class AccuracyExplorer(Explorer):
             return
         self._throttle()
 
+    @guarded("Could not update")
     def _apply_controls(self):
         self._update(self.action_buttons.value, self.N_slider.value, self.leave_out_dropdown.value,
                      self.architecture_dropdown.value, self.kind_buttons.value)

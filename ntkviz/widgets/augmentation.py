@@ -45,6 +45,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -243,10 +244,12 @@ class AugmentationExplorer(Explorer):
             live = self._live.get(config)
         return live if live is not None else core.cached_run(config)
 
+    @guarded("Could not update")
     def _on_control(self, change):
         if not self._syncing:
             self._throttle()
 
+    @guarded("Could not update")
     def _apply_controls(self):
         self._update(self.strategy_buttons.value, self.init_buttons.value,
                      self.group_dropdown.value, self.depth_slider.value, self.lr_slider.value,

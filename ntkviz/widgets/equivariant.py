@@ -36,6 +36,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -252,10 +253,12 @@ class EquivariantKernelsExplorer(Explorer):
         write_panel_update(fig, self._slices, self._axes, titles, updates)
 
     # --- events -------------------------------------------------------------------------------
+    @guarded("Could not update")
     def _on_control(self, change):
         if not self._syncing:
             self._throttle()
 
+    @guarded("Could not update")
     def _apply_controls(self):
         shown = tuple(k for k, box in self.kernel_boxes.items() if box.value)
         self._update(self.mode_buttons.value, self.kind_buttons.value, shown, self.n_train_slider.value)

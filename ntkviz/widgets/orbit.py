@@ -25,6 +25,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -166,6 +167,7 @@ class OrbitExplorer(Explorer):
             return '<span class="ntkviz-busy ntkviz-busy-on">⏳ computing the kernel…</span>'
         return '<span class="ntkviz-busy"></span>'
 
+    @guarded("Could not update")
     def _on_control(self, change):
         if self._syncing:
             return
@@ -173,6 +175,7 @@ class OrbitExplorer(Explorer):
             self._fit_sample_range()
         self._throttle()
 
+    @guarded("Could not load a random pair")
     def _on_random(self, _button):
         self.random_pair()
 
@@ -185,6 +188,7 @@ class OrbitExplorer(Explorer):
                     sample.value = top
                 sample.max = top
 
+    @guarded("Could not update")
     def _apply_controls(self):
         self._update((self.class_a.value, self.sample_a.value), (self.class_b.value, self.sample_b.value),
                      self.action.value, self.N_slider.value, self.architecture.value, self.kind.value)

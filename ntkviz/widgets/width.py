@@ -31,6 +31,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -138,10 +139,12 @@ class WidthExplorer(Explorer):
         check_choice("activation", activation, core.ACTIVATIONS)
         return depth, width, activation
 
+    @guarded("Could not update")
     def _on_control(self, change):
         if not self._syncing:
             self._throttle()
 
+    @guarded("Could not update")
     def _apply_controls(self):
         self._update(self.width_slider.value, self.depth_slider.value, self.activation_dropdown.value)
 
