@@ -16,6 +16,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from .. import plots
+from .._validate import check_int, check_real
 from ..experiments import circle
 from ._base import (
     STYLE,
@@ -23,6 +24,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -112,16 +114,23 @@ class CircleExplorer(Explorer):
             self.state.N if N is None else N,
             self.state.length_scale if length_scale is None else length_scale,
         )
+        try:  # only what the sliders can show, so the controls always tell the truth
+            _check_in_range(target, self.delta_slider, self.N_slider, self.length_slider)
+        except (TypeError, ValueError) as error:
+            self.message.error("Could not update", error)
+            return False
         ok = self._update(*target)
         if ok:
             self._sync_sliders()
         return ok
 
     # --- internals ----------------------------------------------------------------------------
+    @guarded("Could not update")
     def _on_slider(self, change):
         if not self._syncing:
             self._throttle()
 
+    @guarded("Could not update")
     def _apply_sliders(self):
         self._update(self.delta_slider.value, self.N_slider.value, self.length_slider.value)
 
@@ -206,6 +215,17 @@ class CircleExplorer(Explorer):
             "</div>"
         )
 
+
+
+def _check_in_range(target, delta_slider, N_slider, length_slider):
+    """Raise unless (δ, N, ℓ) lie in the sliders' ranges (ℓ's log ends with 1 % leeway, so
+    the round values 0.05 and 5 of the exercises pass)."""
+    delta, N, length_scale = target
+    check_real("delta", delta, minimum=delta_slider.min, maximum=delta_slider.max)
+    check_int("N", N, minimum=N_slider.min, maximum=N_slider.max)
+    base = length_slider.base
+    check_real("length_scale", length_scale, minimum=round(base ** length_slider.min / 1.01, 4),
+               maximum=round(base ** length_slider.max * 1.01, 4))
 
 
 def _finish_figure(fig, slices, axes):
