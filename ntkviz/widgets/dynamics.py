@@ -45,6 +45,7 @@ from ._base import (
     MessageLine,
     Throttle,
     compose_subplots,
+    guarded,
     value_span,
     write_panel_update,
 )
@@ -212,10 +213,12 @@ class DynamicsExplorer(Explorer):
                 runs = dict(self._stored_runs(dataset, depth, lr_factor, noise))
         return core.dynamics_state(dataset, depth, lr_factor, noise, width, t, runs=runs)
 
+    @guarded("Could not update")
     def _on_control(self, change):
         if not self._syncing:
             self._throttle()
 
+    @guarded("Could not update")
     def _apply_controls(self):
         self._update(self.dataset_toggle.value, self.time_slider.value, self.width_slider.value,
                      self.depth_slider.value, self.lr_slider.value, self.noise_slider.value)
@@ -345,14 +348,22 @@ class DynamicsExplorer(Explorer):
             f"Early stopping: t* = {value_span('ntkviz-stop-time', state.t_stop)}, test MSE "
             f"{value_span('ntkviz-stop-error', state.test_error_stop)} (t → ∞: "
             f"{value_span('ntkviz-inf-error', state.test_error_inf)})<br>"
-            f"Distance to the kernel prediction at width {state.width}: "
-            f"{value_span('ntkviz-distance', state.distance)} "
+            f"Distance to the kernel prediction at width {state.width}: {_distance_html(state)} "
             f"({value_span('ntkviz-n-runs', len(state.seeds))} networks at this width)"
             f'<span class="ntkviz-setting" data-dataset="{s.dataset}" data-depth="{s.depth}" '
             f'data-width="{state.width}" data-lr="{state.lr_factor}" data-noise="{s.noise}" '
             f'data-t="{state.t}"></span>'
             "</div>"
         )
+
+
+def _distance_html(state) -> str:
+    """The distance readout; without trained networks it is undefined (NaN in the state), which
+    the page says in words instead of printing "nan"."""
+    if state.distance == state.distance:
+        return value_span("ntkviz-distance", state.distance)
+    return ('<span class="ntkviz-value ntkviz-distance" data-value="nan">— (no networks trained '
+            "for this setting)</span>")
 
 
 def _finish_figure(fig, slices, axes):
