@@ -17,13 +17,43 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import plots
+from .._validate import check_int
 from ..experiments import survey
-from ._base import STYLE, Explorer, MessageLine, compose_subplots, value_span, write_panel_update
+from ._base import (STYLE, Explorer, MessageLine, compose_subplots, guarded, value_span,
+                    write_panel_update)
 
-__all__ = ["PairSurvey", "PANELS"]
+__all__ = ["PairSurvey", "PANELS", "BUDGET_SECONDS", "estimated_seconds"]
 
 #: Panel name → (row, column) in the survey's figure.
 PANELS = {"errors": (1, 1), "separation": (1, 2), "density": (1, 3)}
+
+#: A survey estimated to take longer than this (on the machine the estimate was measured on)
+#: is refused with a note instead of blocking the page: a button press must answer in seconds.
+BUDGET_SECONDS = 30.0
+#: Seconds per kernel entry of one pair's ``(2N)²`` kernel, by architecture, measured on the
+#: 2-core development machine (``pair_survey`` with 4 pairs after a compile, NTK; NNGP is
+#: cheaper): the pixel-pair kernels (GAP, group pooling) cost 10–20× the others. The orbit
+#: average also grows with N (it averages N transformed copies); unknown architectures are
+#: costed like the dearest.
+_SECONDS_PER_ENTRY = {"mlp1": 2e-5, "mlp5": 2e-5, "cnn_flatten": 4e-5, "cnn_gap": 3.5e-4,
+                      "gcnn": 4e-4}
+_SECONDS_PER_ENTRY_AND_N = {"orbit_mlp": 3e-6}
+_SECONDS_PER_PAIR = 0.02
+
+
+def estimated_seconds(architecture: str, N: int, n_pairs: int) -> float:
+    """A rough (conservative) estimate of the run time of ``survey.pair_survey`` here."""
+    entries = (2 * N) ** 2
+    if architecture in _SECONDS_PER_ENTRY_AND_N:
+        per_entry = _SECONDS_PER_ENTRY_AND_N[architecture] * N
+    else:
+        per_entry = _SECONDS_PER_ENTRY.get(architecture, max(_SECONDS_PER_ENTRY.values()))
+    return n_pairs * (_SECONDS_PER_PAIR + per_entry * entries)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
 
 #: Traces of each panel that hold the pairs (correct, misclassified); their customdata[0] is
 #: the pair's index.
@@ -105,10 +135,18 @@ class PairSurvey(Explorer):
 
         ``n_pairs`` moves the slider first. Errors are shown in the message line, never raised.
         """
-        if n_pairs is not None:
-            self.n_pairs_slider.value = n_pairs
-        setting = self.current_setting()
+        try:
+            if n_pairs is not None:
+                n_pairs = check_int("n_pairs", n_pairs, minimum=self.n_pairs_slider.min,
+                                    maximum=self.n_pairs_slider.max)
+                self.n_pairs_slider.value = n_pairs
+            setting = self.current_setting()
+        except Exception as error:  # a widget never raises into the page
+            self.message.error("Could not run the survey", error)
+            return False
         total = int(self.n_pairs_slider.value)
+        if not self._affordable(setting, total):
+            return False
         self._show_setting()
         self.progress.max = total
         self.progress.value = 0
@@ -137,6 +175,26 @@ class PairSurvey(Explorer):
         self._show_readout(result)
         self.message.show(_note(result))
         return True
+
+    def _affordable(self, setting: dict, total: int) -> bool:
+        """False (with a note saying what fits) when the survey would block the page too long;
+        a survey computed before (cached) is always shown."""
+        key = (setting["architecture"], setting["action"], setting["N"], setting["kind"], total, self.seed)
+        seconds = estimated_seconds(setting["architecture"], setting["N"], total)
+        if seconds <= BUDGET_SECONDS or key in survey._CACHE:
+            return True
+        fits = 0
+        for n in range(self.n_pairs_slider.max, 0, -self.n_pairs_slider.step):
+            if n >= self.n_pairs_slider.min and estimated_seconds(setting["architecture"], setting["N"],
+                                                                  n) <= BUDGET_SECONDS:
+                fits = n
+                break
+        advice = (f"choose at most {fits} pairs" if fits else
+                  "choose a smaller N or a cheaper architecture in the orbit tab")
+        self.message.show(f"Not run: {total} pairs of {setting['architecture']} at N = {setting['N']} "
+                          f"would take about {_duration(seconds)} here (the limit is "
+                          f"{_duration(BUDGET_SECONDS)}); {advice}.")
+        return False
 
     def select_pair(self, index: int) -> bool:
         """Select pair ``index`` (what a click does): ring it, load it into the orbit explorer
@@ -205,6 +263,7 @@ class PairSurvey(Explorer):
                 fig.data[start + offset].on_click(self._on_click)
         return fig
 
+    @guarded("Could not select the pair")
     def _on_click(self, trace, points, _state):
         if not points.point_inds:
             return
