@@ -22,6 +22,7 @@ from ._validate import as_finite_array, check_choice, check_int, check_real
 
 __all__ = [
     "ACTIONS",
+    "MAX_N",
     "circle_pair",
     "transform",
     "orbit",
@@ -35,6 +36,11 @@ __all__ = [
 
 ACTIONS = ("rotate", "rot90", "shift")
 
+#: The largest group size N the datasets build (a circle pair of 2N points, an orbit of N
+#: images): far above any experiment (N ≤ 64), low enough that a mistyped N is refused at once
+#: instead of filling the memory.
+MAX_N = 10_000
+
 
 def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved C_N orbits in R³ and their ±1 labels (THEORY §1).
@@ -47,7 +53,7 @@ def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]
     X : (2N, 3) float64
     y : (2N,) float64, ``(+1, −1, +1, …)``
     """
-    N = check_int("N", N, minimum=2)
+    N = check_int("N", N, minimum=2, maximum=MAX_N)
     delta = check_real("delta", delta, minimum=0.0)
     angles = np.repeat(2 * np.pi * np.arange(N) / N, 2)
     angles[1::2] += np.pi / N
@@ -139,7 +145,7 @@ def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True)
     (N, H, W[, C]) float64
     """
     image = _check_image(image)
-    N = check_int("N", N, minimum=1)
+    N = check_int("N", N, minimum=1, maximum=MAX_N)
     _check_action(action, N, image.shape)
     stack = np.stack([transform(image, k, N, action) for k in range(N)])
     return normalize(stack) if normalized else stack
@@ -230,7 +236,13 @@ def _find(folder: Path, stem: str) -> Path | None:
 
 
 def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path) as archive:
+    try:
+        archive = np.load(path)
+    except (EOFError, OSError, ValueError) as error:  # empty, truncated or not an npz at all
+        raise ValueError(f"path {str(path)!r} is not a readable .npz file: {error}") from error
+    if not hasattr(archive, "files"):  # a single .npy array saved under an .npz name
+        raise ValueError(f"path {str(path)!r} must be an .npz archive, got a single array")
+    with archive:
         for x_key, y_key in ((f"x_{split}", f"y_{split}"), ("images", "labels"), ("x", "y")):
             if x_key in archive and y_key in archive:
                 return np.asarray(archive[x_key]), np.asarray(archive[y_key])
@@ -256,6 +268,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") ->
             raise ValueError("split must be 'test' for the bundled data (only the test set is bundled)")
         images, labels = _bundled_test_set()
         return images.copy(), labels.copy()
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be None, a str or a path-like object, got {type(path).__name__}")
     return _load_mnist_from(Path(path), split)
 
 
