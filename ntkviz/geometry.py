@@ -37,7 +37,8 @@ def orbit_radius(A, B=None) -> float:
     radius = float(np.linalg.norm(A[0] - A.mean(axis=0)))
     if B is None:
         return radius
-    return 0.5 * (radius + orbit_radius(B))
+    B = _points("B", B)
+    return 0.5 * (radius + float(np.linalg.norm(B[0] - B.mean(axis=0))))
 
 
 def split_interleaved(X) -> tuple[np.ndarray, np.ndarray]:

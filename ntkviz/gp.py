@@ -86,10 +86,10 @@ def conditioning(K_train, *, ridge: float = DEFAULT_RIDGE, relative: bool = True
     return Conditioning(condition, digits, shift, note)
 
 
-def _check_labels(y, n: int) -> np.ndarray:
-    y = as_finite_array("y", y, ndim=1)
+def _check_labels(y, n: int, name: str = "y") -> np.ndarray:
+    y = as_finite_array(name, y, ndim=1)
     if y.shape[0] != n:
-        raise ValueError(f"y must have one label per row of K ({n}), got {y.shape[0]}")
+        raise ValueError(f"{name} must have one label per row of K ({n}), got {y.shape[0]}")
     return y
 
 
@@ -157,7 +157,7 @@ def posterior(
     n = K.shape[0]
     train = _indices("train", train, n)
     test = _indices("test", test, n)
-    y_train = _check_labels(y_train, train.size)
+    y_train = _check_labels(y_train, train.size, "y_train")
     ridge = check_real("ridge", ridge, minimum=0.0)
     K_train = K[np.ix_(train, train)]
     K_cross = K[np.ix_(train, test)]
