@@ -28,6 +28,9 @@ __all__ = [
 
 #: Eigenvalues below ``ZERO_RTOL · max λ`` count as zero (rank-deficient kernel).
 ZERO_RTOL = 1e-11
+#: The largest n of a dense n × n circulant built from a row (3.2 GB in float64): two orbits
+#: of ``datasets.MAX_N`` points; a longer row is refused before any allocation.
+MAX_SIZE = 20_000
 #: Above this condition number ``κ = λ_max/λ_min`` fewer than ~8 of float64's ~16 digits of ε
 #: survive (relative error ≈ κ·2.2e-16); ``analyze`` then reports ``status="near_singular"``.
 NEAR_SINGULAR_CONDITION = 1e8
@@ -50,7 +53,7 @@ def circulant_row(K) -> np.ndarray:
 def circulant(row) -> np.ndarray:
     """The circulant matrix with first row ``row``: ``C[i, j] = row[(j − i) mod n]``."""
     row = as_finite_array("row", row, ndim=1)
-    n = row.shape[0]
+    n = check_int("len(row)", row.shape[0], maximum=MAX_SIZE)
     return row[(np.arange(n)[None, :] - np.arange(n)[:, None]) % n]
 
 
@@ -78,6 +81,7 @@ def spectrum(Kc, rtol: float = 1e-8) -> np.ndarray:
     ``circularize`` first for a kernel over real image orbits.
     """
     Kc = check_square("Kc", Kc)
+    rtol = check_real("rtol", rtol, minimum=0.0)
     scale = max(np.max(np.abs(Kc)), np.finfo(float).tiny)
     deviation = np.max(np.abs(Kc - circularize(Kc)))
     if deviation > rtol * scale:
@@ -201,9 +205,9 @@ def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
             f"λ_N = 0 and {m} of {n} eigenvalues vanish: the labels are invisible to the kernel; "
             f"in the vanishing-ridge limit ε = n/m = {n}/{m}."
             + caveat
-            + " n/m is exact when they are exact zeros, e.g. coinciding orbits (then ŷ = −y at "
-            "m = N: the coinciding point of the other class wins); for eigenvalues that merely "
-            "underflow, add a ridge, which then sets ε.)"
+            + " n/m is exact when they are exact zeros, e.g. coinciding orbits (A = B makes "
+            "yᵀKy = nλ_N = 0); for eigenvalues that merely underflow, add a ridge, which then "
+            "sets ε.)"
         )
         return SpectralAnalysis(lam, 0.0, float("inf"), n / m, True, note, "labels_invisible", float("inf"))
     note = (
