@@ -211,12 +211,12 @@ def test_orbit_pairs_at_the_largest_N_are_finite():
 
 
 def test_gp_conditioning_matches_numpy_and_says_when_digits_are_lost():
-    X, y = datasets.circle_pair(8, 1.0)
+    X, _ = datasets.circle_pair(8, 1.0)
     K = rbf(1.0)(X)
     c = gp.conditioning(K, ridge=1e-3)
     shifted = K + 1e-3 * np.trace(K) * np.eye(16)
     assert c.condition == pytest.approx(np.linalg.cond(shifted), rel=1e-8) and c.note == ""
-    X, y = datasets.circle_pair(64, 1.0)
+    X, _ = datasets.circle_pair(64, 1.0)
     c = gp.conditioning(rbf(1.0)(X))
     assert 1e9 < c.condition < 1e11 and 5 <= c.digits <= 7 and "6 significant digits" in c.note
 
@@ -339,4 +339,5 @@ def test_float32_ntk_on_a_rotation_orbit_drifts_with_N_and_float64_does_not():
         Kc = spectral.circularize(K64)
         assert 1.0 - gp.loo_prediction(Kc, np.tile([1.0, -1.0], N), 0, ridge=0.0) == pytest.approx(
             eps64, rel=1e-8)
-    assert relative[4] < 1e-3 < 5e-3 < relative[64]
+    assert relative[4] < 1e-3
+    assert relative[64] > 5e-3  # measured 3.7e-2 (docs/numerics.md)
