@@ -138,9 +138,7 @@ class SpectralAnalysis:
     @property
     def digits(self) -> float:
         """Significant digits of ε that survive float64 round-off, ``≈ −log10(κ·eps)`` in [0, 15.6]."""
-        if not np.isfinite(self.condition):
-            return 0.0
-        return float(np.clip(-np.log10(self.condition * np.finfo(float).eps), 0.0, 15.65))
+        return _digits(self.condition)
 
     @property
     def rectangle(self) -> float:
@@ -219,10 +217,17 @@ def analyze(Kc, ridge: float = 0.0) -> SpectralAnalysis:
     return SpectralAnalysis(lam, lam_N, float("inf"), 0.0, True, note, "rank_deficient", float("inf"))
 
 
+def _digits(condition: float) -> float:
+    """Significant digits left after float64 round-off amplified by κ: ``−log10(κ·eps)``."""
+    if not np.isfinite(condition):
+        return 0.0
+    return float(np.clip(-np.log10(condition * np.finfo(float).eps), 0.0, 15.65))
+
+
 def _nonsingular_status(bare_lam_N: float, ridge: float, condition: float, error: float) -> tuple[str, str]:
     """``(status, note)`` of a spectrum without zeros (see ``SpectralAnalysis.status``)."""
-    digits = float(np.clip(-np.log10(condition * np.finfo(float).eps), 0.0, 15.65))
-    accuracy = f"κ = λ_max/λ_min ≈ {condition:.2g}, so ε keeps about {digits:.0f} significant digits in float64."
+    accuracy = (f"κ = λ_max/λ_min ≈ {condition:.2g}, so ε keeps about {_digits(condition):.0f} "
+                "significant digits in float64.")
     if ridge > 0 and bare_lam_N <= ridge:
         return "ridge_dominated", (
             f"λ_N = {f'{bare_lam_N:.3g}' if bare_lam_N > 0 else '0 to round-off'} is below the ridge "
