@@ -1,6 +1,9 @@
 # The two commands of the README: `make dashboard` and `make test`.
 # Each creates (or refreshes) the local virtual environment .venv from the lock files,
 # so installs are reproducible. `make lock` re-resolves the locks from requirements/*.in.
+# `make test` then runs the numerical tests a second time, with the neural-tangents interop
+# tests (tests_nt/), in .venv-nt: the old, pinned stack of the `nt` extra
+# (requirements/nt.lock). `make test-nt` runs only that second part.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,8 +11,17 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_VERSION := 0.13.9
 PORT   ?= 8866
+VENV_NT ?= .venv-nt
+BIN_NT  := $(VENV_NT)/bin
+# JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
+JUNIT_DIR ?=
+# In .venv-nt: every numerical test; not the browser, notebook and Binder tests, nor the Voila
+# lockdown (they test the served dashboard, which the main environment covers).
+NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
+	--ignore=tests/test_voila_lockdown.py
 
-.PHONY: dashboard test install install-dev lock lab benchmarks reproduce clean
+.PHONY: dashboard test test-main test-nt install install-dev install-nt lock lock-nt lab benchmarks \
+	reproduce clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +38,36 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.runtime-installed
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.lock
 	touch $@
 
+# (the inner .gitignore keeps the environment out of git, as Python >= 3.13 venvs do)
+$(BIN_NT)/python:
+	$(PYTHON) -m venv $(VENV_NT)
+	echo '*' > $(VENV_NT)/.gitignore
+
+# nt.lock pins tensorflow and the rest of the old stack; ntkviz itself goes in editable on top.
+$(VENV_NT)/.nt-installed: requirements/nt.lock pyproject.toml | $(BIN_NT)/python $(UV)
+	$(UV) pip install --quiet --python $(BIN_NT)/python -r requirements/nt.lock
+	$(UV) pip install --quiet --python $(BIN_NT)/python --no-deps -e .
+	touch $@
+
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
+install-nt: $(VENV_NT)/.nt-installed
 
 ## Serve the Voila dashboard at http://127.0.0.1:$(PORT) on the bundled data.
 dashboard: install
 	$(BIN)/ntkviz serve --port $(PORT)
 
-## Install everything and run every test (browser tests need /usr/bin/chromium).
-test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+## Install everything and run every test (browser tests need /usr/bin/chromium), then the
+## numerical and neural-tangents interop tests in .venv-nt. Both runs must pass.
+test: test-main test-nt
+
+test-main: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS) $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit.xml)
+
+## Only the second environment: .venv-nt (neural-tangents 0.6.5, JAX 0.4.30) and its tests.
+test-nt: install-nt
+	$(BIN_NT)/python -m pytest $(NT_TESTS) $(PYTEST_ARGS) \
+		$(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-nt.xml)
 
 ## JupyterLab on the notebooks.
 lab: install
@@ -52,6 +84,11 @@ benchmarks: install-dev
 lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.lock
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -c requirements/runtime.lock -o requirements/dev.lock
+	$(UV) pip compile --quiet --python-version 3.11 --no-emit-package ntkviz requirements/nt.in -o requirements/nt.lock
+
+## Re-resolve only requirements/nt.lock (the runtime and dev locks stay as they are).
+lock-nt: | $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 --no-emit-package ntkviz requirements/nt.in -o requirements/nt.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) $(VENV_NT) .pytest_cache .hypothesis tests/artifacts

@@ -21,3 +21,24 @@ def test_readme_names_the_two_commands_first():
     assert "make test" in README[first_code:first_code + 200]
     assert "docs/images/circle_explorer.png" in README
     assert (Path(__file__).resolve().parents[1] / "docs/images/circle_explorer.png").exists()
+
+
+def test_readme_neural_tangents_example():
+    """The ```python nt block (kept out of the test above) runs where the `nt` extra is
+    installed: `make test` runs this file in .venv-nt too. The main environment has no
+    neural-tangents, so there the block must compile and stay unrun."""
+    import importlib.util
+
+    blocks = re.findall(r"```python nt\n(.*?)```", README, flags=re.S)
+    assert len(blocks) == 1 and "from_stax(kernel_fn" in blocks[0]
+    code = compile(blocks[0], "README.md", "exec")
+    if importlib.util.find_spec("neural_tangents") is None:
+        return
+    import io
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        exec(code, {})
+    eps, error = (float(v) for v in out.getvalue().split())
+    assert 0.0 < eps < 1.0 and 0.0 < error < 1.0
