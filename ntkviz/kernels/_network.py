@@ -22,7 +22,8 @@ def check_filter_size(filter_size, image_shape=None) -> int:
     if filter_size % 2 == 0:
         raise ValueError(f"filter_size must be odd (centred filters), got {filter_size}")
     if image_shape is not None and filter_size > min(image_shape):
-        raise ValueError(f"filter_size must be at most the image side {min(image_shape)}, got {filter_size}")
+        raise ValueError(f"filter_size must be at most the image side {min(image_shape)} of the "
+                         f"inputs x1/x2, got {filter_size}")
     return filter_size
 
 
@@ -46,7 +47,6 @@ def image_inputs(x1, x2, filter_size: int) -> tuple[np.ndarray, np.ndarray | Non
     """``(x1, x2)`` as (n, H, W, C) float64 batches of the same image shape (x2 may be None)."""
     a = as_images("x1", x1)
     b = None if x2 is None else as_images("x2", x2)
-    if b is not None:
-        check_same_features(a, b)
+    check_same_features(a, a if b is None else b)
     check_filter_size(filter_size, a.shape[1:3])
     return a, b

@@ -17,6 +17,10 @@ from .._validate import as_finite_array
 
 __all__ = ["Kernel", "NeuralKernel", "as_vectors", "as_images"]
 
+#: The most entries ``n1 · n2`` of one Gram matrix (0.8 GB in float64, e.g. 10,000 × 10,000
+#: points): more is refused before any work instead of exhausting the memory.
+MAX_GRAM_ENTRIES = 10**8
+
 
 def as_vectors(name: str, x) -> np.ndarray:
     """Inputs as an ``(n, d)`` float64 array; images ``(n, H, W[, C])`` are flattened."""
@@ -35,11 +39,18 @@ def as_images(name: str, x) -> np.ndarray:
 
 
 def check_same_features(x1: np.ndarray, x2: np.ndarray) -> None:
-    """Raise unless two input batches agree in everything but the batch axis."""
+    """Raise unless two input batches agree in everything but the batch axis and their Gram
+    matrix has at most ``MAX_GRAM_ENTRIES`` entries."""
     if x1.shape[1:] != x2.shape[1:]:
         raise ValueError(
             f"x1 and x2 must have the same shape apart from the first axis, "
             f"got {x1.shape} and {x2.shape}"
+        )
+    n1, n2 = x1.shape[0], x2.shape[0]
+    if n1 * n2 > MAX_GRAM_ENTRIES:
+        raise ValueError(
+            f"x1 and x2 must give at most MAX_GRAM_ENTRIES = {MAX_GRAM_ENTRIES:,} Gram entries, "
+            f"got {n1:,} × {n2:,} points"
         )
 
 

@@ -40,7 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_int, check_sequence
+from .._validate import as_finite_array, check_int, check_sequence
 from ._network import image_inputs
 from ._x64 import float64, to_numpy
 from .group_convolutional import GCNN
@@ -72,6 +72,21 @@ def _check_arch(arch) -> GCNN:
 
 def _check_width(width) -> int:
     return check_int("width", width, minimum=1, maximum=MAX_WIDTH)
+
+
+def _check_forward(arch, params, x):
+    """``apply``'s arguments: shapes only under a JAX transformation, values as well outside."""
+    arch = _check_arch(arch)
+    if not isinstance(params, dict) or not {"lifting", "group", "readout"} <= params.keys():
+        raise TypeError("params must be the dict returned by init_params(arch, ...), "
+                        f"got {type(params).__name__}")
+    if not isinstance(x, jax.core.Tracer):
+        x = as_finite_array("x", x, ndim=4)
+    channels = np.shape(params["lifting"][0])[2:3]
+    if x.ndim != 4 or x.shape[-1:] != channels:
+        raise ValueError(f"x must be images (B, H, W, C) with C = {channels} channels of params, "
+                         f"got shape {x.shape}")
+    return arch, x
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -169,6 +184,7 @@ def pooled_features(arch, params: dict, x):
     ``g[k] = mean_{r, p} φ(h[r, p, k])`` after the lifting layer and ``depth − 1`` group
     convolutions (each followed by the activation φ).
     """
+    arch, x = _check_forward(arch, params, x)
     f, phi = arch.filter_size, _phi(arch.activation)
     h = phi(_lifting(x, *params["lifting"], f, arch.W_std, arch.b_std))
     for w, b in params["group"]:

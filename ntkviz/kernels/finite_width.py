@@ -115,12 +115,11 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
     if not isinstance(arch, (MLP, CNN, GCNN)):
         raise TypeError(f"arch must be an mlp, cnn or gcnn kernel, got {type(arch).__name__}")
     width = check_int("width", width, minimum=1, maximum=1 << 16)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)  # a jax.random.PRNGKey seed
     if isinstance(arch, MLP):
         a = as_vectors("x1", x1)
         b = None if x2 is None else as_vectors("x2", x2)
-        if b is not None:
-            check_same_features(a, b)
+        check_same_features(a, a if b is None else b)
         channels, pixels = a.shape[1], 1
     else:
         a, b = image_inputs(x1, x2, arch.filter_size)
@@ -166,7 +165,7 @@ def ntk_row(arch, x0, x, width: int = 512, seed: int = 0) -> np.ndarray:
     if not isinstance(arch, (MLP, CNN, GCNN)):
         raise TypeError(f"arch must be an mlp, cnn or gcnn kernel, got {type(arch).__name__}")
     width = check_int("width", width, minimum=1, maximum=1 << 16)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)  # a jax.random.PRNGKey seed
     if isinstance(arch, MLP):
         a = as_vectors("x0", np.asarray(x0, dtype=float).reshape(1, -1))
         b = as_vectors("x", x)

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from .._validate import check_choice, check_int
-from ..datasets import ACTIONS, transform
+from ..datasets import ACTIONS, _check_action, transform
 from .base import Kernel, NeuralKernel, as_finite_array, check_same_features
 
 __all__ = ["OrbitAverage", "orbit_average"]
@@ -47,6 +47,10 @@ class OrbitAverage(NeuralKernel):
         a = as_finite_array("x1", x1, ndim=(3, 4))
         b = a if x2 is None else as_finite_array("x2", x2, ndim=(3, 4))
         check_same_features(a, b)
+        try:
+            _check_action(self.action, self.N, a.shape[1:])
+        except ValueError as error:  # e.g. non-square images for rot90: say which input
+            raise ValueError(f"x1 and x2 do not fit the orbit average: {error}") from None
         n1, n2 = a.shape[0], b.shape[0]
         forward = [K.reshape(n1, self.N, n2).mean(axis=1) for K in evaluate(a, self._orbit_of(b))]
         if x2 is None:

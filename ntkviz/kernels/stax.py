@@ -123,8 +123,7 @@ class StaxKernel(NeuralKernel):
     def _prepare(self, x1, x2):
         a = as_finite_array("x1", x1, ndim=(2, 3, 4))
         b = None if x2 is None else as_finite_array("x2", x2, ndim=(2, 3, 4))
-        if b is not None:
-            check_same_features(a, b)
+        check_same_features(a, a if b is None else b)  # also caps the Gram size
         layout = self._layout(a)
         if layout == "images":
             if a.ndim == 2:
