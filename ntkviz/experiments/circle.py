@@ -28,6 +28,13 @@ __all__ = ["CircleState", "circle_state", "error_vs_delta", "error_vs_N", "RING_
 
 #: Number of angles on each dense ring of the posterior-mean curve.
 RING_POINTS = 121
+#: Limits of the toy model's settings (ring radius 1; the widget offers N ≤ 64, δ ≤ 3,
+#: 0.05 ≤ ℓ ≤ 5). Beyond them the kernel is the identity or all ones, and the analytic spectrum
+#: would need ~12/ℓ Bessel aliases (ℓ = 1e-10: 10^11 terms) or overflow in (δ/ℓ)²; a dense
+#: 2N × 2N circulant of N = 4096 is 0.5 GB.
+MAX_N = 4096
+MAX_DELTA = 1e3
+LENGTH_SCALE_RANGE = (1e-3, 1e3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +89,10 @@ class CircleState:
 
 def _check(N, delta, length_scale, ridge) -> tuple[int, float, float, float]:
     return (
-        check_int("N", N, minimum=2),
-        check_real("delta", delta, minimum=0.0),
-        check_real("length_scale", length_scale, minimum=0.0, strict_minimum=True),
+        check_int("N", N, minimum=2, maximum=MAX_N),
+        check_real("delta", delta, minimum=0.0, maximum=MAX_DELTA),
+        check_real("length_scale", length_scale, minimum=LENGTH_SCALE_RANGE[0],
+                   maximum=LENGTH_SCALE_RANGE[1]),
         check_real("ridge", ridge, minimum=0.0),
     )
 
@@ -273,7 +281,7 @@ def error_vs_delta(N: int, length_scale: float, deltas, ridge: float = gp.DEFAUL
 def error_vs_N(delta: float, length_scale: float, Ns, ridge: float = gp.DEFAULT_RIDGE) -> np.ndarray:
     """Spectral error ε (Eq. 7) at each orbit size N in ``Ns`` (integers ≥ 2) for fixed δ, ℓ; cached."""
     _, delta, length_scale, ridge = _check(2, delta, length_scale, ridge)
-    Ns = tuple(check_int("Ns", v, minimum=2) for v in np.asarray(Ns).ravel().tolist())
+    Ns = tuple(check_int("Ns", v, minimum=2, maximum=MAX_N) for v in np.asarray(Ns).ravel().tolist())
     if not Ns:
         raise ValueError("Ns must hold at least one orbit size, got an empty sequence")
     return _error_vs_N(delta, length_scale, Ns, ridge)

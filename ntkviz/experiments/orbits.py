@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from .. import datasets, geometry, gp, spectral
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, check_real
 from . import architectures
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
 
 #: Largest orbit size offered for the interpolated rotation.
 MAX_ROTATE_N = 64
+#: The most digit pairs ``random_pairs`` draws (a survey of 10^5 pairs already takes hours).
+MAX_PAIRS = 100_000
 
 
 # --------------------------------------------------------------------------- digits
@@ -99,7 +101,7 @@ def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tu
     The two classes of a pair always differ; classes and samples are uniform. Reproducible:
     the same ``(n_pairs, seed)`` gives the same pairs, and a longer list starts with the shorter.
     """
-    n_pairs = check_int("n_pairs", n_pairs, minimum=1)
+    n_pairs = check_int("n_pairs", n_pairs, minimum=1, maximum=MAX_PAIRS)
     seed = check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     sizes = np.array([class_size(c) for c in range(10)])
@@ -258,6 +260,7 @@ def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE) -> tuple[floa
     """``(σ², analysis)``: Eq. 7 on ``K̃ + σ²I`` with ``σ² = ρ·tr(K̃_train)``, or the
     vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring)."""
     bare = spectral.analyze(Kc)
+    ridge = check_real("ridge", ridge, minimum=0.0)
     if bare.rank_deficient:
         return 0.0, bare
     sigma2 = ridge * float(np.trace(Kc) - Kc[0, 0])

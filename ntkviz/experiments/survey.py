@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_finite_array, check_int
 from . import orbits
 
 __all__ = ["SurveyResult", "pair_survey", "pearson"]
@@ -30,8 +30,10 @@ def _frozen(array, dtype=np.float64) -> np.ndarray:
 def pearson(x, y) -> float:
     """Pearson correlation of two samples; NaN when either is constant (no linear relation to
     measure, e.g. ε = 0 for every pair of a shift-invariant network on shift orbits)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x = as_finite_array("x", x, ndim=1, min_rows=0)
+    y = as_finite_array("y", y, ndim=1, min_rows=0)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
     dx, dy = x - x.mean(), y - y.mean()
     norm = np.sqrt(np.sum(dx * dx) * np.sum(dy * dy))
     if x.size < 2 or not np.isfinite(norm) or norm <= 1e-300:

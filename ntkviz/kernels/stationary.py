@@ -30,7 +30,7 @@ class RBF(Kernel):
         # ‖a−b‖² from differences, not from norms: exact zeros on the diagonal and no
         # cancellation for nearby points (which decide the small eigenvalues).
         sq = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
-        K = np.exp(-sq / (2.0 * self.length_scale**2))
+        K = np.exp(-sq / (2.0 * np.square(self.length_scale)))  # ℓ > 1e154: ℓ² = inf, K = 1
         if x2 is None:
             K = 0.5 * (K + K.T)
         return K
