@@ -191,12 +191,18 @@ CLAIMS: tuple[Claim, ...] = (
 
 def check(results: dict[str, dict]) -> list[Verdict]:
     """One verdict per claim; ``results`` maps target names to their JSON numbers."""
+    if not isinstance(results, dict):
+        raise TypeError(f"results must be a dict of target → numbers, got {type(results).__name__}")
     verdicts = []
     for claim in CLAIMS:
         data = results.get(claim.target)
         if data is None:
             verdicts.append(Verdict(claim, "not run", None))
             continue
-        ours, holds = claim.evaluate(data)
+        try:
+            ours, holds = claim.evaluate(data)
+        except (KeyError, IndexError, TypeError, AttributeError) as error:
+            raise ValueError(f"results[{claim.target!r}] does not hold the numbers of that run "
+                             f"({type(error).__name__}: {error})") from None
         verdicts.append(Verdict(claim, ours, None if holds is None else bool(holds)))
     return verdicts

@@ -9,8 +9,21 @@ import json
 import os
 from pathlib import Path
 
+from .._validate import check_choice
 from . import claims as _claims
 from .targets import TARGETS
+
+
+def _check_data(target, data) -> None:
+    check_choice("target", target, TARGETS)
+    if not isinstance(data, dict):
+        raise TypeError(f"data must be the dict of run({target!r}) numbers, got {type(data).__name__}")
+
+
+def _folder(name: str, value) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value) or "\x00" in str(value):
+        raise TypeError(f"{name} must be a non-empty str or path-like object, got {value!r}")
+    return Path(value)
 
 __all__ = ["write_target", "load_results", "write_report", "png_export_problem", "figure",
            "shipped_dir"]
@@ -43,7 +56,11 @@ def figure(target: str, data: dict):
     """The plotly figure of a target's numbers."""
     from ..plots.reproduction import FIGURES
 
-    return FIGURES[target](data)
+    _check_data(target, data)
+    try:
+        return FIGURES[target](data)
+    except (KeyError, IndexError, AttributeError) as error:  # a dict without the run's numbers
+        raise ValueError(f"data does not hold the numbers of run({target!r}): missing {error}") from None
 
 
 def png_export_problem() -> str | None:
@@ -61,7 +78,8 @@ def png_export_problem() -> str | None:
 
 def write_target(target: str, data: dict, out_dir, png: bool = True) -> dict[str, Path]:
     """Write ``<target>.json``, ``.html`` and (if ``png``) ``.png`` into ``out_dir``."""
-    out_dir = Path(out_dir)
+    _check_data(target, data)
+    out_dir = _folder("out_dir", out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / f"{target}.json", "html": out_dir / f"{target}.html"}
     paths["json"].write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
@@ -75,12 +93,17 @@ def write_target(target: str, data: dict, out_dir, png: bool = True) -> dict[str
 
 def load_results(out_dir) -> dict[str, dict]:
     """Every ``<target>.json`` present in ``out_dir``, by target."""
-    out_dir = Path(out_dir)
+    out_dir = _folder("out_dir", out_dir)
     found = {}
     for target in TARGETS:
         path = out_dir / f"{target}.json"
         if path.exists():
-            found[target] = json.loads(path.read_text())
+            try:
+                found[target] = json.loads(path.read_text())
+            except ValueError as error:  # not JSON (or not UTF-8)
+                raise ValueError(f"out_dir holds an unreadable {path.name}: {error}") from None
+            if not isinstance(found[target], dict):
+                raise ValueError(f"out_dir holds {path.name} without a JSON object of numbers")
     return found
 
 
@@ -94,7 +117,7 @@ def _escape(text: str) -> str:
 
 def write_report(out_dir, report_path) -> Path:
     """The Markdown report: how it was made, the claims table, each figure with its settings."""
-    out_dir, report_path = Path(out_dir), Path(report_path)
+    out_dir, report_path = _folder("out_dir", out_dir), _folder("report_path", report_path)
     results = load_results(out_dir)
     verdicts = _claims.check(results)
     rel = Path(os.path.relpath(out_dir.resolve(), report_path.resolve().parent))
