@@ -171,14 +171,14 @@ def dataclasses_frozen_error():
 
 
 @pytest.mark.parametrize("bad, error, match", [
-    (dict(kernel_fn=np.eye(2)), TypeError, "kernel_fn must be a callable"),
-    (dict(inputs="nhwc"), ValueError, "inputs must be one of 'auto', 'vectors', 'images'"),
-    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
-    (dict(batch_size=2.5), TypeError, "batch_size must be an integer"),
-    (dict(name=3), TypeError, "name must be a string"),
+    ({"kernel_fn": np.eye(2)}, TypeError, "kernel_fn must be a callable"),
+    ({"inputs": "nhwc"}, ValueError, "inputs must be one of 'auto', 'vectors', 'images'"),
+    ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an integer"),
+    ({"name": 3}, TypeError, "name must be a string"),
 ])
 def test_bad_arguments_are_named(bad, error, match):
-    arguments = dict(kernel_fn=arccos_fn) | bad
+    arguments = {"kernel_fn": arccos_fn} | bad
     with pytest.raises(error, match=match):
         nv.kernels.from_stax(arguments.pop("kernel_fn"), **arguments)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from .._validate import check_choice, check_int
 from ._x64 import enable_x64
 from .base import NeuralKernel, as_finite_array, as_images, as_vectors, check_same_features
 
-__all__ = ["StaxKernel", "from_stax", "INPUTS"]
+__all__ = ["INPUTS", "StaxKernel", "from_stax"]
 
 #: How inputs are passed to the wrapped ``kernel_fn`` (see the module docstring).
 INPUTS = ("auto", "vectors", "images")
