@@ -213,6 +213,9 @@ def test_bad_inputs_are_named():
         k(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="x2 must have 2 or 3 or 4 dimensions"):
         k(np.ones((2, 3)), np.ones(3))
+    big = np.broadcast_to(np.ones(2), (10_001, 2))  # 10,001² entries: refused before any call
+    with pytest.raises(ValueError, match="MAX_GRAM_ENTRIES"):
+        nv.kernels.from_stax(lambda *a: pytest.fail("called"))(big)
 
 
 def test_a_stax_kernel_runs_through_the_analysis():
