@@ -95,3 +95,65 @@ def invariant_gram(compute: Callable, a: np.ndarray, b: np.ndarray | None, group
     if len(reps_a) == a.shape[0] and len(reps_b) == b.shape[0]:
         return compute(a, b)
     return tuple(K[np.ix_(inv_a, inv_b)] for K in compute(a[reps_a], b[reps_b]))
+
+
+# --------------------------------------------------------------------------- joint symmetries
+
+
+def _square_symmetries(x: np.ndarray) -> list[np.ndarray]:
+    """``g·x`` for the non-identity symmetries of the square (quarter turns and reflections of
+    the image axes) that keep the image shape: all seven for square images, else three."""
+    out = [np.flip(x, 1), np.flip(x, 2), np.rot90(x, 2, axes=(1, 2))]
+    if x.shape[1] == x.shape[2]:
+        t = np.swapaxes(x, 1, 2)
+        out += [np.rot90(x, 1, axes=(1, 2)), np.rot90(x, 3, axes=(1, 2)), t, np.rot90(t, 2, axes=(1, 2))]
+    return out
+
+
+def joint_permutations(x: np.ndarray) -> list[np.ndarray]:
+    """Permutations ``π`` of the batch with ``x[π(i)] = g·x[i]`` (to ``RTOL``) for every
+    symmetry ``g`` of the square that maps the batch onto itself; the identity first.
+
+    These form a group; for a kernel with ``K(g·x, g·x') = K(x, x')`` they give
+    ``K[π(i), π(j)] = K[i, j]``. ``x``: (n, H, W, C).
+    """
+    n = x.shape[0]
+    flat = x.reshape(n, -1)
+    tol = RTOL * float(np.max(np.abs(flat))) if flat.size else 0.0
+    norms = np.einsum("ij,ij->i", flat, flat)
+    perms = [np.arange(n)]
+    for moved in _square_symmetries(x):
+        g = moved.reshape(n, -1)
+        # ‖g·x_i − x_j‖² from one product; candidates confirmed pixel by pixel below.
+        dist = norms[:, None] + norms[None, :] - 2.0 * (g @ flat.T)
+        perm = np.argmin(dist, axis=1)
+        if np.unique(perm).size != n or np.max(np.abs(flat[perm] - g)) > tol:
+            continue
+        perms.append(perm)
+    return perms
+
+
+def pair_orbits(perms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pair ``(i, j)`` per orbit of the group ``perms`` acting on pairs, with ``(i, j) ~ (j, i)``.
+
+    Returns ``(rows, cols, slot)``: ``K[i, j] = values[slot[i, j]]`` where ``values[k]`` is the
+    kernel on ``(rows[k], cols[k])``.
+    """
+    n = perms[0].size
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    codes = np.minimum.reduce([np.minimum(p[i] * n + p[j], p[j] * n + p[i]) for p in perms])
+    unique, slot = np.unique(codes, return_inverse=True)
+    rows, cols = np.divmod(unique, n)
+    return rows, cols, slot.reshape(n, n)
+
+
+def joint_symmetric_gram(pair_compute: Callable, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``K(a, a)`` for a kernel invariant under the joint symmetries of the square
+    (``K(g·x, g·x') = K(x, x')``, e.g. circular CNNs with square filters), computed on one pair
+    per orbit of the symmetries that map the batch ``a`` onto itself.
+
+    ``pair_compute(a, rows, cols)`` returns a tuple of value arrays for the pairs.
+    Without such symmetries these are just the pairs ``i ≤ j``.
+    """
+    rows, cols, slot = pair_orbits(joint_permutations(a))
+    return tuple(v[slot] for v in pair_compute(a, rows, cols))

@@ -14,7 +14,7 @@ import numpy as np
 from ._network import bucket
 from .layers import offsets, rotate_offset
 
-__all__ = ["gram_by_pairs", "gram_by_tiles", "patches", "MEMORY_BUDGET_BYTES"]
+__all__ = ["gram_by_pairs", "pair_values", "gram_by_tiles", "patches", "MEMORY_BUDGET_BYTES"]
 
 # Working memory allowed per chunk of pairs (several arrays of this size are alive at once).
 MEMORY_BUDGET_BYTES = 192 * 2**20
@@ -38,6 +38,27 @@ def chunk_size(n_pairs: int, bytes_per_pair: int, max_pairs: int | None = None) 
     return min(-(-even // 64) * 64, largest // 64 * 64)
 
 
+def pair_values(compute, x1: np.ndarray, x2: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                bytes_per_pair: int, max_pairs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(Σ, Θ)`` of the input pairs ``(x1[rows[k]], x2[cols[k]])``, each of shape (len(rows),).
+
+    ``compute`` is jitted and receives arrays of shape (B, H, W, C) (numpy, handed to JAX
+    directly: cheaper per call than converting them first).
+    """
+    n_pairs = rows.size
+    size = chunk_size(n_pairs, bytes_per_pair, max_pairs)
+    padded = -(-n_pairs // size) * size
+    rows = np.concatenate([rows, np.zeros(padded - n_pairs, dtype=rows.dtype)])
+    cols = np.concatenate([cols, np.zeros(padded - n_pairs, dtype=cols.dtype)])
+    nngp = np.empty(padded)
+    ntk = np.empty(padded)
+    for start in range(0, padded, size):
+        chunk = slice(start, start + size)
+        s, t = compute(x1[rows[chunk]], x2[cols[chunk]])
+        nngp[chunk], ntk[chunk] = np.asarray(s), np.asarray(t)
+    return nngp[:n_pairs], ntk[:n_pairs]
+
+
 def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair: int,
                   max_pairs: int | None = None):
     """``(Σ, Θ)`` Gram matrices from ``compute(xa, xb) -> (Σ, Θ)`` on batches of pairs.
@@ -52,23 +73,12 @@ def gram_by_pairs(compute, x1: np.ndarray, x2: np.ndarray | None, bytes_per_pair
         rows, cols = np.triu_indices(n1)
     else:
         rows, cols = np.divmod(np.arange(n1 * n2), n2)
-    n_pairs = rows.size
-    size = chunk_size(n_pairs, bytes_per_pair, max_pairs)
-    padded = -(-n_pairs // size) * size
-    rows = np.concatenate([rows, np.zeros(padded - n_pairs, dtype=rows.dtype)])
-    cols = np.concatenate([cols, np.zeros(padded - n_pairs, dtype=cols.dtype)])
-    nngp = np.empty(padded)
-    ntk = np.empty(padded)
-    for start in range(0, padded, size):
-        chunk = slice(start, start + size)
-        s, t = compute(jnp.asarray(x1[rows[chunk]]), jnp.asarray(other[cols[chunk]]))
-        nngp[chunk], ntk[chunk] = np.asarray(s), np.asarray(t)
-    rows, cols = rows[:n_pairs], cols[:n_pairs]
+    nngp, ntk = pair_values(compute, x1, other, rows, cols, bytes_per_pair, max_pairs)
     S = np.empty((n1, n2))
     T = np.empty((n1, n2))
-    S[rows, cols], T[rows, cols] = nngp[:n_pairs], ntk[:n_pairs]
+    S[rows, cols], T[rows, cols] = nngp, ntk
     if symmetric:
-        S[cols, rows], T[cols, rows] = nngp[:n_pairs], ntk[:n_pairs]
+        S[cols, rows], T[cols, rows] = nngp, ntk
     return S, T
 
 
@@ -96,7 +106,7 @@ def gram_by_tiles(compute, x1: np.ndarray, x2: np.ndarray | None, tile: int):
     T = np.empty((len(a), len(b)))
     for i in range(0, len(a), t1):
         for j in range(i if symmetric else 0, len(b), t2):
-            s, t = compute(jnp.asarray(a[i:i + t1]), jnp.asarray(b[j:j + t2]))
+            s, t = compute(a[i:i + t1], b[j:j + t2])
             S[i:i + t1, j:j + t2], T[i:i + t1, j:j + t2] = np.asarray(s), np.asarray(t)
             if symmetric and j != i:
                 S[j:j + t2, i:i + t1], T[j:j + t2, i:i + t1] = S[i:i + t1, j:j + t2].T, T[i:i + t1, j:j + t2].T

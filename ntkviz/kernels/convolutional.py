@@ -18,9 +18,9 @@ import jax.numpy as jnp
 
 from .._validate import check_choice
 from . import layers
-from ._invariance import invariant_gram
+from ._invariance import invariant_gram, joint_symmetric_gram
 from ._network import image_inputs, validate_network
-from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, patches
+from ._pairwise import MEMORY_BUDGET_BYTES, gram_by_pairs, gram_by_tiles, pair_values, patches
 from ._x64 import float64
 from .base import NeuralKernel
 
@@ -192,9 +192,17 @@ class CNN(NeuralKernel):
             tile = flatten_tile_size(a.shape, self.depth)
             return gram_by_tiles(functools.partial(_flatten_tile, **settings), a, b, tile)
         per_pair, max_pairs = pooled_chunking(self.depth, a.shape, blocks=1)
+        pairs = functools.partial(_gap_pairs, **settings)
+
+        def on_pairs(x, rows, cols):
+            return pair_values(pairs, x, x, rows, cols, per_pair, max_pairs)
+
+        def compute(x1, x2):
+            if x2 is None:  # square filters, circular padding: K(g·x, g·x') = K(x, x')
+                return joint_symmetric_gram(on_pairs, x1)
+            return gram_by_pairs(pairs, x1, x2, per_pair, max_pairs)
+
         # Global pooling after circular convs: invariant to cyclic shifts of either input.
-        compute = functools.partial(gram_by_pairs, functools.partial(_gap_pairs, **settings),
-                                    bytes_per_pair=per_pair, max_pairs=max_pairs)
         return invariant_gram(compute, a, b, "shifts")
 
 

@@ -124,17 +124,100 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
     else:
         a, b = image_inputs(x1, x2, arch.filter_size)
         channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
-    params = init_params(arch, channels, pixels, width, seed)
+    params = _recent_params(arch, channels, pixels, width, seed)
+    if isinstance(arch, GCNN):
+        ntk = _jacobian_ntk(arch, params, jnp.asarray(a), None if b is None else jnp.asarray(b))
+    else:
+        ntk = _layerwise_ntk(arch, params, a, b)
+    ntk = to_numpy(ntk)
+    return 0.5 * (ntk + ntk.T) if b is None else ntk
+
+
+@functools.lru_cache(maxsize=2)
+def _recent_params(arch, in_channels: int, pixels: int, width: int, seed: int):
+    """:func:`init_params` (float64: only called under ``float64``), remembered for the last
+    two networks: repeated kernels of one network (sliders, sweeps over inputs) draw once.
+    JAX arrays are immutable, so sharing them is safe."""
+    return init_params(arch, in_channels, pixels, width, seed)
+
+
+def _jacobian_ntk(arch, params, a, b=None):
+    """``Σ_θ J(a) J(b)ᵀ`` from the full parameter Jacobians (the plain definition)."""
 
     def jacobian(x):
         return jax.jacrev(lambda p: apply(arch, p, x))(params)
 
-    J1 = jax.tree_util.tree_leaves(jacobian(jnp.asarray(a)))
-    J2 = J1 if b is None else jax.tree_util.tree_leaves(jacobian(jnp.asarray(b)))
+    J1 = jax.tree_util.tree_leaves(jacobian(a))
+    J2 = J1 if b is None else jax.tree_util.tree_leaves(jacobian(b))
     n1, n2 = a.shape[0], (a if b is None else b).shape[0]
-    ntk = sum(j1.reshape(n1, -1) @ j2.reshape(n2, -1).T for j1, j2 in zip(J1, J2))
-    ntk = to_numpy(ntk)
-    return 0.5 * (ntk + ntk.T) if b is None else ntk
+    return sum(j1.reshape(n1, -1) @ j2.reshape(n2, -1).T for j1, j2 in zip(J1, J2))
+
+
+def _layer_factors(arch, params, x):
+    """Per layer ``l``: its inputs ``F_l`` and the output's gradient ``D_l = ∂f/∂z_l`` with
+    respect to its pre-activations (one forward and one backward pass over the batch).
+
+    A layer ``z = c F W + b_std b`` (``c = W_std/√fan_in``; for convolutions ``F`` holds the
+    filter patches of every pixel, (n, P, K)) has ``∂f_i/∂W = c Σ_p F_ip ⊗ D_ip`` and
+    ``∂f_i/∂b = b_std Σ_p D_ip``. Returns a list of ``(F, D, c)``; dense layers have 2-D F, D.
+    """
+    phi = _phi(arch.activation)
+    W_std, b_std = arch.W_std, arch.b_std
+
+    def forward(eps):
+        inputs = []
+
+        def layer(h, W, b, e):
+            inputs.append(h)
+            return W_std / np.sqrt(W.shape[0]) * h @ W + b_std * b + e
+
+        if isinstance(arch, MLP):
+            h = x.reshape(x.shape[0], -1)
+            for (W, b), e in zip(params[:-1], eps[:-1]):
+                h = phi(layer(h, W, b, e))
+        else:
+            f, h = arch.filter_size, x
+            for (W, b), e in zip(params[:-1], eps[:-1]):
+                n, H, Wd, C = h.shape
+                cols = patches(h, f).reshape(n, H * Wd, C, f * f).transpose(0, 1, 3, 2).reshape(n, H * Wd, -1)
+                h = phi(layer(cols, W, b, e)).reshape(n, H, Wd, -1)
+            h = h.reshape(h.shape[0], -1) if arch.readout == "flatten" else h.mean(axis=(1, 2))
+        return jnp.sum(layer(h, *params[-1], eps[-1])), inputs
+
+    n = x.shape[0]
+    shapes = []
+    if isinstance(arch, MLP):
+        shapes = [(n, W.shape[1]) for W, _ in params]
+    else:
+        pixels = x.shape[1] * x.shape[2]
+        shapes = [(n, pixels, W.shape[1]) for W, _ in params[:-1]] + [(n, 1)]
+    eps = [jnp.zeros(s, x.dtype) for s in shapes]
+    _, pullback, inputs = jax.vjp(forward, eps, has_aux=True)
+    (grads,) = pullback(jnp.ones((), x.dtype))
+    return [(F, D, W_std / np.sqrt(W.shape[0])) for F, D, (W, _) in zip(inputs, grads, params)]
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _layerwise_ntk(arch, params, a, b=None):
+    """``Σ_θ J(a) J(b)ᵀ`` without materialising the Jacobians (MLP and CNN).
+
+    Per dense layer ``(D_a D_bᵀ) ∘ (c² F_a F_bᵀ + b_std²)``; per convolution the weight
+    gradients ``c F_iᵀ D_i`` (fan-in × channels per input) are formed and contracted, plus
+    ``b_std² (Σ_p D_a)(Σ_p D_b)ᵀ``. Equal to :func:`_jacobian_ntk` up to round-off.
+    """
+    b_std2 = arch.b_std**2
+    factors_a = _layer_factors(arch, params, a)
+    factors_b = factors_a if b is None else _layer_factors(arch, params, b)
+    total = 0.0
+    for (Fa, Da, c), (Fb, Db, _) in zip(factors_a, factors_b):
+        if Fa.ndim == 2:
+            total = total + (Da @ Db.T) * (c**2 * (Fa @ Fb.T) + b_std2)
+            continue
+        Ga = c * jnp.einsum("npk,npc->nkc", Fa, Da)
+        Gb = Ga if b is None else c * jnp.einsum("npk,npc->nkc", Fb, Db)
+        sa, sb = Da.sum(1), Db.sum(1)
+        total = total + jnp.einsum("ikc,jkc->ij", Ga, Gb) + b_std2 * (sa @ sb.T)
+    return total
 
 
 @functools.partial(jax.jit, static_argnums=0)
