@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ._validate import check_int
+
 __all__ = ["main", "dashboard_path"]
 
 
@@ -30,41 +32,85 @@ def dashboard_path() -> Path:
     raise FileNotFoundError("notebooks/dashboard.ipynb was not found next to the ntkviz package")
 
 
-# Voila settings (one place: `make dashboard`, `ntkviz serve` and the browser test use them).
-# Each page view starts a kernel (~330 MB): cull idle ones, and show errors without tracebacks.
+# Voila settings (one place: `make dashboard`, `ntkviz serve` and the browser tests use them).
+# Each page view starts a kernel (~330 MB): cap and cull them, bound each one's memory, show
+# errors without tracebacks, and load nothing from another host (ntkviz/_server.py).
 VOILA_SETTINGS = (
     "--Voila.ip=127.0.0.1",
     "--no-browser",
     "--VoilaConfiguration.show_tracebacks=False",
-    "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
     # One kernel kept ready with the dashboard already executed (JAX imported, first tab
     # computed): the next visitor gets it at once while a new one heats up in the background.
     "--VoilaConfiguration.preheat_kernel=True",
     "--VoilaConfiguration.default_pool_size=1",
+    # The cap on kernels and the memory bound per kernel (their values: voila_command).
+    "--VoilaConfiguration.multi_kernel_manager_class=ntkviz._server.ClassroomKernelManager",
+    "--VoilaConfiguration.kernel_spec_manager_class=ntkviz._server.ClassroomKernelSpecManager",
+    # A kernel that died (ended for memory) is removed at once, freeing its place: restarting
+    # it would give the page a bare kernel without the dashboard.
+    "--KernelRestarter.restart_limit=0",
+    # The lab template without its icon-font CDN links (ntkviz._server.template_root).
+    "--VoilaConfiguration.template=ntkviz",
+    "--VoilaConfiguration.allow_template_override=NO",
 )
 
+#: ``ntkviz serve`` defaults. Memory: a dashboard kernel peaks near 0.9 GB resident after every
+#: tab was opened (benchmarks/results_classroom.md), so 1.5 GB leaves headroom; 40 kernels of a
+#: typical 0.35–0.5 GB fit a 24 GB machine. Culling: a kernel without a page (tab closed) is
+#: ended after 10 idle minutes; one whose page is still open after 2 idle hours (a lesson).
+MAX_KERNELS = 40
+KERNEL_MEMORY_MB = 1500
+CULL_IDLE_TIMEOUT = 600
+CULL_CONNECTED_TIMEOUT = 7200
 
-def voila_command(port: int, notebook: Path) -> list[str]:
-    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``."""
+
+def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
+                  kernel_memory_mb: int = KERNEL_MEMORY_MB,
+                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+                  cull_connected_timeout: int = CULL_CONNECTED_TIMEOUT) -> list[str]:
+    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``, with at most
+    ``max_kernels`` kernels of at most ``kernel_memory_mb`` MB resident each (0: unbounded),
+    ending kernels without a page after ``cull_idle_timeout`` idle seconds and those with a page
+    after ``cull_connected_timeout`` (0: never). Run it with ``voila_environment()``."""
+    check_int("max_kernels", max_kernels, minimum=1)
+    check_int("kernel_memory_mb", kernel_memory_mb, minimum=0)
+    check_int("cull_idle_timeout", cull_idle_timeout, minimum=1)
+    check_int("cull_connected_timeout", cull_connected_timeout, minimum=0)
     local = Path(sys.executable).with_name("voila")
     voila = str(local) if local.exists() else shutil.which("voila") or "voila"
-    return [voila, str(notebook), f"--port={port}", *VOILA_SETTINGS]
+    return [voila, str(notebook), f"--port={port}", *VOILA_SETTINGS,
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+            f"--ClassroomKernelManager.cull_connected_timeout={cull_connected_timeout}",
+            f"--ClassroomKernelManager.max_kernels={max_kernels}",
+            f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
 
 
 def voila_environment() -> dict[str, str]:
     """The environment for Voila and its kernels: one BLAS thread per kernel, because the
     explorers solve many small systems, where threads only add latency, and a classroom
-    server runs many kernels at once."""
-    return {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"} | dict(os.environ)
+    server runs many kernels at once; ``JUPYTER_PATH`` starts with the folder of the ``ntkviz``
+    page template."""
+    from ._server import template_root
+
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"} | dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
+    return env
 
 
 def _serve(args: argparse.Namespace) -> int:
     notebook = dashboard_path()
-    print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it)", flush=True)
+    print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it): at "
+          f"most {args.max_kernels} sessions of at most {args.kernel_memory_mb or 'unbounded'} MB "
+          "each", flush=True)
+    command = voila_command(args.port, notebook, max_kernels=args.max_kernels,
+                            kernel_memory_mb=args.kernel_memory_mb,
+                            cull_idle_timeout=args.cull_idle_timeout,
+                            cull_connected_timeout=args.cull_connected_timeout)
     try:
-        return subprocess.call(voila_command(args.port, notebook), env=voila_environment())
+        return subprocess.call(command, env=voila_environment())
     except KeyboardInterrupt:
         return 0
 
@@ -238,8 +284,28 @@ def _reproduce(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ntkviz", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the Voila dashboard on 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8866)
+    serve = commands.add_parser(
+        "serve", help="serve the Voila dashboard on 127.0.0.1",
+        description="Serve the Voila dashboard on 127.0.0.1, safe for a class: every visitor gets "
+                    "a kernel of their own; the number of kernels and the memory of each are "
+                    "bounded and idle kernels are ended.")
+    serve.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    serve.add_argument("--max-kernels", type=int, default=MAX_KERNELS, metavar="N",
+                       help="most sessions (kernels, the preheated spare included) at once; a "
+                            "further visitor gets an HTTP 503 page 'The server is full' while "
+                            f"open sessions go on (default {MAX_KERNELS}; each kernel takes "
+                            "0.35-0.9 GB)")
+    serve.add_argument("--kernel-memory-mb", type=int, default=KERNEL_MEMORY_MB, metavar="MB",
+                       help="resident memory bound per kernel: a session passing it is ended "
+                            "and its page says why (default %(default)s; 0: no bound)")
+    serve.add_argument("--cull-idle-timeout", type=int, default=CULL_IDLE_TIMEOUT,
+                       metavar="SECONDS",
+                       help="end a kernel whose page was closed (no open connection) after this "
+                            "many idle seconds (default %(default)s)")
+    serve.add_argument("--cull-connected-timeout", type=int, default=CULL_CONNECTED_TIMEOUT,
+                       metavar="SECONDS",
+                       help="also end a kernel whose page is still open after this many idle "
+                            "seconds (default %(default)s, longer than a lesson; 0: never)")
     serve.set_defaults(run=_serve)
     check = commands.add_parser("check-data", help="verify the bundled MNIST checksums")
     check.set_defaults(run=_check_data)
@@ -271,8 +337,15 @@ def main(argv: list[str] | None = None) -> int:
                      help="skip the PNG files (they need Chrome or Chromium)")
     rep.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
-    if args.command == "serve" and not 1 <= args.port <= 65535:
-        parser.error(f"--port must be in 1..65535, got {args.port}")
+    if args.command == "serve":
+        if not 1 <= args.port <= 65535:
+            parser.error(f"--port must be in 1..65535, got {args.port}")
+        for option, value, least in (("--max-kernels", args.max_kernels, 1),
+                                     ("--kernel-memory-mb", args.kernel_memory_mb, 0),
+                                     ("--cull-idle-timeout", args.cull_idle_timeout, 1),
+                                     ("--cull-connected-timeout", args.cull_connected_timeout, 0)):
+            if value < least:
+                parser.error(f"{option} must be at least {least}, got {value}")
     return args.run(args)
 
 
