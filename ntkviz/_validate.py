@@ -7,6 +7,7 @@ that came and says what is allowed, so a message can be shown as-is to a student
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,6 +19,7 @@ __all__ = [
     "as_finite_array",
     "check_square",
     "check_sequence",
+    "check_path",
 ]
 
 
@@ -125,3 +127,15 @@ def check_sequence(name: str, values, check) -> tuple:
     if not values:
         raise ValueError(f"{name} must hold at least one value, got an empty sequence")
     return values
+
+
+def check_path(name: str, value):
+    """``value`` as a ``pathlib.Path``, or a ``TypeError`` naming ``name`` unless it is a
+    non-empty str or path-like object."""
+    from pathlib import Path
+
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise TypeError(f"{name} must be a non-empty str or path-like object, got {_show(value)}")
+    return Path(value)

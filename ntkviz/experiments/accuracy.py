@@ -38,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from .. import datasets, gp
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_path
 from ._common import ConfigRecord
 from .architectures import ARCHITECTURES, KINDS, architecture
 
@@ -138,6 +138,8 @@ def select_digits(config: Config) -> tuple[np.ndarray, np.ndarray]:
 
     Depends only on ``classes``, ``n_train``, ``n_test`` and ``seed`` (never on the N grids).
     """
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be an accuracy.Config, got {type(config).__name__}")
     return _selection(config.classes, config.n_train, config.n_test, config.seed)
 
 
@@ -440,7 +442,7 @@ def save_results(results: dict[tuple[str, str], AccuracyResult], path) -> Path:
     arrays["meta"] = np.array(json.dumps(meta))
     arrays["train_index"] = first.train_index
     arrays["test_index"] = first.test_index
-    path = Path(path)
+    path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
@@ -449,7 +451,7 @@ def save_results(results: dict[tuple[str, str], AccuracyResult], path) -> Path:
 
 def load_results(path) -> dict[tuple[str, str], AccuracyResult]:
     """Read a file written by ``save_results``: ``{(action, kind): AccuracyResult}``."""
-    path = Path(path)
+    path = check_path("path", path)
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     with np.load(path, allow_pickle=False) as archive:
@@ -484,7 +486,7 @@ def _load_cached(path: str, mtime: float):
 def load_precomputed(path=None) -> dict[tuple[str, str], AccuracyResult]:
     """The shipped results of ``ntkviz precompute`` (default ``Config()``, every action and kind),
     or a file written by ``save_results`` at ``path``; read once per process."""
-    path = precomputed_path() if path is None else Path(path)
+    path = precomputed_path() if path is None else check_path("path", path)
     if not path.exists():
         raise ValueError(f"no precomputed accuracy results at {str(path)!r}; run `ntkviz precompute`")
     return dict(_load_cached(str(path), path.stat().st_mtime))

@@ -87,7 +87,7 @@ import numpy as np
 
 from .. import datasets
 from .._jax_compat import stable_random
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_path
 from ..kernels._x64 import enable_x64, float64
 
 __all__ = [
@@ -265,11 +265,22 @@ def input_permutations(action: str = "rot90", N: int | None = None) -> np.ndarra
 
 
 @functools.lru_cache(maxsize=64)
+#: The most blocks of a regular representation (``(N, N·blocks)`` indices): far above any
+#: network here (12 blocks), low enough that a mistyped count is refused before allocating.
+MAX_BLOCKS = 4096
+
+
+def _check_config(config) -> "AugmentConfig":
+    if not isinstance(config, AugmentConfig):
+        raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
+    return config
+
+
 def regular_permutations(N: int, blocks: int) -> np.ndarray:
     """The regular representation of C_N on ``blocks`` blocks: ``(N, N·blocks)`` ints,
     ``P[g][c·N + j] = c·N + (j − g) mod N`` (each block of N units permuted cyclically)."""
-    N = check_int("N", N, minimum=1)
-    blocks = check_int("blocks", blocks, minimum=1)
+    N = check_int("N", N, minimum=1, maximum=MAX_BLOCKS)
+    blocks = check_int("blocks", blocks, minimum=1, maximum=MAX_BLOCKS)
     j = np.arange(N)
     perms = np.stack([(np.arange(blocks)[:, None] * N + (j[None, :] - g) % N).ravel()
                       for g in range(N)]).astype(np.int64)
@@ -280,6 +291,7 @@ def regular_permutations(N: int, blocks: int) -> np.ndarray:
 def layer_permutations(config: AugmentConfig) -> tuple[np.ndarray, ...]:
     """ρ_0, ρ_1, …, ρ_L of the network of ``config`` as index arrays ``(N, d_i)``: the pixel
     permutation, ``depth`` regular representations, the trivial one on the classes."""
+    config = _check_config(config)
     hidden = regular_permutations(config.N, config.blocks)
     trivial = np.tile(np.arange(config.classes), (config.N, 1))
     return (input_permutations(config.action, config.N),) + (hidden,) * config.depth + (trivial,)
@@ -343,6 +355,7 @@ def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
     times the generic draw's E⊥ part for ``"perturbed"``). Deterministic in ``config.seed``."""
     import jax
 
+    config = _check_config(config)
     init = config.init if init is None else check_choice("init", init, INITS)
     dims = (SIZE * SIZE,) + (config.width,) * config.depth + (config.classes,)
     keys = jax.random.split(jax.random.key(config.seed), len(dims) - 1)
@@ -394,6 +407,7 @@ class TaskData:
 
 def task_data(config: AugmentConfig) -> TaskData:
     """The digits of ``config`` (see the module docstring, "Data"); cached."""
+    config = _check_config(config)
     return _task_data(config.action, config.N, config.classes, config.n_train, config.n_test,
                       config.data_seed)
 
@@ -486,6 +500,7 @@ _MAX_RUNS = 256
 
 def cached_run(config: AugmentConfig) -> AugmentationRun | None:
     """The finished run of ``config`` if it was trained (or shipped) in this process, else None."""
+    config = _check_config(config)
     with _RUNS_LOCK:
         run = _RUNS.get(config)
     if run is None and config in _precomputed_configs():
@@ -640,7 +655,7 @@ _FIELDS = ("epochs", "loss", "orbit_loss", "accuracy", "distance", "norm", "inva
 
 def save_runs(runs, path) -> Path:
     """Write finished runs (with their configurations) to an ``.npz``; returns the path."""
-    path = Path(path)
+    path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {}
     for i, run in enumerate(runs):
@@ -674,7 +689,7 @@ def _load(path: str) -> dict:
 
 def load_precomputed(path=None) -> dict[AugmentConfig, AugmentationRun]:
     """The shipped runs by config (empty when the file is missing)."""
-    path = precomputed_path() if path is None else Path(path)
+    path = precomputed_path() if path is None else check_path("path", path)
     if not path.exists():
         return {}
     return _load(str(path))

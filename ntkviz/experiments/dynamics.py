@@ -74,7 +74,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
+from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
+                         check_sequence)
 from ..kernels import mlp
 from ..kernels._x64 import enable_x64
 
@@ -772,7 +773,7 @@ def save_results(results: DynamicsResults, path) -> Path:
     arrays.update({f"f_test_{k}": v for k, v in results.f_test.items()})
     for (name, depth), (theta, theta_test) in results.thetas.items():
         arrays[f"theta_{name}_{depth}"], arrays[f"thetatest_{name}_{depth}"] = theta, theta_test
-    path = Path(path)
+    path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, meta=np.array(json.dumps(meta)),
@@ -782,7 +783,7 @@ def save_results(results: DynamicsResults, path) -> Path:
 
 def load_results(path) -> DynamicsResults:
     """Read a file written by ``save_results``; ValueError if missing or not such a file."""
-    path = Path(path)
+    path = check_path("path", path)
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     try:
@@ -825,7 +826,7 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> DynamicsResults:
 
 def load_precomputed(path=None) -> DynamicsResults:
     """The shipped results, read once per process; ValueError if missing or unreadable."""
-    path = precomputed_path() if path is None else Path(path)
+    path = precomputed_path() if path is None else check_path("path", path)
     if not path.exists():
         raise ValueError(f"dynamics results not precomputed: no file at {str(path)!r}; "
                          "run ntkviz.experiments.dynamics.precompute()")

@@ -74,7 +74,7 @@ import numpy as np
 
 from .. import datasets, gp
 from .. import kernels as kernel_lib
-from .._validate import check_choice, check_int, check_real, check_sequence
+from .._validate import check_choice, check_int, check_real, check_sequence, check_path
 from ._common import ConfigRecord
 from .architectures import KINDS, architecture
 
@@ -521,7 +521,7 @@ def save_results(result: EquivariantResult, path) -> Path:
         meta["width"] = {name: width[name] for name in _WIDTH_SCALARS}
         meta["propositions"] = result.companions["propositions"]
         arrays.update({f"width/{name}": width[name] for name in _WIDTH_ARRAYS})
-    path = Path(path)
+    path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
@@ -530,7 +530,7 @@ def save_results(result: EquivariantResult, path) -> Path:
 
 def load_results(path) -> EquivariantResult:
     """Read a file written by ``save_results``."""
-    path = Path(path)
+    path = check_path("path", path)
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     with np.load(path, allow_pickle=False) as archive:
@@ -564,7 +564,7 @@ def _load_cached(path: str, mtime: float) -> EquivariantResult:
 def load_precomputed(path=None) -> EquivariantResult:
     """The shipped result of ``precompute()`` (default ``Config()``), or a file written by
     ``save_results`` at ``path``; read once per process."""
-    path = precomputed_path() if path is None else Path(path)
+    path = precomputed_path() if path is None else check_path("path", path)
     if not path.exists():
         raise ValueError(f"no precomputed equivariant-accuracy results at {str(path)!r}; "
                          "run equivariant_accuracy.save_results(precompute(), path)")

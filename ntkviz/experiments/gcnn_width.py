@@ -42,7 +42,7 @@ import functools
 import numpy as np
 
 from .. import datasets
-from .._validate import check_choice, check_int, check_real, check_sequence
+from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
 from ..kernels import gcnn
 from ..kernels.finite_gcnn import MAX_WIDTH, finite_network
 from ._common import check_progress, progress_callback
@@ -135,7 +135,10 @@ def gcnn_images(n_digits: int = 3, digit_seed: int = 0, resolution: int = 14) ->
 
 def relative_error(estimate, exact) -> float:
     """``‖estimate − exact‖_F / ‖exact‖_F`` (the error measure of seed 000, Fig. 1)."""
-    estimate, exact = np.asarray(estimate, dtype=float), np.asarray(exact, dtype=float)
+    estimate = as_finite_array("estimate", estimate, min_rows=0)
+    exact = as_finite_array("exact", exact, min_rows=0)
+    if not np.any(exact):
+        raise ValueError("exact must not be all zeros: the relative error divides by its norm")
     if estimate.shape != exact.shape:
         raise ValueError("estimate and exact must have the same shape, "
                          f"got {estimate.shape} and {exact.shape}")

@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
+from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
+                         check_sequence)
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
 from ._common import check_progress, progress_callback
@@ -503,7 +504,7 @@ def save_results(results: WidthResults, path) -> Path:
     meta = {"format": FILE_FORMAT, "widths": list(results.widths), "seeds": list(results.seeds),
             "W_std": results.W_std, "b_std": results.b_std, "depths": list(results.depths),
             "activations": list(results.activations)}
-    path = Path(path)
+    path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, meta=np.array(json.dumps(meta)),
@@ -515,7 +516,7 @@ def save_results(results: WidthResults, path) -> Path:
 def load_results(path) -> WidthResults:
     """Read a file written by ``save_results`` (any configuration); ValueError if it is missing
     or not such a file."""
-    path = Path(path)
+    path = check_path("path", path)
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     try:
@@ -558,7 +559,7 @@ def load_precomputed(path=None) -> WidthResults:
     ValueError ("not precomputed") if the file is missing or its configuration (γ grid, widths,
     seeds, W_std, b_std) is not the module's: such a file is never used.
     """
-    path = precomputed_path() if path is None else Path(path)
+    path = precomputed_path() if path is None else check_path("path", path)
     if not path.exists():
         raise ValueError(f"width results not precomputed: no file at {str(path)!r}; "
                          "run `ntkviz precompute --only width`")

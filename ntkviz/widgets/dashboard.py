@@ -94,7 +94,11 @@ class Dashboard:
     """
 
     def __init__(self, tabs: tuple[Tab, ...] | None = None, *, warm_up: bool = True):
+        if tabs is not None and (isinstance(tabs, (str, bytes)) or not hasattr(tabs, "__iter__")):
+            raise TypeError(f"tabs must be a sequence of Tab, got {type(tabs).__name__}")
         self.tabs = tuple(default_tabs() if tabs is None else tabs)
+        if not self.tabs or not all(isinstance(t, Tab) for t in self.tabs):
+            raise TypeError(f"tabs must be a non-empty sequence of Tab, got {self.tabs!r:.80}")
         self._explorers: dict[str, object] = {}
         self._boxes = {t.key: W.VBox([self._intro(t)]) for t in self.tabs}
         for tab in self.tabs:

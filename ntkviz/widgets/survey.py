@@ -16,9 +16,9 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import plots
-from .._validate import check_int
-from ..experiments import survey
+from .. import datasets, plots
+from .._validate import check_choice, check_int
+from ..experiments import architectures, orbits, survey
 from ._base import (STYLE, Explorer, MessageLine, compose_subplots, guarded, value_span,
                     write_panel_update)
 
@@ -86,6 +86,13 @@ class PairSurvey(Explorer):
                  on_pair_selected: Callable | None = None, run: bool = False):
         self.orbit_explorer = orbit_explorer
         self.on_pair_selected = on_pair_selected
+        # a wrong type or name fails here, by name, not inside a redraw (an N the action does
+        # not allow is shown by run(), in the message line)
+        check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+        check_choice("action", action, datasets.ACTIONS)
+        check_choice("kind", kind, architectures.KINDS)
+        n_pairs = check_int("n_pairs", n_pairs, minimum=1, maximum=orbits.MAX_PAIRS)
+        seed = check_int("seed", seed, minimum=0)
         self.defaults = dict(architecture=architecture, action=action, N=N, kind=kind)
         self.seed = seed
         self.result = None
