@@ -264,7 +264,6 @@ def input_permutations(action: str = "rot90", N: int | None = None) -> np.ndarra
     return _input_permutations(config.action, config.N)
 
 
-@functools.lru_cache(maxsize=64)
 #: The most blocks of a regular representation (``(N, N·blocks)`` indices): far above any
 #: network here (12 blocks), low enough that a mistyped count is refused before allocating.
 MAX_BLOCKS = 4096
@@ -276,6 +275,7 @@ def _check_config(config) -> "AugmentConfig":
     return config
 
 
+@functools.lru_cache(maxsize=64)
 def regular_permutations(N: int, blocks: int) -> np.ndarray:
     """The regular representation of C_N on ``blocks`` blocks: ``(N, N·blocks)`` ints,
     ``P[g][c·N + j] = c·N + (j − g) mod N`` (each block of N units permuted cyclically)."""
