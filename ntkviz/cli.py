@@ -1,7 +1,9 @@
 """The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results,
 reproduce the paper's figures.
 
-    ntkviz serve [--port 8866]     # the Voila dashboard on the bundled data, loopback only
+    ntkviz serve [--port 8866] [--max-kernels N] [--kernel-memory-mb MB]
+                 [--cull-idle-timeout S] [--cull-connected-timeout S]
+                                   # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
     ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick] [--out PATH]
                                    # the results the explorers ship with (data/results/*.npz)
@@ -39,7 +41,6 @@ VOILA_SETTINGS = (
     "--Voila.ip=127.0.0.1",
     "--no-browser",
     "--VoilaConfiguration.show_tracebacks=False",
-    "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
     # One kernel kept ready with the dashboard already executed (JAX imported, first tab
     # computed): the next visitor gets it at once while a new one heats up in the background.
@@ -69,19 +70,23 @@ CULL_CONNECTED_TIMEOUT = 7200
 def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
                   kernel_memory_mb: int = KERNEL_MEMORY_MB,
                   cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
-                  cull_connected_timeout: int = CULL_CONNECTED_TIMEOUT) -> list[str]:
+                  cull_connected_timeout: int = CULL_CONNECTED_TIMEOUT,
+                  cull_interval: int = 60) -> list[str]:
     """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``, with at most
     ``max_kernels`` kernels of at most ``kernel_memory_mb`` MB resident each (0: unbounded),
     ending kernels without a page after ``cull_idle_timeout`` idle seconds and those with a page
-    after ``cull_connected_timeout`` (0: never). Run it with ``voila_environment()``."""
+    after ``cull_connected_timeout`` (0: never), checked every ``cull_interval`` seconds. Run it
+    with ``voila_environment()``."""
     check_int("max_kernels", max_kernels, minimum=1)
     check_int("kernel_memory_mb", kernel_memory_mb, minimum=0)
     check_int("cull_idle_timeout", cull_idle_timeout, minimum=1)
     check_int("cull_connected_timeout", cull_connected_timeout, minimum=0)
+    check_int("cull_interval", cull_interval, minimum=1)
     local = Path(sys.executable).with_name("voila")
     voila = str(local) if local.exists() else shutil.which("voila") or "voila"
     return [voila, str(notebook), f"--port={port}", *VOILA_SETTINGS,
             f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+            f"--MappingKernelManager.cull_interval={cull_interval}",
             f"--ClassroomKernelManager.cull_connected_timeout={cull_connected_timeout}",
             f"--ClassroomKernelManager.max_kernels={max_kernels}",
             f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
