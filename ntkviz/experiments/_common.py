@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-__all__ = ["ConfigRecord", "check_progress", "progress_callback"]
+import numpy as np
+
+__all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz"]
 
 
 class ConfigRecord:
@@ -52,3 +54,15 @@ def progress_callback(progress, total: int, desc: str) -> Callable[[int], None]:
 
         return report
     return lambda done: progress(done, total)
+
+
+def open_npz(path):
+    """``np.load(path)`` of a results archive, or a ``ValueError`` naming the path when the file
+    is empty, truncated or not an .npz archive (numpy's own errors do not say which file)."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (EOFError, OSError, ValueError) as error:
+        raise ValueError(f"path {str(path)!r} is not a readable .npz results file: {error}") from None
+    if not hasattr(archive, "files"):
+        raise ValueError(f"path {str(path)!r} must be an .npz archive, got a single array")
+    return archive

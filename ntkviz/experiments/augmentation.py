@@ -88,6 +88,7 @@ import numpy as np
 from .. import datasets
 from .._jax_compat import stable_random
 from .._validate import check_choice, check_int, check_real, check_path
+from ._common import open_npz
 from ..kernels._x64 import enable_x64, float64
 
 __all__ = [
@@ -675,7 +676,7 @@ def precomputed_path() -> Path:
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> dict:
     runs = {}
-    with np.load(path) as f:
+    with open_npz(path) as f:
         for i in range(int(f["count"])):
             values = {}
             for field in dataclasses.fields(AugmentConfig):

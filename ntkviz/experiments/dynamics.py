@@ -76,6 +76,7 @@ import numpy as np
 from .. import datasets
 from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
                          check_sequence)
+from ._common import open_npz
 from ..kernels import mlp
 from ..kernels._x64 import enable_x64
 
@@ -787,7 +788,7 @@ def load_results(path) -> DynamicsResults:
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open_npz(path) as archive:
             meta = json.loads(str(archive["meta"]))
             if meta.get("format") != FILE_FORMAT:
                 raise ValueError(f"format {meta.get('format')}, expected {FILE_FORMAT}")

@@ -75,7 +75,7 @@ import numpy as np
 from .. import datasets, gp
 from .. import kernels as kernel_lib
 from .._validate import check_choice, check_int, check_real, check_sequence, check_path
-from ._common import ConfigRecord
+from ._common import ConfigRecord, open_npz
 from .architectures import KINDS, architecture
 
 __all__ = [
@@ -533,7 +533,7 @@ def load_results(path) -> EquivariantResult:
     path = check_path("path", path)
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
-    with np.load(path, allow_pickle=False) as archive:
+    with open_npz(path) as archive:
         meta = json.loads(str(archive["meta"]))
         if meta.get("format") != FILE_FORMAT:
             raise ValueError(f"{path} has results format {meta.get('format')}, expected {FILE_FORMAT}")

@@ -45,7 +45,7 @@ from .._validate import (as_finite_array, check_choice, check_int, check_path, c
                          check_sequence)
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
-from ._common import check_progress, progress_callback
+from ._common import check_progress, open_npz, progress_callback
 
 __all__ = [
     "ACTIVATIONS",
@@ -520,7 +520,7 @@ def load_results(path) -> WidthResults:
     if not path.exists():
         raise ValueError(f"path {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open_npz(path) as archive:
             meta = json.loads(str(archive["meta"]))
             if meta.get("format") != FILE_FORMAT:
                 raise ValueError(f"{path} has width results format {meta.get('format')}, "
