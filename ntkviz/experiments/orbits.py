@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from .. import datasets, geometry, gp, spectral
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_real, check_square
 from . import architectures
 
 __all__ = [
@@ -259,6 +259,7 @@ class OrbitPairState:
 def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE) -> tuple[float, spectral.SpectralAnalysis]:
     """``(σ², analysis)``: Eq. 7 on ``K̃ + σ²I`` with ``σ² = ρ·tr(K̃_train)``, or the
     vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring)."""
+    Kc = check_square("Kc", Kc)
     bare = spectral.analyze(Kc)
     ridge = check_real("ridge", ridge, minimum=0.0)
     if bare.rank_deficient:
