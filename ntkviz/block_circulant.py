@@ -48,6 +48,7 @@ import scipy.linalg
 
 from ._validate import as_finite_array, check_int, check_real, check_square
 from .gp import DEFAULT_RIDGE
+from .kernels.base import MAX_GRAM_ENTRIES
 
 __all__ = [
     "element_major",
@@ -89,9 +90,17 @@ def element_major(orbits) -> np.ndarray:
 
 def point_index(element, orbit, M: int) -> np.ndarray:
     """Element-major index ``g·M + m`` of element ``g`` of orbit ``m`` (broadcasting)."""
-    M = check_int("M", M, minimum=1)
-    element = np.asarray(element, dtype=int)
-    orbit = np.asarray(orbit, dtype=int)
+    M = check_int("M", M, minimum=1, maximum=MAX_GRAM_ENTRIES)
+    try:
+        element = np.asarray(element, dtype=int)
+        orbit = np.asarray(orbit, dtype=int)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise TypeError(f"element and orbit must be integer indices: {error}") from None
+    try:
+        np.broadcast_shapes(element.shape, orbit.shape)
+    except ValueError:
+        raise ValueError(f"element and orbit must broadcast together, got shapes "
+                         f"{element.shape} and {orbit.shape}") from None
     if np.any(orbit < 0) or np.any(orbit >= M):
         raise ValueError(f"orbit must hold indices in [0, {M - 1}], got {np.ravel(orbit).tolist()}")
     if np.any(element < 0):
@@ -113,7 +122,14 @@ def first_block_row(kernel: Callable, orbits) -> np.ndarray:
         )
     orbits = _check_orbits(orbits)
     M, N = orbits.shape[:2]
-    row = np.asarray(kernel(orbits[:, 0], element_major(orbits)), dtype=np.float64)
+    if M * M * N > MAX_GRAM_ENTRIES:
+        raise ValueError(f"orbits must give at most MAX_GRAM_ENTRIES = {MAX_GRAM_ENTRIES:,} entries "
+                         f"of the first block row (M·MN), got M = {M:,} orbits of N = {N:,}")
+    answer = kernel(orbits[:, 0], element_major(orbits))
+    try:
+        row = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as error:  # None, strings, ragged lists
+        raise ValueError(f"kernel must return a real (n1, n2) array: {error}") from None
     if row.shape != (M, M * N):
         raise ValueError(
             f"kernel must return an array of shape {(M, M * N)} for these orbits, got {row.shape}"
@@ -323,7 +339,10 @@ class BlockCirculantKernel:
     def ridge_shift(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> float:
         """The absolute ridge λ added to K: ``ρ·tr(K)`` if ``relative`` else ``ρ`` (as gp)."""
         ridge = check_real("ridge", ridge, minimum=0.0)
-        return ridge * self.trace if relative else ridge
+        shift = ridge * self.trace if relative else ridge
+        if not np.isfinite(shift) or shift * self.size >= np.finfo(float).max:
+            raise ValueError(f"ridge={ridge:g} is too large: the shift ρ·tr(K) overflows float64")
+        return shift
 
     def _factor(self, shift: float) -> _Factor:
         cached = self._cache.get(shift)
