@@ -1,0 +1,38 @@
+"""Hostile inputs for ntkviz.reproduction (configs, claims, figures, result files)."""
+
+import numpy as np
+
+from ntkviz import reproduction as R
+
+from ._support import _SCRATCH, Case, Choice, Obj, PathArg, Values, hostile_tests
+
+SHIPPED = R.load_results(R.shipped_dir())
+TARGET = sorted(SHIPPED)[0]
+TARGETS = Choice(R.TARGETS)
+BAD_RESULTS = Values((None, 3, "fig1", [], {TARGET: {}}, {TARGET: {"x": 1}}, {TARGET: None},
+                      {TARGET: {"config": None}}, {TARGET: [1, 2]}, {TARGET: np.zeros(3)}))
+BAD_DATA = Values((None, 3, "x", [], {}, {"x": 1}, {"config": {}}, np.zeros(3)))
+OUT = _SCRATCH / "out"
+
+
+def _run(target, progress=None):
+    """``run`` with a hostile target only: a legal one would start a long computation."""
+    return R.run(target)
+
+
+CASES = [
+    Case(R.config, dict(target=TARGET), dict(target=TARGETS)),
+    Case(_run, dict(target=TARGET), dict(target=TARGETS), id="run", covers=(R.run,),
+         check_base=False),
+    Case(R.check, dict(results=SHIPPED), dict(results=BAD_RESULTS)),
+    Case(R.figure, dict(target=TARGET, data=SHIPPED[TARGET]),
+         dict(target=TARGETS, data=BAD_DATA)),
+    Case(R.write_target, dict(target=TARGET, data=SHIPPED[TARGET], out_dir=OUT, png=False),
+         dict(target=TARGETS, data=BAD_DATA, out_dir=PathArg())),
+    Case(R.load_results, dict(out_dir=R.shipped_dir()), dict(out_dir=PathArg())),
+    Case(R.shipped_dir),
+    Case(R.write_report, dict(out_dir=R.shipped_dir(), report_path=OUT / "report.md"),
+         dict(out_dir=PathArg(), report_path=PathArg())),
+]
+
+test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
