@@ -40,7 +40,7 @@ import _vs_nt_worker as worker  # noqa: E402
 NT_PINS = ("neural-tangents==0.6.5", "jax==0.4.30", "jaxlib==0.4.30", "numpy==1.26.4",
            "tensorflow-cpu==2.16.2", "tf2jax==0.3.6")
 #: Wall-clock budget per row for the alternating repeats (both implementations together).
-ROW_BUDGET_SECONDS = 6.0
+ROW_BUDGET_SECONDS = 4.0
 MIN_REPEATS, MAX_REPEATS = 3, 15
 
 
@@ -164,7 +164,7 @@ def run_cases(case_list: list[str], python_nt: str, tmp: Path, on_record=None) -
     return records
 
 
-def fresh_seconds(python: str, code: str, repeats: int = 5) -> float:
+def fresh_seconds(python: str, code: str, repeats: int = 3) -> float:
     """Median wall time of a fresh interpreter running ``code``, minus an empty interpreter."""
     def run(source: str) -> float:
         start = time.perf_counter()
@@ -178,7 +178,6 @@ def fresh_seconds(python: str, code: str, repeats: int = 5) -> float:
 
 FIRST_INPUT = "import numpy as np; x = np.linspace(-1, 1, 8 * 784).reshape(8, 784)\n"
 IMPORTS = [
-    ("import (package)", "import ntkviz.kernels as k; k.mlp", "import neural_tangents"),
     ("import + first kernel object", "import ntkviz.kernels as k; k.mlp(depth=1)",
      "from neural_tangents import stax; stax.serial(stax.Dense(512), stax.Relu(), stax.Dense(1))"),
     ("import to first MLP NTK (8 × 784, float64)",
@@ -202,21 +201,29 @@ def folder_megabytes(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
 
+NT_ONLY_VENV = Path(os.environ.get("NTKVIZ_NT_ONLY_VENV", "/tmp/ntonly"))
+
+
 def environment_sizes() -> tuple[float, float]:
-    """MB of a fresh venv with ntkviz's runtime.lock (+ ntkviz) and one with NT's pinned stack."""
+    """MB of a fresh venv with ntkviz's runtime.lock (+ ntkviz) and of one with only
+    neural-tangents' pinned stack (``NT_PINS``; reused from ``$NTKVIZ_NT_ONLY_VENV`` or
+    /tmp/ntonly when it exists, else built here)."""
     uv = str(Path(sys.executable).with_name("uv"))
-    sizes = []
+
+    def build(venv: Path, *requirements: str) -> None:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        subprocess.run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *requirements], check=True)
+
     with tempfile.TemporaryDirectory() as tmp:
-        for name, requirements in (("ntkviz", ["-r", str(ROOT / "requirements" / "runtime.lock")]),
-                                   ("nt", list(NT_PINS))):
-            venv = Path(tmp) / name
-            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-            python = str(venv / "bin" / "python")
-            subprocess.run([uv, "pip", "install", "-q", "--python", python, *requirements], check=True)
-            if name == "ntkviz":
-                subprocess.run([uv, "pip", "install", "-q", "--python", python, "--no-deps", str(ROOT)], check=True)
-            sizes.append(folder_megabytes(venv))
-    return sizes[0], sizes[1]
+        ours = Path(tmp) / "ntkviz"
+        build(ours, "-r", str(ROOT / "requirements" / "runtime.lock"))
+        subprocess.run([uv, "pip", "install", "-q", "--python", str(ours / "bin" / "python"), "--no-deps", str(ROOT)],
+                       check=True)
+        theirs = NT_ONLY_VENV
+        if not (theirs / "bin" / "python").exists():
+            theirs = Path(tmp) / "nt"
+            build(theirs, *NT_PINS)
+        return folder_megabytes(ours), folder_megabytes(theirs)
 
 
 def plot(records: list[dict]) -> None:
@@ -256,6 +263,33 @@ def versions(python: str, modules: str) -> str:
     return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
+NOTES = """Notes.
+
+* Max rel diffs of 1e-10–1e-9 come from entries where cos t = 1 exactly: the Gram diagonal
+  (MLP 16 × 14×14: the diagonal differs by 8e-10, every off-diagonal entry by < 4e-16) and,
+  for the CNNs, pixel pairs with identical patches (the constant background of two digits).
+  There neural-tangents' compiled cos t comes out 1 − 2⁻⁵², which arccos turns into
+  t ≈ 2·10⁻⁸; ntkviz snaps t to 0 (the exact value).
+* Where ntkviz does not lead: the MLP rows at 16 (sometimes 32) images, where both take
+  well under 0.3 ms: ntkviz spends ~0.1 ms on input checks (finite values), the local float64
+  switch and ~40 small numpy calls of ~1 µs each; neural-tangents makes one compiled call on
+  JAX 0.4.30. (Moving these Gram matrices from a compiled JAX 0.10 call — ~0.1 ms dispatch
+  alone — to numpy halved ntkviz's time; this is what remains.) And the MLP rows at 128
+  images: above 64 × 64 entries ntkviz makes one compiled call, and JAX 0.10.2's CPU runtime
+  ran the elementwise arc-cosine recursion on 128 × 128 entries slower than neural-tangents
+  on JAX 0.4.30 (depth 5 most); numpy would avoid that, but its multi-threaded BLAS product
+  (128 × 784 times 784 × 128) took anywhere from 0.3 to 50 ms on the loaded machine.
+* Speed-ups behind the other rows (each tested against the plain computation in
+  tests/test_kernel_speedups.py): GAP — one pair per orbit of the joint symmetries of the
+  square that map the dataset onto itself (K(g·x, g·x') = K(x, x') for circular 3×3 convs;
+  rotated orbits with N divisible by 4 have the quarter turns: 4× fewer pairs), besides the
+  fast polynomial arccos and row-blocked fusion already in place; empirical NTK — layer-wise
+  contractions (Σ_l (D_l D_lᵀ) ∘ (c² F_l F_lᵀ + b²) for dense layers, per-input filter
+  gradients for convolutions) instead of full parameter Jacobians, from one forward and one
+  backward pass.
+"""
+
+
 def write_results(records, imports, sizes, python_nt, quick, started, load_before, load_after) -> None:
     lines = [
         "ntkviz against neural-tangents, same inputs, same run, two processes on the same machine; "
@@ -275,12 +309,17 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
         "average pooling, then Dense. MLPs get the flattened images on both sides. The GAP "
         "pixel-pair covariance of all pairs does not fit in memory for neural-tangents, so it "
         "runs under `nt.batch` with the fastest of the batch sizes tried (it computes all n² "
-        "blocks; ntkviz computes i ≤ j only).",
+        "blocks). Where n²P² > 10⁷ pixel-pair entries a full neural-tangents run would take up to "
+        "~20 minutes here, so one off-diagonal batch × batch block is timed and multiplied by the "
+        "(n/batch)² blocks nt.batch computes (marked *estimated*; its max rel diff is over that "
+        "block). Timed calls start from numpy inputs and end in a numpy array on both sides.",
         "* Empirical rows: Θ̂ of one finite network of width 512 with the *same* parameters on "
         "both sides (ntkviz's `init_params(seed=0)` handed to neural-tangents), full n × n matrix "
         "of the scalar output: ntkviz `empirical_ntk(arch, x, width=512, seed=0)` against "
         "`jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0, implementation=i))`, "
-        "the fastest of i = 1, 2, 3 kept.",
+        "the fastest of i = 1, 2, 3 at the smallest N kept (i = 3 fails on JAX 0.4.30). The "
+        "empirical CNN (flatten, one conv of 512 channels) runs at 14×14 and N ≤ 16 only: "
+        "neural-tangents needs seconds per call there already.",
         "* max rel diff = max |Θ_ntkviz − Θ_NT| / max |Θ_NT| over the whole matrix.",
         "",
         "| row | images | ntkviz median | NT median | ratio ntkviz/NT | max rel diff | repeats | first call ntkviz / NT | NT setting |",
@@ -288,7 +327,7 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
     ]
 
     def ms(seconds):
-        return f"{seconds * 1e3:.3g} ms" if seconds < 10 else f"{seconds:.1f} s"
+        return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.2f} s"
 
     for r in records:
         lines.append(
@@ -297,7 +336,7 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
             f"{ms(r['compile_ours'])} / {ms(r['compile_theirs'])} | {r['note']} |"
         )
     if imports:
-        lines += ["", "| start-up (fresh interpreter, minus an empty one; median of 5) | ntkviz | neural-tangents | ratio |",
+        lines += ["", "| start-up (fresh interpreter, minus an empty one; median of 3) | ntkviz | neural-tangents | ratio |",
                   "|---|---|---|---|"]
         for r in imports:
             lines.append(f"| {r['label']} | {ms(r['ours'])} | {ms(r['theirs'])} | **{r['ours'] / r['theirs']:.3f}** |")
@@ -308,6 +347,7 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
     worst = max(records, key=lambda r: r["ours"] / r["theirs"]) if records else None
     lines += [] if worst is None else ["", f"Rows: {len(records)}; ntkviz faster on {sum(r['ours'] < r['theirs'] for r in records)}; "
               f"worst ratio {worst['ours'] / worst['theirs']:.3f} ({worst['case']})."]
+    lines += ["", NOTES]
     (HERE / "results_vs_nt.md").write_text("\n".join(lines) + "\n")
 
 

@@ -2,6 +2,9 @@
 
 Each benchmark script writes its own ``results_<name>.md``; this script runs them one after
 another (never in parallel: the machine has 2 cores) and stitches the tables together.
+``bench_vs_nt.py`` (ntkviz against neural-tangents, ~15 minutes) also needs the
+neural-tangents interpreter: ``$NTKVIZ_NT_PYTHON``, ``.venv-nt/bin/python`` or
+``/tmp/ntenv/bin/python``; alone: ``.venv/bin/python benchmarks/bench_vs_nt.py [--quick]``.
 """
 
 from __future__ import annotations
