@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .. import kernels
-from .._validate import check_choice
+from .._validate import as_finite_array, check_choice
 from ..datasets import ACTIONS, pool2
 
 __all__ = ["Architecture", "ARCHITECTURES", "BUILT_IN", "KINDS", "RESOLUTIONS", "architecture", "kernel_matrix",
@@ -45,9 +45,11 @@ class Architecture:
         check_choice("action", action, ACTIONS)
         return self.build(action, N)
 
-    def prepare(self, images) -> np.ndarray:
+    def prepare(self, images, name: str = "images") -> np.ndarray:
         """Images at this architecture's resolution: ``(n, 28, 28)`` → ``(n, 14, 14)`` if needed."""
-        images = np.asarray(images, dtype=float)
+        images = as_finite_array(name, images)
+        if images.ndim < 2:
+            raise ValueError(f"{name} must be images (n, H, W), got shape {images.shape}")
         while images.shape[-1] > self.resolution:
             images = pool2(images)
         return images
@@ -162,6 +164,6 @@ def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "ro
     arch = architecture(key)
     check_choice("kind", kind, KINDS)
     k = arch.kernel(action, N)
-    a = arch.prepare(x1)
-    b = None if x2 is None else arch.prepare(x2)
+    a = arch.prepare(x1, "x1")
+    b = None if x2 is None else arch.prepare(x2, "x2")
     return k.ntk(a, b) if kind == "ntk" else k.nngp(a, b)
