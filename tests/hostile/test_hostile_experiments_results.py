@@ -48,10 +48,17 @@ KNOWN_BUGS = {
     "ntkviz.experiments.dynamics.dynamics_state": "runs=[1]: TypeError 'cannot unpack', not naming runs",
     "ntkviz.experiments.augmentation.train": "callback=3: TypeError 'int not callable' after training starts",
     "ntkviz.experiments.accuracy.accuracy_curves": "architectures=None: TypeError not naming architectures",
+    "ntkviz.experiments.augmentation.regular_permutations": "lru_cache hashes the arguments "
+                                                            "before validation: blocks=[3] gives "
+                                                            "TypeError 'unhashable type'",
 }
 #: Arguments left out of a covered function's case for the same reason.
 KNOWN_ARGUMENT_BUGS = {
-    "ntkviz.experiments.dynamics.error_curves(eta)": "eta ~ 1e16 (no upper limit): inf errors",
+    "ntkviz.experiments.multiclass.seeds_agreement(n_trials)": "no upper limit: 10**10 trials run "
+                                                               "(hang)",
+    **{f"ntkviz.experiments.dynamics.{f}(eta)": "eta ~ 1e16 or more (no upper limit, gd "
+       "diverges for eta > 2/λ_max): inf/NaN results" for f in ("decay", "closed_form",
+                                                                 "mean_prediction", "error_curves")},
 }
 
 CASES = [
@@ -93,14 +100,14 @@ CASES = [
     # dynamics -------------------------------------------------------------------------------
     Case(DY.setup, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1, maximum=DY.MAX_DEPTH),
                             noise=Real(minimum=0.0)), covers=(DY.setup, DY.Setup), slow=True),
-    Case(DY.decay, dict(lam=LAM, eta=0.1, t=10.0),
-         dict(lam=Arr(LAM), eta=Real(minimum=0.0, strict=True), t=Real(minimum=0.0),
+    Case(DY.decay, dict(lam=LAM, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
+         dict(lam=Arr(LAM), t=Real(minimum=0.0),
               kind=Choice(("gd", "flow")))),
-    Case(DY.closed_form, dict(s=SETUP, eta=0.1, t=10.0),
-         dict(s=Obj(), eta=Real(minimum=0.0, strict=True), t=Real(minimum=0.0),
+    Case(DY.closed_form, dict(s=SETUP, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
+         dict(s=Obj(), t=Real(minimum=0.0),
               f0_train=Arr(GOOD_F), kind=Choice(("gd", "flow")))),
-    Case(DY.mean_prediction, dict(s=SETUP, eta=0.1, t=10.0),
-         dict(s=Obj(), eta=Real(minimum=0.0, strict=True), t=Real(minimum=0.0),
+    Case(DY.mean_prediction, dict(s=SETUP, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
+         dict(s=Obj(), t=Real(minimum=0.0),
               kind=Choice(("gd", "flow")))),
     Case(DY.error_curves, dict(s=SETUP, eta=0.1, times=(0.0, 1.0, 10.0)),
          dict(s=Obj(), times=Seq((0.0, 1.0), item="real", minimum=0.0),  # eta: see KNOWN_BUGS
@@ -132,7 +139,6 @@ CASES = [
          id="gcnn_width.relative_errors"),
     # augmentation ---------------------------------------------------------------------------
     Case(AU.input_permutations, {}, dict(action=Choice(AU.ACTIONS), N=Int(minimum=1))),
-    Case(AU.regular_permutations, dict(N=4, blocks=2), dict(N=Int(minimum=1), blocks=Int(minimum=1))),
     Case(AU.layer_permutations, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG)),
     Case(AU.init_params, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG,
                                                               init=Choice(AU.INITS))),
@@ -155,7 +161,7 @@ CASES = [
                                                         seeds=Int(minimum=1), N=Int(minimum=1),
                                                         action=ACTION, kind=KIND),
          check_base=False, slow=True),
-    Case(MC.seeds_agreement, {}, dict(n_trials=Int(minimum=1), seeds=Int(minimum=1),
+    Case(MC.seeds_agreement, {}, dict(seeds=Int(minimum=1),  # n_trials: KNOWN_ARGUMENT_BUGS
                                       Ns=Seq((4,), minimum=1), action=ACTION, kind=KIND),
          check_base=False, slow=True, names={"Ns": ("N",)}),
     # equivariant accuracy -------------------------------------------------------------------
