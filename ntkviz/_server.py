@@ -32,13 +32,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import ensure_async
 from tornado.web import HTTPError
 from traitlets import Integer
 
-__all__ = ["ClassroomKernelManager", "ClassroomKernelSpecManager", "TEMPLATE", "template_root",
-           "full_message"]
+__all__ = ["ClassroomKernelManager", "ClassroomKernelSpecManager", "BrowserProtocolConnection",
+           "TEMPLATE", "template_root", "full_message", "DashboardSession", "PageRefused",
+           "WS_PROTOCOL"]
 
 #: Name of the Voila template ``template_root()`` provides.
 TEMPLATE = "ntkviz"
@@ -174,6 +176,23 @@ class ClassroomKernelSpecManager(KernelSpecManager):
         return spec
 
 
+class BrowserProtocolConnection(ZMQChannelsWebsocketConnection):
+    """Kernel websockets speak the browser's protocol only (``WS_PROTOCOL``, binary frames).
+
+    Voila 0.5.13's websocket handler reads every binary frame it forwards as a v1 frame. On a
+    connection that asked for the legacy JSON protocol, the first widget message with binary
+    buffers (a plotly figure's state) is a legacy frame, whose first 8 bytes read as an offset
+    count in the trillions: the server loops on it and stops answering everyone (seen here with
+    a protocol-level client). Browsers always offer v1, so refusing the rest costs nothing.
+    """
+
+    async def prepare(self):
+        offered = self.websocket_handler.request.headers.get("Sec-WebSocket-Protocol", "")
+        if WS_PROTOCOL not in {p.strip() for p in offered.split(",")}:
+            raise HTTPError(400, f"kernel websockets must use the {WS_PROTOCOL} subprotocol")
+        return await super().prepare()
+
+
 # -- the page template ----------------------------------------------------------------------
 # Voila's lab template links Font Awesome from a CDN; the dashboard uses no icon font, and a
 # classroom server must not depend on (or leak visits to) another host. The template below
@@ -261,11 +280,16 @@ class DashboardSession:
         from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
         start = time.monotonic()
+        # A client of its own: tornado's shared one runs at most 10 requests at once, and a
+        # Voila page request lasts until the notebook has run.
+        client = AsyncHTTPClient(force_instance=True)
         try:
-            response = await AsyncHTTPClient().fetch(url, request_timeout=timeout)
+            response = await client.fetch(url, request_timeout=timeout)
         except HTTPClientError as error:
             body = error.response.body.decode("utf-8", "replace") if error.response else ""
             raise PageRefused(error.code, body) from None
+        finally:
+            client.close()
         html = response.body.decode("utf-8", "replace")
         page_seconds = time.monotonic() - start
         found = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html)
@@ -381,8 +405,8 @@ class DashboardSession:
                 or "FigureModel" in e.get("model_name", "")}
 
     async def move(self, model_id: str, value, watch: set[str], timeout: float = 120.0,
-                   settle: float = 0.15) -> float:
-        """Set control ``model_id`` to ``value`` as the page does and return the seconds until
+                   settle: float = 0.15, trait: str = "value") -> float:
+        """Set ``trait`` of control ``model_id`` to ``value`` as the page does; the seconds until
         the last update of a widget in ``watch`` it caused (no further update for ``settle``
         seconds)."""
         import time
@@ -390,7 +414,7 @@ class DashboardSession:
         mark = len(self.received)
         start = time.monotonic()
         self.send("shell", "comm_msg", {"comm_id": model_id, "data": {
-            "method": "update", "state": {"value": value}, "buffer_paths": []}})
+            "method": "update", "state": {trait: value}, "buffer_paths": []}})
         last, _ = await self.wait_for(
             lambda m: m.get("msg_type") == "comm_msg" and m["content"].get("comm_id") in watch,
             timeout, mark)

@@ -52,6 +52,9 @@ VOILA_SETTINGS = (
     # A kernel that died (ended for memory) is removed at once, freeing its place: restarting
     # it would give the page a bare kernel without the dashboard.
     "--KernelRestarter.restart_limit=0",
+    # Kernel websockets in the browser's protocol only: a legacy-protocol client can hang
+    # Voila 0.5.13 (ntkviz._server.BrowserProtocolConnection).
+    "--Voila.kernel_websocket_connection_class=ntkviz._server.BrowserProtocolConnection",
     # The lab template without its icon-font CDN links (ntkviz._server.template_root).
     "--VoilaConfiguration.template=ntkviz",
     "--VoilaConfiguration.allow_template_override=NO",

@@ -131,6 +131,15 @@ def test_the_visitor_past_the_cap_gets_a_503_page_and_open_sessions_go_on(tmp_pa
             assert len(kernel_pids(process.pid)) <= cap
             assert await _readout_after(first, 21) == "42"
             assert await _readout_after(second, 5) == "10"
+            # a kernel websocket without the browser's protocol is refused (it could hang Voila)
+            from tornado.httpclient import HTTPClientError
+            from tornado.websocket import websocket_connect
+
+            with pytest.raises(HTTPClientError) as legacy:
+                await websocket_connect(url.replace("http", "ws") +
+                                        f"api/kernels/{first.kernel_id}/channels?session_id=x")
+            assert legacy.value.code == 400
+            assert await _readout_after(first, 4) == "8"
             for session in (first, second):
                 await session.close()
             return refused.value
