@@ -60,11 +60,12 @@ VOILA_SETTINGS = (
     "--VoilaConfiguration.allow_template_override=NO",
 )
 
-#: ``ntkviz serve`` defaults. Memory: a dashboard kernel peaks near 0.9 GB resident after every
-#: tab was opened (benchmarks/results_classroom.md), so 1.5 GB leaves headroom; 40 kernels of a
-#: typical 0.35–0.5 GB fit a 24 GB machine. Culling: a kernel without a page (tab closed) is
-#: ended after 10 idle minutes; one whose page is still open after 2 idle hours (a lesson).
-MAX_KERNELS = 40
+#: ``ntkviz serve`` defaults. Memory: a dashboard kernel holds 0.45-0.55 GB resident with its
+#: first tab open (31 kernels took 20 GB, benchmarks/results_classroom.md); the bound of 1.5 GB
+#: leaves room for the heavier tabs. 25 kernels (about 13 GB typical) fit a 24 GB machine with
+#: room for some to grow. Culling: a kernel without a page (tab closed) is ended after 10 idle
+#: minutes; one whose page is still open after 2 idle hours (longer than a lesson).
+MAX_KERNELS = 25
 KERNEL_MEMORY_MB = 1500
 CULL_IDLE_TIMEOUT = 600
 CULL_CONNECTED_TIMEOUT = 7200
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="most sessions (kernels, the preheated spare included) at once; a "
                             "further visitor gets an HTTP 503 page 'The server is full' while "
                             f"open sessions go on (default {MAX_KERNELS}; each kernel takes "
-                            "0.35-0.9 GB)")
+                            "about 0.5 GB)")
     serve.add_argument("--kernel-memory-mb", type=int, default=KERNEL_MEMORY_MB, metavar="MB",
                        help="resident memory bound per kernel: a session passing it is ended "
                             "and its page says why (default %(default)s; 0: no bound)")
