@@ -335,7 +335,10 @@ def test_precompute_save_and_load_round_trip(tmp_path):
     assert calls == [(k, 4) for k in range(5)]
     assert not results.is_default()
     np.testing.assert_array_equal(results.thetas[0, 0, 1], wd.empirical_thetas(wd.GAMMAS, 1, 32, (0, 1)))
-    np.testing.assert_array_equal(results.errors[0, 0], wd.relative_errors(1, (16, 32), (0, 1)).errors)
+    # relative_errors takes the analytic Θ from the shipped file (same network, same γ grid),
+    # precompute recomputes it: equal to round-off, not bit for bit across kernel code paths.
+    np.testing.assert_allclose(results.errors[0, 0], wd.relative_errors(1, (16, 32), (0, 1)).errors,
+                               rtol=1e-13, atol=0)
     back = wd.load_results(wd.save_results(results, tmp_path / "sub" / "w.npz"))
     assert (back.widths, back.seeds, back.depths, back.activations) == ((16, 32), (0, 1), (1,), ("relu",))
     assert (back.W_std, back.b_std) == (1.0, 0.1)
