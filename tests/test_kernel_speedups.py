@@ -43,6 +43,7 @@ def test_small_mlp_in_numpy_equals_the_compiled_recursion(arch, monkeypatch):
     assert 20 * 20 <= fully_connected.NUMPY_ENTRIES
     fast = arch.nngp_ntk(x) + arch.nngp_ntk(x, y)
     monkeypatch.setattr(fully_connected, "NUMPY_ENTRIES", 0)
+    monkeypatch.setattr(fully_connected, "NUMPY_ENTRIES_DEEP", 0)
     plain = arch.nngp_ntk(x) + arch.nngp_ntk(x, y)
     for f, p in zip(fast, plain):
         assert f.shape == p.shape

@@ -54,7 +54,7 @@ class MLP(NeuralKernel):
             check_same_features(a, b)
         settings = dict(depth=self.depth, W_std=self.W_std, b_std=self.b_std, activation=self.activation)
         n1 = a.shape[0]
-        if n1 * (n1 if b is None else b.shape[0]) <= NUMPY_ENTRIES:
+        if _numpy_path(n1 * (n1 if b is None else b.shape[0]), self.depth):
             return _mlp_small(a, b, **settings)
         # One compiled call on numpy inputs (padded to a size bucket): for small Gram matrices
         # the cost is per-call overhead, and handing JAX numpy arrays directly is the cheapest.
@@ -67,9 +67,19 @@ class MLP(NeuralKernel):
 
 
 #: Gram matrices up to this many entries are computed in numpy: a compiled XLA call costs
-#: ~0.1 ms of dispatch here, more than the whole numpy recursion at 64 × 64 entries. (At
-#: 128 × 128 numpy's multi-threaded BLAS product was erratic on a loaded machine, 0.3–50 ms.)
-NUMPY_ENTRIES = 64 * 64
+#: ~0.1 ms of dispatch here, more than the whole numpy recursion at small sizes, and numpy's
+#: arc-cosine is cheaper than XLA's float64 one (measured unloaded, 784 features, one BLAS
+#: thread: 128² entries depth 1 0.68 vs 0.85 ms, depth 5 1.1 vs 5.7 ms).
+NUMPY_ENTRIES = 256 * 256
+#: Deeper networks are dominated by the per-layer arc-cosine, where numpy stays ~5× faster at
+#: every size measured (1024² entries, depth 5: 87 vs 440 ms); one layer at 512² and above is
+#: dominated by the product, where XLA is faster (8 vs 15 ms).
+NUMPY_ENTRIES_DEEP = 2048 * 2048
+
+
+def _numpy_path(entries: int, depth: int) -> bool:
+    """Whether a Gram of ``entries`` entries is computed in numpy (else one compiled call)."""
+    return entries <= NUMPY_ENTRIES or (depth > 1 and entries <= NUMPY_ENTRIES_DEEP)
 
 
 def _mlp_small(a, b, *, depth, W_std, b_std, activation):
