@@ -15,10 +15,16 @@ VENV_NT ?= .venv-nt
 BIN_NT  := $(VENV_NT)/bin
 # JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
 JUNIT_DIR ?=
-# In .venv-nt: every numerical test; not the browser, notebook and Binder tests, nor the Voila
-# lockdown (they test the served dashboard, which the main environment covers).
+# In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, experiments,
+# training, hostile inputs). Not the served dashboard, the widgets, the CLI and the full
+# reproduction runs: the main environment covers them (tests_nt drives a neural-tangents kernel
+# through the orbit explorer).
+NT_UI_TESTS := test_voila_lockdown test_server_limits test_offline test_widgets test_dashboard \
+	test_orbit_widgets test_accuracy_widget test_width_widget test_dynamics_widget \
+	test_equivariant_widget test_augmentation_widget test_widget_extremes_py test_cli \
+	test_reproduction hostile/test_hostile_widgets
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
-	--ignore=tests/test_voila_lockdown.py
+	$(foreach t,$(NT_UI_TESTS),--ignore=tests/$(t).py)
 
 .PHONY: dashboard test test-main test-nt install install-dev install-nt lock lock-nt lab benchmarks \
 	reproduce clean
