@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable
@@ -66,6 +67,8 @@ FILE_FORMAT = 1
 
 
 def _grid(name: str, values, action: str) -> tuple[int, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of orbit sizes N, got {values!r}")
     values = tuple(check_int(name, v, minimum=2) for v in values)
     if not values:
         raise ValueError(f"{name} must hold at least one orbit size N, got an empty sequence")
@@ -305,11 +308,14 @@ def _frozen(array, dtype=np.float64) -> np.ndarray:
 def _check_architectures(architectures) -> tuple[str, ...]:
     if isinstance(architectures, str):
         architectures = (architectures,)
+    if not hasattr(architectures, "__iter__") or isinstance(architectures, (bytes, Mapping)):
+        raise TypeError(f"architectures must be a sequence of architecture keys, got "
+                        f"{type(architectures).__name__}")
     architectures = tuple(architectures)
     if not architectures:
         raise ValueError("architectures must name at least one architecture, got none")
     for key in architectures:
-        check_choice("architecture", key, tuple(ARCHITECTURES))
+        check_choice("architectures", key, tuple(ARCHITECTURES))
     if len(set(architectures)) != len(architectures):
         raise ValueError(f"architectures must not repeat, got {architectures}")
     return architectures
@@ -426,6 +432,11 @@ def precompute(config: Config = Config(), architectures=DEFAULT_ARCHITECTURES,
 
 def save_results(results: dict[tuple[str, str], AccuracyResult], path) -> Path:
     """Write results (one config and architecture list) to an ``.npz``; returns the path."""
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results must be a dict {{(action, kind): AccuracyResult}}, "
+                        f"got {type(results).__name__}")
+    if not all(isinstance(r, AccuracyResult) for r in results.values()):
+        raise TypeError("results must map (action, kind) to AccuracyResult values")
     results = dict(results)
     if not results:
         raise ValueError("results must hold at least one AccuracyResult, got none")

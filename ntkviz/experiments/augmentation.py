@@ -80,6 +80,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable
 
@@ -276,12 +277,18 @@ def _check_config(config) -> "AugmentConfig":
     return config
 
 
-@functools.lru_cache(maxsize=64)
 def regular_permutations(N: int, blocks: int) -> np.ndarray:
     """The regular representation of C_N on ``blocks`` blocks: ``(N, N·blocks)`` ints,
     ``P[g][c·N + j] = c·N + (j − g) mod N`` (each block of N units permuted cyclically)."""
     N = check_int("N", N, minimum=1, maximum=MAX_BLOCKS)
     blocks = check_int("blocks", blocks, minimum=1, maximum=MAX_BLOCKS)
+    return _regular_permutations(N, blocks)
+
+
+@functools.lru_cache(maxsize=64)
+def _regular_permutations(N: int, blocks: int) -> np.ndarray:
+    """``regular_permutations`` on checked ints (cached after validation, so unhashable
+    arguments get the named error, not lru_cache's)."""
     j = np.arange(N)
     perms = np.stack([(np.arange(blocks)[:, None] * N + (j[None, :] - g) % N).ravel()
                       for g in range(N)]).astype(np.int64)
@@ -532,6 +539,9 @@ def train(config: AugmentConfig | None = None, *,
     config = AugmentConfig() if config is None else config
     if not isinstance(config, AugmentConfig):
         raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
+    for name, value in (("callback", callback), ("stop", stop)):
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be None or a callable, got {type(value).__name__}")
     if changes:
         config = config.replace(**changes)
     run = cached_run(config)
@@ -656,6 +666,11 @@ _FIELDS = ("epochs", "loss", "orbit_loss", "accuracy", "distance", "norm", "inva
 
 def save_runs(runs, path) -> Path:
     """Write finished runs (with their configurations) to an ``.npz``; returns the path."""
+    if isinstance(runs, (str, bytes, Mapping)) or not hasattr(runs, "__iter__"):
+        raise TypeError(f"runs must be a sequence of AugmentationRun, got {type(runs).__name__}")
+    runs = list(runs)
+    if not all(isinstance(run, AugmentationRun) for run in runs):
+        raise TypeError("runs must hold AugmentationRun values only")
     path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {}

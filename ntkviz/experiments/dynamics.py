@@ -68,6 +68,7 @@ import functools
 import json
 import warnings
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -128,6 +129,9 @@ TIMES.setflags(write=False)
 CHUNK = 50
 MAX_DEPTH = 3
 MAX_WIDTH = 4096
+#: Largest η·λ_max accepted by the closed forms: gradient descent is stable up to 2 (THEORY §5),
+#: beyond it the residual grows like |1 − ηλ|^t to inf/NaN (η = 1e16 did).
+MAX_ETA_LAMBDA = 2.0
 #: Eigen-directions shown in the per-mode decay.
 N_MODES = 4
 W_STD = 1.0
@@ -158,6 +162,15 @@ def _check_setting(dataset, depth, noise) -> tuple[str, int, float]:
 
 def _check_lr(lr_factor) -> float:
     return check_real("lr_factor", lr_factor, minimum=0.0, maximum=2.0, strict_minimum=True)
+
+
+def _check_eta(eta, lam_max: float) -> float:
+    """η > 0 with η·λ_max ≤ MAX_ETA_LAMBDA (a round-off margin for η = 2/λ_max)."""
+    eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
+    if eta * lam_max > MAX_ETA_LAMBDA * (1 + 1e-12):
+        raise ValueError(f"eta must be <= {MAX_ETA_LAMBDA:g}/λ_max = {MAX_ETA_LAMBDA / lam_max:.6g} "
+                         f"(gradient descent's stability limit), got {eta}")
+    return eta
 
 
 def _check_kind(kind) -> str:
@@ -306,7 +319,7 @@ def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
     ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n). THEORY §5.
     """
     lam = as_finite_array("lam", lam, ndim=1)
-    eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
+    eta = _check_eta(eta, float(np.max(np.abs(lam), initial=0.0)))
     t = _check_times(t)
     return _decay(lam, eta, t, _check_kind(kind))
 
@@ -348,7 +361,7 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
     """
     if not isinstance(s, Setup):
         raise TypeError(f"s must be a dynamics.Setup, got {type(s).__name__}")
-    eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
+    eta = _check_eta(eta, s.lam_max)
     t = _check_times(t)
     kind = _check_kind(kind)
     n, m = len(s.y_train), len(s.y_test)
@@ -379,6 +392,17 @@ def linearized(s: Setup, eta: float, run: Run, kind: str = "gd"):
 
 def mode_residuals(s: Setup, f_train) -> np.ndarray:
     """Residual ``f(X) − Y`` projected on Θ's eigenvectors: ``(…, n)`` from ``f_train (…, n)``."""
+    if not isinstance(s, Setup):
+        raise TypeError(f"s must be a dynamics.Setup, got {type(s).__name__}")
+    f_train = as_finite_array("f_train", f_train, ndim=(1, 2))
+    if f_train.shape[-1] != len(s.y_train):
+        raise ValueError(f"f_train must have {len(s.y_train)} entries in its last axis, got shape "
+                         f"{f_train.shape}")
+    return _residuals(s, f_train)
+
+
+def _residuals(s: Setup, f_train) -> np.ndarray:
+    """``mode_residuals`` unchecked (a diverged run's NaN outputs stay NaN)."""
     return (np.asarray(f_train, dtype=float) - s.y_train) @ s.vecs
 
 
@@ -667,6 +691,11 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
     stop = int(np.argmin(test_err))
     n, m, K = len(s.y_train), len(s.y_test), len(modes)
     runs = {} if runs is None else runs
+    if not isinstance(runs, Mapping) or not all(
+            isinstance(key, tuple) and len(key) == 2 and isinstance(run, Run)
+            for key, run in runs.items()):
+        raise TypeError(f"runs must be None or a dict {{(width, seed): Run}} (finite_runs), got "
+                        f"{type(runs).__name__}")
     seeds = tuple(sorted({seed for w, seed in runs if w == width}))
     here = [runs[width, seed] for seed in seeds]
     c = _nearest_checkpoint(t)
@@ -675,7 +704,7 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
         net_test = np.stack([r.f_test[c] for r in here])
         lin_test = np.stack([closed_form(s, eta, TIMES[c], r.f_train[0], r.f_test[0], kind)[1]
                              for r in here])
-        proj = np.stack([np.abs(mode_residuals(s, r.f_train)[:, modes]) for r in here])
+        proj = np.stack([np.abs(_residuals(s, r.f_train)[:, modes]) for r in here])
         # ratio of seed sums, not mean of ratios: a seed whose p_i(0) is nearly 0 would dominate
         with np.errstate(invalid="ignore", divide="ignore"):
             measured = proj.sum(axis=0) / proj[:, :1].sum(axis=0)

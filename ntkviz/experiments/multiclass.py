@@ -328,6 +328,11 @@ def _check_Ns(Ns, action: str, key: str) -> tuple[int, ...]:
     return values
 
 
+#: Most random class pairs ``seeds_agreement`` runs (each is a kernel computation per N; an
+#: unbounded count let n_trials = 10**10 start and hang).
+MAX_TRIALS = 100
+
+
 def seeds_agreement(n_trials: int = 8, seeds: int = 3, Ns=(4, 8, 16, 32), action: str = "rotate",
                     architecture: str = "mlp1", kind: str = "ntk", seed: int = 0,
                     progress: Callable[[int, int], None] | None = None) -> SeedsAgreement:
@@ -338,7 +343,7 @@ def seeds_agreement(n_trials: int = 8, seeds: int = 3, Ns=(4, 8, 16, 32), action
     used at every N. ``progress(done, total)`` is called after each (trial, N), total =
     ``n_trials·len(Ns)``.
     """
-    n_trials = check_int("n_trials", n_trials, minimum=1)
+    n_trials = check_int("n_trials", n_trials, minimum=1, maximum=MAX_TRIALS)
     seeds = _check_seeds("seeds", seeds)
     seed = check_int("seed", seed, minimum=0)
     _, action, key, kind = _setting(2, action, architecture, kind)

@@ -69,6 +69,9 @@ __all__ = [
 
 ARCHITECTURES = ("mlp", "cnn", "vit")
 N_CLASSES = 10
+#: Largest number of rotation angles N (one per degree): each digit gives N training images,
+#: so N is the data set's size factor (N = 10**12 used to start and hang).
+MAX_N = 360
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +107,7 @@ class TrainConfig:
     def __post_init__(self):
         check_choice("architecture", self.architecture, ARCHITECTURES)
         set_ = functools.partial(object.__setattr__, self)
-        set_("N", check_int("N", self.N, minimum=1))
+        set_("N", check_int("N", self.N, minimum=1, maximum=MAX_N))
         set_("leave_out", check_int("leave_out", self.leave_out, minimum=0, maximum=9))
         set_("n_per_class", check_int("n_per_class", self.n_per_class, minimum=1))
         set_("epochs", check_int("epochs", self.epochs, minimum=1))
@@ -521,7 +524,7 @@ def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(
     callable ``progress(done, total, result)`` called after every run.
     """
     check_choice("architecture", architecture, ARCHITECTURES)
-    Ns = _int_tuple("Ns", Ns, minimum=1)
+    Ns = _int_tuple("Ns", Ns, minimum=1, maximum=MAX_N)
     leave_out_classes = _int_tuple("leave_out_classes", leave_out_classes, minimum=0, maximum=9)
     if len(set(leave_out_classes)) != len(leave_out_classes):
         raise ValueError(f"leave_out_classes must not repeat a class, got {leave_out_classes}")

@@ -86,6 +86,9 @@ WIDTHS = (16, 32, 64, 125, 250, 500, 1000, 2000)
 #: Largest depth (hidden layers) and width accepted (time and memory grow as depth · width²).
 MAX_DEPTH = 6
 MAX_WIDTH = 4096
+#: Largest W_std and b_std accepted: Θ grows like W_std**(2·depth), and 1e2 keeps it far from
+#: float64 overflow at MAX_DEPTH (1e129 gave NaN).
+MAX_STD = 100.0
 #: Default weight and bias scales (σ_w, σ_b = β of Jacot et al.).
 W_STD = 1.0
 B_STD = 0.1
@@ -115,8 +118,8 @@ def circle_points(gammas) -> np.ndarray:
 def _check_net(depth, activation, W_std, b_std) -> tuple[int, str, float, float]:
     depth = check_int("depth", depth, minimum=1, maximum=MAX_DEPTH)
     check_choice("activation", activation, ACTIVATIONS)
-    W_std = check_real("W_std", W_std, minimum=0.0, strict_minimum=True)
-    b_std = check_real("b_std", b_std, minimum=0.0)
+    W_std = check_real("W_std", W_std, minimum=0.0, strict_minimum=True, maximum=MAX_STD)
+    b_std = check_real("b_std", b_std, minimum=0.0, maximum=MAX_STD)
     return depth, activation, W_std, b_std
 
 

@@ -61,6 +61,9 @@ __all__ = [
 
 #: Largest number of channels accepted (P4 → P4 weights grow as 36 · width²).
 MAX_WIDTH = 1024
+#: Largest number of input channels accepted (the lifting weights are f² · in_channels · width;
+#: an unbounded count let in_channels = 10**9 try to allocate them).
+MAX_IN_CHANNELS = 256
 
 
 def _check_arch(arch) -> GCNN:
@@ -99,7 +102,7 @@ def init_params(arch, in_channels: int, width: int, seed: int) -> dict:
     not ``jax.random``: an eager float64 JAX draw compiles once per new shape, ~1–4 s a width).
     """
     arch = _check_arch(arch)
-    in_channels = check_int("in_channels", in_channels, minimum=1)
+    in_channels = check_int("in_channels", in_channels, minimum=1, maximum=MAX_IN_CHANNELS)
     width = _check_width(width)
     seed = check_int("seed", seed, minimum=0)
     f = arch.filter_size

@@ -38,28 +38,16 @@ def _saver(module, name="save_results"):
 
 
 #: Bugs these tests found and that are not fixed yet (their cases are left out until fixed;
-#: the completeness test lists them as PENDING).
-KNOWN_BUGS = {
-    "ntkviz.experiments.accuracy.save_results": "results=None: bare TypeError, not naming results",
-    "ntkviz.experiments.augmentation.save_runs": "runs=None: bare TypeError, not naming runs",
-    "ntkviz.experiments.dynamics.mode_residuals": "f_train of the wrong length: numpy broadcast error",
-    "ntkviz.experiments.width.analytic_theta": "W_std ~ 1e129 (no upper limit): NaN result",
-    "ntkviz.experiments.training.accuracy_vs_N": "Ns=(4, 10**12): no limit on N, runs (hang)",
-    "ntkviz.experiments.dynamics.dynamics_state": "runs=[1]: TypeError 'cannot unpack', not naming runs",
-    "ntkviz.experiments.augmentation.train": "callback=3: TypeError 'int not callable' after training starts",
-    "ntkviz.experiments.accuracy.accuracy_curves": "architectures=None: TypeError not naming architectures",
-    "ntkviz.experiments.augmentation.regular_permutations": "lru_cache hashes the arguments "
-                                                            "before validation: blocks=[3] gives "
-                                                            "TypeError 'unhashable type'",
-}
+#: the completeness test lists them as PENDING). All found so far are fixed: None/unnamed
+#: TypeErrors (save_results, save_runs, dynamics_state runs, accuracy_curves architectures,
+#: augmentation.train callback), mode_residuals' f_train length, named upper limits
+#: (width.MAX_STD, training.MAX_N, dynamics.MAX_ETA_LAMBDA, multiclass.MAX_TRIALS) and
+#: regular_permutations validating before its cache.
+KNOWN_BUGS: dict[str, str] = {}
 #: Arguments left out of a covered function's case for the same reason.
-KNOWN_ARGUMENT_BUGS = {
-    "ntkviz.experiments.multiclass.seeds_agreement(n_trials)": "no upper limit: 10**10 trials run "
-                                                               "(hang)",
-    **{f"ntkviz.experiments.dynamics.{f}(eta)": "eta ~ 1e16 or more (no upper limit, gd "
-       "diverges for eta > 2/λ_max): inf/NaN results" for f in ("decay", "closed_form",
-                                                                 "mean_prediction", "error_curves")},
-}
+KNOWN_ARGUMENT_BUGS: dict[str, str] = {}
+
+ETA = Real(minimum=0.0, strict=True, maximum=DY.MAX_ETA_LAMBDA / SETUP.lam_max)
 
 CASES = [
     # configs (user input) ------------------------------------------------------------------
@@ -82,7 +70,8 @@ CASES = [
     # result files ---------------------------------------------------------------------------
     *[_loader(m) for m in (AC, DY, EQ, WI)],
     *[_loader(m, "load_precomputed") for m in (AC, DY, EQ, WI, AU)],
-    *[_saver(m) for m in (DY, EQ, WI)],
+    *[_saver(m) for m in (DY, EQ, WI, AC)],
+    _saver(AU, "save_runs"),
     *[Case(m.precomputed_path, id=f"{m.__name__.split('.')[-1]}.precomputed_path")
       for m in (AC, DY, EQ, WI, AU)],
     Case(WI.is_precomputed, {}, dict(depth=Int(minimum=1), activation=Choice(WI.ACTIVATIONS),
@@ -100,24 +89,35 @@ CASES = [
     # dynamics -------------------------------------------------------------------------------
     Case(DY.setup, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1, maximum=DY.MAX_DEPTH),
                             noise=Real(minimum=0.0)), covers=(DY.setup, DY.Setup), slow=True),
-    Case(DY.decay, dict(lam=LAM, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
-         dict(lam=Arr(LAM), t=Real(minimum=0.0),
+    Case(DY.decay, dict(lam=LAM, eta=0.1, t=10.0),
+         dict(lam=Arr(LAM), t=Real(minimum=0.0), eta=ETA,
               kind=Choice(("gd", "flow")))),
-    Case(DY.closed_form, dict(s=SETUP, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
-         dict(s=Obj(), t=Real(minimum=0.0),
+    Case(DY.closed_form, dict(s=SETUP, eta=0.1, t=10.0),
+         dict(s=Obj(), t=Real(minimum=0.0), eta=ETA,
               f0_train=Arr(GOOD_F), kind=Choice(("gd", "flow")))),
-    Case(DY.mean_prediction, dict(s=SETUP, eta=0.1, t=10.0),  # eta: see KNOWN_ARGUMENT_BUGS
-         dict(s=Obj(), t=Real(minimum=0.0),
+    Case(DY.mean_prediction, dict(s=SETUP, eta=0.1, t=10.0),
+         dict(s=Obj(), t=Real(minimum=0.0), eta=ETA,
               kind=Choice(("gd", "flow")))),
     Case(DY.error_curves, dict(s=SETUP, eta=0.1, times=(0.0, 1.0, 10.0)),
-         dict(s=Obj(), times=Seq((0.0, 1.0), item="real", minimum=0.0),  # eta: see KNOWN_BUGS
+         dict(s=Obj(), times=Seq((0.0, 1.0), item="real", minimum=0.0), eta=ETA,
               kind=Choice(("gd", "flow"))), names={"times": ("t",)}),
+    Case(DY.mode_residuals, dict(s=SETUP, f_train=GOOD_F), dict(s=Obj(), f_train=Arr(GOOD_F))),
+    Case(DY.dynamics_state, dict(t=10.0), dict(runs=Values(([1], 3, "runs", {1: 2}, {(1, 2): 3},
+                                                             [(1, 2)], object())),
+                                              t=Real(minimum=0.0), kind=Choice(("gd", "flow")),
+                                              lr_factor=Real(minimum=0.0, strict=True, maximum=2.0)),
+         covers=(DY.dynamics_state,), slow=True,
+         allow_nan=True),  # documented: the network fields are NaN without runs
     Case(DY.train_network, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1),
                                     width=Int(minimum=1), seed=Values((-1, 2.5, "0", None)),
                                     lr_factor=Values((0.0, -1.0, np.nan, np.inf, "x", None)),
                                     noise=Values((-1.0, np.nan, np.inf, "x", None))),
          check_base=False, slow=True),
     # width ----------------------------------------------------------------------------------
+    Case(WI.analytic_theta, dict(gammas=WI.GAMMAS[:5], depth=2),
+         dict(gammas=Arr(WI.GAMMAS[:5]), depth=Int(minimum=1, maximum=WI.MAX_DEPTH),
+              activation=Choice(WI.ACTIVATIONS), W_std=Real(minimum=0.0, strict=True, maximum=WI.MAX_STD),
+              b_std=Real(minimum=0.0, maximum=WI.MAX_STD)), slow=True),
     Case(WI.circle_points, dict(gammas=WI.GAMMAS[:5]), dict(gammas=Arr(WI.GAMMAS[:5]))),
     Case(WI.width_state, dict(depth=4, width=500), dict(depth=Int(minimum=1), width=Int(minimum=1),
                                                         activation=Choice(WI.ACTIVATIONS)),
@@ -138,6 +138,12 @@ CASES = [
          covers=(GW.relative_errors, GW.GCNNWidthSweep), check_base=False, slow=True,
          id="gcnn_width.relative_errors"),
     # augmentation ---------------------------------------------------------------------------
+    Case(AU.regular_permutations, dict(N=4, blocks=2),
+         dict(N=Int(minimum=1, maximum=AU.MAX_BLOCKS), blocks=Int(minimum=1, maximum=AU.MAX_BLOCKS))),
+    Case(AU.train, dict(config=AU.AugmentConfig()),
+         dict(config=Values((3, "config", {}, [], object(), np.zeros(3))),  # None: the default run
+              callback=Values((3, "f", [len], np.zeros(2))),
+              stop=Values((3, "f", [len], np.zeros(2)))), check_base=False),
     Case(AU.input_permutations, {}, dict(action=Choice(AU.ACTIONS), N=Int(minimum=1))),
     Case(AU.layer_permutations, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG)),
     Case(AU.init_params, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG,
@@ -154,15 +160,16 @@ CASES = [
            id=f"multiclass.{f.__name__}") for f in (MC.spectral_accuracy, MC.exact_accuracy)],
     *[Case(f, {}, dict(Ns=Seq((4,), minimum=1), seeds_per_class=Int(minimum=1), action=ACTION,
                        architecture=ARCH, kind=KIND), check_base=False, slow=True,
-           id=f"multiclass.{f.__name__}", names={"Ns": ("N",)})
+           id=f"multiclass.{f.__name__}", names={"Ns": ("N",)},
+           allow_nan=True)  # Ns=3 is legal (one N); eps/prediction are NaN where c = d (documented)
       for f in (MC.spectral_accuracy_vs_N, MC.exact_accuracy_vs_N)],
     Case(MC.seeds_trial, dict(class_a=0, class_b=1), dict(class_a=Int(minimum=0, maximum=9),
                                                         class_b=Int(minimum=0, maximum=9),
                                                         seeds=Int(minimum=1), N=Int(minimum=1),
                                                         action=ACTION, kind=KIND),
          check_base=False, slow=True),
-    Case(MC.seeds_agreement, {}, dict(seeds=Int(minimum=1),  # n_trials: KNOWN_ARGUMENT_BUGS
-                                      Ns=Seq((4,), minimum=1), action=ACTION, kind=KIND),
+    Case(MC.seeds_agreement, {}, dict(seeds=Int(minimum=1), Ns=Seq((4,), minimum=1), action=ACTION,
+                                      kind=KIND, n_trials=Int(minimum=1, maximum=MC.MAX_TRIALS)),
          check_base=False, slow=True, names={"Ns": ("N",)}),
     # equivariant accuracy -------------------------------------------------------------------
     Case(EQ.kernel, dict(key=EQ.KERNELS[0], mode="rot90"),
@@ -181,6 +188,13 @@ CASES = [
     # training and accuracy (config-driven, long) ---------------------------------------------
     *[Case(f, dict(config=TR.TrainConfig()), dict(config=NOT_A_CONFIG), check_base=False)
       for f in (TR.rotated_split, TR.make_model, TR.train_and_evaluate)],
+    Case(AC.accuracy_curves, dict(config=AC.QUICK),
+         dict(config=NOT_A_CONFIG, architectures=Values((None, 3, (), ("nope",), ("mlp1", "mlp1"),
+                                                         {"mlp1": 1}, b"mlp1", [None])),
+              action=ACTION, kind=KIND), check_base=False, slow=True),
+    Case(TR.accuracy_vs_N, dict(architecture="mlp"),
+         dict(architecture=Choice(TR.ARCHITECTURES), Ns=Seq((4,), minimum=1),
+              leave_out_classes=Seq((0,), minimum=0)), check_base=False, slow=True),
     Case(AC.select_digits, dict(config=AC.QUICK), dict(config=NOT_A_CONFIG)),
     Case(AR.register_architecture, dict(key="hostile_mlp", kernel=mlp()),
          dict(key=Values(("", 3, None, "mlp1")), kernel=Obj()), check_base=False),
