@@ -413,7 +413,18 @@ def precompute(config: Config = Config(), architectures=DEFAULT_ARCHITECTURES,
 
     ``progress(done, total, label)`` counts kernel computations over all actions.
     """
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be an accuracy.Config, got {type(config).__name__}")
     architectures = _check_architectures(architectures)
+    if isinstance(actions, str):
+        actions = (actions,)
+    if isinstance(actions, (bytes, Mapping)) or not hasattr(actions, "__iter__"):
+        raise TypeError(f"actions must be a sequence of {datasets.ACTIONS}, got {actions!r:.60}")
+    actions = tuple(check_choice("actions", a, datasets.ACTIONS) for a in actions)
+    if not actions:
+        raise ValueError("actions must name at least one action, got none")
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total, label), got {progress!r}")
     plan = [(action, step) for action in actions for step in _steps(config, architectures, action)]
     results = {}
     done = 0

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,7 +89,8 @@ import numpy as np
 
 from .. import datasets
 from .._jax_compat import stable_random
-from .._validate import check_choice, check_int, check_real, check_path
+from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
+                         check_sequence)
 from ._common import open_npz
 from ..kernels._x64 import enable_x64, float64
 
@@ -271,6 +273,12 @@ def input_permutations(action: str = "rot90", N: int | None = None) -> np.ndarra
 MAX_BLOCKS = 4096
 
 
+def _check_names(name: str, values, allowed: tuple) -> tuple:
+    """A non-empty sequence (or one string) of entries of ``allowed``."""
+    values = (values,) if isinstance(values, str) else values
+    return check_sequence(name, values, lambda v: check_choice(name, v, allowed))
+
+
 def _check_config(config) -> "AugmentConfig":
     if not isinstance(config, AugmentConfig):
         raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
@@ -312,6 +320,75 @@ def project(A, P_out, P_in=None):
     arrays of ρ_{i+1} and ρ_i. Returns ``(1/|G|) Σ_g ρ_{i+1}(g) A ρ_i(g)⁻¹``, computed as
     ``mean_g A[P_out[g]][:, P_in[g]]`` (numpy or JAX arrays alike).
     """
+    if _is_jax(A):  # traced or device arrays: used as given
+        return _project(A, P_out, P_in)
+    A = as_finite_array("A", A, ndim=(1, 2))
+    P_out = _check_perm("P_out", P_out, A.shape[0])
+    if P_in is not None:
+        if A.ndim != 2:
+            raise ValueError(f"A must be a (d_out, d_in) matrix when P_in is given, got shape {A.shape}")
+        P_in = _check_perm("P_in", P_in, A.shape[1], len(P_out))
+    elif A.ndim != 1:
+        raise ValueError(f"A must be a bias (d_out,) without P_in, got shape {A.shape}")
+    return _project(A, P_out, P_in)
+
+
+def _is_jax(value) -> bool:
+    """Whether ``value`` (or the first array of a nested params sequence) is a JAX array."""
+    jax = sys.modules.get("jax")
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return jax is not None and isinstance(value, jax.Array)
+
+
+def _check_perm(name: str, P, size: int, group: int | None = None) -> np.ndarray:
+    """An index array (|G|, size) of permutations of range(size)."""
+    try:
+        P = np.asarray(P)
+    except Exception as error:  # ragged lists
+        raise TypeError(f"{name} must be an integer array (|G|, {size}), got {P!r:.60}") from error
+    if P.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array (|G|, {size}), got dtype {P.dtype}")
+    if P.ndim != 2 or P.shape[1] != size or not len(P) or (group is not None and len(P) != group):
+        want = f"({group or '|G|'}, {size})"
+        raise ValueError(f"{name} must have shape {want} to match A, got {P.shape}")
+    if not np.array_equal(np.sort(P, axis=1), np.broadcast_to(np.arange(size), P.shape)):
+        raise ValueError(f"{name} must hold permutations of range({size}) in each row")
+    return P
+
+
+_NO_PERMS = object()
+
+
+def _check_layers(params, perms=_NO_PERMS) -> tuple:
+    """``params`` as numpy ``((A_i, b_i), …)`` (chained shapes), checked against ``perms``."""
+    if isinstance(params, (str, bytes, np.ndarray)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"params must be a sequence of (A, b) pairs, got {type(params).__name__}")
+    layers = []
+    for i, pair in enumerate(params):
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise TypeError(f"params[{i}] must be a pair (A, b), got {type(pair).__name__}")
+        A = as_finite_array(f"params[{i}] A", pair[0], ndim=2)
+        b = as_finite_array(f"params[{i}] b", pair[1], ndim=1)
+        if b.shape[0] != A.shape[0] or (layers and layers[-1][0].shape[0] != A.shape[1]):
+            raise ValueError(f"params[{i}] has shapes {A.shape}, {b.shape}: not a layer of the chain")
+        layers.append((A, b))
+    if not layers:
+        raise ValueError("params must hold at least one layer, got none")
+    if perms is not _NO_PERMS:
+        if isinstance(perms, (str, bytes, np.ndarray)) or not hasattr(perms, "__len__") or \
+                len(perms) != len(layers) + 1:
+            raise TypeError(f"perms must be the {len(layers) + 1} index arrays of "
+                            f"layer_permutations for the {len(layers)} layers of params, got "
+                            f"{type(perms).__name__} of length {len(perms) if hasattr(perms, '__len__') else '?'}")
+        sizes = [layers[0][0].shape[1]] + [A.shape[0] for A, _ in layers]
+        group = None
+        for i, (P, size) in enumerate(zip(perms, sizes)):
+            group = len(_check_perm(f"perms[{i}]", P, size, group))
+    return tuple(layers)
+
+
+def _project(A, P_out, P_in=None):
     # one gather of shape (|G|, d_out, d_in), then the mean: a single op for XLA to compile
     P_out = np.asarray(P_out)
     if P_in is None:
@@ -330,12 +407,20 @@ def _array_module(A):
 def project_params(params, perms):
     """Π_E of every layer: ``params`` is a sequence of ``(A_i, b_i)``, ``perms`` from
     ``layer_permutations``."""
-    return tuple((project(A, perms[i + 1], perms[i]), project(b, perms[i + 1]))
+    return _project_params(_check_layers(params, perms), perms)
+
+
+def _project_params(params, perms):
+    return tuple((_project(A, perms[i + 1], perms[i]), _project(b, perms[i + 1]))
                  for i, (A, b) in enumerate(params))
 
 
 def layer_distances(params, perms) -> np.ndarray:
     """(L,) ‖(A_i, b_i) − Π_E(A_i, b_i)‖_F per layer, in float64."""
+    return _layer_distances(_check_layers(params, perms), perms)
+
+
+def _layer_distances(params, perms) -> np.ndarray:
     with _x64():
         out = [_layer_distance(np.asarray(A, np.float64), np.asarray(b, np.float64), perms[i + 1],
                                perms[i]) for i, (A, b) in enumerate(params)]
@@ -344,8 +429,8 @@ def layer_distances(params, perms) -> np.ndarray:
 
 def _layer_distance(A, b, P_out, P_in):
     xp = _array_module(A)
-    dA = A - project(A, P_out, P_in)
-    db = b - project(b, P_out)
+    dA = A - _project(A, P_out, P_in)
+    db = b - _project(b, P_out)
     return xp.sqrt(xp.sum(dA * dA) + xp.sum(db * db))
 
 
@@ -377,7 +462,7 @@ def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
     params = tuple(params)
     if init != "generic":
         perms = layer_permutations(config)
-        projected = project_params(params, perms)
+        projected = _project_params(params, perms)
         equivariant = tuple((np.sqrt(config.N) * A, b) for A, b in projected)
         if init == "perturbed":
             return tuple((E + PERTURBATION * (A - P), b)
@@ -388,7 +473,19 @@ def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
 
 def forward(params, x):
     """Logits ``(n, classes)`` of the MLP for inputs ``x`` (n, 196): ReLU hidden layers,
-    linear readout (numpy or JAX arrays)."""
+    linear readout (numpy or JAX arrays; JAX ones, traced under ``jax.grad`` too, are used as
+    given, numpy ones are checked first)."""
+    if _is_jax(x) or _is_jax(params):
+        return _forward(params, x)
+    params = _check_layers(params)
+    x = as_finite_array("x", x, ndim=2)
+    if x.shape[1] != params[0][0].shape[1]:
+        raise ValueError(f"x must have {params[0][0].shape[1]} columns (the first layer's input), "
+                         f"got shape {x.shape}")
+    return _forward(params, x)
+
+
+def _forward(params, x):
     xp = _array_module(x)
     h = x
     for A, b in params[:-1]:
@@ -462,18 +559,18 @@ def _compiled(strategy: str, action: str, N: int, blocks: int, depth: int, class
     steps = (classes * n_train) // batch_size
 
     def nominal(params, x, y):
-        return _cross_entropy(forward(params, x), y)
+        return _cross_entropy(_forward(params, x), y)
 
     def augmented(params, orbits, y):
         n, N_, d = orbits.shape
-        return _cross_entropy(forward(params, orbits.reshape(n * N_, d)), jnp.repeat(y, N_))
+        return _cross_entropy(_forward(params, orbits.reshape(n * N_, d)), jnp.repeat(y, N_))
 
     def gradient(params, x, orbits, y):
         if strategy == "augmented":
             return jax.grad(augmented)(params, orbits, y)
         grads = jax.grad(nominal)(params, x, y)
         if strategy == "equivariant":
-            grads = project_params(grads, perms)
+            grads = _project_params(grads, perms)
         return grads
 
     def epoch(params, key, lr, x, orbits, y):
@@ -488,10 +585,10 @@ def _compiled(strategy: str, action: str, N: int, blocks: int, depth: int, class
 
     def metrics(params, x, orbits, y, test_x, test_orbits, test_y):
         loss = augmented(params, orbits, y) if strategy == "augmented" else nominal(params, x, y)
-        hits = jnp.argmax(forward(params, test_x), axis=1) == test_y
+        hits = jnp.argmax(_forward(params, test_x), axis=1) == test_y
         accuracy = jnp.mean(hits.astype(jnp.float64))
         m, N_, d = test_orbits.shape
-        logits = forward(params, test_orbits.reshape(m * N_, d)).reshape(m, N_, -1)
+        logits = _forward(params, test_orbits.reshape(m * N_, d)).reshape(m, N_, -1)
         invariance = jnp.max(jnp.abs(logits - logits[:, :1]))
         distance = jnp.stack([_layer_distance(A, b, perms[i + 1], perms[i])
                               for i, (A, b) in enumerate(params)])
@@ -584,9 +681,11 @@ def warm_up(config: AugmentConfig | None = None, strategies=STRATEGIES) -> None:
     """Compile the jitted epoch and metrics of ``config``'s network shape for each strategy
     (one epoch with learning rate 0, results discarded), so a later ``train`` of that shape
     starts at once. Explorers call this in a background thread."""
-    config = AugmentConfig() if config is None else config
+    config = AugmentConfig() if config is None else _check_config(config)
+    strategies = check_sequence("strategies", (strategies,) if isinstance(strategies, str)
+                                else strategies, lambda v: check_choice("strategy", v, STRATEGIES))
     for strategy in strategies:
-        _warm(config.replace(strategy=check_choice("strategy", strategy, STRATEGIES)))
+        _warm(config.replace(strategy=strategy))
 
 
 @stable_random()
@@ -652,6 +751,10 @@ PRECOMPUTED_DEPTHS = (0, 2)
 def precompute(actions=ACTIONS, depths=PRECOMPUTED_DEPTHS,
                progress: Callable[[int, int], object] | None = None) -> tuple[AugmentationRun, ...]:
     """Train the ``default_runs`` of every action and depth (``data/results/augmentation.npz``)."""
+    actions = _check_names("actions", actions, ACTIONS)
+    depths = check_sequence("depths", depths, lambda d: check_int("depths", d, minimum=0, maximum=6))  # AugmentConfig.depth
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total), got {progress!r}")
     configs = [c for a in actions for d in depths for c in default_runs(a, depth=d)]
     runs = []
     for i, config in enumerate(configs):

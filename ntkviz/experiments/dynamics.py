@@ -387,6 +387,8 @@ def mean_prediction(s: Setup, eta: float, t, kind: str = "gd"):
 def linearized(s: Setup, eta: float, run: Run, kind: str = "gd"):
     """The linearised prediction (analytic Θ) for the initialisation of ``run`` at its
     checkpoints: ``(T, n)``, ``(T, m)``."""
+    if not isinstance(run, Run):
+        raise TypeError(f"run must be a dynamics.Run, got {type(run).__name__}")
     return closed_form(s, eta, run.times, run.f_train[0], run.f_test[0], kind)
 
 
@@ -528,6 +530,15 @@ def train_network(dataset: str = "circle", depth: int = 1, width: int = 256, see
     return _train(dataset, depth, width, seed, lr_factor, noise)
 
 
+def _check_runs(runs) -> Mapping:
+    if not isinstance(runs, Mapping) or not all(
+            isinstance(key, tuple) and len(key) == 2 and isinstance(run, Run)
+            for key, run in runs.items()):
+        raise TypeError(f"runs must be a dict {{(width, seed): Run}} (finite_runs), got "
+                        f"{type(runs).__name__}")
+    return runs
+
+
 def _check_progress(progress):
     if not (progress is None or callable(progress)):
         raise TypeError(f"progress must be None or a callable(done, total), got {progress!r}")
@@ -570,6 +581,9 @@ def _distance(s: Setup, eta: float, run: Run) -> float:
 def distances(runs: dict, s: Setup, lr_factor: float) -> tuple[tuple, tuple, np.ndarray]:
     """``(widths, seeds, D (W, S))``: relative distance ‖f_net − f_lin‖/‖f_lin‖ of every run to
     its linearised kernel prediction (same f_0), over all checkpoints and points."""
+    _check_runs(runs)
+    if not isinstance(s, Setup):
+        raise TypeError(f"s must be a dynamics.Setup, got {type(s).__name__}")
     widths = tuple(sorted({w for w, _ in runs}))
     seeds = tuple(sorted({s_ for _, s_ in runs}))
     eta = s.eta(_check_lr(lr_factor))
@@ -690,12 +704,7 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
     train_err, test_err, err_inf, modes, pred = _curves(dataset, depth, noise, lr_factor, kind)
     stop = int(np.argmin(test_err))
     n, m, K = len(s.y_train), len(s.y_test), len(modes)
-    runs = {} if runs is None else runs
-    if not isinstance(runs, Mapping) or not all(
-            isinstance(key, tuple) and len(key) == 2 and isinstance(run, Run)
-            for key, run in runs.items()):
-        raise TypeError(f"runs must be None or a dict {{(width, seed): Run}} (finite_runs), got "
-                        f"{type(runs).__name__}")
+    runs = {} if runs is None else _check_runs(runs)
     seeds = tuple(sorted({seed for w, seed in runs if w == width}))
     here = [runs[width, seed] for seed in seeds]
     c = _nearest_checkpoint(t)
@@ -765,9 +774,12 @@ def precompute(path=None, progress: Callable | None = None, *, widths=WIDTHS, se
                datasets_=DATASETS) -> Path:
     """Train ``widths`` × ``seeds`` on every dataset at ``DEFAULTS`` and write them to ``path``
     (default ``precomputed_path()``); ``progress(done, total, label)``. Returns the path."""
+    _check_progress(progress)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)
-    for name in datasets_:
-        check_choice("datasets_", name, DATASETS)
+    datasets_ = check_sequence("datasets_", (datasets_,) if isinstance(datasets_, str) else datasets_,
+                               lambda name: check_choice("datasets_", name, DATASETS))
+    if path is not None:
+        check_path("path", path)
     depth, lr_factor, noise = DEFAULTS["depth"], DEFAULTS["lr_factor"], DEFAULTS["noise"]
     total = len(datasets_) * len(widths) * len(seeds)
     done = 0

@@ -66,7 +66,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable
 
@@ -421,9 +423,16 @@ def _steps(config: Config, modes, keys) -> list[tuple[str, str, int]]:
     return [(mode, key, seed) for mode in modes for seed in config.seeds for key in keys]
 
 
+def _check_progress(progress) -> None:
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total, label), got {progress!r}")
+
+
 def _check_subset(name: str, values, allowed: tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(values, str):
         values = (values,)
+    if isinstance(values, (bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of {allowed}, got {values!r:.60}")
     values = tuple(values)
     if not values:
         raise ValueError(f"{name} must name at least one of {allowed}, got none")
@@ -444,6 +453,7 @@ def compute(config: Config = Config(), *, modes=MODES, kernels=KERNELS,
     _check_config(config)
     modes = _check_subset("modes", modes, MODES)
     keys = _check_subset("kernels", kernels, KERNELS)
+    _check_progress(progress)
     steps = _steps(config, modes, keys)
     for done, (mode, key, seed) in enumerate(steps):
         if progress is not None:
@@ -483,6 +493,11 @@ def companions(width_sweep: dict | None = None) -> dict:
     """
     from . import gcnn_width, propositions
 
+    if width_sweep is not None:
+        allowed = tuple(inspect.signature(gcnn_width.relative_errors).parameters)
+        if not isinstance(width_sweep, Mapping) or any(k not in allowed for k in width_sweep):
+            raise TypeError(f"width_sweep must be None or a dict of gcnn_width.relative_errors "
+                            f"arguments ({', '.join(allowed)}), got {width_sweep!r:.80}")
     sweep = gcnn_width.relative_errors(**(WIDTH_SWEEP if width_sweep is None else width_sweep))
     width = {name: _frozen(getattr(sweep, name),
                            np.int64 if name in ("widths", "seeds") else np.float64)
@@ -501,6 +516,10 @@ def precompute(config: Config = Config(), progress=None, *,
                with_companions: bool = True) -> EquivariantResult:
     """Every mode, kind and kernel of ``config`` (what ``data/results/equivariant_accuracy.npz``
     holds for the default ``Config()``), with the ``companions()`` unless told not to."""
+    _check_config(config)
+    _check_progress(progress)
+    if not isinstance(with_companions, bool):
+        raise TypeError(f"with_companions must be True or False, got {with_companions!r}")
     result = compute(config, progress=progress)
     if with_companions:
         result = dataclasses.replace(result, companions=companions())

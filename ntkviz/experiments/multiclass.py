@@ -320,6 +320,8 @@ def _trial_plan(n_trials: int, seed: int) -> np.ndarray:
 def _check_Ns(Ns, action: str, key: str) -> tuple[int, ...]:
     if isinstance(Ns, (int, np.integer)):
         Ns = (Ns,)
+    if isinstance(Ns, (str, bytes)) or not hasattr(Ns, "__iter__"):
+        raise TypeError(f"Ns must be an orbit size N or a sequence of them, got {Ns!r}")
     values = tuple(orbits.check_N(N, action, key) for N in Ns)
     if not values:
         raise ValueError("Ns must hold at least one orbit size N, got an empty sequence")

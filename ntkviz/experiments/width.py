@@ -465,11 +465,11 @@ def precompute(progress=None, *, depths=PRECOMPUTED_DEPTHS, activations=ACTIVATI
     if not (progress is None or callable(progress)):
         raise TypeError("progress must be None or a callable(done, total, label), "
                         f"got {progress!r}")
-    depths = tuple(check_int("depths", d, minimum=1, maximum=MAX_DEPTH)
-                   for d in ((depths,) if isinstance(depths, int) else depths))
-    activations = (activations,) if isinstance(activations, str) else tuple(activations)
-    for activation in activations:
-        check_choice("activations", activation, ACTIVATIONS)
+    depths = check_sequence("depths", (depths,) if isinstance(depths, int) else depths,
+                            lambda d: check_int("depths", d, minimum=1, maximum=MAX_DEPTH))
+    activations = check_sequence("activations", (activations,) if isinstance(activations, str)
+                                 else activations,
+                                 lambda a: check_choice("activations", a, ACTIVATIONS))
     W_std, b_std = _check_net(1, ACTIVATIONS[0], W_std, b_std)[2:]
     if not depths or len(set(depths)) != len(depths):
         raise ValueError(f"depths must hold distinct depths, got {depths}")

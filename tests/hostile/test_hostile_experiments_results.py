@@ -47,6 +47,21 @@ KNOWN_BUGS: dict[str, str] = {}
 #: Arguments left out of a covered function's case for the same reason.
 KNOWN_ARGUMENT_BUGS: dict[str, str] = {}
 
+RUN = DY.finite_runs(widths=(DY.WIDTHS[0],), seeds=(0,))[DY.WIDTHS[0], 0]  # shipped: cheap
+AUG = AU.AugmentConfig()
+AUG_PARAMS = AU.init_params(AUG)
+AUG_PERMS = AU.layer_permutations(AUG)
+AUG_X = np.asarray(AU.task_data(AUG).train_x[:3])
+NOT_CALLABLE = Values((3, "f", [len], np.zeros(2)))
+NOT_PARAMS = Values((None, 3, "params", [], [(1, 2, 3)], [("A", "b")], [(np.eye(2), np.zeros(3))],
+                     np.zeros((2, 2)), [(np.full((2, 2), np.nan), np.zeros(2))], {"a": 1},
+                     AUG_PARAMS[:1] + AUG_PARAMS[2:]))
+NOT_PERMS = Values((None, 3, "perms", [], AUG_PERMS[:-1], AUG_PERMS[:1] * len(AUG_PERMS),
+                    tuple(p.astype(float) for p in AUG_PERMS), tuple(p[:1] for p in AUG_PERMS[:1])
+                    + AUG_PERMS[1:], (np.zeros_like(AUG_PERMS[0]),) + AUG_PERMS[1:]))
+BAD_PERM = Values((None, 3, "P", [], np.zeros((4, 48), dtype=np.int64), AUG_PERMS[1].astype(float),
+                   AUG_PERMS[1][:, :-1], AUG_PERMS[1][0], [[0, 1], [2]], AUG_PERMS[1] + 100))
+
 ETA = Real(minimum=0.0, strict=True, maximum=DY.MAX_ETA_LAMBDA / SETUP.lam_max)
 
 CASES = [
@@ -81,6 +96,67 @@ CASES = [
                                      lr_factor=Real(minimum=0.0, strict=True), noise=Real(minimum=0.0),
                                      widths=Seq((16,), minimum=1), seeds=Seq((0,), minimum=0)),
          id="dynamics.is_precomputed"),
+    # long runners and low-level helpers: illegal values are refused before any work ---------
+    Case(AC.precompute, dict(config=AC.QUICK),
+         dict(config=NOT_A_CONFIG, architectures=Values((None, 3, (), ("nope",))),
+              actions=Values((None, 3, (), ("nope",), "nope", b"rotate", {"rotate": 1})),
+              progress=NOT_CALLABLE), check_base=False, id="accuracy.precompute"),
+    Case(AU.precompute, {}, dict(actions=Values((None, 3, (), ("nope",), "nope", {"rot90": 1})),
+                                 depths=Seq((1,), minimum=0), progress=NOT_CALLABLE),
+         check_base=False, id="augmentation.precompute"),
+    Case(AU.warm_up, dict(config=AUG), dict(config=Values((3, "config", {}, [], object())),
+                                            strategies=Values((None, 3, (), ("nope",), "nope"))),
+         check_base=False, names={"strategies": ("strategy",)}),
+    Case(AU.forward, dict(params=AUG_PARAMS, x=AUG_X), dict(params=NOT_PARAMS, x=Arr(AUG_X))),
+    Case(AU.project, dict(A=AUG_PARAMS[1][0], P_out=AUG_PERMS[2], P_in=AUG_PERMS[1]),
+         dict(A=Arr(AUG_PARAMS[1][0]), P_out=BAD_PERM, P_in=BAD_PERM)),
+    Case(AU.project_params, dict(params=AUG_PARAMS, perms=AUG_PERMS),
+         dict(params=NOT_PARAMS, perms=NOT_PERMS)),
+    Case(AU.layer_distances, dict(params=AUG_PARAMS, perms=AUG_PERMS),
+         dict(params=NOT_PARAMS, perms=NOT_PERMS)),
+    Case(DY.distances, dict(runs={(DY.WIDTHS[0], 0): RUN}, s=SETUP, lr_factor=0.5),
+         dict(runs=Values(([1], 3, "runs", {1: 2}, {(1, 2): 3}, None)), s=Obj(),
+              lr_factor=Real(minimum=0.0, strict=True, maximum=2.0))),
+    Case(DY.linearized, dict(s=SETUP, eta=0.1, run=RUN),
+         dict(s=Obj(), eta=ETA, run=Obj(), kind=Choice(("gd", "flow")))),
+    Case(DY.finite_runs, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1, maximum=DY.MAX_DEPTH),
+                                  widths=Seq((16,), minimum=1), seeds=BAD_SEEDS,
+                                  lr_factor=Real(minimum=0.0, strict=True, maximum=2.0, fuzz=False),
+                                  noise=Real(minimum=0.0, maximum=10.0, fuzz=False),
+                                  progress=NOT_CALLABLE), check_base=False),
+    Case(DY.train_chunks, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1, maximum=DY.MAX_DEPTH),
+                                   width=Int(minimum=1, maximum=DY.MAX_WIDTH), seed=Seed(),
+                                   lr_factor=Real(minimum=0.0, strict=True, maximum=2.0, fuzz=False),
+                                   noise=Real(minimum=0.0, maximum=10.0, fuzz=False)),
+         check_base=False),
+    Case(DY.precompute, dict(path=_SCRATCH / "dyn.npz"),
+         dict(widths=Seq((16,), minimum=1), seeds=BAD_SEEDS, progress=NOT_CALLABLE,
+              datasets_=Values((None, 3, (), ("nope",), "nope"))),
+         check_base=False, id="dynamics.precompute"),
+    Case(EQ.companions, {}, dict(width_sweep=Values((3, "x", [], {"nope": 1}, {1: 2}, object()))),
+         check_base=False),
+    Case(EQ.compute, dict(config=EQ.QUICK),
+         dict(config=NOT_A_CONFIG, modes=Values((None, 3, (), ("nope",), "nope")),
+              kernels=Values((None, 3, (), ("nope",), "nope")), progress=NOT_CALLABLE),
+         check_base=False, names={"kernels": ("kernel",)}),
+    Case(EQ.precompute, dict(config=EQ.QUICK),
+         dict(config=NOT_A_CONFIG, progress=NOT_CALLABLE, with_companions=Values((None, 3, "yes"))),
+         check_base=False, id="equivariant_accuracy.precompute"),
+    Case(WI.empirical_thetas, dict(gammas=WI.GAMMAS[:5], depth=2, width=16, seeds=(0,)),
+         dict(gammas=Values((None, "abc", np.array([np.nan]), np.empty(0), np.zeros((2, 2)),
+                             [[1.0], [1.0, 2.0]], np.array([np.inf, 0.0]))),
+              depth=Int(minimum=1, maximum=WI.MAX_DEPTH),
+              width=Int(minimum=1, maximum=WI.MAX_WIDTH), seeds=BAD_SEEDS,
+              activation=Choice(WI.ACTIVATIONS),
+              W_std=Real(minimum=0.0, strict=True, maximum=WI.MAX_STD, fuzz=False),
+              b_std=Real(minimum=0.0, maximum=WI.MAX_STD, fuzz=False)), check_base=False),
+    Case(WI.precompute, {}, dict(progress=NOT_CALLABLE,
+                                 depths=Values((None, (), (0,), (99,), "abc", (1, 1), (2.5,))),
+                                 activations=Values((None, 3, (), ("nope",), "nope")),
+                                 widths=Seq((16,), minimum=1), seeds=BAD_SEEDS,
+                                 W_std=Real(minimum=0.0, strict=True, maximum=WI.MAX_STD, fuzz=False),
+                                 b_std=Real(minimum=0.0, maximum=WI.MAX_STD, fuzz=False)),
+         check_base=False, id="width.precompute"),
     # circle ---------------------------------------------------------------------------------
     Case(CI.log_spectrum, dict(N=4, delta=1.0, length_scale=1.0),
          dict(N=Int(minimum=2), delta=Real(minimum=0.0), length_scale=Real(minimum=0.0, strict=True))),
