@@ -5,14 +5,29 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, class_mask, layout
+from .style import COLORS, apply_update, check_index, check_number, check_values, class_mask, layout
+
+
+def _check_points(X, y, missing):
+    X = check_values("X", X, ndim=2)
+    if X.shape[1] != 3:
+        raise ValueError(f"X must have 3 columns (points in R^3), got shape {X.shape}")
+    y = check_values("y", y, ndim=1, length=len(X), like="X")
+    return X, y, check_index("missing", missing, len(X), "X")
+
+
+def _check_ring(angles, mean_A, mean_B, prediction):
+    angles = check_values("angles", angles, ndim=1)
+    mean_A = check_values("mean_A", mean_A, ndim=1, length=len(angles), like="angles")
+    mean_B = check_values("mean_B", mean_B, ndim=1, length=len(angles), like="angles")
+    return angles, mean_A, mean_B, check_number("prediction", prediction)
 
 __all__ = ["orbits_3d", "orbits_3d_update", "posterior_ring", "posterior_ring_update"]
 
 
 def orbits_3d_update(X, y, missing: int = 0) -> dict:
     """The data of ``orbits_3d``: point coordinates per class and the left-out point."""
-    X = np.asarray(X, dtype=float)
+    X, y, missing = _check_points(X, y, missing)
     is_a, is_b = class_mask(y)
     index = np.arange(len(X))
     data = [
@@ -32,6 +47,7 @@ def orbits_3d(X, y, missing: int = 0) -> go.Figure:
 
     Traces: 0 orbit A, 1 orbit B, 2 the left-out point.
     """
+    X, y, missing = _check_points(X, y, missing)
     fig = go.Figure()
     for name, label in (("A", "+1"), ("B", "−1")):
         fig.add_trace(
@@ -72,6 +88,8 @@ def _angles(X) -> np.ndarray:
 
 def posterior_ring_update(angles, mean_A, mean_B, X, y, prediction: float, missing: int = 0) -> dict:
     """The data of ``posterior_ring``."""
+    angles, mean_A, mean_B, prediction = _check_ring(angles, mean_A, mean_B, prediction)
+    X, y, missing = _check_points(X, y, missing)
     theta = np.degrees(np.asarray(angles, dtype=float))
     y = np.asarray(y, dtype=float)
     point_angle = _angles(X)
@@ -98,6 +116,8 @@ def posterior_ring(angles, mean_A, mean_B, X, y, prediction: float, missing: int
     Traces: 0 mean on ring A, 1 mean on ring B, 2 training points A, 3 training points B,
     4 true label of the left-out point, 5 its prediction ŷ.
     """
+    _check_ring(angles, mean_A, mean_B, prediction)
+    _check_points(X, y, missing)
     fig = go.Figure()
     for name in ("A", "B"):
         fig.add_trace(

@@ -5,7 +5,20 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, finite_or_none, layout
+from .style import (COLORS, apply_update, check_index, check_number, check_text, check_values,
+                    finite_or_none, layout)
+
+
+def _check_curve(xs, eps, current_x, xlabel, current_eps, title):
+    xs = check_values("xs", xs, ndim=1)
+    eps = check_values("eps", eps, ndim=1, length=len(xs), like="xs")
+    current_x = check_number("current_x", current_x)
+    check_text("xlabel", xlabel)
+    if current_eps is not None:
+        current_eps = check_number("current_eps", current_eps)
+    if title is not None:
+        check_text("title", title)
+    return xs, eps, current_x, current_eps
 
 __all__ = ["kernel_heatmap", "kernel_heatmap_update", "inverse_spectrum", "inverse_spectrum_update",
            "error_curve", "error_curve_update"]
@@ -13,7 +26,9 @@ __all__ = ["kernel_heatmap", "kernel_heatmap_update", "inverse_spectrum", "inver
 
 def kernel_heatmap_update(K, title: str = "Kernel matrix K") -> dict:
     """The data of ``kernel_heatmap``."""
-    return {"data": [dict(z=np.asarray(K, dtype=float))], "layout": {"title_text": title}}
+    K = check_values("K", K, ndim=2)
+    check_text("title", title)
+    return {"data": [dict(z=K)], "layout": {"title_text": title}}
 
 
 def kernel_heatmap(K, title: str = "Kernel matrix K") -> go.Figure:
@@ -21,6 +36,8 @@ def kernel_heatmap(K, title: str = "Kernel matrix K") -> go.Figure:
 
     Trace 0 is the heatmap, row 0 at the top.
     """
+    check_values("K", K, ndim=2)
+    check_text("title", title)
     fig = go.Figure(
         go.Heatmap(
             colorscale="Viridis",
@@ -39,7 +56,9 @@ def kernel_heatmap(K, title: str = "Kernel matrix K") -> go.Figure:
 
 def inverse_spectrum_update(lam, N: int, eps: float) -> dict:
     """The data of ``inverse_spectrum``."""
-    lam = np.asarray(lam, dtype=float)
+    lam = check_values("lam", lam, ndim=1)
+    N = check_index("N", N, len(lam), "lam")
+    eps = check_number("eps", eps)
     n = lam.size
     with np.errstate(divide="ignore"):
         inverse = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), np.inf)
@@ -70,6 +89,8 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
 
     Traces: 0 area under the curve, 1 the rectangle ``1/λ_N``, 2 the label frequency f = N.
     """
+    check_index("N", N, len(check_values("lam", lam, ndim=1)), "lam")
+    check_number("eps", eps)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -108,8 +129,7 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
 def error_curve_update(xs, eps, current_x, xlabel: str, current_eps: float | None = None, *,
                        title: str | None = None, log: bool = True) -> dict:
     """The data of ``error_curve``."""
-    xs = np.asarray(xs, dtype=float)
-    eps = np.asarray(eps, dtype=float)
+    xs, eps, current_x, current_eps = _check_curve(xs, eps, current_x, xlabel, current_eps, title)
     if current_eps is None:
         hits = np.flatnonzero(np.isclose(xs, current_x))
         current_eps = float(eps[hits[0]]) if hits.size else float(np.interp(current_x, xs, eps))
@@ -128,6 +148,7 @@ def error_curve(xs, eps, current_x, xlabel: str, current_eps: float | None = Non
     ``current_eps`` defaults to the curve's value at ``current_x`` (interpolated if it is not
     one of ``xs``). Traces: 0 the curve, 1 the marker.
     """
+    _check_curve(xs, eps, current_x, xlabel, current_eps, title)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(

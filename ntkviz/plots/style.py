@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask"]
+from .._validate import as_finite_array, check_int, check_real
+
+__all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask", "check_values",
+           "check_number", "check_text", "check_index"]
 
 #: One colour per class, used by every figure; ``missing`` marks the left-out point.
 COLORS = {"A": "#1f77b4", "B": "#d62728", "missing": "#111111", "accent": "#ff7f0e"}
@@ -29,6 +32,53 @@ def layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
     return fig
 
 
+def check_values(name: str, values, *, ndim=None, length: int | None = None, like: str = "",
+                 allow_nan: bool = False) -> np.ndarray:
+    """``values`` as a float64 array for a figure, or an error naming ``name``: ``TypeError``
+    for non-numeric input, ``ValueError`` for a wrong number of dimensions, no rows, a first
+    axis other than ``length`` (the rows of the argument ``like``), or NaN/inf entries (NaN allowed with ``allow_nan``)."""
+    if allow_nan:
+        try:
+            array = np.asarray(values)
+        except Exception as error:  # ragged lists
+            raise TypeError(f"{name} must be an array of numbers, got {values!r:.60}") from error
+        if values is None or array.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be an array of real numbers, got {values!r:.60}")
+        array = array.astype(np.float64)
+        if np.isinf(array).any():
+            raise ValueError(f"{name} must not hold infinite entries")
+        if ndim is not None and array.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
+            raise ValueError(f"{name} must have {ndim} dimensions, got shape {array.shape}")
+    else:
+        array = as_finite_array(name, values, ndim=ndim)
+    if array.ndim == 0 or not array.shape[0]:
+        raise ValueError(f"{name} must hold at least one row, got shape {array.shape}")
+    if length is not None and array.shape[0] != length:
+        raise ValueError(f"{name} must have {length} rows{' like ' + like if like else ''}, got "
+                         f"shape {array.shape}")
+    return array
+
+
+def check_number(name: str, value) -> float:
+    """A finite real number shown in a figure, or an error naming ``name``."""
+    return check_real(name, value)
+
+
+def check_text(name: str, value) -> str:
+    """A label or title: a ``str``, else a ``TypeError`` naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r:.60}")
+    return value
+
+
+def check_index(name: str, value, size: int, of: str = "the data") -> int:
+    """An index into the ``size`` rows of ``of``, or an error naming ``name`` and ``of``."""
+    value = check_int(name, value, minimum=0)
+    if value >= size:
+        raise ValueError(f"{name} must index the {size} rows of {of}, got {value}")
+    return value
+
+
 def finite_or_none(values) -> list:
     """Plotly-friendly list: non-finite entries (1/0 for a zero eigenvalue) become gaps."""
     return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
@@ -44,6 +94,13 @@ def apply_update(fig, update: dict):
 
     Wrap the call in ``fig.batch_update()`` for a FigureWidget to send one message.
     """
+    if not isinstance(fig, (go.Figure, go.FigureWidget)):
+        raise TypeError(f"fig must be a plotly Figure or FigureWidget, got {type(fig).__name__}")
+    if not isinstance(update, dict) or set(update) != {"data", "layout"} or not isinstance(
+            update["data"], (list, tuple)) or not isinstance(update["layout"], dict) or not all(
+            isinstance(d, dict) for d in update["data"]):
+        raise TypeError("update must be the {'data': [dict, ...], 'layout': dict} of an *_update "
+                        f"function, got {update!r:.60}")
     for trace, values in zip(fig.data, update["data"]):
         trace.update(values)
     fig.update_layout(update["layout"])
