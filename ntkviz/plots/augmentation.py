@@ -17,6 +17,19 @@ import plotly.graph_objects as go
 
 from .style import apply_update, finite_or_none, layout
 
+
+def _check_runs(runs, selected) -> None:
+    from ..experiments.augmentation import AugmentationRun
+
+    values = runs.values() if isinstance(runs, dict) else runs
+    if isinstance(runs, (str, bytes)) or not hasattr(values, "__iter__") or not all(
+            run is None or isinstance(run, AugmentationRun) for run in values):
+        raise TypeError("runs must be a sequence of augmentation.AugmentationRun (or None), or a "
+                        f"dict (strategy, init) -> run, got {runs!r:.60}")
+    if selected is not None and (isinstance(selected, (str, bytes)) or not hasattr(
+            selected, "__iter__") or tuple(selected) not in SLOTS):
+        raise ValueError(f"selected must be None or one of the slots {SLOTS}, got {selected!r:.60}")
+
 __all__ = ["SLOTS", "STRATEGY_COLORS", "slot_label", "loss_curves", "loss_curves_update",
            "accuracy_curves", "accuracy_curves_update", "distance_curves",
            "distance_curves_update"]
@@ -72,6 +85,7 @@ def _setting(runs) -> str:
 
 def loss_curves_update(runs, selected=None) -> dict:
     """The data of ``loss_curves`` (one dict per slot)."""
+    _check_runs(runs, selected)
     data = []
     runs = _runs_by_slot(runs)
     for slot, run in zip(SLOTS, runs):
@@ -91,6 +105,7 @@ def loss_curves(runs, selected=None) -> go.Figure:
     (strategy, init) drawn thick. The loss is each strategy's own objective (nominal
     cross-entropy; orbit-averaged for AUGMENTED); the hover also shows the orbit-averaged loss.
     """
+    _check_runs(runs, selected)
     fig = go.Figure([go.Scatter(
         mode="lines", hovertemplate=("epoch %{x}<br>loss = %{y:.10g}<br>orbit-averaged loss = "
                                      "%{customdata:.10g}<extra>%{fullData.name}</extra>"))
@@ -104,6 +119,7 @@ def loss_curves(runs, selected=None) -> go.Figure:
 
 def accuracy_curves_update(runs, selected=None) -> dict:
     """The data of ``accuracy_curves`` (one dict per slot, then the chance line)."""
+    _check_runs(runs, selected)
     data = []
     runs = _runs_by_slot(runs)
     classes, last = 10, 1
@@ -127,6 +143,7 @@ def accuracy_curves(runs, selected=None) -> go.Figure:
     Hover: the accuracy and ``max |f(ρ_0(g)x) − f(x)|`` over test digits (0 up to round-off for
     an invariant network).
     """
+    _check_runs(runs, selected)
     fig = go.Figure([go.Scatter(
         mode="lines", hovertemplate=("epoch %{x}<br>accuracy = %{y:.6f}<br>max |f(gx) − f(x)| = "
                                      "%{customdata:.3g}<extra>%{fullData.name}</extra>"))
@@ -144,6 +161,7 @@ def accuracy_curves(runs, selected=None) -> go.Figure:
 def distance_curves_update(runs, selected=None) -> dict:
     """The data of ``distance_curves``: per slot one trace holding every layer's curve,
     separated by gaps (customdata = layer number)."""
+    _check_runs(runs, selected)
     data = []
     runs = _runs_by_slot(runs)
     for slot, run in zip(SLOTS, runs):
@@ -167,6 +185,7 @@ def distance_curves(runs, selected=None) -> go.Figure:
     From an equivariant start it stays at round-off (~1e-15) for AUGMENTED and EQUIVARIANT
     (E is invariant under augmented gradient descent, seed 004 Cor. 1); NOMINAL leaves E.
     """
+    _check_runs(runs, selected)
     fig = go.Figure([go.Scatter(
         mode="lines", connectgaps=False,
         hovertemplate=("epoch %{x}<br>layer %{customdata}<br>‖A − Π_E A‖ = %{y:.6g}"

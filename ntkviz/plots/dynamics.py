@@ -14,6 +14,14 @@ import plotly.graph_objects as go
 
 from .style import COLORS, apply_update, finite_or_none, layout
 
+
+def _check_state(state) -> None:
+    from ..experiments.dynamics import DynamicsState
+
+    if not isinstance(state, DynamicsState):
+        raise TypeError(f"state must be a dynamics.DynamicsState (dynamics_state), got "
+                        f"{type(state).__name__}")
+
 __all__ = ["outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update",
            "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update"]
 
@@ -52,6 +60,7 @@ def _is_circle(state) -> bool:
 
 # --- outputs --------------------------------------------------------------------------------
 def outputs_figure_update(state) -> dict:
+    _check_state(state)
     s = state.setup
     seeds = np.asarray(state.seeds)
     x_net, y_net, who = _gapped(s.coord_test, state.net_test)
@@ -94,6 +103,7 @@ def outputs_figure(state) -> go.Figure:
     Traces: 0 clean test target, 1 training targets (class colours; noisy), 2 μ_t on test
     points, 3 μ_t on training points, 4 finite networks on test points, 5 linearised (same f_0).
     """
+    _check_state(state)
     circle = _is_circle(state)
     line = "lines" if circle else "lines+markers"
     fig = go.Figure()
@@ -131,6 +141,7 @@ def _floored(values):
 
 
 def mode_decay_update(state) -> dict:
+    _check_state(state)
     dense = state.times[1:]
     checkpoints = state.ckpt[1:].astype(float)
     data = []
@@ -154,6 +165,7 @@ def mode_decay(state) -> go.Figure:
 
     Traces: K predicted lines, K measured marker sets, then the current time (vertical line).
     """
+    _check_state(state)
     fig = go.Figure()
     K = len(state.modes)
     for k in range(K):
@@ -177,6 +189,7 @@ def mode_decay(state) -> go.Figure:
 
 # --- errors against time --------------------------------------------------------------------
 def error_vs_time_update(state) -> dict:
+    _check_state(state)
     dense = state.times[1:]
     checkpoints = state.ckpt[1:].astype(float)
     err = state.net_test_error[1:]
@@ -203,6 +216,7 @@ def error_vs_time(state) -> go.Figure:
     Traces: 0 train μ_t, 1 test μ_t, 2 networks' test MSE, 3 early stopping t*, 4 t → ∞ level,
     5 current time.
     """
+    _check_state(state)
     fig = go.Figure()
     fig.add_trace(go.Scatter(mode="lines", name="train MSE of μ_t (noisy targets)",
                              line=dict(color=COLORS["A"], width=2),
@@ -228,6 +242,7 @@ def error_vs_time(state) -> go.Figure:
 
 # --- distance against width -----------------------------------------------------------------
 def distance_vs_width_update(state) -> dict:
+    _check_state(state)
     widths = np.asarray(state.widths, dtype=float)
     D = np.asarray(state.D, dtype=float)
     S = D.shape[1] if D.ndim == 2 else 0
@@ -259,6 +274,7 @@ def distance_vs_width(state) -> go.Figure:
 
     Traces: 0 per seed, 1 mean over seeds, 2 slope −1/2 reference, 3 current width.
     """
+    _check_state(state)
     fig = go.Figure()
     fig.add_trace(go.Scatter(mode="markers", name="one seed", marker=dict(size=6, color=_NET),
                              hovertemplate="width %{x}<br>seed index %{customdata}<br>distance = %{y:.10g}<extra></extra>"))

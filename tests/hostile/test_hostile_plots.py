@@ -58,7 +58,29 @@ def pending_cases():
     ]
 
 
-CASES = pending_cases()
+NOT_STATE = Values((None, 3, "state", {}, [], object(), np.zeros(3)))
+NOT_RUNS = Values((None, 3, "runs", [3], [None, "run"], {"a": 3}, object(), b"runs"))
+SELECTED = Values((3, "nominal", ("nope", "x"), ("nominal",), object()))
+
+
+def covered_cases():
+    """The experiment figures validated so far: the dynamics figures (a DynamicsState) and the
+    augmentation figures (runs and the selected slot)."""
+    from ntkviz.experiments import augmentation as AU, dynamics as DY
+
+    state = DY.dynamics_state(t=10.0)
+    runs = list(AU.load_precomputed().values())[:3]
+    dynamics = [Case(getattr(P, name), dict(state=state), dict(state=NOT_STATE), allow_nan=True)
+                for base in ("outputs_figure", "mode_decay", "error_vs_time", "distance_vs_width")
+                for name in (base, base + "_update")]  # NaN: network fields without runs (documented)
+    augmentation = [Case(getattr(P, name), dict(runs=runs), dict(runs=NOT_RUNS, selected=SELECTED),
+                         id=name)
+                    for base in ("loss_curves", "augmentation_accuracy_curves", "distance_curves")
+                    for name in (base, base + "_update")]
+    return dynamics + augmentation
+
+
+CASES = pending_cases() + covered_cases()
 DRAFTED = {c.id for c in CASES}
 test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
 
