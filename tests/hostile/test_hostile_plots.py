@@ -1,13 +1,8 @@
-"""Hostile inputs for ntkviz.plots (the circle-model, orbit and error-bar figures and their
-``*_update`` dicts): a named ValueError/TypeError, or a figure whose numbers are all finite.
-
-NOT YET COLLECTED: the plots do no input validation, and every case below fails (NaN/inf pass
-into the figures, empty or misshapen arrays give IndexError, ``N=2.5`` IndexError,
-``labels=None`` TypeError, ``apply_update(fig=None)`` AttributeError; ``orbit_strip`` draws the
-missing image as NaN on purpose, so it needs an ``allow_nan`` note). ``pending_cases()`` builds
-them; once ``ntkviz.plots`` validates its inputs, turn the last line into
-``test_baseline, test_hostile, test_hostile_slow = hostile_tests(pending_cases())`` and drop the
-plots entries of ``PENDING`` in test_hostile_completeness.py."""
+"""Hostile inputs for ntkviz.plots (the circle-model, orbit, spectrum, error-bar, dynamics and
+augmentation figures and their ``*_update`` dicts): a named ValueError/TypeError, or a figure
+whose numbers are all finite. ``orbit_strip`` draws NaN gaps between images and the dynamics
+figures NaN network fields without runs, on purpose (``allow_nan``). The other plot functions
+are listed as PENDING (PENDING_REASON) until they validate their input."""
 
 import numpy as np
 
@@ -85,6 +80,7 @@ DRAFTED = {c.id for c in CASES}
 test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
 
 
-PENDING_REASON = ("validates no input yet (NaN/inf reach the figure, bad shapes give IndexError); "
-                  "the circle, orbit and spectrum figures and apply_update (style.check_values "
-                  "and friends) are covered, the experiment figures are not")
+PENDING_REASON = ("validates no input yet (NaN/inf reach the figure, bad shapes give IndexError): "
+                  "the accuracy, survey, width, gcnn_width, propositions and equivariant_accuracy "
+                  "figures; the circle, orbit, spectrum, dynamics and augmentation figures and "
+                  "apply_update are covered (style.check_values and friends)")
