@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
 import subprocess
 import sys
 import time
@@ -29,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import free_port  # noqa: E402
 
 from ntkviz import cli  # noqa: E402
-from ntkviz._server import DashboardSession, PageRefused  # noqa: E402
+from ntkviz._server import DashboardSession, PageRefused, kernel_pids  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results_classroom.md"
 
@@ -43,23 +41,6 @@ def _status(pid: int, key: str) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _kernels(server_pid: int) -> dict[str, int]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
-        if int(ppid) == server_pid and any(b"ipykernel" in a or b"kernel_launcher" in a for a in args):
-            connection = next((a for a in args if a.endswith(b".json")), b"kernel-?.json").decode()
-            found[Path(connection).stem.removeprefix("kernel-")] = int(entry.name)
-    return found
 
 
 def _used_mb() -> float:
@@ -87,9 +68,8 @@ async def _tour(session: DashboardSession) -> float:
 
 
 def _chromium_check(url: str) -> str:
-    from playwright.sync_api import sync_playwright
-
     from browser_support import launch_chromium, open_dashboard, press, timed_move
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch_chromium(p)
@@ -139,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     while time.monotonic() < deadline and "is filled with" not in log_path.read_text():
         time.sleep(1)
     time.sleep(5)
-    result_lines = []
     try:
         async def scenario():
             gate = asyncio.Event()
@@ -169,12 +148,12 @@ def main(argv: list[str] | None = None) -> int:
             while len(opened) + sum(1 for t in tasks if t.done()) < args.sessions:
                 await asyncio.sleep(0.2)
             all_open = time.monotonic() - start
-            pids = _kernels(server.pid)
+            pids = kernel_pids(server.pid)
             rss_open = {k: _status(p, "VmRSS") for k, p in pids.items()}
             used_open = _used_mb()
             gate.set()
             results = await asyncio.gather(*tasks)
-            pids = _kernels(server.pid)
+            pids = kernel_pids(server.pid)
             rss_after = {k: _status(p, "VmRSS") for k, p in pids.items()}
             peak_after = {k: _status(p, "VmHWM") for k, p in pids.items()}
             used_after = _used_mb()
@@ -187,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 except (TimeoutError, ConnectionError, asyncio.TimeoutError) as error:
                     print("tour failed:", error, flush=True)
                     tour_seconds = float("nan")
-                tour_pid = _kernels(server.pid).get(tour_session.kernel_id)
+                tour_pid = kernel_pids(server.pid).get(tour_session.kernel_id)
                 tour = (tour_seconds, _status(tour_pid, "VmRSS") if tour_pid else 0.0,
                         _status(tour_pid, "VmHWM") if tour_pid else 0.0)
             return dict(results=results, all_open=all_open, rss_open=rss_open,

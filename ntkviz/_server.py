@@ -249,6 +249,25 @@ def template_root() -> Path:
 
 
 # -- a protocol-level dashboard client (load test, offline test) ----------------------------
+def kernel_pids(server_pid: int) -> dict[str, int]:
+    """Kernel id → pid of the kernels the Voila server ``server_pid`` started (read from
+    ``/proc``: its children running ipykernel or ``ntkviz.kernel_launcher``)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+        if ppid == server_pid and any(b"ipykernel" in a or b"kernel_launcher" in a for a in args):
+            connection = next((a for a in args if a.endswith(b".json")), b"kernel-?.json").decode()
+            found[Path(connection).stem.removeprefix("kernel-")] = int(entry.name)
+    return found
+
+
 class DashboardSession:
     """One visitor, without a browser: fetch the Voila page, connect its kernel's websocket as
     the page does, read every widget's state and move controls by sending widget updates.

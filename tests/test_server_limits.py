@@ -24,7 +24,7 @@ import pytest
 from browser_support import ARTIFACTS, free_port
 
 from ntkviz import cli
-from ntkviz._server import DashboardSession, PageRefused, full_message
+from ntkviz._server import DashboardSession, PageRefused, full_message, kernel_pids
 from ntkviz.kernel_launcher import BANNER_CLASS, EXIT_STATUS, banner_text
 
 PROBE = '''import ipywidgets as W
@@ -89,24 +89,6 @@ def _wait_for_port(process, port: int, log_path: Path) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError("voila did not start within 120 s")
             time.sleep(0.3)
-
-
-def kernel_pids(server_pid: int) -> dict[str, int]:
-    """Kernel id → pid of the kernels the server ``server_pid`` runs."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
-        if ppid == server_pid and b"ntkviz.kernel_launcher" in args:
-            connection = next(a for a in args if a.endswith(b".json")).decode()
-            found[Path(connection).stem.removeprefix("kernel-")] = int(entry.name)
-    return found
 
 
 async def _readout_after(session: DashboardSession, value: int) -> str:
