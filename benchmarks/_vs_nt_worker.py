@@ -116,7 +116,6 @@ def nt_params(arch: str, params: list):
 
 def nt_runner(arch: str, x: np.ndarray, params: list | None):
     import jax
-    import jax.numpy as jnp
     import neural_tangents as nt
 
     # MLPs take the flattened images (the same inputs ntkviz's MLP flattens itself). Numpy

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 
 from .. import datasets, gp
-from .._validate import check_choice, check_int, check_real, check_path
+from .._validate import check_choice, check_int, check_path, check_real
 from ._common import ConfigRecord, open_npz
 from .architectures import ARCHITECTURES, KINDS, architecture
 

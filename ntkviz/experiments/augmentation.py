@@ -89,10 +89,16 @@ import numpy as np
 
 from .. import datasets
 from .._jax_compat import stable_random
-from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
-                         check_sequence)
-from ._common import open_npz
+from .._validate import (
+    as_finite_array,
+    check_choice,
+    check_int,
+    check_path,
+    check_real,
+    check_sequence,
+)
 from ..kernels._x64 import enable_x64, float64
+from ._common import open_npz
 
 __all__ = [
     "ACTIONS",

@@ -75,11 +75,17 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .. import datasets
-from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
-                         check_sequence)
-from ._common import open_npz
+from .._validate import (
+    as_finite_array,
+    check_choice,
+    check_int,
+    check_path,
+    check_real,
+    check_sequence,
+)
 from ..kernels import mlp
 from ..kernels._x64 import enable_x64
+from ._common import open_npz
 
 __all__ = [
     "DATASETS",

@@ -76,7 +76,7 @@ import numpy as np
 
 from .. import datasets, gp
 from .. import kernels as kernel_lib
-from .._validate import check_choice, check_int, check_real, check_sequence, check_path
+from .._validate import check_choice, check_int, check_path, check_real, check_sequence
 from ._common import ConfigRecord, open_npz
 from .architectures import KINDS, architecture
 

@@ -41,8 +41,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .._validate import (as_finite_array, check_choice, check_int, check_path, check_real,
-                         check_sequence)
+from .._validate import (
+    as_finite_array,
+    check_choice,
+    check_int,
+    check_path,
+    check_real,
+    check_sequence,
+)
 from ..kernels import mlp
 from ..kernels.finite_width import ntk_row
 from ._common import check_progress, open_npz, progress_callback

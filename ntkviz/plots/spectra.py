@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import (COLORS, apply_update, check_index, check_number, check_text, check_values,
-                    finite_or_none, layout)
+from .style import (
+    COLORS,
+    apply_update,
+    check_index,
+    check_number,
+    check_text,
+    check_values,
+    finite_or_none,
+    layout,
+)
 
 
 def _check_curve(xs, eps, current_x, xlabel, current_eps, title):

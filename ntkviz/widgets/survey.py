@@ -19,8 +19,15 @@ import plotly.graph_objects as go
 from .. import datasets, plots
 from .._validate import check_choice, check_int
 from ..experiments import architectures, orbits, survey
-from ._base import (STYLE, Explorer, MessageLine, compose_subplots, guarded, value_span,
-                    write_panel_update)
+from ._base import (
+    STYLE,
+    Explorer,
+    MessageLine,
+    compose_subplots,
+    guarded,
+    value_span,
+    write_panel_update,
+)
 
 __all__ = ["PairSurvey", "PANELS", "BUDGET_SECONDS", "estimated_seconds"]
 
