@@ -29,8 +29,12 @@ def _show(value) -> str:
 
 
 def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """Return ``value`` as a Python int, or raise if it is not an integer in [minimum, maximum]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """Return ``value`` as a Python int, or raise if it is not an integer in [minimum, maximum].
+
+    Integral floats (``8.0``) are accepted; booleans are not (``True`` is not a count)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got the boolean {value!r}")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:
