@@ -5,15 +5,20 @@
 * ``accuracy_bars``: the same at one N, one bar per architecture, with each one's ceiling.
 * ``digit_thumbnails``: the leave-out test digits, green when classified correctly, red when not.
 
-Every figure has an ``*_update`` twin with only what changes with the data.
+Every figure has an ``*_update`` twin with only what changes with the data. Both validate their
+arguments first (``TypeError``/``ValueError`` naming the argument). An accuracy may be NaN (not
+computed for that N or architecture): it is drawn as a gap, never as a number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, layout
+from .._validate import check_int
+from .style import COLORS, apply_update, check_text, check_values, layout
 
 __all__ = [
     "ARCH_COLORS",
@@ -24,6 +29,7 @@ __all__ = [
     "accuracy_bars_update",
     "digit_thumbnails",
     "digit_thumbnails_update",
+    "MAX_COLUMNS",
 ]
 
 #: One colour per architecture (none of them the class colours ``COLORS["A"]``/``["B"]``).
@@ -39,6 +45,8 @@ ARCH_COLORS = {
 OUTCOME_COLORS = {"correct": "#1b7837", "wrong": "#c51b7d"}
 
 _GAP = 1  # pixels of empty space between thumbnails
+#: Most thumbnails per row of ``digit_thumbnails`` (the mosaic's width grows with ``ncols``).
+MAX_COLUMNS = 1000
 
 
 def _color(key: str) -> str:
@@ -49,12 +57,120 @@ def _pct(values) -> list:
     return [None if v is None or not np.isfinite(v) else 100.0 * float(v) for v in values]
 
 
+# --------------------------------------------------------------------------- argument checks
+
+def _accuracies(name: str, values, length: int, like: str) -> np.ndarray:
+    """``length`` accuracies in [0, 1]; NaN (not computed) is allowed and drawn as a gap."""
+    array = check_values(name, values, ndim=1, length=length, like=like, allow_nan=True)
+    known = array[~np.isnan(array)]
+    if np.any(known < 0.0) or np.any(known > 1.0):
+        raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed), got "
+                         f"values from {known.min():.6g} to {known.max():.6g}")
+    return array
+
+
+def _integers(name: str, values, *, minimum: int | None = None, length: int | None = None,
+              like: str = "") -> np.ndarray:
+    """A 1-d array of integers (any integer or integer-valued float dtype, not bool)."""
+    array = check_values(name, values, ndim=1, length=length, like=like)
+    if np.asarray(values).dtype == bool:
+        raise TypeError(f"{name} must hold integers, got booleans")
+    if np.any(array != np.round(array)):
+        raise ValueError(f"{name} must hold integers, got {values!r:.60}")
+    if minimum is not None and np.any(array < minimum):
+        raise ValueError(f"{name} must hold integers >= {minimum}, got {values!r:.60}")
+    return array
+
+
+def _flags(name: str, values, length: int, like: str) -> np.ndarray:
+    """``length`` booleans (bool, or 0/1 numbers)."""
+    array = check_values(name, values, ndim=1, length=length, like=like)
+    if not np.all((array == 0.0) | (array == 1.0)):
+        raise ValueError(f"{name} must hold booleans (True/False), got {values!r:.60}")
+    return array.astype(bool)
+
+
+def _keys(name: str, keys) -> list:
+    if isinstance(keys, (str, bytes, Mapping)) or not hasattr(keys, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of architecture keys (strings), got {keys!r:.60}")
+    keys = list(keys)
+    if not keys:
+        raise ValueError(f"{name} must hold at least one architecture key, got none")
+    if not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{name} must hold architecture keys (strings), got {keys!r:.60}")
+    return keys
+
+
+def _optional_text(name: str, value) -> None:
+    if value is not None:
+        check_text(name, value)
+
+
+def _optional_mapping(name: str, value) -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be None or a dict keyed by architecture, got {value!r:.60}")
+
+
+def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
+    """Validated ``(Ns as ints, {key: accuracies}, current_N)`` of ``accuracy_curve``."""
+    Ns = [int(N) for N in _integers("Ns", Ns, minimum=1)]
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"curves must be a dict {{architecture key: accuracies per N}}, got "
+                        f"{curves!r:.60}")
+    _keys("curves", list(curves))
+    curves = {key: _accuracies(f"curves[{key!r}]", values, len(Ns), "Ns")
+              for key, values in curves.items()}
+    current_N = check_int("current_N", current_N, minimum=1)
+    check_text("highlight", highlight)
+    if highlight not in curves:
+        raise ValueError(f"highlight must be one of the keys of curves {tuple(curves)}, got "
+                         f"{highlight!r:.60}")
+    if ceiling is not None:
+        _accuracies("ceiling", ceiling, len(Ns), "Ns")
+    _optional_text("title", title)
+    return Ns, curves, current_N
+
+
+def _check_bars(keys, values, highlight, ceiling, labels, title) -> list:
+    keys = _keys("keys", keys)
+    _accuracies("values", values, len(keys), "keys")
+    check_text("highlight", highlight)
+    if highlight not in keys:
+        raise ValueError(f"highlight must be one of keys {tuple(keys)}, got {highlight!r:.60}")
+    if ceiling is not None:
+        _accuracies("ceiling", ceiling, len(keys), "keys")
+    _optional_mapping("labels", labels)
+    _optional_text("title", title)
+    return keys
+
+
+def _check_thumbnails(images, correct, predicted, true_labels, ncols, names, outcomes, title):
+    images = check_values("images", images, ndim=3)
+    m = len(images)
+    correct = _flags("correct", correct, m, "images")
+    if predicted is not None:
+        _integers("predicted", predicted, length=m, like="images")
+    if true_labels is not None:
+        _integers("true_labels", true_labels, length=m, like="images")
+    ncols = check_int("ncols", ncols, minimum=1, maximum=MAX_COLUMNS)
+    if names is not None:
+        if isinstance(names, (str, bytes, Mapping)) or not hasattr(names, "__len__"):
+            raise TypeError(f"names must be None or a sequence of {m} names, got {names!r:.60}")
+        if len(names) != m:
+            raise ValueError(f"names must have one entry per image ({m}), got {len(names)}")
+    if not isinstance(outcomes, (tuple, list)) or len(outcomes) != 2 or not all(
+            isinstance(word, str) for word in outcomes):
+        raise TypeError(f"outcomes must be two strings (right, wrong), got {outcomes!r:.60}")
+    _optional_text("title", title)
+    return images, correct, ncols
+
+
 # --------------------------------------------------------------------------- accuracy against N
 
 def accuracy_curve_update(Ns, curves: dict, current_N: int, highlight: str, ceiling=None, *,
                           title: str | None = None) -> dict:
     """The data of ``accuracy_curve`` (same arguments)."""
-    Ns = [int(N) for N in Ns]
+    Ns, curves, current_N = _check_curve(Ns, curves, current_N, highlight, ceiling, title)
     data = [dict(x=Ns, y=_pct(values), line_width=4.5 if key == highlight else 2.0,
                  opacity=1.0 if key == highlight else 0.75)
             for key, values in curves.items()]
@@ -82,8 +198,13 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
         are seen, per N) dotted
     labels : {key: legend label};  symmetric : {key: has a built-in symmetry} → solid, else dashed
 
+    Accuracies may be NaN (not computed for that N): drawn as a gap in the line.
+
     Traces: one per key in ``curves`` order, then the ceiling, the current-N line, the star.
     """
+    _check_curve(Ns, curves, current_N, highlight, ceiling, title)
+    _optional_mapping("labels", labels)
+    _optional_mapping("symmetric", symmetric)
     labels = labels or {}
     symmetric = symmetric or {}
     fig = go.Figure()
@@ -116,12 +237,13 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
 def accuracy_bars_update(keys, values, highlight: str, ceiling=None, *, labels: dict | None = None,
                          title: str | None = None) -> dict:
     """The data of ``accuracy_bars`` (same arguments)."""
+    keys = _check_bars(keys, values, highlight, ceiling, labels, title)
     labels = labels or {}
-    keys = list(keys)
     names = [labels.get(k, k) for k in keys]
-    shown = _pct(values)
+    shown = _pct(np.asarray(values, dtype=float))
     return {"data": [
-        dict(x=names, y=shown, customdata=keys, text=[f"{v:.1f} %" for v in shown],
+        dict(x=names, y=shown, customdata=keys,
+             text=["" if v is None else f"{v:.1f} %" for v in shown],
              marker_line_width=[3.0 if k == highlight else 0.0 for k in keys]),
         dict(x=names, y=[None] * len(keys) if ceiling is None else _pct(ceiling)),
     ], "layout": {"title_text": title or "Accuracy per architecture"}}
@@ -132,8 +254,10 @@ def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | 
     """One bar per architecture: accuracy (%) on the unseen upright digits at one N.
 
     ``ceiling`` (per key, optional) is the accuracy when the upright digits are seen, drawn as a
-    black tick. Traces: 0 the bars (the highlighted one outlined), 1 the ceiling ticks.
+    black tick. An accuracy may be NaN (not computed): no bar (no tick) is drawn for it.
+    Traces: 0 the bars (the highlighted one outlined), 1 the ceiling ticks.
     """
+    keys = _check_bars(keys, values, highlight, ceiling, labels, title)
     fig = go.Figure()
     fig.add_trace(go.Bar(
         marker=dict(color=[_color(k) for k in keys], line=dict(color="#000")), textposition="outside",
@@ -182,6 +306,8 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
 def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *, ncols: int = 8,
                             names=None, outcomes=("correct", "WRONG"), title: str | None = None) -> dict:
     """The data of ``digit_thumbnails`` (same arguments)."""
+    images, correct, ncols = _check_thumbnails(images, correct, predicted, true_labels, ncols, names,
+                                               outcomes, title)
     z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names, outcomes)
     n_right = int(np.sum(correct))
     # gaps as None, not NaN: a FigureWidget sends JSON, which has no NaN
@@ -206,6 +332,7 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
 
     Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions.
     """
+    _check_thumbnails(images, correct, predicted, true_labels, ncols, names, outcomes, title)
     scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.49, "#ffffff"],
              [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
     fig = go.Figure()

@@ -9,14 +9,19 @@
 
 Each figure has an ``*_update`` twin with only what changes with the data, and keeps the same
 traces whatever is shown (hidden kernels are ``visible=False``), so explorers update in place.
+Both validate their arguments first (``TypeError``/``ValueError`` naming the argument). A mean
+accuracy or its std may be NaN (not computed for that training-set size): drawn as a gap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, layout
+from .._validate import check_int
+from .style import COLORS, apply_update, check_text, check_values, layout
 
 __all__ = [
     "KERNEL_COLORS",
@@ -62,20 +67,97 @@ def _pct(values) -> list:
     return [None if not np.isfinite(v) else 100.0 * float(v) for v in np.asarray(values, dtype=float)]
 
 
+# --------------------------------------------------------------------------- argument checks
+
+def _keys(name: str, keys) -> list:
+    if isinstance(keys, (str, bytes, Mapping)) or not hasattr(keys, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of kernel keys (strings), got {keys!r:.60}")
+    keys = list(keys)
+    if not keys:
+        raise ValueError(f"{name} must hold at least one kernel key, got none")
+    if not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{name} must hold kernel keys (strings), got {keys!r:.60}")
+    return keys
+
+
+def _check_shown(shown, keys) -> set:
+    """The keys drawn: all ``keys`` for None, else a sequence out of them."""
+    if shown is None:
+        return set(keys)
+    if isinstance(shown, (str, bytes, Mapping)) or not hasattr(shown, "__iter__"):
+        raise TypeError(f"shown must be None or a sequence of kernel keys, got {shown!r:.60}")
+    shown = list(shown)
+    unknown = [k for k in shown if not isinstance(k, str) or k not in keys]
+    if unknown:
+        raise ValueError(f"shown must hold keys out of {tuple(keys)}, got {unknown!r:.60}")
+    return set(shown)
+
+
+def _check_options(labels, title) -> None:
+    if labels is not None and not isinstance(labels, Mapping):
+        raise TypeError(f"labels must be None or a dict keyed by kernel, got {labels!r:.60}")
+    if title is not None:
+        check_text("title", title)
+
+
+def _check_accuracy(n_train, curves, shown, current, title) -> set:
+    """The validated ``shown`` set of ``accuracy_vs_ntrain``."""
+    n = check_values("n_train", n_train, ndim=1)
+    if np.asarray(n_train).dtype == bool or np.any(n != np.round(n)) or np.any(n < 1):
+        raise ValueError(f"n_train must hold positive integers, got {n_train!r:.60}")
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"curves must be a dict {{kernel key: (mean, std)}}, got {curves!r:.60}")
+    keys = _keys("curves", list(curves))
+    for key, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"curves[{key!r}] must be a pair (mean, std) of accuracies per "
+                            f"n_train, got {pair!r:.60}")
+        for part, values in zip(("mean", "std"), pair):
+            name = f"curves[{key!r}] {part}"
+            array = check_values(name, values, ndim=1, length=len(n), like="n_train",
+                                 allow_nan=True)
+            known = array[~np.isnan(array)]
+            if part == "mean" and (np.any(known < 0.0) or np.any(known > 1.0)):
+                raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed)")
+            if part == "std" and np.any(known < 0.0):
+                raise ValueError(f"{name} must be >= 0 (NaN: not computed)")
+    shown = _check_shown(shown, keys)
+    if current is not None:
+        check_int("current", current, minimum=1)
+    _check_options(None, title)
+    return shown
+
+
+def _check_invariance(keys, angles, deviations, shown, labels, title):
+    """Validated ``(keys, shown set, deviations (keys × angles))`` of ``invariance_bars``."""
+    keys = _keys("keys", keys)
+    angles = check_values("angles", angles, ndim=1)
+    deviations = check_values("deviations", deviations, ndim=(1, 2))
+    if deviations.size != len(keys) * len(angles) or (
+            deviations.ndim == 2 and deviations.shape != (len(keys), len(angles))):
+        raise ValueError(f"deviations must have shape ({len(keys)}, {len(angles)}) (keys × angles), "
+                         f"got {deviations.shape}")
+    if np.any(deviations < 0.0):
+        raise ValueError("deviations must be >= 0 (relative deviations, 0 = exactly invariant)")
+    shown = _check_shown(shown, keys)
+    _check_options(labels, title)
+    return keys, shown, deviations.reshape(len(keys), len(angles))
+
+
 # --------------------------------------------------------------------------- accuracy vs n_train
 
 def accuracy_vs_ntrain_update(n_train, curves: dict, shown=None, current: int | None = None, *,
                               title: str | None = None) -> dict:
     """The data of ``accuracy_vs_ntrain`` (same arguments; ``curves`` must keep its keys)."""
+    shown = _check_accuracy(n_train, curves, shown, current, title)
     n = [int(v) for v in n_train]
-    shown = set(curves) if shown is None else set(shown)
     data = []
     for key, (mean, std) in curves.items():
         mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
         visible = key in shown
         band_y = _pct(np.concatenate([mean + std, (mean - std)[::-1]]))
         data.append(dict(x=n + n[::-1], y=band_y, visible=visible))
-        data.append(dict(x=n, y=_pct(mean), customdata=np.column_stack([100.0 * std]).tolist(),
+        data.append(dict(x=n, y=_pct(mean), customdata=[[v] for v in _pct(std)],
                          visible=visible))
     data.append(dict(x=[] if current is None else [current, current],
                      y=[] if current is None else [0.0, 100.0]))
@@ -97,9 +179,12 @@ def accuracy_vs_ntrain(n_train, curves: dict, shown=None, current: int | None = 
     current : a training-set size marked by a vertical line (None: no line)
     labels : {key: legend label}
 
+    A mean or std may be NaN (not computed for that size): the line and band have a gap there.
     Traces: per key in ``curves`` order, the band (mean ± std) then the mean line; last the
     current-size line.
     """
+    _check_accuracy(n_train, curves, shown, current, title)
+    _check_options(labels, None)
     labels = labels or {}
     fig = go.Figure()
     for key in curves:
@@ -129,10 +214,8 @@ def accuracy_vs_ntrain(n_train, curves: dict, shown=None, current: int | None = 
 def invariance_bars_update(keys, angles, deviations, shown=None, *, labels: dict | None = None,
                            title: str | None = None) -> dict:
     """The data of ``invariance_bars`` (same arguments)."""
+    keys, shown, deviations = _check_invariance(keys, angles, deviations, shown, labels, title)
     labels = labels or {}
-    keys = list(keys)
-    shown = set(keys) if shown is None else set(shown)
-    deviations = np.asarray(deviations, dtype=float).reshape(len(keys), len(angles))
     names = [labels.get(k, k) for k in keys]
     data = []
     for j, angle in enumerate(angles):
@@ -159,6 +242,7 @@ def invariance_bars(keys, angles, deviations, shown=None, *, labels: dict | None
     Traces: one ``go.Bar`` per angle, then the round-off level ``EXACT_LEVEL`` (dotted).
     Exact zeros are drawn at 1e-17; the hover shows the exact number.
     """
+    keys, shown, deviations = _check_invariance(keys, angles, deviations, shown, labels, title)
     labels = labels or {}
     fig = go.Figure()
     for j, angle in enumerate(angles):

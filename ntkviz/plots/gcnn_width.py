@@ -1,12 +1,19 @@
 """Finite C4 group CNNs against their infinite-width kernels (seed 000, Fig. 1): the relative
-error of the empirical NTK and NNGP against the width, on log-log axes."""
+error of the empirical NTK and NNGP against the width, on log-log axes.
+
+The figure and its ``*_update`` twin validate their arguments first (``TypeError``/``ValueError``
+naming the argument). The only NaN accepted is a fit (slope/intercept NaN with a single width):
+then that fit draws no line (gaps, never NaN numbers).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, finite_or_none, layout
+from .._validate import check_int
+from .style import COLORS, apply_update, check_values, finite_or_none, layout
+from .width import _check_seeds, _real_or_nan
 
 __all__ = ["gcnn_error_vs_width", "gcnn_error_vs_width_update"]
 
@@ -15,6 +22,27 @@ _NTK = COLORS["accent"]
 _NNGP = "#2ca02c"
 _NTK_SEED = "rgba(255,127,14,0.4)"
 _NNGP_SEED = "rgba(44,160,44,0.4)"
+
+
+def _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
+           depth, seeds) -> None:
+    widths = check_values("widths", widths, ndim=1)
+    if np.any(widths <= 0):
+        raise ValueError(f"widths must be positive (log axis), got {widths.min():g}")
+    ntk = np.atleast_2d(check_values("ntk_errors", ntk_errors, ndim=(1, 2)))
+    if len(ntk) != len(widths):
+        raise ValueError(f"ntk_errors must have one row per entry of widths ({len(widths)}), got shape "
+                         f"{ntk.shape}")
+    nngp = np.atleast_2d(check_values("nngp_errors", nngp_errors, ndim=(1, 2)))
+    if nngp.shape != ntk.shape:
+        raise ValueError(f"nngp_errors must have the shape of ntk_errors {ntk.shape} (widths × "
+                         f"seeds), got {nngp.shape}")
+    for name, value in (("ntk_slope", ntk_slope), ("ntk_intercept", ntk_intercept),
+                        ("nngp_slope", nngp_slope), ("nngp_intercept", nngp_intercept)):
+        _real_or_nan(name, value)
+    if depth is not None:
+        check_int("depth", depth, minimum=0)
+    _check_seeds(seeds, ntk.shape[1], "the columns of ntk_errors")
 
 
 def _fit_name(kind: str, slope: float) -> str:
@@ -37,13 +65,16 @@ def _points(widths, errors):
 def _fit_line(span, slope, intercept):
     if not (np.isfinite(slope) and np.isfinite(intercept)):
         return np.full(2, np.nan)
-    return np.exp(intercept) * span**slope
+    with np.errstate(over="ignore"):  # an overflowing fit is drawn as a gap
+        return np.exp(intercept) * span**slope
 
 
 def gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope: float,
                                ntk_intercept: float, nngp_slope: float, nngp_intercept: float,
                                depth: int | None = None, seeds=None) -> dict:
     """The data of ``gcnn_error_vs_width`` (same arguments)."""
+    _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
+           depth, seeds)
     widths = np.asarray(widths, dtype=float)
     x_ntk, y_ntk, s_ntk, mean_ntk = _points(widths, ntk_errors)
     x_nngp, y_nngp, s_nngp, mean_nngp = _points(widths, nngp_errors)
@@ -88,6 +119,8 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
     1 NTK mean, 2 NTK fit, 3 NNGP per seed, 4 NNGP mean, 5 NNGP fit, 6 slope −1/2 reference
     (through the first mean of the two).
     """
+    _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
+           depth, seeds)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         mode="markers", name="NTK Θ̂, one seed", marker=dict(size=6, color=_NTK_SEED),

@@ -2,17 +2,20 @@
 
 Data in, figure out: the Gram matrices and the table's text come from
 ``experiments.propositions.PropositionTable.figure_data()`` (or any arrays and strings of the
-same shapes); nothing here computes a kernel.
+same shapes); nothing here computes a kernel. Every figure and ``*_update`` twin validates its
+arguments first (``TypeError``/``ValueError`` naming the argument); no NaN is accepted.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .orbits import kernel_color_range
-from .style import COLORS, apply_update, layout
+from .style import COLORS, apply_update, check_text, check_values, layout
 
 __all__ = [
     "orbit_heatmaps",
@@ -31,15 +34,61 @@ _HOVER = ("%{meta}<br>row i = %{y}, column j = %{x}<br>K<sub>ij</sub> = k(g<sup>
           "%{z:.12g}<extra></extra>")
 
 
-def _grid(grams) -> list[list[np.ndarray]]:
-    rows = [[np.asarray(K, dtype=float) for K in row] for row in grams]
+def _sequence(name: str, values, what: str) -> list:
+    """``values`` as a list; a ``TypeError`` naming ``name`` unless it is a sequence (not a
+    string or a dict)."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of {what}, got {values!r:.60}")
+    return list(values)
+
+
+def _labels(name: str, labels, count: int, of: str) -> None:
+    labels = _sequence(name, labels, "strings")
+    if not all(isinstance(label, str) for label in labels):
+        raise TypeError(f"{name} must hold strings, got {labels!r:.60}")
+    if len(labels) != count:
+        raise ValueError(f"{name} must have one label per {of} ({count}), got {len(labels)}")
+
+
+def _grid(grams, row_labels, column_labels) -> list[list[np.ndarray]]:
+    """``grams`` as rows of finite square float matrices; the labels name its rows and columns."""
+    rows = []
+    for row in _sequence("grams", grams, "rows of (N, N) matrices"):
+        if isinstance(row, np.ndarray) and row.ndim != 3:
+            raise ValueError(f"grams must be rows of (N, N) matrices (nested lists or a 4-d "
+                             f"array), got a row of shape {row.shape}")
+        rows.append(_sequence("grams", row, "rows of (N, N) matrices"))
     if not rows or not rows[0] or any(len(row) != len(rows[0]) for row in rows):
         raise ValueError("grams must be a non-empty rectangular grid (rows of kernels × columns of orbits)")
-    for row in rows:
-        for K in row:
-            if K.ndim != 2 or K.shape[0] != K.shape[1]:
-                raise ValueError(f"grams must hold square (N, N) matrices, got shape {K.shape}")
-    return rows
+    grid = [[check_values(f"grams[{r}][{c}]", K, ndim=2) for c, K in enumerate(row)]
+            for r, row in enumerate(rows)]
+    for r, row in enumerate(grid):
+        for c, K in enumerate(row):
+            if K.shape[0] != K.shape[1]:
+                raise ValueError(f"grams must hold square (N, N) matrices, got shape {K.shape} "
+                                 f"at grams[{r}][{c}]")
+    _labels("row_labels", row_labels, len(grid), "row of grams")
+    _labels("column_labels", column_labels, len(grid[0]), "column of grams")
+    return grid
+
+
+def _check_table(header, cells, agrees) -> tuple[list, list, list | None]:
+    """``(header, cells, agrees)`` as lists (entries of cells are shown with ``str``); the
+    row counts are checked by ``_table_columns`` and ``_fills``."""
+    header = _sequence("header", header, "column names")
+    if not header:
+        raise ValueError("header must name at least one column, got none")
+    if not all(isinstance(name, str) for name in header):
+        raise TypeError(f"header must hold strings, got {header!r:.60}")
+    cells = [_sequence("cells", row, "rows of entries")
+             for row in _sequence("cells", cells, "rows of entries")]
+    if agrees is not None:
+        agrees = _sequence("agrees", agrees, "booleans")
+        if not all(isinstance(a, (bool, np.bool_)) for a in agrees):
+            raise TypeError(f"agrees must hold booleans (True/False), got {agrees!r:.60}")
+    _table_columns(header, cells)
+    _fills(agrees, len(cells), len(header))
+    return header, cells, agrees
 
 
 def color_range(K) -> tuple[float, float]:
@@ -80,7 +129,7 @@ def _titles(row_labels, column_labels) -> list[str]:
 
 def orbit_heatmaps_update(grams, row_labels, column_labels) -> dict:
     """The data of ``orbit_heatmaps``."""
-    grid = _grid(grams)
+    grid = _grid(grams, row_labels, column_labels)
     return {"data": _heatmap_data(grid, row_labels, column_labels), "layout": {}}
 
 
@@ -96,9 +145,10 @@ def orbit_heatmaps(grams, row_labels, column_labels, *,
     A circulant K has constant wrapped diagonals, a constant K one colour. Each panel has its
     own colour range, up to the largest off-diagonal entry (``color_range``: the bias makes
     every entry large, the structure is in the differences); a constant panel is one colour. Traces: one heatmap
-    per panel, row-major. Seed 001 App. C, Props. 1–4.
+    per panel, row-major. Seed 001 App. C, Props. 1–4. Every matrix must be finite.
     """
-    grid = _grid(grams)
+    grid = _grid(grams, row_labels, column_labels)
+    check_text("title", title)
     rows, cols = len(grid), len(grid[0])
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=_titles(row_labels, column_labels),
                         horizontal_spacing=0.06, vertical_spacing=0.35 / rows)
@@ -121,12 +171,13 @@ def _fills(agrees, n_rows: int, n_cols: int):
         return "white"
     colour = [_AGREE_FILL if a else _DISAGREE_FILL for a in agrees]
     if len(colour) != n_rows:
-        raise ValueError(f"agrees must have one entry per row ({n_rows}), got {len(colour)}")
+        raise ValueError(f"agrees must have one entry per row of cells ({n_rows}), got {len(colour)}")
     return [colour] * n_cols
 
 
 def proposition_table_figure_update(header, cells, agrees=None) -> dict:
     """The data of ``proposition_table_figure``."""
+    header, cells, agrees = _check_table(header, cells, agrees)
     columns = _table_columns(header, cells)
     return {
         "data": [dict(header=dict(values=list(header)),
@@ -152,6 +203,8 @@ def proposition_table_figure(header, cells, agrees=None, *,
     header : column names;  cells : rows of strings (``PropositionTable.cells()``)
     agrees : per row, whether the numbers agree with the claim (None: no colouring)
     """
+    header, cells, agrees = _check_table(header, cells, agrees)
+    check_text("title", title)
     fig = go.Figure(_table_trace())
     layout(fig, title)
     fig.update_layout(width=1100, height=90 + 30 * (len(cells) + 1), margin=dict(l=10, r=10, t=50, b=10))
@@ -173,7 +226,9 @@ def propositions_figure(grams, row_labels, column_labels, header, cells, agrees=
     Arguments as ``orbit_heatmaps`` and ``proposition_table_figure``; pass
     ``**PropositionTable.figure_data()``. Traces: the heatmaps row-major, then the table.
     """
-    grid = _grid(grams)
+    grid = _grid(grams, row_labels, column_labels)
+    header, cells, agrees = _check_table(header, cells, agrees)
+    check_text("title", title)
     rows, cols = len(grid), len(grid[0])
     specs = [[{"type": "heatmap"}] * cols for _ in range(rows)]
     specs.append([{"type": "table", "colspan": cols}] + [None] * (cols - 1))

@@ -1,18 +1,82 @@
 """Figures of finite width against infinite width on the unit circle (seed 003 Fig. 1, seed 000
-Fig. 1): the NTK curves ``Θ(x0, x(γ))`` and the relative error against width on log-log axes."""
+Fig. 1): the NTK curves ``Θ(x0, x(γ))`` and the relative error against width on log-log axes.
+
+Every figure and ``*_update`` twin validates its arguments first (``TypeError``/``ValueError``
+naming the argument). The only NaN accepted is the fit (``slope``, ``intercept``), which is NaN
+with a single width: then no fitted line is drawn (gaps, never NaN numbers).
+"""
 
 from __future__ import annotations
+
+import math
+import numbers
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, finite_or_none, layout
+from .._validate import check_int
+from .style import COLORS, apply_update, check_text, check_values, finite_or_none, layout
 
 __all__ = ["ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update"]
 
 _EMPIRICAL = "rgba(255,127,14,0.45)"  # COLORS["accent"], semi-transparent
 _PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
                  ticktext=["−π", "−π/2", "0", "π/2", "π"])
+
+
+def _real_or_nan(name: str, value) -> float:
+    """A real number that may be NaN (not computed), never ±inf."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number (NaN: not fitted), got {value!r:.60}")
+    if math.isinf(float(value)):
+        raise ValueError(f"{name} must be finite or NaN (not fitted), got {value}")
+    return float(value)
+
+
+def _check_network(width, depth, activation, width_name="width") -> None:
+    check_int(width_name, width, minimum=1)
+    if depth is not None:
+        check_int("depth", depth, minimum=0)
+    if activation is not None:
+        check_text("activation", activation)
+
+
+def _check_seeds(seeds, count: int, like: str) -> None:
+    if seeds is None:
+        return
+    array = check_values("seeds", seeds, ndim=1, length=count, like=like)
+    if np.asarray(seeds).dtype == bool or np.any(array != np.round(array)):
+        raise TypeError(f"seeds must hold integers, got {seeds!r:.60}")
+
+
+def _check_curves(gammas, theta, thetas, width, depth, activation, seeds) -> None:
+    gammas = check_values("gammas", gammas, ndim=1)
+    check_values("theta", theta, ndim=1, length=len(gammas), like="gammas")
+    thetas = np.atleast_2d(check_values("thetas", thetas, ndim=(1, 2)))
+    if thetas.shape[1] != len(gammas):
+        raise ValueError(f"thetas must have one column per angle of gammas ({len(gammas)}), got "
+                         f"shape {thetas.shape}")
+    _check_network(width, depth, activation)
+    _check_seeds(seeds, len(thetas), "the rows of thetas")
+
+
+def _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth,
+                  activation) -> None:
+    widths = check_values("widths", widths, ndim=1)
+    if np.any(widths <= 0):
+        raise ValueError(f"widths must be positive (log axis), got {widths.min():g}")
+    errors = np.atleast_2d(check_values("errors", errors, ndim=(1, 2)))
+    if len(errors) != len(widths):
+        raise ValueError(f"errors must have one row per entry of widths ({len(widths)}), got shape "
+                         f"{errors.shape}")
+    _real_or_nan("slope", slope)
+    _real_or_nan("intercept", intercept)
+    _check_network(current_width, depth, activation, "current_width")
+    if current_errors is not None:
+        current = check_values("current_errors", current_errors, ndim=1)
+        if len(current) != errors.shape[1]:
+            raise ValueError(f"current_errors must have one entry per seed ({errors.shape[1]}, the "
+                             f"columns of errors), got {len(current)}")
 
 
 def _curves_title(width: int, n_seeds: int, depth: int | None, activation: str | None) -> str:
@@ -23,6 +87,7 @@ def _curves_title(width: int, n_seeds: int, depth: int | None, activation: str |
 def ntk_curves_update(gammas, theta, thetas, width: int, depth: int | None = None,
                       activation: str | None = None, seeds=None) -> dict:
     """The data of ``ntk_curves``: all empirical curves in one trace, separated by gaps."""
+    _check_curves(gammas, theta, thetas, width, depth, activation, seeds)
     gammas = np.asarray(gammas, dtype=float)
     thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
     seeds = np.arange(len(thetas)) if seeds is None else np.asarray(seeds)
@@ -49,6 +114,7 @@ def ntk_curves(gammas, theta, thetas, width: int, depth: int | None = None,
 
     Traces: 0 the analytic curve, 1 all empirical curves (one trace, gaps between seeds).
     """
+    _check_curves(gammas, theta, thetas, width, depth, activation, seeds)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         mode="lines", name="infinite width Θ", line=dict(color=COLORS["missing"], width=4),
@@ -77,6 +143,7 @@ def error_vs_width_update(widths, errors, slope: float, intercept: float, curren
                           current_errors=None, depth: int | None = None,
                           activation: str | None = None) -> dict:
     """The data of ``error_vs_width``."""
+    _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth, activation)
     widths = np.asarray(widths, dtype=float)
     errors = np.atleast_2d(np.asarray(errors, dtype=float))
     mean = errors.mean(axis=1)
@@ -86,7 +153,8 @@ def error_vs_width_update(widths, errors, slope: float, intercept: float, curren
         current_errors = errors[hits[0]] if hits.size else np.full(n_seeds, np.nan)
     current_mean = float(np.mean(current_errors))
     span = np.array([widths.min(), widths.max()])
-    fit = np.exp(intercept) * span**slope if np.isfinite(slope) else np.full(2, np.nan)
+    with np.errstate(over="ignore"):  # an overflowing fit is drawn as a gap
+        fit = np.exp(intercept) * span**slope if np.isfinite(slope) else np.full(2, np.nan)
     reference = mean[0] * (span / span[0]) ** -0.5  # slope −1/2 through the first mean
     seed_index = np.tile(np.arange(n_seeds), len(widths))
     return {
@@ -110,13 +178,15 @@ def error_vs_width(widths, errors, slope: float, intercept: float, current_width
     Parameters
     ----------
     widths : (W,) widths;  errors : (W, S) relative error per width and seed
-    slope, intercept : fit ``log mean = intercept + slope · log width``
+    slope, intercept : fit ``log mean = intercept + slope · log width``; NaN (a single width,
+        nothing fitted) draws no fitted line and says "no slope fitted"
     current_width : marked with its mean error (``current_errors`` (S,), default: the row of
-        ``errors`` at that width)
+        ``errors`` at that width; no marker if it is not one of ``widths``)
 
     Traces: 0 per-seed errors, 1 mean over seeds, 2 fitted power law, 3 slope −1/2 reference
     (through the first mean), 4 the current width.
     """
+    _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth, activation)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         mode="markers", name="one seed", marker=dict(size=6, color=_EMPIRICAL),
