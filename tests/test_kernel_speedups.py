@@ -43,7 +43,6 @@ def test_small_mlp_in_numpy_equals_the_compiled_recursion(arch, monkeypatch):
     assert 20 * 20 <= fully_connected.NUMPY_ENTRIES
     fast = arch.nngp_ntk(x) + arch.nngp_ntk(x, y)
     monkeypatch.setattr(fully_connected, "NUMPY_ENTRIES", 0)
-    monkeypatch.setattr(fully_connected, "NUMPY_ENTRIES_DEEP", 0)
     plain = arch.nngp_ntk(x) + arch.nngp_ntk(x, y)
     for f, p in zip(fast, plain):
         assert f.shape == p.shape
@@ -51,6 +50,37 @@ def test_small_mlp_in_numpy_equals_the_compiled_recursion(arch, monkeypatch):
     S, T = fast[:2]
     np.testing.assert_array_equal(T, T.T)
     np.testing.assert_array_equal(S, S.T)
+
+
+@pytest.mark.parametrize("depth, W_std, b_std", [(1, 1.0, 1.0), (5, 1.0, 1.0), (3, 1.4, 0.3),
+                                                  (2, 0.8, 0.0)])
+def test_symmetric_relu_path_equals_the_general_numpy_recursion(depth, W_std, b_std):
+    # duplicates and an antiparallel pair: cos t = ±1 off the diagonal must snap exactly as well
+    x = RNG.normal(size=(13, 40))
+    x = np.concatenate([x, x[:2], -x[2:3]])
+    S, T = kernels.mlp(depth=depth, W_std=W_std, b_std=b_std).nngp_ntk(x)
+    S0, T0 = fully_connected._mlp_small(x, None, depth=depth, W_std=W_std, b_std=b_std,
+                                        activation="relu")
+    assert rel(S, S0) < TOL and rel(T, T0) < TOL
+    np.testing.assert_array_equal(T, T.T)
+    np.testing.assert_array_equal(T[13], T[0])  # a duplicate image: the same row, bit for bit
+    np.testing.assert_array_equal(T[13, 13], T[0, 0])
+
+
+def test_blas_product_runs_on_one_thread_and_restores_the_setting():
+    from threadpoolctl import threadpool_info
+
+    from ntkviz import _blas
+
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    a, b = RNG.normal(size=(300, 784)), RNG.normal(size=(200, 784))
+    seen = []
+    with _blas.single_threaded_blas():
+        seen = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert seen and all(n == 1 for n in seen)
+    np.testing.assert_allclose(_blas.product(a, b), a @ b.T, rtol=1e-13, atol=1e-11)
+    np.testing.assert_array_equal(_blas.product(a[:3], b[:4]), a[:3] @ b[:4].T)  # below threading
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
 
 
 def test_small_mlp_diagonal_is_the_self_kernel():

@@ -10,9 +10,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._blas import product
 from . import layers
 from ._network import bucket, validate_network
-from ._x64 import enable_x64, float64, to_numpy
+from ._x64 import enable_x64, to_numpy
 from .base import NeuralKernel, as_vectors, check_same_features
 
 __all__ = ["MLP", "mlp"]
@@ -46,7 +47,6 @@ class MLP(NeuralKernel):
     def name(self) -> str:
         return f"MLP (depth {self.depth}, {self.activation})"
 
-    @float64
     def nngp_ntk(self, x1, x2=None):
         a = as_vectors("x1", x1)
         b = None if x2 is None else as_vectors("x2", x2)
@@ -54,51 +54,84 @@ class MLP(NeuralKernel):
             check_same_features(a, b)
         settings = dict(depth=self.depth, W_std=self.W_std, b_std=self.b_std, activation=self.activation)
         n1 = a.shape[0]
-        if _numpy_path(n1 * (n1 if b is None else b.shape[0]), self.depth):
+        if _numpy_path(n1 * (n1 if b is None else b.shape[0])):
+            if b is None and self.activation == "relu":
+                return _relu_symmetric(_input_covariance(a), self.depth, self.W_std**2, self.b_std**2)
             return _mlp_small(a, b, **settings)
         # One compiled call on numpy inputs (padded to a size bucket): for small Gram matrices
         # the cost is per-call overhead, and handing JAX numpy arrays directly is the cheapest.
-        if b is None:
-            nngp, ntk = _mlp_symmetric(_pad_to_bucket(a), np.int32(n1), **settings)
-            return to_numpy(nngp)[:n1, :n1], to_numpy(ntk)[:n1, :n1]
-        n2 = b.shape[0]
-        nngp, ntk = _mlp_cross(_pad_to_bucket(a), _pad_to_bucket(b), np.int32(n1), np.int32(n2), **settings)
-        return to_numpy(nngp)[:n1, :n2], to_numpy(ntk)[:n1, :n2]
+        with enable_x64(True):
+            if b is None:
+                nngp, ntk = _mlp_symmetric(_pad_to_bucket(a), np.int32(n1), **settings)
+                return to_numpy(nngp)[:n1, :n1], to_numpy(ntk)[:n1, :n1]
+            n2 = b.shape[0]
+            nngp, ntk = _mlp_cross(_pad_to_bucket(a), _pad_to_bucket(b), np.int32(n1), np.int32(n2),
+                                   **settings)
+            return to_numpy(nngp)[:n1, :n2], to_numpy(ntk)[:n1, :n2]
 
 
-#: Gram matrices up to this many entries are computed in numpy: a compiled XLA call costs
-#: ~0.1 ms of dispatch here, more than the whole numpy recursion at small sizes, and numpy's
-#: arc-cosine is cheaper than XLA's float64 one (measured unloaded, 784 features, one BLAS
-#: thread: 128² entries depth 1 0.68 vs 0.85 ms, depth 5 1.1 vs 5.7 ms).
-NUMPY_ENTRIES = 256 * 256
-#: Deeper networks are dominated by the per-layer arc-cosine, where numpy stays ~5× faster at
-#: every size measured (1024² entries, depth 5: 87 vs 440 ms); one layer at 512² and above is
-#: dominated by the product, where XLA is faster (8 vs 15 ms).
-NUMPY_ENTRIES_DEEP = 2048 * 2048
+#: Gram matrices up to this many entries are computed in numpy, at every depth: a compiled XLA
+#: call costs tens of µs of dispatch, and numpy's arc-cosine and single-threaded BLAS product
+#: are faster than XLA's float64 ones at every size measured (784 features, load ~2:
+#: 256² entries depth 1 / 5: 3.1 / 5.4 ms against 4.6 / 57 ms; 2048²: 235 / 440 ms against
+#: 604 / 6964 ms). Larger Grams go through the compiled recursion.
+NUMPY_ENTRIES = 2048 * 2048
 
 
-#: Above this many Gram entries the input product ``a bᵀ`` goes through XLA: numpy's
-#: multi-threaded BLAS product stalled on a loaded machine (128 × 784 images: 20–70 ms instead
-#: of 0.3 ms, threads waiting for a busy core), XLA's stayed at ~0.3 ms.
-BLAS_ENTRIES = 64 * 64
-
-
-@jax.jit
-def _xla_product(a, b):
-    return a @ b.T
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a bᵀ`` in float64: numpy for small Grams, one compiled XLA product above."""
-    if a.shape[0] * b.shape[0] <= BLAS_ENTRIES:
-        return a @ b.T
-    with enable_x64(True):
-        return np.array(_xla_product(a, b), dtype=np.float64)
-
-
-def _numpy_path(entries: int, depth: int) -> bool:
+def _numpy_path(entries: int) -> bool:
     """Whether a Gram of ``entries`` entries is computed in numpy (else one compiled call)."""
-    return entries <= NUMPY_ENTRIES or (depth > 1 and entries <= NUMPY_ENTRIES_DEEP)
+    return entries <= NUMPY_ENTRIES
+
+
+def _input_covariance(a: np.ndarray) -> np.ndarray:
+    """``Σ⁰ = a aᵀ / d``, made exactly symmetric."""
+    sigma = product(a, a)
+    sigma += sigma.T  # numpy buffers the overlapping transpose
+    sigma *= 0.5 / a.shape[1]
+    return sigma
+
+
+def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2: float):
+    """``(Σ, Θ)`` of ``depth × [Dense, ReLU], Dense`` for ``x2 = None`` from ``Σ⁰`` (overwritten).
+
+    The recursion of :func:`layers.dense` / :func:`layers.relu` (arc-cosine map of order 1,
+    THEORY §2) for small Gram matrices, where the cost is the number of numpy calls rather than
+    their size: the variances Σ(x, x) are read off the diagonal instead of being carried
+    alongside, buffers are reused, ``sin t`` is ``√(1 − cos² t)`` (numpy's ``sin`` is 4× slower
+    than the three calls), and multiplications by ``w² = 1`` / additions of ``b² = 0`` are
+    skipped (they change no bit). Every step maps a symmetric matrix to a symmetric one, bitwise.
+    """
+    nngp, ntk = sigma, np.zeros_like(sigma)
+    gap, tmp = np.empty_like(sigma), np.empty_like(sigma)
+    snap = np.empty(sigma.shape, dtype=bool)
+    threshold = 1.0 - layers._SNAP
+    for layer in range(depth + 1):
+        # Dense: Σ ← w²Σ + b², Θ ← w²Θ + Σ
+        if w2 != 1.0:
+            nngp *= w2
+            ntk *= w2
+        if b2 != 0.0:
+            nngp += b2
+        ntk += nngp
+        if layer == depth:
+            return nngp, ntk
+        # ReLU: cos t = Σ / √(Σ(x, x) Σ(x', x')), snapped to ±1 within a few ulps (exact diagonal)
+        root = np.sqrt(nngp.diagonal())
+        outer = root[:, None] * root
+        cos = np.divide(nngp, outer, out=nngp)
+        np.greater_equal(np.abs(cos, out=tmp), threshold, out=snap)
+        np.copysign(1.0, cos, out=cos, where=snap)
+        np.arccos(np.negative(cos, out=gap), out=gap)  # π − t
+        ntk *= gap
+        ntk *= layers._INV_2PI  # Θ ← Θ (π − t) / 2π
+        np.multiply(cos, cos, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        np.sqrt(tmp, out=tmp)  # sin t
+        cos *= gap
+        cos += tmp
+        outer *= layers._INV_2PI
+        cos *= outer  # Σ ← √(Σ(x,x) Σ(x',x')) (sin t + (π − t) cos t) / 2π
+        nngp = cos
 
 
 def _mlp_small(a, b, *, depth, W_std, b_std, activation):
@@ -106,11 +139,10 @@ def _mlp_small(a, b, *, depth, W_std, b_std, activation):
     ``arcsin``) for small Gram matrices; ``b=None`` gives an exactly symmetric result."""
     d = a.shape[1]
     if b is None:
-        sigma = _product(a, a) / d
-        sigma = 0.5 * (sigma + sigma.T)
+        sigma = _input_covariance(a)
         var1 = var2 = np.diag(sigma).copy()  # bitwise equal to Σ(x, x): cos t = 1 exactly
     else:
-        sigma = _product(a, b) / d
+        sigma = product(a, b) / d
         var1, var2 = np.einsum("ij,ij->i", a, a) / d, np.einsum("ij,ij->i", b, b) / d
     w2, b2 = W_std**2, b_std**2
     # In-place updates (few allocations: at these sizes each numpy call costs ~1 µs). Products
