@@ -247,10 +247,11 @@ def main() -> int:
             prepared[case] = run
             emit({"compile": compile_seconds, "note": note})
         elif request["op"] == "time":
-            run = prepared[case]
+            run, loops = prepared[case], int(request.get("loops", 1))
             start = time.perf_counter()
-            run()
-            emit({"seconds": (time.perf_counter() - start) * getattr(run, "scale", 1.0)})
+            for _ in range(loops):
+                run()
+            emit({"seconds": (time.perf_counter() - start) / loops * getattr(run, "scale", 1.0)})
     return 0
 
 

@@ -42,6 +42,8 @@ NT_PINS = ("neural-tangents==0.6.5", "jax==0.4.30", "jaxlib==0.4.30", "numpy==1.
 #: Wall-clock budget per row for the alternating repeats (both implementations together).
 ROW_BUDGET_SECONDS = 4.0
 MIN_REPEATS, MAX_REPEATS = 3, 15
+#: Calls faster than this are repeated in a loop of about this long per timed repeat.
+LOOP_SECONDS, MAX_LOOPS = 0.005, 1000
 
 
 def nt_python() -> str:
@@ -144,12 +146,19 @@ def run_cases(case_list: list[str], python_nt: str, tmp: Path, on_record=None) -
             compared = ~np.isnan(B)  # block-mode rows: the one block neural-tangents computed
             diff = float(np.max(np.abs(A - B)[compared]) / np.max(np.abs(B[compared])))
             t_ours, t_theirs = [ours.ask(op="time", case=case)["seconds"]], [theirs.ask(op="time", case=case)["seconds"]]
-            per_round = t_ours[0] + t_theirs[0]
+            # Sub-millisecond calls are timed in loops of at least LOOP_SECONDS (one clock
+            # reading per loop, as timeit does); each repeat is the mean call of its loop.
+            loops_ours, loops_theirs = (max(1, min(MAX_LOOPS, int(LOOP_SECONDS / max(t, 1e-9))))
+                                        for t in (t_ours[0], t_theirs[0]))
+            per_round = t_ours[0] * loops_ours + t_theirs[0] * loops_theirs
             repeats = int(min(MAX_REPEATS, max(MIN_REPEATS, ROW_BUDGET_SECONDS // max(per_round, 1e-9))))
-            for _ in range(repeats - 1):
-                t_ours.append(ours.ask(op="time", case=case)["seconds"])
-                t_theirs.append(theirs.ask(op="time", case=case)["seconds"])
+            if loops_ours > 1 or loops_theirs > 1:
+                t_ours, t_theirs = [], []  # the single calls only sized the loops
+            while len(t_ours) < repeats:
+                t_ours.append(ours.ask(op="time", case=case, loops=loops_ours)["seconds"])
+                t_theirs.append(theirs.ask(op="time", case=case, loops=loops_theirs)["seconds"])
             record = dict(case=case, arch=arch, side=side, N=N, images=2 * N, repeats=repeats,
+                          loops=(loops_ours, loops_theirs),
                           ours=statistics.median(t_ours), theirs=statistics.median(t_theirs),
                           compile_ours=prep_ours["compile"], compile_theirs=prep_theirs["compile"],
                           note=prep_theirs["note"], diff=diff)
@@ -302,7 +311,10 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
         f"* neural-tangents ({python_nt}): {versions(python_nt, ('neural-tangents', 'jax', 'jaxlib', 'numpy'))}.",
         "* Both float64 (neural-tangents with `jax_enable_x64`), both compiled before timing "
         "(neural-tangents: `jax.jit(kernel_fn, static_argnames='get')`); the first call (compile) "
-        "is reported separately from the median of the repeats.",
+        "is reported separately from the median of the repeats. Calls under "
+        f"{LOOP_SECONDS * 1e3:g} ms are timed in loops of about {LOOP_SECONDS * 1e3:g} ms (at most "
+        f"{MAX_LOOPS} calls; column *repeats × calls*): a repeat is the mean call of its loop, "
+        "one clock reading per loop, as timeit does.",
         "* Analytic rows: the full NTK Gram matrix of the 2N images, `x2=None` "
         "(ntkviz `kernel.ntk(x)`, neural-tangents `kernel_fn(x, None, 'ntk')`), W_std = b_std = 1, "
         "ReLU, NTK parameterisation; CNNs: one 3×3 circular conv layer, then flatten or global "
@@ -322,7 +334,7 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
         "neural-tangents needs seconds per call there already.",
         "* max rel diff = max |Θ_ntkviz − Θ_NT| / max |Θ_NT| over the whole matrix.",
         "",
-        "| row | images | ntkviz median | NT median | ratio ntkviz/NT | max rel diff | repeats | first call ntkviz / NT | NT setting |",
+        "| row | images | ntkviz median | NT median | ratio ntkviz/NT | max rel diff | repeats × calls ntkviz / NT | first call ntkviz / NT | NT setting |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
 
@@ -332,7 +344,7 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
     for r in records:
         lines.append(
             f"| {worker.ARCHS[r['arch']]} | {r['images']} × {r['side']}×{r['side']} | {ms(r['ours'])} | "
-            f"{ms(r['theirs'])} | **{r['ours'] / r['theirs']:.3f}** | {r['diff']:.1e} | {r['repeats']} | "
+            f"{ms(r['theirs'])} | **{r['ours'] / r['theirs']:.3f}** | {r['diff']:.1e} | {r['repeats']} × {r['loops'][0]} / {r['loops'][1]} | "
             f"{ms(r['compile_ours'])} / {ms(r['compile_theirs'])} | {r['note']} |"
         )
     if imports:
