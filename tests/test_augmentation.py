@@ -284,6 +284,12 @@ def test_save_and_load_roundtrip(tmp_path):
 
 # --------------------------------------------------------------------------- bad input
 
+def test_save_runs_refuses_an_empty_list(tmp_path):
+    with pytest.raises(ValueError, match="runs must hold at least one"):
+        aug.save_runs([], tmp_path / "empty.npz")
+    assert not (tmp_path / "empty.npz").exists()
+
+
 @pytest.mark.parametrize("kwargs, name", [
     (dict(action="rotate"), "action"), (dict(action="rot90", N=3), "N"),
     (dict(action="shift", N=4), "N"), (dict(strategy="both"), "strategy"),

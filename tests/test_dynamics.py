@@ -207,6 +207,8 @@ def test_save_and_load_round_trip(tmp_path):
     (lambda: dyn.closed_form(dyn.setup("circle"), 0.1, 1.0, f0_train=np.zeros(3)), "f0_train"),
     (lambda: dyn.closed_form("setup", 0.1, 1.0), "s"),
     (lambda: dyn.decay([1.0, 2.0], -0.1, 1.0), "eta"),
+    (lambda: dyn.decay([1.0, 2.0], 1.5, 1.0), "eta"),  # η λ_max = 3 > 2: unstable GD
+    (lambda: dyn.decay([1.0, 2.0], 1e200, [1.0, 1e120], kind="flow"), "eta · t"),
 ])
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
@@ -234,3 +236,15 @@ def test_figures_show_the_state():
     empty = dyn.dynamics_state("mnist", 2, 0.5, 0.0, 64, 10)
     assert "no finite networks" in P.outputs_figure(empty).layout.title.text
     assert "digit index" in P.outputs_figure(empty).layout.xaxis.title.text
+
+
+def test_gradient_flow_takes_any_learning_rate():
+    # the flow decays at every η > 0 (η only rescales time); GD's limit η λ_max ≤ 2 is not applied
+    lam = np.array([2.0, 0.5, 0.0])
+    d = dyn.decay(lam, 10.0, [0.0, 1.0], kind="flow")
+    np.testing.assert_allclose(d, [[1.0, 1.0, 1.0], np.exp([-20.0, -5.0, 0.0])], rtol=1e-15)
+    s = dyn.setup("circle", depth=1, noise=0.5)
+    train, test = dyn.mean_prediction(s, 50.0 / s.lam_max, 1e3, kind="flow")
+    assert np.all(np.isfinite(train)) and np.all(np.isfinite(test))
+    with pytest.raises(ValueError, match="stability limit"):
+        dyn.mean_prediction(s, 50.0 / s.lam_max, 1e3, kind="gd")

@@ -780,6 +780,9 @@ def save_runs(runs, path) -> Path:
     runs = list(runs)
     if not all(isinstance(run, AugmentationRun) for run in runs):
         raise TypeError("runs must hold AugmentationRun values only")
+    if not runs:
+        raise ValueError("runs must hold at least one AugmentationRun, got an empty sequence "
+                         "(an empty results file could not be told from a failed run)")
     path = check_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {}

@@ -135,9 +135,12 @@ TIMES.setflags(write=False)
 CHUNK = 50
 MAX_DEPTH = 3
 MAX_WIDTH = 4096
-#: Largest η·λ_max accepted by the closed forms: gradient descent is stable up to 2 (THEORY §5),
-#: beyond it the residual grows like |1 − ηλ|^t to inf/NaN (η = 1e16 did).
+#: Largest η·λ_max accepted by the closed forms for gradient descent (``kind="gd"``): it is
+#: stable up to 2 (THEORY §5), beyond it the residual grows like |1 − ηλ|^t to inf/NaN (η = 1e16
+#: did). Gradient flow (``kind="flow"``) decays at any η > 0; there only the training time η·t
+#: is bounded (MAX_FLOW_TIME), so that it stays a finite float.
 MAX_ETA_LAMBDA = 2.0
+MAX_FLOW_TIME = 1e300
 #: Eigen-directions shown in the per-mode decay.
 N_MODES = 4
 W_STD = 1.0
@@ -170,12 +173,16 @@ def _check_lr(lr_factor) -> float:
     return check_real("lr_factor", lr_factor, minimum=0.0, maximum=2.0, strict_minimum=True)
 
 
-def _check_eta(eta, lam_max: float) -> float:
-    """η > 0 with η·λ_max ≤ MAX_ETA_LAMBDA (a round-off margin for η = 2/λ_max)."""
+def _check_eta(eta, lam_max: float, kind: str, times: np.ndarray) -> float:
+    """η > 0; for gradient descent η·λ_max ≤ MAX_ETA_LAMBDA (a round-off margin for η = 2/λ_max),
+    for gradient flow η·t ≤ MAX_FLOW_TIME."""
     eta = check_real("eta", eta, minimum=0.0, strict_minimum=True)
-    if eta * lam_max > MAX_ETA_LAMBDA * (1 + 1e-12):
+    if kind == "gd" and eta * lam_max > MAX_ETA_LAMBDA * (1 + 1e-12):
         raise ValueError(f"eta must be <= {MAX_ETA_LAMBDA:g}/λ_max = {MAX_ETA_LAMBDA / lam_max:.6g} "
                          f"(gradient descent's stability limit), got {eta}")
+    if kind == "flow" and eta * float(np.max(times, initial=0.0)) > MAX_FLOW_TIME:
+        raise ValueError(f"eta · t must be <= {MAX_FLOW_TIME:g} (the training time of gradient "
+                         f"flow), got eta = {eta:g} and t up to {float(np.max(times)):g}")
     return eta
 
 
@@ -325,9 +332,9 @@ def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
     ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n). THEORY §5.
     """
     lam = as_finite_array("lam", lam, ndim=1)
-    eta = _check_eta(eta, float(np.max(np.abs(lam), initial=0.0)))
-    t = _check_times(t)
-    return _decay(lam, eta, t, _check_kind(kind))
+    t, kind = _check_times(t), _check_kind(kind)
+    eta = _check_eta(eta, float(np.max(np.abs(lam), initial=0.0)), kind, t)
+    return _decay(lam, eta, t, kind)
 
 
 def _log_rate(lam, eta, kind):
@@ -367,9 +374,8 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
     """
     if not isinstance(s, Setup):
         raise TypeError(f"s must be a dynamics.Setup, got {type(s).__name__}")
-    eta = _check_eta(eta, s.lam_max)
-    t = _check_times(t)
-    kind = _check_kind(kind)
+    t, kind = _check_times(t), _check_kind(kind)
+    eta = _check_eta(eta, s.lam_max, kind, t)
     n, m = len(s.y_train), len(s.y_test)
     f0_train = np.zeros(n) if f0_train is None else as_finite_array("f0_train", f0_train, ndim=1)
     f0_test = np.zeros(m) if f0_test is None else as_finite_array("f0_test", f0_test, ndim=1)
