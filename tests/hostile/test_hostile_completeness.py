@@ -7,9 +7,8 @@ import pkgutil
 from pathlib import Path
 
 import ntkviz.experiments
-import ntkviz.plots
 
-from . import _support, test_hostile_experiments_results, test_hostile_plots
+from . import _support, test_hostile_experiments_results
 
 _RESULT = "result data class, built by the package's own functions from validated input"
 
@@ -36,10 +35,6 @@ EXEMPT = {
 PENDING: dict[str, str] = {
     # bugs found and not fixed yet (their cases are left out until fixed)
     **test_hostile_experiments_results.KNOWN_BUGS,
-    # ntkviz.plots validates no input; drafted cases in test_hostile_plots.pending_cases
-    **{f"ntkviz.plots.{name}": test_hostile_plots.PENDING_REASON
-       for name in ntkviz.plots.__all__ if callable(getattr(ntkviz.plots, name))
-       and id(getattr(ntkviz.plots, name)) not in _support.COVERED},
 }
 
 _MODULES = ["ntkviz.datasets", "ntkviz.kernels", "ntkviz.kernels.finite_gcnn", "ntkviz.spectral",
