@@ -6,6 +6,7 @@ import pytest
 
 from ntkviz import plots
 from ntkviz.experiments import circle
+from ntkviz.plots import equivariant_accuracy as eq_plots
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,54 @@ def test_apply_update_matches_a_fresh_figure(state):
     plots.apply_update(fig, plots.inverse_spectrum_update(other.lam, other.N, other.eps_spectral))
     fresh = plots.inverse_spectrum(other.lam, other.N, other.eps_spectral)
     assert fig.to_plotly_json() == fresh.to_plotly_json()
+
+
+# --- the experiment figures: legal NaN drawn as gaps, bad input named -------------------------
+
+def test_accuracy_not_computed_is_a_gap_not_a_number():
+    nan = float("nan")
+    curves = {"mlp1": np.array([0.1, nan, 0.5]), "gcnn": np.array([0.9, 0.8, 0.9])}
+    fig = plots.accuracy_curve((2, 4, 8), curves, 4, "mlp1", ceiling=[0.9, nan, 0.95])
+    assert fig.data[0].y == (10.0, None, 50.0) and fig.data[2].y == (90.0, None, 95.0)
+    assert fig.data[4].y == (None,)  # the star at current_N = 4 has no accuracy
+    bars = plots.accuracy_bars(["mlp1", "gcnn"], [nan, 0.5], "gcnn")
+    assert bars.data[0].y == (None, 50.0) and bars.data[0].text == ("", "50.0 %")
+    mean, std = np.array([0.5, nan, 0.9]), np.array([0.1, nan, 0.0])
+    fig = eq_plots.accuracy_vs_ntrain([10, 20, 50], {"gcnn": (mean, std)})
+    assert fig.data[1].y == (50.0, None, 90.0) and None in fig.data[0].y
+    assert [row[0] for row in fig.data[1].customdata] == [10.0, None, 0.0]
+
+
+def test_unfitted_slope_and_infinite_mean_inverse_are_gaps():
+    nan = float("nan")
+    fig = plots.error_vs_width([16], np.array([[0.4, 0.6]]), nan, nan, 16)
+    assert fig.data[2].y == (None, None) and "no slope fitted" in fig.layout.title.text
+    fig = plots.density_scatter([0.5, 0.25], [3.0, np.inf], [[1, 0, 2, 0], [3, 0, 4, 0]], nan)
+    assert fig.data[0].y == (3.0, None) and "undefined" in fig.layout.title.text
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: plots.accuracy_curve((2, 4), {"a": [0.5, 0.6, 0.7]}, 2, "a"), ValueError, "Ns"),
+    (lambda: plots.accuracy_curve((2, 4), {"a": [0.5, 0.6]}, 2, "b"), ValueError, "highlight"),
+    (lambda: plots.accuracy_curve((2, 4), {"a": [0.5, 0.6]}, 0, "a"), ValueError, "current_N"),
+    (lambda: plots.accuracy_curve((2, 4), {"a": [0.5, 1.6]}, 2, "a"), ValueError, "curves"),
+    (lambda: plots.accuracy_bars(["a", "b"], [0.5], "a"), ValueError, "values"),
+    (lambda: plots.digit_thumbnails(np.ones((2, 3, 3)), [True], ncols=2), ValueError, "correct"),
+    (lambda: plots.error_scatter([0.1, 0.2], [0.1], [[1, 0, 2, 0]] * 2, 0.5), ValueError, "eps_exact"),
+    (lambda: plots.error_scatter([0.1], [0.1], [[1, 0, 2]], 0.5), ValueError, "pairs"),
+    (lambda: plots.ntk_curves([0.0, 1.0], [1.0, 0.5], [[1.0, 0.5, 0.2]], 16), ValueError, "thetas"),
+    (lambda: plots.error_vs_width([16, 64], [[0.4], [0.2]], -0.5, 0.0, -1), ValueError,
+     "current_width"),
+    (lambda: plots.gcnn_error_vs_width([4, 16], [[0.4], [0.2]], [[0.4]], -0.5, 0.0, -0.5, 0.0),
+     ValueError, "nngp_errors"),
+    (lambda: plots.orbit_heatmaps([[np.eye(2)], [np.eye(2), np.eye(2)]], ["a", "b"], ["c"]),
+     ValueError, "grams"),
+    (lambda: plots.orbit_heatmaps([[np.eye(2)]], ["a", "b"], ["c"]), ValueError, "row_labels"),
+    (lambda: plots.proposition_table_figure(["a"], [["x"]], [True, False]), ValueError, "agrees"),
+    (lambda: plots.invariance_bars(["a", "b"], [45.0], [[1e-3, 0.0]]), ValueError, "deviations"),
+    (lambda: plots.accuracy_vs_ntrain([10, 20], {"a": ([0.5, 0.6], [0.1, 0.1])}, shown="a"),
+     TypeError, "shown"),
+])
+def test_experiment_figures_name_a_bad_argument(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
