@@ -3,13 +3,15 @@ memory per session → benchmarks/results_classroom.md.
 
 Voila is started exactly as ``ntkviz serve`` starts it (``ntkviz.cli.voila_command``, default
 limits unless given) on a free loopback port. ``--sessions`` visitors (default 30) open the
-dashboard at the same moment, each a ``ntkviz._server.DashboardSession``: it requests the page,
-connects the kernel websocket as the page does, reads the widget states and moves the circle
+dashboard at the same moment (or spread over ``--arrival-seconds``), each a
+``ntkviz._server.DashboardSession``: it requests the page, connects the kernel websocket as the
+page does, reads the widget states and moves the circle
 explorer's δ slider by sending widget updates, timing until the last widget update the move
 caused (the figure's). One real Chromium page then opens the dashboard on the loaded server and
 moves the same slider. Then one session opens every tab, for the peak memory of a kernel.
 
     python benchmarks/bench_classroom.py [--sessions 30] [--moves 8] [--max-kernels 40]
+        [--arrival-seconds 120]   # arrivals spread over two minutes instead of all at once
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--moves", type=int, default=8)
+    parser.add_argument("--arrival-seconds", type=float, default=0.0,
+                        help="spread the arrivals evenly over this many seconds (0: all at once)")
     parser.add_argument("--max-kernels", type=int, default=cli.MAX_KERNELS)
     parser.add_argument("--kernel-memory-mb", type=int, default=cli.KERNEL_MEMORY_MB)
     parser.add_argument("--no-browser", action="store_true")
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             opened = []
 
             async def visitor(i):
+                await asyncio.sleep(i * args.arrival_seconds / args.sessions)
                 try:
                     session = await DashboardSession.open(url, timeout=900)
                 except PageRefused as refused:
@@ -211,8 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         return (f"| {name} | {f.format(scale * _pct(values, 50))} {unit} | "
                 f"{f.format(scale * _pct(values, 95))} {unit} | {f.format(scale * max(values))} {unit} |")
 
+    arrival = ("at the same moment" if not args.arrival_seconds else
+               f"one every {args.arrival_seconds / args.sessions:.1f} s (over {args.arrival_seconds:g} s)")
     lines = [
-        f"{args.sessions} visitors open the dashboard at the same moment on one Voila server started as "
+        f"{args.sessions} visitors open the dashboard {arrival} on one Voila server started as "
         f"`ntkviz serve` starts it (loopback, one preheated kernel, `--max-kernels "
         f"{args.max_kernels}`, `--kernel-memory-mb {args.kernel_memory_mb}`), each through "
         "`ntkviz._server.DashboardSession` (page request, kernel websocket with the browser's "
@@ -222,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"* before: `{uptime_before}`; under load: `{uptime_loaded}`",
         f"* sessions opened: {len(opened)} of {args.sessions} ({len(refused)} refused with 503); "
-        f"all open after {data['all_open']:.0f} s",
+        f"all open after {data['all_open']:.0f} s from the first arrival",
         "",
         "| measure | p50 | p95 | max |",
         "|---|---|---|---|",
