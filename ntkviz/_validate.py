@@ -94,12 +94,11 @@ def as_finite_array(
         array = np.asarray(value)
     except Exception as error:  # ragged lists and the like
         raise TypeError(f"{name} must be array-like, got {_show(value)}") from error
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if np.iscomplexobj(array):
+    kind = array.dtype.kind  # b(ool), i(nt), u(int), f(loat) are real numbers
+    if kind == "c":
         raise TypeError(f"{name} must hold real numbers, got complex dtype {array.dtype}")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     array = array.astype(np.float64, copy=False)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
