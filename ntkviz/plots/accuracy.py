@@ -62,10 +62,9 @@ def _pct(values) -> list:
 def _accuracies(name: str, values, length: int, like: str) -> np.ndarray:
     """``length`` accuracies in [0, 1]; NaN (not computed) is allowed and drawn as a gap."""
     array = check_values(name, values, ndim=1, length=length, like=like, allow_nan=True)
-    known = array[~np.isnan(array)]
-    if np.any(known < 0.0) or np.any(known > 1.0):
+    if ((array < 0.0) | (array > 1.0)).any():  # NaN compares False: allowed
         raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed), got "
-                         f"values from {known.min():.6g} to {known.max():.6g}")
+                         f"values from {np.nanmin(array):.6g} to {np.nanmax(array):.6g}")
     return array
 
 

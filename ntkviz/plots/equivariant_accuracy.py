@@ -116,10 +116,10 @@ def _check_accuracy(n_train, curves, shown, current, title) -> set:
             name = f"curves[{key!r}] {part}"
             array = check_values(name, values, ndim=1, length=len(n), like="n_train",
                                  allow_nan=True)
-            known = array[~np.isnan(array)]
-            if part == "mean" and (np.any(known < 0.0) or np.any(known > 1.0)):
+            # NaN compares False: allowed
+            if part == "mean" and ((array < 0.0) | (array > 1.0)).any():
                 raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed)")
-            if part == "std" and np.any(known < 0.0):
+            if part == "std" and (array < 0.0).any():
                 raise ValueError(f"{name} must be >= 0 (NaN: not computed)")
     shown = _check_shown(shown, keys)
     if current is not None:
