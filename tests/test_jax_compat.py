@@ -7,8 +7,7 @@ import jax
 import numpy as np
 
 from ntkviz._jax_compat import enable_x64, stable_random
-from ntkviz.kernels import finite_width
-from ntkviz.kernels import mlp
+from ntkviz.kernels import finite_width, mlp
 
 # Drawn once on JAX 0.10.2 with its default configuration (threefry partitionable):
 # jax.random.normal(jax.random.key(0), (3,)) and the second key of split(PRNGKey(1)).

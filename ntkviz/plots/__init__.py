@@ -38,6 +38,12 @@ from .dynamics import (  # noqa: E501
     outputs_figure,
     outputs_figure_update,
 )
+from .equivariant_accuracy import (
+    accuracy_vs_ntrain,
+    accuracy_vs_ntrain_update,
+    invariance_bars,
+    invariance_bars_update,
+)
 from .gcnn_width import gcnn_error_vs_width, gcnn_error_vs_width_update
 from .orbits import (
     error_bars,
@@ -97,4 +103,4 @@ __all__ = [
     "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]
 __all__ += ["loss_curves", "loss_curves_update", "augmentation_accuracy_curves", "augmentation_accuracy_curves_update", "distance_curves", "distance_curves_update"]  # noqa: E501
-from .equivariant_accuracy import accuracy_vs_ntrain, accuracy_vs_ntrain_update, invariance_bars, invariance_bars_update; __all__ += ["accuracy_vs_ntrain", "accuracy_vs_ntrain_update", "invariance_bars", "invariance_bars_update"]  # noqa: E402, E501, E702
+__all__ += ["accuracy_vs_ntrain", "accuracy_vs_ntrain_update", "invariance_bars", "invariance_bars_update"]

@@ -21,7 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, settings, strategies as st
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 
 #: Seconds one hostile call may take. Legal calls are chosen small, and a huge N must be
 #: rejected before any work (instantly); the margin is for first JAX compiles on a shared,

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ntkviz import block_circulant as B, datasets
+from ntkviz import block_circulant as B
+from ntkviz import datasets
 from ntkviz.kernels import rbf
 
 from ._support import Arr, Case, Fn, Int, Obj, Real, Values, hostile_tests

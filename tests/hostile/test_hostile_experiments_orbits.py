@@ -3,11 +3,14 @@
 import numpy as np
 
 from ntkviz import datasets
-from ntkviz.experiments import architectures as AR, circle as CI, orbits as OR, propositions as PR
+from ntkviz.experiments import architectures as AR
+from ntkviz.experiments import circle as CI
+from ntkviz.experiments import orbits as OR
+from ntkviz.experiments import propositions as PR
 from ntkviz.experiments import survey as SU
 from ntkviz.kernels import rbf
 
-from ._support import Arr, Case, Choice, Fn, Int, Obj, Real, Seed, Seq, Values, hostile_tests
+from ._support import Arr, Case, Choice, Fn, Int, Real, Seed, Seq, Values, hostile_tests
 
 KEYS = tuple(AR.ARCHITECTURES)
 KIND = Choice(AR.KINDS)

@@ -6,13 +6,32 @@ any work, within the per-call time limit."""
 
 import numpy as np
 
-from ntkviz.experiments import accuracy as AC, architectures as AR, augmentation as AU
-from ntkviz.experiments import circle as CI, dynamics as DY, equivariant_accuracy as EQ
-from ntkviz.experiments import gcnn_width as GW, multiclass as MC, training as TR, width as WI
+from ntkviz.experiments import accuracy as AC
+from ntkviz.experiments import architectures as AR
+from ntkviz.experiments import augmentation as AU
+from ntkviz.experiments import circle as CI
+from ntkviz.experiments import dynamics as DY
+from ntkviz.experiments import equivariant_accuracy as EQ
+from ntkviz.experiments import gcnn_width as GW
+from ntkviz.experiments import multiclass as MC
+from ntkviz.experiments import training as TR
+from ntkviz.experiments import width as WI
 from ntkviz.kernels import mlp
 
-from ._support import _SCRATCH, Arr, Case, Choice, Fn, Int, Obj, PathArg, Real, Seed, Seq, Values, \
-    hostile_tests
+from ._support import (
+    _SCRATCH,
+    Arr,
+    Case,
+    Choice,
+    Int,
+    Obj,
+    PathArg,
+    Real,
+    Seed,
+    Seq,
+    Values,
+    hostile_tests,
+)
 
 ACTION = Choice(("rotate", "rot90", "shift"))
 KIND = Choice(AR.KINDS)

@@ -1,8 +1,8 @@
 """Hostile inputs for ntkviz.geometry."""
 
-import numpy as np
 
-from ntkviz import datasets, geometry as G
+from ntkviz import datasets
+from ntkviz import geometry as G
 
 from ._support import Arr, Case, hostile_tests
 

@@ -10,7 +10,8 @@ undefined correlation) or +inf (``mean_inverse`` of a rank-deficient kernel) is 
 import numpy as np
 
 from ntkviz import plots as P
-from ntkviz.experiments import circle as CI, orbits as OR
+from ntkviz.experiments import circle as CI
+from ntkviz.experiments import orbits as OR
 from ntkviz.plots.accuracy import MAX_COLUMNS
 
 from ._support import INF, NAN, Arr, Case, Int, Obj, Real, Values, hostile_tests
@@ -66,7 +67,8 @@ SELECTED = Values((3, "nominal", ("nope", "x"), ("nominal",), object()))
 def training_cases():
     """The dynamics figures (a DynamicsState) and the augmentation figures (runs and the
     selected slot)."""
-    from ntkviz.experiments import augmentation as AU, dynamics as DY
+    from ntkviz.experiments import augmentation as AU
+    from ntkviz.experiments import dynamics as DY
 
     state = DY.dynamics_state(t=10.0)
     runs = list(AU.load_precomputed().values())[:3]

@@ -4,7 +4,7 @@ import numpy as np
 
 from ntkviz import reproduction as R
 
-from ._support import _SCRATCH, Case, Choice, Obj, PathArg, Values, hostile_tests
+from ._support import _SCRATCH, Case, Choice, PathArg, Values, hostile_tests
 
 SHIPPED = R.load_results(R.shipped_dir())
 TARGET = sorted(SHIPPED)[0]

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ntkviz import datasets, spectral as S
+from ntkviz import datasets
+from ntkviz import spectral as S
 from ntkviz.kernels import rbf
 
 from ._support import Arr, Case, Real, Values, hostile_tests

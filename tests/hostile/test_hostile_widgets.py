@@ -5,9 +5,9 @@ False and show the error, naming the argument, in the message line (or accept a 
 import functools
 
 import anywidget  # noqa: F401  - imported here, not first inside a time-limited call
-import plotly.graph_objects as go
 
-from ntkviz import datasets, widgets as W
+from ntkviz import datasets
+from ntkviz import widgets as W
 from ntkviz.experiments import architectures as AR
 
 from ._support import Case, Choice, Int, Obj, Real, Values, hostile_tests
