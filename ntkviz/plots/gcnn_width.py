@@ -12,8 +12,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import check_int
-from .style import COLORS, apply_update, check_values, finite_or_none, layout
-from .width import _check_seeds, _real_or_nan
+from .style import (
+    COLORS,
+    apply_update,
+    check_number,
+    check_seeds,
+    check_values,
+    finite_or_none,
+    layout,
+)
 
 __all__ = ["gcnn_error_vs_width", "gcnn_error_vs_width_update"]
 
@@ -39,10 +46,10 @@ def _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope
                          f"seeds), got {nngp.shape}")
     for name, value in (("ntk_slope", ntk_slope), ("ntk_intercept", ntk_intercept),
                         ("nngp_slope", nngp_slope), ("nngp_intercept", nngp_intercept)):
-        _real_or_nan(name, value)
+        check_number(name, value, allow_nan=True, nan_means="not fitted")
     if depth is not None:
         check_int("depth", depth, minimum=0)
-    _check_seeds(seeds, ntk.shape[1], "the columns of ntk_errors")
+    check_seeds(seeds, ntk.shape[1], "the columns of ntk_errors")
 
 
 def _fit_name(kind: str, slope: float) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import as_finite_array, check_int, check_real
 
 __all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask", "check_values",
-           "check_number", "check_text", "check_index"]
+           "check_number", "check_text", "check_index", "check_seeds"]
 
 #: One colour per class, used by every figure; ``missing`` marks the left-out point.
 COLORS = {"A": "#1f77b4", "B": "#d62728", "missing": "#111111", "accent": "#ff7f0e"}
@@ -59,9 +62,17 @@ def check_values(name: str, values, *, ndim=None, length: int | None = None, lik
     return array
 
 
-def check_number(name: str, value) -> float:
-    """A finite real number shown in a figure, or an error naming ``name``."""
-    return check_real(name, value)
+def check_number(name: str, value, *, allow_nan: bool = False, nan_means: str = "") -> float:
+    """A finite real number shown in a figure, or an error naming ``name``. With ``allow_nan``
+    NaN is accepted too (``nan_means`` says what it stands for, e.g. "not fitted"); ±inf never."""
+    if not allow_nan:
+        return check_real(name, value)
+    meaning = f" (NaN: {nan_means})" if nan_means else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number{meaning}, got {value!r:.60}")
+    if math.isinf(float(value)):
+        raise ValueError(f"{name} must be finite or NaN{meaning}, got {value}")
+    return float(value)
 
 
 def check_text(name: str, value) -> str:
@@ -69,6 +80,15 @@ def check_text(name: str, value) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {value!r:.60}")
     return value
+
+
+def check_seeds(seeds, count: int, like: str) -> None:
+    """``None``, or ``count`` integer seeds (one per row/column named by ``like``)."""
+    if seeds is None:
+        return
+    array = check_values("seeds", seeds, ndim=1, length=count, like=like)
+    if np.asarray(seeds).dtype == bool or np.any(array != np.round(array)):
+        raise TypeError(f"seeds must hold integers, got {seeds!r:.60}")
 
 
 def check_index(name: str, value, size: int, of: str = "the data") -> int:

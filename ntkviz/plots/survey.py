@@ -15,13 +15,10 @@ such a pair is left out of the picture, as is a pair with radius 0 (infinite den
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, check_index, finite_or_none, layout
+from .style import COLORS, apply_update, check_index, check_number, finite_or_none, layout
 
 __all__ = ["error_scatter", "error_scatter_update", "separation_scatter", "separation_scatter_update",
            "density_scatter", "density_scatter_update"]
@@ -77,10 +74,7 @@ def _check_scatter(x_name, x, y_name, y, pairs, correlation, misclassified, sele
                          f"per pair, like {x_name}), got {table.shape}")
     if table.dtype.kind == "f" and not np.all(np.isfinite(table) & (table == np.round(table))):
         raise ValueError("pairs must hold integers (digit labels and sample indices)")
-    if isinstance(correlation, bool) or not isinstance(correlation, numbers.Real):
-        raise TypeError(f"correlation must be a real number (NaN: undefined), got {correlation!r:.60}")
-    if math.isinf(float(correlation)):
-        raise ValueError(f"correlation must be finite or NaN (undefined), got {correlation}")
+    check_number("correlation", correlation, allow_nan=True, nan_means="undefined")
     if misclassified is not None:
         wrong = _column("misclassified", misclassified, n, x_name)
         if not np.all((wrong == 0.0) | (wrong == 1.0)):

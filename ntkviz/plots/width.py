@@ -8,29 +8,26 @@ with a single width: then no fitted line is drawn (gaps, never NaN numbers).
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import check_int
-from .style import COLORS, apply_update, check_text, check_values, finite_or_none, layout
+from .style import (
+    COLORS,
+    apply_update,
+    check_number,
+    check_seeds,
+    check_text,
+    check_values,
+    finite_or_none,
+    layout,
+)
 
 __all__ = ["ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update"]
 
 _EMPIRICAL = "rgba(255,127,14,0.45)"  # COLORS["accent"], semi-transparent
 _PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
                  ticktext=["−π", "−π/2", "0", "π/2", "π"])
-
-
-def _real_or_nan(name: str, value) -> float:
-    """A real number that may be NaN (not computed), never ±inf."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number (NaN: not fitted), got {value!r:.60}")
-    if math.isinf(float(value)):
-        raise ValueError(f"{name} must be finite or NaN (not fitted), got {value}")
-    return float(value)
 
 
 def _check_network(width, depth, activation, width_name="width") -> None:
@@ -41,14 +38,6 @@ def _check_network(width, depth, activation, width_name="width") -> None:
         check_text("activation", activation)
 
 
-def _check_seeds(seeds, count: int, like: str) -> None:
-    if seeds is None:
-        return
-    array = check_values("seeds", seeds, ndim=1, length=count, like=like)
-    if np.asarray(seeds).dtype == bool or np.any(array != np.round(array)):
-        raise TypeError(f"seeds must hold integers, got {seeds!r:.60}")
-
-
 def _check_curves(gammas, theta, thetas, width, depth, activation, seeds) -> None:
     gammas = check_values("gammas", gammas, ndim=1)
     check_values("theta", theta, ndim=1, length=len(gammas), like="gammas")
@@ -57,7 +46,7 @@ def _check_curves(gammas, theta, thetas, width, depth, activation, seeds) -> Non
         raise ValueError(f"thetas must have one column per angle of gammas ({len(gammas)}), got "
                          f"shape {thetas.shape}")
     _check_network(width, depth, activation)
-    _check_seeds(seeds, len(thetas), "the rows of thetas")
+    check_seeds(seeds, len(thetas), "the rows of thetas")
 
 
 def _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth,
@@ -69,8 +58,8 @@ def _check_errors(widths, errors, slope, intercept, current_width, current_error
     if len(errors) != len(widths):
         raise ValueError(f"errors must have one row per entry of widths ({len(widths)}), got shape "
                          f"{errors.shape}")
-    _real_or_nan("slope", slope)
-    _real_or_nan("intercept", intercept)
+    check_number("slope", slope, allow_nan=True, nan_means="not fitted")
+    check_number("intercept", intercept, allow_nan=True, nan_means="not fitted")
     _check_network(current_width, depth, activation, "current_width")
     if current_errors is not None:
         current = check_values("current_errors", current_errors, ndim=1)
