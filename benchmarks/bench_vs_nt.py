@@ -11,7 +11,8 @@ neural-tangents, ntkviz, … — so that load from other users hits both alike. 
 the medians, their ratio and the largest difference between the two matrices relative to the
 largest entry (a benchmark of different answers would mean nothing). Also: import time in fresh
 interpreters and the installed size of an environment with only each package's runtime stack.
-Writes benchmarks/results_vs_nt.md and the log-log plot benchmarks/vs_nt.png (+ .html).
+Writes benchmarks/results_vs_nt.md (+ the rows as results_vs_nt.json) and the log-log plot
+benchmarks/vs_nt.png (+ .html); ``--replot`` redraws the plot from the json.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ import _vs_nt_worker as worker  # noqa: E402
 
 NT_PINS = ("neural-tangents==0.6.5", "jax==0.4.30", "jaxlib==0.4.30", "numpy==1.26.4",
            "tensorflow-cpu==2.16.2", "tf2jax==0.3.6")
+#: The rows of the last run (for ``--replot``), written with results_vs_nt.md.
+RECORDS = HERE / "results_vs_nt.json"
 #: Wall-clock budget per row for the alternating repeats (both implementations together).
 ROW_BUDGET_SECONDS = 4.0
 MIN_REPEATS, MAX_REPEATS = 3, 15
@@ -258,9 +261,10 @@ def plot(records: list[dict]) -> None:
                     text=[f"{impl} {arch} {side}×{side}, {r['images']} images: {r[key] * 1e3:.3g} ms" for r in chosen],
                     hoverinfo="text",
                 ), row=1, col=col)
-    figure.update_xaxes(type="log", title_text="images (2N)")
+    images = sorted({r["images"] for r in records})
+    figure.update_xaxes(type="log", title_text="images (2N)", tickvals=images, ticktext=[str(n) for n in images])
     figure.update_yaxes(type="log", title_text="seconds (median)", col=1)
-    figure.update_yaxes(type="log")
+    figure.update_yaxes(type="log", exponentformat="SI")
     figure.update_layout(title="Full Gram-matrix NTK time vs number of images: ntkviz and neural-tangents, float64",
                          width=360 * len(archs), height=460)
     figure.write_html(HERE / "vs_nt.html", include_plotlyjs="cdn")
@@ -279,17 +283,16 @@ NOTES = """Notes.
   for the CNNs, pixel pairs with identical patches (the constant background of two digits).
   There neural-tangents' compiled cos t comes out 1 − 2⁻⁵², which arccos turns into
   t ≈ 2·10⁻⁸; ntkviz snaps t to 0 (the exact value).
-* Where ntkviz does not lead: the MLP rows at 16 (sometimes 32) images, where both take
-  well under 0.3 ms: ntkviz spends ~0.1 ms on input checks (finite values), the local float64
-  switch and ~40 small numpy calls of ~1 µs each; neural-tangents makes one compiled call on
-  JAX 0.4.30. (Moving these Gram matrices from a compiled JAX 0.10 call — ~0.1 ms dispatch
-  alone — to numpy halved ntkviz's time; this is what remains.) And the MLP rows at 128
-  images: above 64 × 64 entries ntkviz makes one compiled call, and JAX 0.10.2's CPU runtime
-  ran the elementwise arc-cosine recursion on 128 × 128 entries slower than neural-tangents
-  on JAX 0.4.30 (depth 5 most); numpy would avoid that, but its multi-threaded BLAS product
-  (128 × 784 times 784 × 128) took anywhere from 0.3 to 50 ms on the loaded machine.
+* Where ntkviz does not lead: the MLP rows at 16 images and two of the four at 32, where
+  neural-tangents needs 30–300 µs: one compiled call on JAX 0.4.30, whose dispatch costs
+  ~13 µs (~35 µs on ntkviz's JAX 0.10, which is why ntkviz computes MLP Grams in numpy).
+  ntkviz's cost there is fixed overhead: the input checks, the product and ~17 numpy calls
+  per layer of 0.5–1 µs each. From 64 images on, every row leads.
 * Speed-ups behind the other rows (each tested against the plain computation in
-  tests/test_kernel_speedups.py): GAP — one pair per orbit of the joint symmetries of the
+  tests/test_kernel_speedups.py): MLP — the arc-cosine recursion in numpy up to 2048² entries
+  (the variances read off the diagonal, buffers reused), the input product a aᵀ on one BLAS
+  thread (two OpenBLAS threads stalled for 12–24 ms at 256 images when the other core was busy;
+  XLA's float64 product is 2× slower than one thread); GAP — one pair per orbit of the joint symmetries of the
   square that map the dataset onto itself (K(g·x, g·x') = K(x, x') for circular 3×3 convs;
   rotated orbits with N divisible by 4 have the quarter turns: 4× fewer pairs), besides the
   fast polynomial arccos and row-blocked fusion already in place; empirical NTK — layer-wise
@@ -361,14 +364,20 @@ def write_results(records, imports, sizes, python_nt, quick, started, load_befor
               f"worst ratio {worst['ours'] / worst['theirs']:.3f} ({worst['case']})."]
     lines += ["", NOTES]
     (HERE / "results_vs_nt.md").write_text("\n".join(lines) + "\n")
+    RECORDS.write_text(json.dumps(records, indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 8, 16 and fewer rows; no environment sizes")
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw vs_nt.png/.html from the last run's results_vs_nt.json")
     parser.add_argument("--only", default="", help="comma-separated architecture keys (debugging: "
                         "no start-up or size rows)")
     args = parser.parse_args(argv)
+    if args.replot:
+        plot(json.loads(RECORDS.read_text()))
+        return 0
     python_nt = nt_python()
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load_before = ", ".join(f"{v:.2f}" for v in os.getloadavg())
