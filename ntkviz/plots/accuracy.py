@@ -18,7 +18,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import check_int
-from .style import COLORS, apply_update, check_text, check_values, layout
+from .style import (
+    COLORS,
+    apply_update,
+    check_integers,
+    check_keys,
+    check_text,
+    check_values,
+    layout,
+)
 
 __all__ = [
     "ARCH_COLORS",
@@ -68,36 +76,12 @@ def _accuracies(name: str, values, length: int, like: str) -> np.ndarray:
     return array
 
 
-def _integers(name: str, values, *, minimum: int | None = None, length: int | None = None,
-              like: str = "") -> np.ndarray:
-    """A 1-d array of integers (any integer or integer-valued float dtype, not bool)."""
-    array = check_values(name, values, ndim=1, length=length, like=like)
-    if np.asarray(values).dtype == bool:
-        raise TypeError(f"{name} must hold integers, got booleans")
-    if np.any(array != np.round(array)):
-        raise ValueError(f"{name} must hold integers, got {values!r:.60}")
-    if minimum is not None and np.any(array < minimum):
-        raise ValueError(f"{name} must hold integers >= {minimum}, got {values!r:.60}")
-    return array
-
-
 def _flags(name: str, values, length: int, like: str) -> np.ndarray:
     """``length`` booleans (bool, or 0/1 numbers)."""
     array = check_values(name, values, ndim=1, length=length, like=like)
     if not np.all((array == 0.0) | (array == 1.0)):
         raise ValueError(f"{name} must hold booleans (True/False), got {values!r:.60}")
     return array.astype(bool)
-
-
-def _keys(name: str, keys) -> list:
-    if isinstance(keys, (str, bytes, Mapping)) or not hasattr(keys, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of architecture keys (strings), got {keys!r:.60}")
-    keys = list(keys)
-    if not keys:
-        raise ValueError(f"{name} must hold at least one architecture key, got none")
-    if not all(isinstance(k, str) for k in keys):
-        raise TypeError(f"{name} must hold architecture keys (strings), got {keys!r:.60}")
-    return keys
 
 
 def _optional_text(name: str, value) -> None:
@@ -112,11 +96,11 @@ def _optional_mapping(name: str, value) -> None:
 
 def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
     """Validated ``(Ns as ints, {key: accuracies}, current_N)`` of ``accuracy_curve``."""
-    Ns = [int(N) for N in _integers("Ns", Ns, minimum=1)]
+    Ns = [int(N) for N in check_integers("Ns", Ns, minimum=1)]
     if not isinstance(curves, Mapping):
         raise TypeError(f"curves must be a dict {{architecture key: accuracies per N}}, got "
                         f"{curves!r:.60}")
-    _keys("curves", list(curves))
+    check_keys("curves", list(curves), "architecture key")
     curves = {key: _accuracies(f"curves[{key!r}]", values, len(Ns), "Ns")
               for key, values in curves.items()}
     current_N = check_int("current_N", current_N, minimum=1)
@@ -131,7 +115,7 @@ def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
 
 
 def _check_bars(keys, values, highlight, ceiling, labels, title) -> list:
-    keys = _keys("keys", keys)
+    keys = check_keys("keys", keys, "architecture key")
     _accuracies("values", values, len(keys), "keys")
     check_text("highlight", highlight)
     if highlight not in keys:
@@ -148,9 +132,9 @@ def _check_thumbnails(images, correct, predicted, true_labels, ncols, names, out
     m = len(images)
     correct = _flags("correct", correct, m, "images")
     if predicted is not None:
-        _integers("predicted", predicted, length=m, like="images")
+        check_integers("predicted", predicted, length=m, like="images")
     if true_labels is not None:
-        _integers("true_labels", true_labels, length=m, like="images")
+        check_integers("true_labels", true_labels, length=m, like="images")
     ncols = check_int("ncols", ncols, minimum=1, maximum=MAX_COLUMNS)
     if names is not None:
         if isinstance(names, (str, bytes, Mapping)) or not hasattr(names, "__len__"):

@@ -21,7 +21,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import check_int
-from .style import COLORS, apply_update, check_text, check_values, layout
+from .style import (
+    COLORS,
+    apply_update,
+    check_integers,
+    check_keys,
+    check_text,
+    check_values,
+    layout,
+)
 
 __all__ = [
     "KERNEL_COLORS",
@@ -69,17 +77,6 @@ def _pct(values) -> list:
 
 # --------------------------------------------------------------------------- argument checks
 
-def _keys(name: str, keys) -> list:
-    if isinstance(keys, (str, bytes, Mapping)) or not hasattr(keys, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of kernel keys (strings), got {keys!r:.60}")
-    keys = list(keys)
-    if not keys:
-        raise ValueError(f"{name} must hold at least one kernel key, got none")
-    if not all(isinstance(k, str) for k in keys):
-        raise TypeError(f"{name} must hold kernel keys (strings), got {keys!r:.60}")
-    return keys
-
-
 def _check_shown(shown, keys) -> set:
     """The keys drawn: all ``keys`` for None, else a sequence out of them."""
     if shown is None:
@@ -102,12 +99,10 @@ def _check_options(labels, title) -> None:
 
 def _check_accuracy(n_train, curves, shown, current, title) -> set:
     """The validated ``shown`` set of ``accuracy_vs_ntrain``."""
-    n = check_values("n_train", n_train, ndim=1)
-    if np.asarray(n_train).dtype == bool or np.any(n != np.round(n)) or np.any(n < 1):
-        raise ValueError(f"n_train must hold positive integers, got {n_train!r:.60}")
+    n = check_integers("n_train", n_train, minimum=1)
     if not isinstance(curves, Mapping):
         raise TypeError(f"curves must be a dict {{kernel key: (mean, std)}}, got {curves!r:.60}")
-    keys = _keys("curves", list(curves))
+    keys = check_keys("curves", list(curves), "kernel key")
     for key, pair in curves.items():
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"curves[{key!r}] must be a pair (mean, std) of accuracies per "
@@ -130,7 +125,7 @@ def _check_accuracy(n_train, curves, shown, current, title) -> set:
 
 def _check_invariance(keys, angles, deviations, shown, labels, title):
     """Validated ``(keys, shown set, deviations (keys × angles))`` of ``invariance_bars``."""
-    keys = _keys("keys", keys)
+    keys = check_keys("keys", keys, "kernel key")
     angles = check_values("angles", angles, ndim=1)
     deviations = check_values("deviations", deviations, ndim=(1, 2))
     if deviations.size != len(keys) * len(angles) or (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,7 +12,8 @@ import plotly.graph_objects as go
 from .._validate import as_finite_array, check_int, check_real
 
 __all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask", "check_values",
-           "check_number", "check_text", "check_index", "check_seeds"]
+           "check_number", "check_text", "check_index", "check_seeds", "check_integers",
+           "check_keys"]
 
 #: One colour per class, used by every figure; ``missing`` marks the left-out point.
 COLORS = {"A": "#1f77b4", "B": "#d62728", "missing": "#111111", "accent": "#ff7f0e"}
@@ -82,13 +84,36 @@ def check_text(name: str, value) -> str:
     return value
 
 
+def check_integers(name: str, values, *, minimum: int | None = None, length: int | None = None,
+                   like: str = "") -> np.ndarray:
+    """A 1-d array of integers (any integer or integer-valued float dtype, not bool), at least
+    ``minimum``, with ``length`` entries like the argument ``like``; else an error naming ``name``."""
+    array = check_values(name, values, ndim=1, length=length, like=like)
+    if np.asarray(values).dtype == bool:
+        raise TypeError(f"{name} must hold integers, got booleans")
+    if np.any(array != np.round(array)):
+        raise ValueError(f"{name} must hold integers, got {values!r:.60}")
+    if minimum is not None and np.any(array < minimum):
+        raise ValueError(f"{name} must hold integers >= {minimum}, got {values!r:.60}")
+    return array
+
+
 def check_seeds(seeds, count: int, like: str) -> None:
     """``None``, or ``count`` integer seeds (one per row/column named by ``like``)."""
-    if seeds is None:
-        return
-    array = check_values("seeds", seeds, ndim=1, length=count, like=like)
-    if np.asarray(seeds).dtype == bool or np.any(array != np.round(array)):
-        raise TypeError(f"seeds must hold integers, got {seeds!r:.60}")
+    if seeds is not None:
+        check_integers("seeds", seeds, length=count, like=like)
+
+
+def check_keys(name: str, keys, what: str = "key") -> list:
+    """A non-empty sequence of string keys (``what`` names them in the message), as a list."""
+    if isinstance(keys, (str, bytes, Mapping)) or not hasattr(keys, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of {what}s (strings), got {keys!r:.60}")
+    keys = list(keys)
+    if not keys:
+        raise ValueError(f"{name} must hold at least one {what}, got none")
+    if not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{name} must hold {what}s (strings), got {keys!r:.60}")
+    return keys
 
 
 def check_index(name: str, value, size: int, of: str = "the data") -> int:
