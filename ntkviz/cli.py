@@ -96,14 +96,31 @@ def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
             f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
 
 
+#: Largest size of the compiled-kernel cache shared by a server's kernels (least recently used
+#: entries go first).
+JAX_CACHE_MAX_BYTES = 512 * 2**20
+
+
+def jax_cache_dir() -> Path:
+    """Where served kernels share compiled XLA programs: ``$XDG_CACHE_HOME/ntkviz/jax`` (or
+    ``~/.cache/ntkviz/jax``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ntkviz" / "jax"
+
+
 def voila_environment() -> dict[str, str]:
     """The environment for Voila and its kernels: one BLAS thread per kernel, because the
     explorers solve many small systems, where threads only add latency, and a classroom
-    server runs many kernels at once; ``JUPYTER_PATH`` starts with the folder of the ``ntkviz``
-    page template."""
+    server runs many kernels at once; one persistent JAX compilation cache for all kernels
+    (every kernel compiles the same orbit kernels in the background: the first one compiles,
+    the others load the programs from disk); ``JUPYTER_PATH`` starts with the folder of the
+    ``ntkviz`` page template. Values already in the environment win."""
     from ._server import template_root
 
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"} | dict(os.environ)
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "JAX_COMPILATION_CACHE_DIR": str(jax_cache_dir()),
+           "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+           "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)} | dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
     return env

@@ -18,7 +18,11 @@ def test_serve_command_serves_only_the_dashboard_on_loopback():
     assert command[1].endswith("dashboard.ipynb")
     assert "--port=8899" in command and "--Voila.ip=127.0.0.1" in command
     assert "--MappingKernelManager.cull_idle_timeout=600" in command
-    assert cli.voila_environment()["OPENBLAS_NUM_THREADS"]
+    env = cli.voila_environment()
+    assert env["OPENBLAS_NUM_THREADS"] == "1"
+    # one persistent compilation cache for all kernels of the server, every program cached
+    assert env["JAX_COMPILATION_CACHE_DIR"].endswith("ntkviz/jax")
+    assert env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
 
 
 def test_bad_port_is_rejected(capsys):

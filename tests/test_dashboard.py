@@ -1,6 +1,9 @@
 """Dashboard: tabs build their explorer on first opening; a failing tab shows its error."""
 
+import threading
+
 import ipywidgets as W
+import pytest
 
 from ntkviz.widgets.dashboard import Dashboard, Tab
 
@@ -75,8 +78,59 @@ def test_warm_up_compiles_in_the_background(monkeypatch):
     from ntkviz.experiments import orbits
     from ntkviz.widgets import dashboard
 
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)  # no shared cache: always
     calls = []
     monkeypatch.setattr(orbits, "warm_up", lambda architecture, Ns: calls.append((architecture, Ns)))
     d = Dashboard(_tabs())
     d.warm_up_thread.join(timeout=30)
     assert calls == list(dashboard.WARM_UP)
+
+
+def test_with_a_shared_compilation_cache_one_kernel_warms_up_once(monkeypatch, tmp_path):
+    from ntkviz.widgets import dashboard
+
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    def first_kernel():
+        with dashboard._warm_up_turn() as mine:
+            seen.append(("first", mine))
+            inside.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first_kernel)
+    thread.start()
+    assert inside.wait(30)
+    with dashboard._warm_up_turn() as mine:  # another kernel while the first warms up
+        seen.append(("meanwhile", mine))
+    release.set()
+    thread.join(30)
+    with dashboard._warm_up_turn() as mine:  # a kernel started after a finished warm-up
+        seen.append(("after", mine))
+    assert seen == [("first", True), ("meanwhile", False), ("after", False)]
+
+
+def test_an_interrupted_warm_up_leaves_the_turn_to_the_next_kernel(monkeypatch, tmp_path):
+    from ntkviz.widgets import dashboard
+
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError):
+        with dashboard._warm_up_turn() as mine:
+            assert mine
+            raise RuntimeError("kernel ended mid-way")
+    with dashboard._warm_up_turn() as mine:
+        assert mine
+
+
+def test_warm_up_thread_runs_at_low_priority(monkeypatch):
+    import os
+
+    from ntkviz.widgets import dashboard
+
+    got = []
+    worker = threading.Thread(target=lambda: (dashboard._lower_this_thread_priority(),
+                                              got.append(os.getpriority(os.PRIO_PROCESS, 0))))
+    worker.start()
+    worker.join(30)
+    assert got == [dashboard.WARM_UP_NICE]
+    assert os.getpriority(os.PRIO_PROCESS, 0) != dashboard.WARM_UP_NICE  # only that thread

@@ -4,16 +4,21 @@ The first tab is built at once; the others on first selection (a "preparing…" 
 meanwhile), so the page appears quickly and a visitor pays only for the tabs they open. A tab
 whose explorer fails to build shows the error in place; the other tabs keep working.
 
-Meanwhile a background thread compiles the orbit kernels once per JAX shape bucket
-(``experiments.orbits.warm_up``), so moving N later costs milliseconds instead of a compile
+Meanwhile a background thread (at low priority) compiles the orbit kernels once per JAX shape
+bucket (``experiments.orbits.warm_up``), so moving N later costs milliseconds instead of a compile
 (0.2–1.5 s each). Voila keeps a preheated kernel, so usually this is done before anyone looks.
+Under ``ntkviz serve`` the kernels share a persistent compilation cache, and only one kernel of
+the server warms up (``_warm_up_turn``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
+import os
 import threading
+from pathlib import Path
 from typing import Callable
 
 import ipywidgets as W
@@ -170,12 +175,70 @@ class Dashboard:
                 other_box.children = (other_box.children[0], self._explorers[other.key].widget)
 
 
-def _warm_up_kernels():
-    """Compile the orbit kernels of ``WARM_UP`` (errors are ignored: this only saves time)."""
-    try:
-        from ..experiments import orbits
+#: Scheduling priority (nice value) of the warm-up thread: compiling for later must not slow
+#: down what visitors do now (on a classroom server many kernels warm up at once).
+WARM_UP_NICE = 19
 
-        for architecture, Ns in WARM_UP:
-            orbits.warm_up(architecture, Ns)
+
+def _lower_this_thread_priority(nice: int = WARM_UP_NICE) -> None:
+    """Give the calling thread the given nice value (Linux schedules threads separately; a
+    no-op where that is not supported)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass
+
+
+def _shared_cache_dir() -> Path | None:
+    """The folder of JAX's persistent compilation cache, when one is configured (``ntkviz serve``
+    gives its kernels one: ``cli.voila_environment``)."""
+    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+    return Path(folder) if folder else None
+
+
+@contextlib.contextmanager
+def _warm_up_turn():
+    """Yield whether this kernel should warm up. Without a shared compilation cache: always.
+    With one, the warm-up (~30 s of CPU, two thirds of it computing the kernels, not compiling)
+    is done by one kernel of the server, once: the others load the compiled programs from the
+    cache when a visitor first needs them. A kernel ended mid-way leaves no mark, so the next
+    one warms up instead."""
+    folder = _shared_cache_dir()
+    if folder is None:
+        yield True
+        return
+    import fcntl
+
+    import jax
+
+    from .. import __version__
+
+    done = folder / f"ntkviz-{__version__}-jax-{jax.__version__}-warmed-up"
+    folder.mkdir(parents=True, exist_ok=True)
+    if done.exists():
+        yield False
+        return
+    with open(folder / "ntkviz-warm-up.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another kernel is warming up
+            yield False
+            return
+        yield True
+        done.touch()  # reached only when the warm-up finished
+
+
+def _warm_up_kernels():
+    """Compile the orbit kernels of ``WARM_UP`` at low priority, when it is this kernel's turn
+    (errors are ignored: this only saves time)."""
+    _lower_this_thread_priority()
+    try:
+        with _warm_up_turn() as mine:
+            if not mine:
+                return
+            from ..experiments import orbits
+
+            for architecture, Ns in WARM_UP:
+                orbits.warm_up(architecture, Ns)
     except Exception:  # noqa: BLE001 - a failed warm-up must never disturb the page
         pass
