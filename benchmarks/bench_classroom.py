@@ -140,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
                 slider = session.find("ntkviz-delta")
                 watch = set(session.states) - {slider}
                 times = []
+                current = session.states[slider]["state"].get("value")
                 for k in range(args.moves):
                     value = round(0.3 + 0.05 * ((i + 7 * k) % 40), 2)
+                    if value == current:  # no change, no update: it would only time out
+                        value = round(value + 0.05, 2)
+                    current = value
                     try:
                         times.append(await session.move(slider, value, watch, timeout=300))
                     except (TimeoutError, ConnectionError):   # counted, not fatal

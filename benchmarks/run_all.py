@@ -5,6 +5,7 @@ another (never in parallel: the machine has 2 cores) and stitches the tables tog
 ``bench_vs_nt.py`` (ntkviz against neural-tangents, ~15 minutes) also needs the
 neural-tangents interpreter: ``$NTKVIZ_NT_PYTHON``, ``.venv-nt/bin/python`` or
 ``/tmp/ntenv/bin/python``; alone: ``.venv/bin/python benchmarks/bench_vs_nt.py [--quick]``.
+``run_all.py vs_nt circle`` runs only those; ``run_all.py --collect`` only rebuilds RESULTS.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(selected: list[str]) -> int:
-    scripts = sorted(HERE.glob("bench_*.py"))
+    """Run the benchmarks named in ``selected`` (all without names), then stitch RESULTS.md;
+    ``--collect`` only stitches the existing results files."""
+    collect_only = "--collect" in selected
+    selected = [name for name in selected if name != "--collect"]
+    scripts = [] if collect_only else sorted(HERE.glob("bench_*.py"))
     if selected:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in selected]
     failed = []
