@@ -21,8 +21,10 @@ from .._validate import check_int
 from .style import (
     COLORS,
     apply_update,
+    check_accuracies,
     check_integers,
     check_keys,
+    check_mapping,
     check_text,
     check_values,
     layout,
@@ -67,31 +69,12 @@ def _pct(values) -> list:
 
 # --------------------------------------------------------------------------- argument checks
 
-def _accuracies(name: str, values, length: int, like: str) -> np.ndarray:
-    """``length`` accuracies in [0, 1]; NaN (not computed) is allowed and drawn as a gap."""
-    array = check_values(name, values, ndim=1, length=length, like=like, allow_nan=True)
-    if ((array < 0.0) | (array > 1.0)).any():  # NaN compares False: allowed
-        raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed), got "
-                         f"values from {np.nanmin(array):.6g} to {np.nanmax(array):.6g}")
-    return array
-
-
 def _flags(name: str, values, length: int, like: str) -> np.ndarray:
     """``length`` booleans (bool, or 0/1 numbers)."""
     array = check_values(name, values, ndim=1, length=length, like=like)
     if not np.all((array == 0.0) | (array == 1.0)):
         raise ValueError(f"{name} must hold booleans (True/False), got {values!r:.60}")
     return array.astype(bool)
-
-
-def _optional_text(name: str, value) -> None:
-    if value is not None:
-        check_text(name, value)
-
-
-def _optional_mapping(name: str, value) -> None:
-    if value is not None and not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be None or a dict keyed by architecture, got {value!r:.60}")
 
 
 def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
@@ -101,7 +84,7 @@ def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
         raise TypeError(f"curves must be a dict {{architecture key: accuracies per N}}, got "
                         f"{curves!r:.60}")
     check_keys("curves", list(curves), "architecture key")
-    curves = {key: _accuracies(f"curves[{key!r}]", values, len(Ns), "Ns")
+    curves = {key: check_accuracies(f"curves[{key!r}]", values, len(Ns), "Ns")
               for key, values in curves.items()}
     current_N = check_int("current_N", current_N, minimum=1)
     check_text("highlight", highlight)
@@ -109,21 +92,21 @@ def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
         raise ValueError(f"highlight must be one of the keys of curves {tuple(curves)}, got "
                          f"{highlight!r:.60}")
     if ceiling is not None:
-        _accuracies("ceiling", ceiling, len(Ns), "Ns")
-    _optional_text("title", title)
+        check_accuracies("ceiling", ceiling, len(Ns), "Ns")
+    check_text("title", title, optional=True)
     return Ns, curves, current_N
 
 
 def _check_bars(keys, values, highlight, ceiling, labels, title) -> list:
     keys = check_keys("keys", keys, "architecture key")
-    _accuracies("values", values, len(keys), "keys")
+    check_accuracies("values", values, len(keys), "keys")
     check_text("highlight", highlight)
     if highlight not in keys:
         raise ValueError(f"highlight must be one of keys {tuple(keys)}, got {highlight!r:.60}")
     if ceiling is not None:
-        _accuracies("ceiling", ceiling, len(keys), "keys")
-    _optional_mapping("labels", labels)
-    _optional_text("title", title)
+        check_accuracies("ceiling", ceiling, len(keys), "keys")
+    check_mapping("labels", labels, "architecture")
+    check_text("title", title, optional=True)
     return keys
 
 
@@ -144,7 +127,7 @@ def _check_thumbnails(images, correct, predicted, true_labels, ncols, names, out
     if not isinstance(outcomes, (tuple, list)) or len(outcomes) != 2 or not all(
             isinstance(word, str) for word in outcomes):
         raise TypeError(f"outcomes must be two strings (right, wrong), got {outcomes!r:.60}")
-    _optional_text("title", title)
+    check_text("title", title, optional=True)
     return images, correct, ncols
 
 
@@ -186,8 +169,8 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
     Traces: one per key in ``curves`` order, then the ceiling, the current-N line, the star.
     """
     _check_curve(Ns, curves, current_N, highlight, ceiling, title)
-    _optional_mapping("labels", labels)
-    _optional_mapping("symmetric", symmetric)
+    check_mapping("labels", labels, "architecture")
+    check_mapping("symmetric", symmetric, "architecture")
     labels = labels or {}
     symmetric = symmetric or {}
     fig = go.Figure()

@@ -24,8 +24,10 @@ from .._validate import check_int
 from .style import (
     COLORS,
     apply_update,
+    check_accuracies,
     check_integers,
     check_keys,
+    check_mapping,
     check_text,
     check_values,
     layout,
@@ -90,13 +92,6 @@ def _check_shown(shown, keys) -> set:
     return set(shown)
 
 
-def _check_options(labels, title) -> None:
-    if labels is not None and not isinstance(labels, Mapping):
-        raise TypeError(f"labels must be None or a dict keyed by kernel, got {labels!r:.60}")
-    if title is not None:
-        check_text("title", title)
-
-
 def _check_accuracy(n_train, curves, shown, current, title) -> set:
     """The validated ``shown`` set of ``accuracy_vs_ntrain``."""
     n = check_integers("n_train", n_train, minimum=1)
@@ -107,19 +102,16 @@ def _check_accuracy(n_train, curves, shown, current, title) -> set:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"curves[{key!r}] must be a pair (mean, std) of accuracies per "
                             f"n_train, got {pair!r:.60}")
-        for part, values in zip(("mean", "std"), pair):
-            name = f"curves[{key!r}] {part}"
-            array = check_values(name, values, ndim=1, length=len(n), like="n_train",
-                                 allow_nan=True)
-            # NaN compares False: allowed
-            if part == "mean" and ((array < 0.0) | (array > 1.0)).any():
-                raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed)")
-            if part == "std" and (array < 0.0).any():
-                raise ValueError(f"{name} must be >= 0 (NaN: not computed)")
+        mean, std = pair
+        check_accuracies(f"curves[{key!r}] mean", mean, len(n), "n_train")
+        name = f"curves[{key!r}] std"
+        if (check_values(name, std, ndim=1, length=len(n), like="n_train", allow_nan=True)
+                < 0.0).any():  # NaN compares False: allowed
+            raise ValueError(f"{name} must be >= 0 (NaN: not computed)")
     shown = _check_shown(shown, keys)
     if current is not None:
         check_int("current", current, minimum=1)
-    _check_options(None, title)
+    check_text("title", title, optional=True)
     return shown
 
 
@@ -135,7 +127,8 @@ def _check_invariance(keys, angles, deviations, shown, labels, title):
     if np.any(deviations < 0.0):
         raise ValueError("deviations must be >= 0 (relative deviations, 0 = exactly invariant)")
     shown = _check_shown(shown, keys)
-    _check_options(labels, title)
+    check_mapping("labels", labels, "kernel")
+    check_text("title", title, optional=True)
     return keys, shown, deviations.reshape(len(keys), len(angles))
 
 
@@ -179,7 +172,7 @@ def accuracy_vs_ntrain(n_train, curves: dict, shown=None, current: int | None = 
     current-size line.
     """
     _check_accuracy(n_train, curves, shown, current, title)
-    _check_options(labels, None)
+    check_mapping("labels", labels, "kernel")
     labels = labels or {}
     fig = go.Figure()
     for key in curves:

@@ -18,6 +18,7 @@ from .style import (
     check_number,
     check_seeds,
     check_values,
+    check_widths,
     finite_or_none,
     layout,
 )
@@ -33,9 +34,7 @@ _NNGP_SEED = "rgba(44,160,44,0.4)"
 
 def _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
            depth, seeds) -> None:
-    widths = check_values("widths", widths, ndim=1)
-    if np.any(widths <= 0):
-        raise ValueError(f"widths must be positive (log axis), got {widths.min():g}")
+    widths = check_widths(widths)
     ntk = np.atleast_2d(check_values("ntk_errors", ntk_errors, ndim=(1, 2)))
     if len(ntk) != len(widths):
         raise ValueError(f"ntk_errors must have one row per entry of widths ({len(widths)}), got shape "

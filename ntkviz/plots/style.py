@@ -13,7 +13,7 @@ from .._validate import as_finite_array, check_int, check_real
 
 __all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask", "check_values",
            "check_number", "check_text", "check_index", "check_seeds", "check_integers",
-           "check_keys"]
+           "check_keys", "check_mapping", "check_accuracies", "check_widths"]
 
 #: One colour per class, used by every figure; ``missing`` marks the left-out point.
 COLORS = {"A": "#1f77b4", "B": "#d62728", "missing": "#111111", "accent": "#ff7f0e"}
@@ -77,11 +77,37 @@ def check_number(name: str, value, *, allow_nan: bool = False, nan_means: str = 
     return float(value)
 
 
-def check_text(name: str, value) -> str:
-    """A label or title: a ``str``, else a ``TypeError`` naming ``name``."""
+def check_text(name: str, value, *, optional: bool = False) -> str | None:
+    """A label or title: a ``str`` (or ``None`` when ``optional``), else a ``TypeError`` naming
+    ``name``."""
+    if optional and value is None:
+        return None
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {value!r:.60}")
     return value
+
+
+def check_mapping(name: str, value, keyed_by: str) -> None:
+    """``None`` or a dict (``{key: ...}`` options such as legend labels), else a ``TypeError``."""
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be None or a dict keyed by {keyed_by}, got {value!r:.60}")
+
+
+def check_accuracies(name: str, values, length: int, like: str) -> np.ndarray:
+    """``length`` accuracies in [0, 1]; NaN (not computed) is allowed (figures draw it as a gap)."""
+    array = check_values(name, values, ndim=1, length=length, like=like, allow_nan=True)
+    if ((array < 0.0) | (array > 1.0)).any():  # NaN compares False: allowed
+        raise ValueError(f"{name} must hold accuracies in [0, 1] (NaN: not computed), got "
+                         f"values from {np.nanmin(array):.6g} to {np.nanmax(array):.6g}")
+    return array
+
+
+def check_widths(widths) -> np.ndarray:
+    """Network widths for a log axis: a 1-d array of positive numbers."""
+    widths = check_values("widths", widths, ndim=1)
+    if np.any(widths <= 0):
+        raise ValueError(f"widths must be positive (log axis), got {widths.min():g}")
+    return widths
 
 
 def check_integers(name: str, values, *, minimum: int | None = None, length: int | None = None,

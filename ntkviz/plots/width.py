@@ -19,6 +19,7 @@ from .style import (
     check_seeds,
     check_text,
     check_values,
+    check_widths,
     finite_or_none,
     layout,
 )
@@ -51,9 +52,7 @@ def _check_curves(gammas, theta, thetas, width, depth, activation, seeds) -> Non
 
 def _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth,
                   activation) -> None:
-    widths = check_values("widths", widths, ndim=1)
-    if np.any(widths <= 0):
-        raise ValueError(f"widths must be positive (log axis), got {widths.min():g}")
+    widths = check_widths(widths)
     errors = np.atleast_2d(check_values("errors", errors, ndim=(1, 2)))
     if len(errors) != len(widths):
         raise ValueError(f"errors must have one row per entry of widths ({len(widths)}), got shape "
