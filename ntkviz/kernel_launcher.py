@@ -27,7 +27,8 @@ import sys
 import threading
 import time
 
-__all__ = ["main", "resident_mb", "start_watchdog", "skip_slow_imports", "EXIT_STATUS", "BANNER_CLASS", "banner_text"]
+__all__ = ["main", "resident_mb", "start_watchdog", "skip_slow_imports", "EXIT_STATUS", "BANNER_CLASS",
+           "banner_text"]
 
 POLL_SECONDS = 0.1
 GRACE_MB = 256
