@@ -26,8 +26,8 @@ NT_UI_TESTS := test_voila_lockdown test_server_limits test_offline test_widgets 
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
 	$(foreach t,$(NT_UI_TESTS),--ignore=tests/$(t).py)
 
-.PHONY: dashboard test test-main test-nt install install-dev install-nt lock lock-nt lab benchmarks \
-	reproduce clean
+.PHONY: dashboard test test-main test-nt fuzz install install-dev install-nt lock lock-nt lab \
+	benchmarks reproduce clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,13 @@ test-main: install-dev
 test-nt: install-nt
 	$(BIN_NT)/python -m pytest $(NT_TESTS) $(PYTEST_ARGS) \
 		$(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-nt.xml)
+
+## Explore (opt-in, not part of `make test`): the property tests with fresh random examples and
+## NTKVIZ_FUZZ_FACTOR (default 10) times their example budget. `make test` and CI run one
+## fixed-seed profile (tests/property_budget.py); add what this finds as an explicit example.
+PROPERTY_TESTS := tests/hostile tests/test_spectral.py tests/test_gp.py tests/test_block_circulant.py
+fuzz: install-dev
+	NTKVIZ_FUZZ=1 $(BIN)/python -m pytest $(PROPERTY_TESTS) $(PYTEST_ARGS)
 
 ## JupyterLab on the notebooks.
 lab: install

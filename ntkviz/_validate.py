@@ -20,7 +20,14 @@ __all__ = [
     "check_square",
     "check_sequence",
     "check_path",
+    "check_allocation",
+    "MAX_ARRAY_BYTES",
 ]
+
+#: The largest array one call may build from its arguments (2 GiB, 2.7·10⁸ float64 entries).
+#: A bigger request is refused before any work with a message saying what it would need,
+#: instead of a ``MemoryError`` or the machine swapping (a classroom kernel is bounded to 1.5 GB).
+MAX_ARRAY_BYTES = 2 * 2**30
 
 
 def _show(value) -> str:
@@ -142,3 +149,25 @@ def check_path(name: str, value):
     if not isinstance(value, str) or not value or "\x00" in value:
         raise TypeError(f"{name} must be a non-empty str or path-like object, got {_show(value)}")
     return Path(value)
+
+
+def _bytes(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if count < 1024 or unit == "PiB":
+            return f"{count:.3g} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_allocation(name: str, shape: tuple[int, ...], *, itemsize: int = 8,
+                     what: str = "the result") -> None:
+    """Raise a ``ValueError`` naming ``name`` if an array of ``shape`` (``itemsize`` bytes per
+    entry) would exceed :data:`MAX_ARRAY_BYTES`, saying the size it would need."""
+    needed = float(itemsize)
+    for extent in shape:
+        needed *= int(extent)
+    if needed > MAX_ARRAY_BYTES:
+        dims = " × ".join(f"{int(e):,}" for e in shape)
+        raise ValueError(f"{name} is too large: {what} would be a {dims} array needing "
+                         f"{_bytes(needed)}; at most MAX_ARRAY_BYTES = "
+                         f"{_bytes(MAX_ARRAY_BYTES)} is allowed")

@@ -46,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
-from ._validate import as_finite_array, check_int, check_real, check_square
+from ._validate import as_finite_array, check_allocation, check_int, check_real, check_square
 from .gp import DEFAULT_RIDGE
 from .kernels.base import MAX_GRAM_ENTRIES
 
@@ -171,6 +171,7 @@ def block_circulant_dense(C) -> np.ndarray:
     """
     C = as_finite_array("C", C, ndim=3)
     N, P, M = C.shape
+    check_allocation("C", (N * P, N * M), what=f"the dense matrix of C with shape {C.shape}")
     d = (np.arange(N)[None, :] - np.arange(N)[:, None]) % N  # (g, g')
     return C[d].transpose(0, 2, 1, 3).reshape(N * P, N * M)
 

@@ -7,6 +7,7 @@ import pytest
 import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from property_budget import examples
 
 from ntkviz import block_circulant as bcm
 from ntkviz import datasets, gp, kernels
@@ -289,7 +290,7 @@ def dense_from_blocks(C) -> np.ndarray:
     return np.block([[C[(h - g) % N] for h in range(N)] for g in range(N)])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     M=st.integers(1, 6),
@@ -318,7 +319,7 @@ def test_random_block_circulant_spd_matches_dense(seed, M, N, rank, ridge):
             assert rel(bcm.leave_out_predictions(bc, Y, S, ridge), reference) < 1e-7
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), M=st.integers(1, 4), N=st.integers(2, 8))
 def test_singular_blocks_fall_back_to_the_pseudo_inverse(seed, M, N):
     rng = np.random.default_rng(seed)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from property_budget import examples
 
 from ntkviz import gp
 
@@ -26,7 +27,7 @@ def random_spd(rng, n):
     return A @ A.T / n + 0.1 * np.eye(n)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30))
 def test_posterior_equals_conditioning_a_gaussian(seed, n):
     rng = np.random.default_rng(seed)

@@ -194,6 +194,8 @@ def test_kernels_leave_the_global_jax_configuration_alone():
         (lambda: kernels.cnn()(IMAGES.reshape(5, -1)), "x1 must have 3 or 4 dimensions"),
         (lambda: kernels.cnn()(IMAGES, OTHER[:, :4]), "same shape apart from the first axis"),
         (lambda: kernels.cnn(filter_size=7)(IMAGES), "filter_size must be at most the image side 6"),
+        # a quarter turn maps only a square pixel grid onto itself
+        (lambda: kernels.gcnn()(IMAGES[:, :, :5]), "x1 must hold square images"),
         (lambda: kernels.mlp()(np.full((2, 3), np.nan)), "x1 must be finite"),
         (lambda: kernels.mlp()(np.array([["a"]])), "x1 must hold real numbers"),
         (lambda: kernels.empirical_ntk(kernels.rbf(), IMAGES), "arch must be an mlp, cnn or gcnn"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from property_budget import examples
 
 from ntkviz import datasets, gp, spectral
 
@@ -57,7 +58,7 @@ def test_reference_correlation_of_spectral_and_exact(N):
 # ------------------------------------------------------------ independent computations
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 40))
 def test_spectral_error_equals_dense_leave_one_out(seed, N):
     K = random_circulant_spd(np.random.default_rng(seed), N)
@@ -68,7 +69,7 @@ def test_spectral_error_equals_dense_leave_one_out(seed, N):
     assert eps == pytest.approx(1 - gp.loo_prediction(K, y, 0, ridge=0.0), rel=1e-8, abs=1e-10)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), N=st.integers(2, 24), data=st.data())
 def test_several_missing_points_equal_dense_solve(seed, N, data):
     n = 2 * N
@@ -81,14 +82,14 @@ def test_several_missing_points_equal_dense_solve(seed, N, data):
     np.testing.assert_allclose(y[S] * (1 - eps_S), prediction, rtol=1e-7, atol=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 30))
 def test_single_missing_point_reduces_to_eq7(seed, N):
     K = random_circulant_spd(np.random.default_rng(seed), N)
     assert spectral.spectral_error(K, missing=[0])[0] == pytest.approx(spectral.spectral_error(K), rel=1e-10)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 30))
 def test_circularising_a_circulant_matrix_changes_nothing(seed, N):
     K = random_circulant_spd(np.random.default_rng(seed), N)
@@ -96,7 +97,7 @@ def test_circularising_a_circulant_matrix_changes_nothing(seed, N):
     assert spectral.is_circulant(K)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 40))
 def test_circularisation_of_any_psd_matrix_is_circulant_and_psd(seed, n):
     rng = np.random.default_rng(seed)

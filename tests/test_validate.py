@@ -4,7 +4,7 @@ names the argument."""
 import numpy as np
 import pytest
 
-from ntkviz._validate import check_choice, check_int, check_real
+from ntkviz._validate import check_allocation, check_choice, check_int, check_real
 
 
 @pytest.mark.parametrize("value, expected", [(3, 3), (np.int64(4), 4), (8.0, 8), (np.float32(2), 2)])
@@ -51,3 +51,18 @@ def test_check_choice_lists_the_choices():
     assert check_choice("readout", "gap", ("flatten", "gap")) == "gap"
     with pytest.raises(ValueError, match="readout must be one of 'flatten', 'gap'; got 'pool'"):
         check_choice("readout", "pool", ("flatten", "gap"))
+
+
+def test_check_allocation_names_the_argument_and_the_size_it_would_need():
+    check_allocation("C", (1000, 1000))  # 8 MB: fine
+    with pytest.raises(ValueError, match=r"C is too large: .* 2,000,000 × 2,000,000 array "
+                                         r"needing 29.1 TiB; at most MAX_ARRAY_BYTES = 2 GiB"):
+        check_allocation("C", (2_000_000, 2_000_000))
+
+
+def test_block_circulant_dense_refuses_a_matrix_beyond_memory():
+    from ntkviz.block_circulant import block_circulant_dense
+
+    blocks = np.broadcast_to(np.eye(2), (10**6, 2, 2))  # 32 MB of blocks, a 29 TiB matrix
+    with pytest.raises(ValueError, match="^C is too large"):
+        block_circulant_dense(blocks)

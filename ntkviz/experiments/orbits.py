@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from .. import datasets, geometry, gp, spectral
-from .._validate import check_choice, check_int, check_real, check_square
+from .._validate import check_choice, check_int, check_real, check_sequence, check_square
 from . import architectures
 
 __all__ = [
@@ -361,6 +361,9 @@ def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "ro
     """Compile the kernel once per JAX shape bucket (2N padded to 8, 16, 32, …) so that later
     states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket."""
     key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
+    check_choice("action", action, datasets.ACTIONS)
+    check_choice("kind", kind, architectures.KINDS)
+    Ns = check_sequence("Ns", Ns, lambda N: check_int("Ns", N, minimum=2))
     for N in Ns:
         if N in allowed_N(action, key):
             _uncached_state((0, 0), (1, 0), action, N, key, kind)

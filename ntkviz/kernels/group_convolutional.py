@@ -71,6 +71,10 @@ class GCNN(NeuralKernel):
     @float64
     def nngp_ntk(self, x1, x2=None):
         a, b = image_inputs(x1, x2, self.filter_size)
+        if a.shape[1] != a.shape[2]:  # a quarter turn maps only a square grid onto itself
+            raise ValueError(f"x1 must hold square images (H = W) for the C4 group CNN, whose "
+                             f"quarter turns map the pixel grid onto itself; got {a.shape[1]}×"
+                             f"{a.shape[2]} images")
         compute = functools.partial(
             _group_pairs, depth=self.depth, filter_size=self.filter_size,
             W_std=self.W_std, b_std=self.b_std, activation=self.activation,

@@ -1,4 +1,4 @@
-"""Shared machinery of the hostile-input tests (issue 6, part 3a).
+"""Shared machinery of the hostile-input tests.
 
 Each public function gets a :class:`Case`: a cheap legal call (``base``) and, per argument, a
 :class:`Kind` of hostile values. The property checked for a drawn ``(argument, value)``: the
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from property_budget import FUZZ, examples
 
 #: Seconds one hostile call may take. Legal calls are chosen small, and a huge N must be
 #: rejected before any work (instantly); the margin is for first JAX compiles on a shared,
@@ -32,14 +33,15 @@ CALL_LIMIT = float(os.environ.get("NTKVIZ_HOSTILE_CALL_LIMIT", "60"))
 NAN, INF = float("nan"), float("inf")
 HUGE_INTS = (10**9, 2**31, 2**63, 10**30)
 
-# The "hostile" hypothesis profiles, applied by ``hostile_tests`` only (never loaded globally,
-# so other test files keep their own settings): few examples per function (the folder runs in
-# a few minutes on two cores), a generous deadline (every call also has its own SIGALRM limit,
-# CALL_LIMIT), and derandomized examples in CI (CI=true) so runs are reproducible.
+# The "hostile" hypothesis profiles, applied by ``hostile_tests`` only: few examples per
+# function (the folder runs in a few minutes on two cores; ``make fuzz`` multiplies them), a
+# generous deadline (every call also has its own SIGALRM limit, CALL_LIMIT), and the examples of
+# the project's one fixed-seed profile (``property_budget``): the same draws on every machine,
+# fresh ones only under ``make fuzz``.
 _PROFILE = dict(
-    max_examples=int(os.environ.get("NTKVIZ_HOSTILE_EXAMPLES", "12")),
+    max_examples=examples(int(os.environ.get("NTKVIZ_HOSTILE_EXAMPLES", "12"))),
     deadline=timedelta(seconds=60),  # generous; each call also has its SIGALRM limit
-    derandomize=bool(os.environ.get("CI")),
+    derandomize=not FUZZ,
     database=None,  # no .hypothesis folder in the checkout; failures print their value
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
@@ -51,8 +53,8 @@ _PROFILE = dict(
 )
 settings.register_profile("hostile", **_PROFILE)
 # Functions that compile JAX for each new input shape or train a network: fewer draws.
-settings.register_profile("hostile-slow", **dict(_PROFILE, max_examples=max(
-    2, int(os.environ.get("NTKVIZ_HOSTILE_EXAMPLES", "12")) // 3)))
+settings.register_profile("hostile-slow", **dict(_PROFILE, max_examples=examples(max(
+    2, int(os.environ.get("NTKVIZ_HOSTILE_EXAMPLES", "12")) // 3))))
 
 #: Every public object a hostile test covers (filled as the case lists are built).
 COVERED: set[int] = set()
@@ -307,7 +309,8 @@ class Case:
 
     ``names`` adds accepted spellings of an argument in messages (``{"image": ("images",)}``);
     ``call`` replaces ``func(**kwargs)`` (methods, setters); ``allow_inf`` documents a result
-    that may be ±inf; ``covers`` are the public objects this case counts for.
+    that may be ±inf; ``covers`` are the public objects this case counts for; ``regressions``
+    are ``(argument, value)`` inputs that once broke the property, tried on every run.
     """
 
     func: Callable
@@ -321,6 +324,8 @@ class Case:
     check_base: bool = True
     slow: bool = False  # compiles JAX per shape, or trains: fewer examples (profile "hostile-slow")
     allow_nan: bool = False  # only where the docstring documents a NaN answer (pearson)
+    #: ``(argument, value)`` pairs always tried: inputs that once broke the property
+    regressions: tuple = ()
 
     def __post_init__(self):
         if self.id is None:
@@ -469,6 +474,14 @@ def hostile_tests(cases: list[Case]):
     def test_hostile_slow(case, data):
         _hostile(case, data)
 
+    regressions = [(c, arg, value) for c in cases for arg, value in c.regressions]
+
+    @pytest.mark.parametrize("case, arg, value", regressions,
+                             ids=[f"{c.id}-{arg}-{i}" for i, (c, arg, _) in enumerate(regressions)])
+    def test_regression(case, arg, value):
+        run_hostile(case, arg, value)
+
     # An empty parameter list would make pytest skip, and no test may skip: drop such tests.
     return (test_baseline if any(c.check_base for c in cases) else None,
-            test_hostile if fast else None, test_hostile_slow if slow else None)
+            test_hostile if fast else None, test_hostile_slow if slow else None,
+            test_regression if regressions else None)

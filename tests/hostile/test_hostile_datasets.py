@@ -29,4 +29,4 @@ CASES = [
     Case(D.bundled_data_dir),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

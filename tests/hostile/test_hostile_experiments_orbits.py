@@ -61,7 +61,8 @@ CASES = [
               kind=KIND)),
     Case(OR.warm_up, dict(Ns=(4,), action="rot90"),
          dict(architecture=Choice(KEYS), Ns=Seq((4,), minimum=1), action=ACTION, kind=KIND),
-         slow=True),
+         slow=True,  # Ns=nan once raised "'float' object is not iterable" without naming Ns
+         regressions=(("Ns", float("nan")), ("Ns", 4), ("Ns", (float("nan"),)))),
     Case(SU.pair_survey, dict(n_pairs=2, action="rot90", N=4),
          dict(architecture=Choice(KEYS), action=ACTION, N=Int(minimum=1), n_pairs=Int(minimum=2),
               seed=Seed(), kind=KIND, progress=Fn()),
@@ -83,4 +84,4 @@ CASES = [
     Case(PR.default_images),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

@@ -297,4 +297,4 @@ CASES = [
          check_base=False),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

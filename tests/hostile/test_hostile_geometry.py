@@ -15,4 +15,4 @@ CASES = [
     Case(G.split_interleaved, dict(X=X), dict(X=Arr(X))),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

@@ -26,4 +26,4 @@ CASES = [
          allow_inf=True),  # documented: κ = inf for a matrix singular to round-off
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

@@ -235,4 +235,4 @@ def equivariant_cases():
 CASES = (spectrum_cases() + training_cases() + accuracy_cases() + survey_cases() + width_cases()
          + proposition_cases() + equivariant_cases())
 DRAFTED = {c.id for c in CASES}
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

@@ -35,4 +35,4 @@ CASES = [
          dict(out_dir=PathArg(), report_path=PathArg())),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

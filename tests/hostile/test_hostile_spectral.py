@@ -32,4 +32,4 @@ CASES = [
          dict(Kc=Arr(KC), ridge=Real(minimum=0.0), missing=MISSING)),
 ]
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

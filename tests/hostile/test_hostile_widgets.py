@@ -109,4 +109,4 @@ CONSTRUCTOR_CASES = [
 
 CASES = SET_CASES + CONSTRUCTOR_CASES
 
-test_baseline, test_hostile, test_hostile_slow = hostile_tests(CASES)
+test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)

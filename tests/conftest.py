@@ -1,0 +1,17 @@
+"""Session settings shared by every test.
+
+* Property tests run one fixed-seed hypothesis profile (``property_budget``), the same in
+  ``make test`` and in CI; ``make fuzz`` explores.
+* Served dashboards keep their persistent JAX compilation cache under ``XDG_CACHE_HOME``
+  (``ntkviz.cli.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
+  earlier run compiled or marked as warmed up.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import property_budget  # noqa: F401  (registers and loads the hypothesis profile)
+
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ntkviz-test-cache-")
