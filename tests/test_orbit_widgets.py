@@ -203,6 +203,7 @@ def test_invariant_network_shows_the_note(explorer):
     assert "ntkviz-message-note" in explorer.message.value and "rank-deficient" in explorer.message.value
     assert float(_data_value(explorer.readout.value, "ntkviz-eps")) == 0.0
     assert _data_value(explorer.readout.value, "ntkviz-mean-inverse") == "inf"
+    assert 'data-value="inf" title="inf">∞</span>' in explorer.readout.value
     spectrum = explorer.traces("spectrum")[0]
     assert sum(v is None for v in spectrum.y) == 12  # 12 vanishing eigenvalues: gaps
 

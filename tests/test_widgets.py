@@ -7,6 +7,7 @@ import pytest
 
 from ntkviz.experiments import circle
 from ntkviz.widgets import CircleExplorer
+from ntkviz.widgets._base import STYLE, format_number, value_span
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +17,46 @@ def explorer():
 
 def _data_value(html: str, css: str) -> float:
     return float(re.search(rf'class="[^"]*{css}[^"]*" data-value="([^"]+)"', html).group(1))
+
+
+def _shown(html: str, css: str) -> tuple[str, str]:
+    """(hover title, displayed text) of one readout number."""
+    pattern = rf'class="[^"]*{css}[^"]*" data-value="[^"]+" title="([^"]+)">([^<]*)</span>'
+    found = re.search(pattern, html)
+    return found.group(1), found.group(2)
+
+
+@pytest.mark.parametrize("value, text", [
+    (1.33824652849, "1.34"), (0.0458837123, "0.0459"), (-0.5, "-0.5"), (1 / 3, "0.333"),
+    (5.0, "5"), (0.0, "0"), (16, "16"), (np.int64(7), "7"), (1000.0, "1000"), (999.96, "1000"),
+    (12345.678, "12346"), (1234567.8, "1.23e6"), (1.2345e-5, "1.23e-5"),
+    (np.float64(2.5e-12), "2.5e-12"), (float("inf"), "∞"), (float("-inf"), "−∞"),
+    (float("nan"), "nan"), (True, "True"), ("text", "text"),
+])
+def test_format_number_rounds_for_reading(value, text):
+    assert format_number(value) == text
+
+
+def test_value_span_keeps_the_full_value():
+    span = value_span("ntkviz-x", 1.33824652849)
+    assert span == ('<span class="ntkviz-value ntkviz-x" data-value="1.33824652849" '
+                    'title="1.33824652849">1.34</span>')
+    assert value_span("ntkviz-x", 0.123456, 4).endswith('title="0.123456">0.1235</span>')
+    assert value_span("ntkviz-n", 16).endswith('data-value="16" title="16">16</span>')
+    assert value_span("ntkviz-s", "<b>") == ('<span class="ntkviz-value ntkviz-s" '
+                                             'data-value="&#x27;&lt;b&gt;&#x27;">&lt;b&gt;</span>')
+
+
+def test_readout_is_rounded_with_the_full_value_on_hover(explorer):
+    explorer.set(delta=1.0, N=8, length_scale=1.0)
+    s = circle.circle_state(8, 1.0, 1.0)
+    html = explorer.readout.value
+    for css, value in [("ntkviz-loo", s.loo_error), ("ntkviz-eps", s.eps_spectral),
+                       ("ntkviz-prediction", s.loo_prediction)]:
+        title, text = _shown(html, css)
+        assert float(title) == value and text == format_number(value), css
+        assert len(text.lstrip("-").replace(".", "").lstrip("0")) <= 3, text
+    assert ".ntkviz-value[title]" in STYLE  # a dotted underline says there is more on hover
 
 
 def test_defaults_show_core_values(explorer):

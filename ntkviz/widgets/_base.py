@@ -4,7 +4,9 @@
   always ending on the latest value, so a fast drag never queues a backlog.
 * ``MessageLine``: errors and notes shown in place (``.ntkviz-message-error`` /
   ``.ntkviz-message-note``); a widget never raises into the page.
-* ``value_span``: a number a browser test can read back exactly (``data-value``).
+* ``format_number`` / ``value_span``: a readout number rounded to what a student needs
+  (3 significant digits; integers stay integers), the full value on hover (``title``) and
+  exactly in ``data-value`` for tests.
 * ``compose_subplots``: several ``ntkviz.plots`` figures as the panels of one FigureWidget
   (each FigureWidget front end loads the whole plotly bundle before it accepts updates; with
   many separate widgets the late ones silently lost their first updates in Voila).
@@ -17,6 +19,8 @@ import contextlib
 import copy
 import functools
 import html
+import math
+import numbers
 import time
 from typing import Callable
 
@@ -24,8 +28,12 @@ import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["STYLE", "THROTTLE_SECONDS", "Explorer", "Throttle", "MessageLine", "value_span", "compose_subplots",
-           "write_panel_update", "sync_initial_state", "guarded"]
+__all__ = ["STYLE", "THROTTLE_SECONDS", "READOUT_DIGITS", "Explorer", "Throttle", "MessageLine",
+           "format_number", "value_span", "compose_subplots", "write_panel_update",
+           "sync_initial_state", "guarded"]
+
+#: Significant digits a readout shows by default (the full value is in its hover title).
+READOUT_DIGITS = 3
 
 #: Shortest time between two redraws while a control is dragged (the last value always lands).
 THROTTLE_SECONDS = 0.06
@@ -33,19 +41,44 @@ THROTTLE_SECONDS = 0.06
 STYLE = """<style>
 .ntkviz-readout { font-size: 15px; line-height: 1.6; }
 .ntkviz-readout .ntkviz-value { font-family: monospace; font-weight: bold; }
+.ntkviz-readout .ntkviz-value[title] { cursor: help; text-decoration: underline dotted #999; }
 .ntkviz-message-error { color: #b00020; font-weight: bold; }
 .ntkviz-message-note { color: #555; }
 .ntkviz-intro { font-size: 14px; color: #333; margin-bottom: 4px; }
 </style>"""
 
 
-def value_span(css: str, value, digits: int = 12) -> str:
-    """A span a browser test can read: exact ``repr`` in ``data-value``, rounded as text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = f"{value:.{digits}g}"
-    else:
+def format_number(value, digits: int = READOUT_DIGITS) -> str:
+    """``value`` as a readout shows it: integers (and integral floats below 1e15) in full;
+    other reals to ``digits`` significant digits (``0.0459``), whole units from ``10**digits``
+    to 1e6 (``12346``), beyond that with a short exponent (``1.34e-5``, ``2.5e7``); ``∞``,
+    ``−∞`` and ``nan``. Anything else (text, booleans) is ``str(value)``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.{digits}g}"
+    if 10**digits <= abs(float(text)) < 1e6:
+        return f"{value:.0f}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
+
+
+def value_span(css: str, value, digits: int = READOUT_DIGITS) -> str:
+    """A readout number: rounded text (``format_number``), the full value on hover (``title``)
+    and the exact ``repr`` in ``data-value`` for tests. Text values are escaped, without title."""
+    exact = html.escape(repr(value))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         text = html.escape(str(value))
-    return f'<span class="ntkviz-value {css}" data-value="{html.escape(repr(value))}">{text}</span>'
+        return f'<span class="ntkviz-value {css}" data-value="{exact}">{text}</span>'
+    full = str(int(value)) if isinstance(value, numbers.Integral) else repr(float(value))
+    return (f'<span class="ntkviz-value {css}" data-value="{exact}" title="{html.escape(full)}">'
+            f"{format_number(value, digits)}</span>")
 
 
 class Explorer:
