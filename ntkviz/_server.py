@@ -1,4 +1,4 @@
-"""What makes one Voila server safe for a class (issue 6): a cap on live kernels, a memory
+"""What makes one Voila server safe for a class: a cap on live kernels, a memory
 bound per kernel, two idle-culling timeouts, and a page template that loads nothing from the
 internet.
 

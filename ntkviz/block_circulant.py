@@ -1,8 +1,10 @@
-"""Exact GP regression on whole orbits of a cyclic action: the block-circulant solver (issue 4).
+"""Exact GP regression on whole orbits of a cyclic action: the block-circulant solver
+(docs/theory.md#the-block-circulant-solver).
 
-Setting (THEORY §1–§3): ``M`` orbits (seeds, possibly of several classes) of an exact cyclic
-action ``g`` with ``N`` elements (cyclic shifts, 90° rotations, the circle pair's rotation), and
-a kernel invariant under the action applied to *both* inputs, ``k(g·x, g·x') = k(x, x')``.
+Setting (docs/theory.md#two-orbit-datasets, docs/theory.md#several-seeds-and-ten-classes): ``M``
+orbits (seeds, possibly of several classes) of an exact cyclic action ``g`` with ``N`` elements
+(cyclic shifts, 90° rotations, the circle pair's rotation), and a kernel invariant under the
+action applied to *both* inputs, ``k(g·x, g·x') = k(x, x')``.
 Points are ordered **element-major**: point ``(g, m)`` (element ``g`` of orbit ``m``) has index
 ``g·M + m``. Then
 
@@ -17,12 +19,12 @@ over the group ``v̂_f = Σ_g v_g e^{−2πi f g/N}``,
 
     (K v)^_f = K̂_f v̂_f,    K̂_f = Σ_d C_d e^{+2πi f d/N}   (N Hermitian M×M blocks),
 
-(the brief's ``Σ_d C_d e^{−2πi f d/N}`` is ``K̂_{−f} = conj(K̂_f)``: the same set of blocks up to
-relabelling f → −f, hence the same eigenvalues). So the eigenvalues of K are those of the
-``K̂_f``; ``(K + λI)⁻¹`` is block-circulant with blocks ``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹
-e^{−2πi f d/N}``; one ``(MN)×(MN)`` solve becomes ``N`` solves of size ``M×M`` (only
-``⌊N/2⌋+1`` of them, since ``K̂_{N−f} = conj(K̂_f)`` for real C). Cost ``O(N M³)`` instead of
-``O(N³ M³)``, memory ``O(N M²)`` instead of ``O(N² M²)``.
+(the other sign convention, ``Σ_d C_d e^{−2πi f d/N}``, is ``K̂_{−f} = conj(K̂_f)``: the same
+set of blocks up to relabelling f → −f, hence the same eigenvalues). So the eigenvalues of K
+are those of the ``K̂_f``; ``(K + λI)⁻¹`` is block-circulant with blocks
+``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹ e^{−2πi f d/N}``; one ``(MN)×(MN)`` solve becomes ``N`` solves
+of size ``M×M`` (only ``⌊N/2⌋+1`` of them, since ``K̂_{N−f} = conj(K̂_f)`` for real C). Cost
+``O(N M³)`` instead of ``O(N³ M³)``, memory ``O(N M²)`` instead of ``O(N² M²)``.
 
 Ridge convention: the same as :func:`ntkviz.gp.dual_weights` — ``relative=True`` adds
 ``λ = ρ · tr(K)`` with ``tr(K) = N · tr(C_0)`` (the trace of the *whole* matrix, not its mean

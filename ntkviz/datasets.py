@@ -1,4 +1,4 @@
-"""Datasets made of group orbits (THEORY §1) and the bundled MNIST test set.
+"""Datasets made of group orbits (docs/theory.md#two-orbit-datasets) and the bundled MNIST test set.
 
 * ``circle_pair``: the paper's toy model, two interleaved orbits of C_N acting on R³.
 * ``transform`` / ``orbit``: an image under the N powers of a group action
@@ -43,7 +43,7 @@ MAX_N = 10_000
 
 
 def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved C_N orbits in R³ and their ±1 labels (THEORY §1).
+    """Two interleaved C_N orbits in R³ and their ±1 labels (docs/theory.md#the-circle-pair).
 
     Seeds ``x_A = (1, 0, +δ/2)`` and ``x_B = (cos(π/N), sin(π/N), −δ/2)``; row ``2k`` is
     ``g^k x_A``, row ``2k+1`` is ``g^k x_B`` with ``g`` the rotation by ``2π/N`` about z.
@@ -116,7 +116,8 @@ def transform(image, k: int, N: int, action: str) -> np.ndarray:
 
 
 def normalize(images) -> np.ndarray:
-    """Centre each image (minus its own mean) and divide by its L2 norm (THEORY §1).
+    """Centre each image (minus its own mean) and divide by its L2 norm
+    (docs/theory.md#image-orbits).
 
     ``images`` is ``(n, ...)``; each of the n entries becomes a zero-mean unit vector.
     """
@@ -132,7 +133,8 @@ def normalize(images) -> np.ndarray:
 
 
 def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True) -> np.ndarray:
-    """The orbit ``(g^0 x, …, g^{N−1} x)`` of one image, centred and unit norm (THEORY §1).
+    """The orbit ``(g^0 x, …, g^{N−1} x)`` of one image, centred and unit norm
+    (docs/theory.md#image-orbits).
 
     Parameters
     ----------
@@ -154,7 +156,8 @@ def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True)
 def interleave(orbit_a, orbit_b) -> tuple[np.ndarray, np.ndarray]:
     """Interleave two orbits: row ``2k`` is ``A_k``, row ``2k+1`` is ``B_k``; ``y = (+1, −1, …)``.
 
-    In this order a jointly invariant kernel gives a circulant Gram matrix (THEORY §1).
+    In this order a jointly invariant kernel gives a circulant Gram matrix
+    (docs/theory.md#interleaving).
     """
     a = as_finite_array("orbit_a", orbit_a)
     b = as_finite_array("orbit_b", orbit_b)

@@ -1,4 +1,5 @@
-"""Orbit geometry that tracks the spectrum (seed 001, Fig. 4D–E; THEORY §2).
+"""Orbit geometry that tracks the spectrum (arXiv 2412.11521, Fig. 4D–E;
+docs/theory.md#orbit-geometry).
 
 The separation ``Δ² = ‖mean_k A_k − mean_k B_k‖²`` tracks ``λ_N``; the radius
 ``r = ‖X_0 − centroid‖`` (averaged over the orbits given) tracks ``1/⟨λ⁻¹⟩``.

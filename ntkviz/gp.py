@@ -1,4 +1,5 @@
-"""Gaussian-process (kernel ridge) regression on a kernel matrix (THEORY §2).
+"""Gaussian-process (kernel ridge) regression on a kernel matrix
+(docs/theory.md#gaussian-process-regression).
 
 The posterior mean at test points is ``ŷ = K_*ᵀ (K_train + λ I)⁻¹ y_train`` with the paper's
 relative ridge ``λ = ρ · tr(K_train)``, ``ρ = 1e-10``. The symmetrised exact error leaves out
@@ -182,12 +183,13 @@ def loo_prediction(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> flo
 
 
 def loo_error(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> float:
-    """Leave-one-out error ``|ŷ_index − y_index|`` (THEORY §2)."""
+    """Leave-one-out error ``|ŷ_index − y_index|`` (docs/theory.md#why-it-is-exact)."""
     y_array = as_finite_array("y", y, ndim=1)
     prediction = loo_prediction(K, y_array, index, ridge=ridge)
     return abs(prediction - float(y_array[index]))
 
 
 def symmetrized_error(K, y, *, ridge: float = DEFAULT_RIDGE) -> float:
-    """Mean leave-one-out error at row 0 (A, angle 0) and row 1 (B, angle 0) (THEORY §2)."""
+    """Mean leave-one-out error at row 0 (A, angle 0) and row 1 (B, angle 0)
+    (docs/theory.md#the-symmetrised-exact-error)."""
     return 0.5 * (loo_error(K, y, 0, ridge=ridge) + loo_error(K, y, 1, ridge=ridge))

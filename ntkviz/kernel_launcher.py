@@ -1,4 +1,4 @@
-"""Start an IPython kernel with a bound on its resident memory (issue 6, classroom server).
+"""Start an IPython kernel with a bound on its resident memory (for the classroom server).
 
     python -m ntkviz.kernel_launcher --memory-mb 1500 -f {connection_file}
 

@@ -1,4 +1,5 @@
-"""Circulant kernel matrices and the spectral error of seed 001 (THEORY §2).
+"""Circulant kernel matrices and the spectral error of Neural kernel theory of symmetry
+learning, arXiv 2412.11521 (docs/theory.md#circulant-matrices, docs/theory.md#the-spectral-error).
 
 For a symmetric circulant ``K`` over ``n = 2N`` interleaved orbit points, the DFT of its first
 row gives the eigenvalues ``λ_f``; the label vector is the highest frequency ``f = N`` and the

@@ -1,4 +1,5 @@
-"""Finite C4 ⋉ Z² group CNNs and their empirical NNGP and NTK (seed 000, Sec. 3 and Fig. 1).
+"""Finite C4 ⋉ Z² group CNNs and their empirical NNGP and NTK (Equivariant NTKs,
+arXiv 2406.06504, Sec. 3 and Fig. 1; docs/theory.md#group-cnn-kernels).
 
 The network is the one :class:`~ntkviz.kernels.group_convolutional.GCNN` describes, layer by
 layer (``tests/reference/README.md`` conventions, NTK parameterisation, every parameter drawn
@@ -18,7 +19,8 @@ im2col over stacked rotations); the tests check the two agree to round-off on th
 
 Kernels of one network (parameters θ):
 
-* empirical NTK ``Θ̂(x, x') = Σ_θ ∂f(x)/∂θ · ∂f(x')/∂θ = (J Jᵀ)(x, x')`` (THEORY §4);
+* empirical NTK ``Θ̂(x, x') = Σ_θ ∂f(x)/∂θ · ∂f(x')/∂θ = (J Jᵀ)(x, x')``
+  (docs/theory.md#the-empirical-ntk-and-width);
 * empirical NNGP ``Σ̂(x, x') = E_{v, β}[f(x) f(x')] = W²/n · g(x)·g(x') + b²``: the mean of
   ``f(x) f(x')`` over random draws of the readout, taken in closed form, given the hidden
   layers. It is also exactly the readout layer's share of ``J Jᵀ``. Averaging it over random
@@ -262,9 +264,10 @@ def empirical_kernels(arch, x1, x2=None, width: int = 64,
     Returns
     -------
     nngp : ``Σ̂ = E_readout[f(x) f(x')] = W²/n · g(x)·g(x') + b²``, the NNGP of the readout
-        given this network's hidden layers (seed 000 Sec. 3; its mean over seeds is the
+        given this network's hidden layers (arXiv 2406.06504, Sec. 3; its mean over seeds is the
         Monte-Carlo NNGP, ``mc_nngp``)
-    ntk : ``Θ̂ = J Jᵀ``, ``J[i] = ∂f(x_i)/∂θ`` over all parameters (THEORY §4)
+    ntk : ``Θ̂ = J Jᵀ``, ``J[i] = ∂f(x_i)/∂θ`` over all parameters
+        (docs/theory.md#the-empirical-ntk-and-width)
 
     Both tend to ``arch.nngp`` / ``arch.ntk`` as ``width → ∞``; Θ̂ equals
     ``kernels.empirical_ntk``'s Θ̂ of the same weights to round-off (tested).

@@ -1,4 +1,5 @@
-"""Empirical NTKs of finite networks (NTK parameterisation), via JAX autodiff (THEORY §4).
+"""Empirical NTKs of finite networks (NTK parameterisation), via JAX autodiff
+(docs/theory.md#the-empirical-ntk-and-width).
 
 ``Θ̂(x, x') = Σ_θ ∂f(x)/∂θ · ∂f(x')/∂θ`` for the finite-width network that an analytic kernel
 object (:class:`MLP`, :class:`CNN`, :class:`GCNN`) describes, with all parameters drawn

@@ -95,10 +95,10 @@ def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2: float):
     """``(Σ, Θ)`` of ``depth × [Dense, ReLU], Dense`` for ``x2 = None`` from ``Σ⁰`` (overwritten).
 
     The recursion of :func:`layers.dense` / :func:`layers.relu` (arc-cosine map of order 1,
-    THEORY §2) for small Gram matrices, where the cost is the number of numpy calls rather than
-    their size: the variances Σ(x, x) are read off the diagonal instead of being carried
-    alongside, buffers are reused, ``sin t`` is ``√(1 − cos² t)`` (numpy's ``sin`` is 4× slower
-    than the three calls), and multiplications by ``w² = 1`` / additions of ``b² = 0`` are
+    docs/theory.md#relu-and-erf) for small Gram matrices, where the cost is the number of numpy
+    calls rather than their size: the variances Σ(x, x) are read off the diagonal instead of being
+    carried alongside, buffers are reused, ``sin t`` is ``√(1 − cos² t)`` (numpy's ``sin`` is 4×
+    slower than the three calls), and multiplications by ``w² = 1`` / additions of ``b² = 0`` are
     skipped (they change no bit). Every step maps a symmetric matrix to a symmetric one, bitwise.
     """
     nngp, ntk = sigma, np.zeros_like(sigma)

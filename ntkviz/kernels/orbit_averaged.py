@@ -1,4 +1,5 @@
-"""Orbit-averaged kernels: the infinite-width limit of full data augmentation (THEORY §4)."""
+"""Orbit-averaged kernels: the infinite-width limit of full data augmentation
+(docs/theory.md#orbit-averaged-kernels)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ __all__ = ["OrbitAverage", "orbit_average"]
 
 @dataclasses.dataclass(frozen=True)
 class OrbitAverage(NeuralKernel):
-    """``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')`` over the N-element ``action`` (THEORY §4).
+    """``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')`` over the N-element ``action``
+    (docs/theory.md#orbit-averaged-kernels).
 
     ``g`` is the raw group action of :func:`ntkviz.datasets.transform` (no re-normalisation).
     For an exact action (``"rot90"``, ``"shift"``) and a kernel invariant under acting on both

@@ -1,4 +1,4 @@
-"""The RBF (squared-exponential) kernel of the circle toy model (THEORY §1)."""
+"""The RBF (squared-exponential) kernel of the circle toy model (docs/theory.md#the-rbf-kernel)."""
 
 from __future__ import annotations
 
@@ -41,5 +41,5 @@ class RBF(Kernel):
 
 
 def rbf(length_scale: float = 1.0) -> RBF:
-    """The RBF kernel with length scale ``ℓ`` > 0 (THEORY §1)."""
+    """The RBF kernel with length scale ``ℓ`` > 0 (docs/theory.md#the-rbf-kernel)."""
     return RBF(length_scale)

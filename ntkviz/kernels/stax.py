@@ -1,4 +1,5 @@
-"""Any neural-tangents ``stax`` kernel function as an ntkviz kernel (THEORY §4, interop).
+"""Any neural-tangents ``stax`` kernel function as an ntkviz kernel
+(docs/theory.md#kernels-from-neural-tangents).
 
 ``from_stax(kernel_fn)`` wraps the third return value of ``neural_tangents.stax.serial(...)``
 (or any callable with its signature, ``kernel_fn(x1, x2, get)`` with ``get`` one of ``"nngp"``,
@@ -234,7 +235,7 @@ def from_stax(kernel_fn: Callable, *, name: str | None = None, inputs: str = "au
     Returns
     -------
     StaxKernel: ``k(x1, x2=None)`` the NTK ``Θ`` and ``k.nngp`` the NNGP ``Σ`` as float64 numpy
-    ``(n1, n2)`` arrays (exactly symmetric for ``x2=None``), THEORY §4 conventions of the
-    wrapped network.
+    ``(n1, n2)`` arrays (exactly symmetric for ``x2=None``), in the conventions of the
+    wrapped network (docs/theory.md#conventions).
     """
     return StaxKernel(kernel_fn, name, inputs, batch_size)
