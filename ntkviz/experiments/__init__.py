@@ -5,11 +5,12 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
 * ``architectures``: the networks compared everywhere, by key (MLP, CNN, GAP CNN, C4 group CNN,
   orbit-averaged MLP), each with its kernel and input resolution.
 * ``orbits``: two MNIST digits, their orbits under a group action, and the spectral analysis of
-  an architecture's kernel on them (seed 001 Sec. 3.3–3.5, Fig. 4).
+  an architecture's kernel on them (arXiv 2412.11521, Sec. 3.3–3.5, Fig. 4).
 * ``survey``: the same over many random digit pairs (Fig. 4B–E, Fig. 5).
 * ``accuracy``: equivariant against plain kernels on a class whose upright digits are unseen.
 * ``width``: analytic NTK against empirical NTKs of finite networks on the unit circle.
-* ``multiclass``: several seeds per class and ten classes one-versus-many (THEORY §3, Fig. 6).
+* ``multiclass``: several seeds per class and ten classes one-versus-many (Fig. 6;
+  docs/theory.md#several-seeds-and-ten-classes).
 * ``training``: finite MLP, CNN and ViT trained on rotated MNIST with one class's upright digits
   held out (in-test against out-test accuracy, Fig. 1).
 
@@ -25,7 +26,7 @@ _SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width
                "gcnn_width")
 _SUBMODULES += ("equivariant_accuracy",)
 
-_SUBMODULES += ("augmentation",)  # augmentation vs equivariance (seed 004, THEORY §6)
+_SUBMODULES += ("augmentation",)  # augmentation vs equivariance (arXiv 2303.13458)
 __all__ = list(_SUBMODULES)
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), dict.fromkeys(_SUBMODULES))

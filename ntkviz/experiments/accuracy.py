@@ -1,5 +1,6 @@
-"""Equivariant against plain kernels on a class whose upright digits were never seen (seed 001,
-Fig. 1 and Fig. 6B; THEORY §3–4).
+"""Equivariant against plain kernels on a class whose upright digits were never seen (Neural
+kernel theory of symmetry learning, arXiv 2412.11521, Fig. 1 and Fig. 6B;
+docs/theory.md#unseen-upright-digits).
 
 The training set is the orbits of a few MNIST digits per class under a group action (rotation by
 360°/N, exact quarter turns ``rot90``, cyclic x-shifts), all at 14×14 (``datasets.pool2``) so

@@ -3,8 +3,9 @@
 Plain networks (MLPs, CNN with a flatten readout) have no built-in symmetry; the CNN with global
 average pooling is invariant to cyclic shifts, the C4 group CNN to quarter turns and cyclic
 shifts, and the orbit-averaged MLP (the infinite-width limit of full data augmentation,
-THEORY §4) to the action of the data itself. Kernels that compare every pair of pixels (GAP,
-group pooling) run on 14×14 digits (2×2 mean pooling), the others on the full 28×28 digits.
+docs/theory.md#orbit-averaged-kernels) to the action of the data itself. Kernels that compare every
+pair of pixels (GAP, group pooling) run on 14×14 digits (2×2 mean pooling), the others on the full
+28×28 digits.
 """
 
 from __future__ import annotations

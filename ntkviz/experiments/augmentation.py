@@ -1,6 +1,6 @@
 """Augmentation against equivariance: NOMINAL, AUGMENTED and EQUIVARIANT training of one small
-MLP on MNIST, and the distance of each augmented layer from the equivariant subspace E
-(seed 004; THEORY §6).
+MLP on MNIST, and the distance of each augmented layer from the equivariant subspace E (Equivariant
+and augmented optimisation, arXiv 2303.13458; docs/theory.md#augmentation-and-equivariance).
 
 **Group and representations.** A cyclic group C_N acts on 14×14 digits by a pixel permutation
 ρ_0 (``datasets.transform``): ``"rot90"`` — quarter turns, N ∈ {2, 4} (C4 by default; 14 is
@@ -12,7 +12,7 @@ h[c·N + (j − g) mod N]``, i.e. each block of N is permuted cyclically. The 10
 trivial representation. Every ρ_i is a permutation, stored as an index array ``P[g]`` with
 ``ρ_i(g) v = v[P[g]]``; ReLU acts pointwise, so it commutes with every ρ_i.
 
-**Projection** (THEORY §6). For a layer ``A : ℝ^{d_i} → ℝ^{d_{i+1}}``,
+**Projection** (docs/theory.md#the-equivariant-subspace). For a layer ``A : ℝ^{d_i} → ℝ^{d_{i+1}}``,
 ``Π_E(A) = (1/|G|) Σ_g ρ_{i+1}(g) A ρ_i(g)⁻¹``, entrywise ``Π_E(A)[a, b] =
 mean_g A[P_{i+1}[g][a], P_i[g][b]]``: no dense |G| matrices. A bias transforms like the layer's
 output, so equivariance of ``x ↦ A x + b`` means ``ρ_{i+1}(g) b = b`` for all g and its
@@ -31,7 +31,7 @@ digit the cross-entropy averaged over its whole orbit (all N transformed copies,
 EQUIVARIANT: the nominal loss with every layer kept in E (the gradient is projected, which is
 gradient descent on E itself). The optimiser is **plain minibatch gradient descent** (no
 momentum, no weight decay) for every claim here: for A ∈ E the augmented gradient equals
-Π_E ∇R(A) (Prop. 1 of seed 004, true batch by batch), so E is invariant under augmented
+Π_E ∇R(A) (Prop. 1 of arXiv 2303.13458, true batch by batch), so E is invariant under augmented
 descent from an equivariant start, and AUGMENTED from that start follows the EQUIVARIANT
 trajectory up to round-off. (Adam normalises elementwise; that does not commute with Π_E for
 general representations. For the permutation representations used here E is the set of
@@ -50,8 +50,8 @@ distance ‖A − Π_E A‖/‖A‖ stays near its initial ≈ 0.86) even though
 nearly invariant on the data. Both are measured (``tests/test_augmentation.py``).
 
 **Invariant, but not attracting.** E is invariant under augmented descent, but it need not be
-stable (seed 004: equivariant points can be unstable for AUGMENTED while stable for
-EQUIVARIANT). The ``"perturbed"`` initialisation starts at the equivariant one plus
+stable (arXiv 2303.13458, Prop. 3: equivariant points can be unstable for AUGMENTED while
+stable for EQUIVARIANT). The ``"perturbed"`` initialisation starts at the equivariant one plus
 ``PERTURBATION`` (1e-6) times the E⊥ part of the generic draw: for the MLP the distance from E
 grows by orders of magnitude during training (the perturbation is amplified), for the linear
 classifier it shrinks (the convex argument above).
@@ -320,7 +320,8 @@ def layer_permutations(config: AugmentConfig) -> tuple[np.ndarray, ...]:
 
 
 def project(A, P_out, P_in=None):
-    """Π_E of one weight matrix (or of a bias when ``P_in`` is None), THEORY §6.
+    """Π_E of one weight matrix (or of a bias when ``P_in`` is None),
+    docs/theory.md#the-equivariant-subspace.
 
     ``A``: (d_out, d_in) [or (d_out,)]; ``P_out``: (|G|, d_out), ``P_in``: (|G|, d_in) index
     arrays of ρ_{i+1} and ρ_i. Returns ``(1/|G|) Σ_g ρ_{i+1}(g) A ρ_i(g)⁻¹``, computed as

@@ -1,4 +1,6 @@
-"""The circle toy model of seed 001 (THEORY §1–2): everything the first explorer shows.
+"""The circle toy model of Neural kernel theory of symmetry learning, arXiv 2412.11521, Sec. 3.2
+(docs/theory.md#the-circle-pair, docs/theory.md#the-spectral-error): everything the first explorer
+shows.
 
 Two interleaved C_N orbits (``datasets.circle_pair``), an RBF kernel, its circulant spectrum and
 the spectral error ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩`` (Eq. 7), checked against an exact leave-one-out GP

@@ -1,5 +1,6 @@
 """Training in the kernel regime: closed-form kernel gradient descent against finite networks
-trained by gradient descent (seed 003, Jacot et al.; THEORY §5).
+trained by gradient descent (NTK, Jacot et al., arXiv 1806.07572, Sec. 5;
+docs/theory.md#training-in-the-kernel-regime).
 
 **Convention.** Loss ``L = ½ Σ_i (f(x_i) − y_i)²`` over the n training points, full-batch
 gradient descent ``θ_{k+1} = θ_k − η ∇_θ L``, time ``t`` counted in steps. Linearising the
@@ -7,7 +8,7 @@ network around its initialisation (constant NTK Θ) gives
 
     f_{k+1}(X) = f_k(X) − η Θ (f_k(X) − Y)    ⇒    f_t(X) = Y + (I − ηΘ)^t (f_0(X) − Y),
 
-the discrete-step form of THEORY §5's gradient flow ``f_t(X) = Y + e^{−ηΘt}(f_0(X) − Y)``
+the discrete-step form of the gradient flow ``f_t(X) = Y + e^{−ηΘt}(f_0(X) − Y)``
 (``kind="gd"`` and ``kind="flow"`` below; they agree when ``ηλ ≪ 1``, since
 ``(1 − ηλ)^t = e^{t log(1 − ηλ)} ≈ e^{−ηλt}``). With ``Θ = V diag(λ) Vᵀ`` the residual along
 eigenvector ``v_i`` decays by the factor ``d_i(t) = (1 − ηλ_i)^t`` (or ``e^{−ηλ_i t}``), so the
@@ -15,7 +16,7 @@ top eigen-directions are learnt first. For a test point x:
 
     f_t(x) = f_0(x) + Θ(x, X) Θ⁻¹ (I − D_t) (Y − f_0(X)),   D_t = V diag(d(t)) Vᵀ,
 
-and the mean over initialisations (``E f_0 = 0``) is THEORY §5's
+and the mean over initialisations (``E f_0 = 0``) is the kernel mean
 ``μ_t(x) = Θ(x, X) Θ⁻¹ (I − D_t) Y``; as ``t → ∞`` it becomes the GP posterior mean with no
 ridge, ``Θ(x, X) Θ⁻¹ Y``. Θ is eigen-decomposed once per setting (cached), so any t costs
 O(n·m). ``(1 − d_i)/λ_i`` is evaluated with ``expm1``/``log1p`` (and its limit ``ηt`` for a
@@ -136,9 +137,10 @@ CHUNK = 50
 MAX_DEPTH = 3
 MAX_WIDTH = 4096
 #: Largest η·λ_max accepted by the closed forms for gradient descent (``kind="gd"``): it is
-#: stable up to 2 (THEORY §5), beyond it the residual grows like |1 − ηλ|^t to inf/NaN (η = 1e16
-#: did). Gradient flow (``kind="flow"``) decays at any η > 0; there only the training time η·t
-#: is bounded (MAX_FLOW_TIME), so that it stays a finite float.
+#: stable up to 2 (docs/theory.md#training-in-the-kernel-regime), beyond it the residual grows
+#: like |1 − ηλ|^t to inf/NaN (η = 1e16 did). Gradient flow (``kind="flow"``) decays at any
+#: η > 0; there only the training time η·t is bounded (MAX_FLOW_TIME), so that it stays a
+#: finite float.
 MAX_ETA_LAMBDA = 2.0
 MAX_FLOW_TIME = 1e300
 #: Eigen-directions shown in the per-mode decay.
@@ -329,7 +331,8 @@ def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
 
     For ``"gd"`` with ηλ > 1 (unstable for ηλ > 2) the factor is defined at integer t only.
 
-    ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n). THEORY §5.
+    ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n).
+    docs/theory.md#training-in-the-kernel-regime.
     """
     lam = as_finite_array("lam", lam, ndim=1)
     t, kind = _check_times(t), _check_kind(kind)
@@ -367,7 +370,8 @@ def _gain(lam, eta, t, kind):
 
 
 def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str = "gd"):
-    """Linearised network at times ``t``: ``(f_t(X_train), f_t(X_test))`` (THEORY §5).
+    """Linearised network at times ``t``: ``(f_t(X_train), f_t(X_test))``
+    (docs/theory.md#training-in-the-kernel-regime).
 
     ``f0_train`` (n,), ``f0_test`` (m,) are the outputs at initialisation (zero: the mean over
     initialisations μ_t). ``t`` scalar → (n,), (m,); ``t`` (T,) → (T, n), (T, m).
@@ -392,7 +396,8 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
 
 
 def mean_prediction(s: Setup, eta: float, t, kind: str = "gd"):
-    """μ_t on training and test points: ``closed_form`` with ``f_0 = 0`` (THEORY §5)."""
+    """μ_t on training and test points: ``closed_form`` with ``f_0 = 0``
+    (docs/theory.md#training-in-the-kernel-regime)."""
     return closed_form(s, eta, t, None, None, kind)
 
 

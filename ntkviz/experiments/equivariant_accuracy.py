@@ -1,5 +1,6 @@
 """Kernel regression with the C4 group-CNN NTK against plain and augmented CNN kernels on rotated
-MNIST, as a function of the number of training digits (seed 001 Sec. 4, THEORY §4).
+MNIST, as a function of the number of training digits (arXiv 2412.11521, Sec. 3.5 and 4;
+Equivariant NTKs, arXiv 2406.06504; docs/theory.md#unseen-upright-digits).
 
 Data. ``n_train`` training digits, balanced over the ten classes (``datasets.digits_per_class``:
 the first ``n_train / 10`` of each class), and ``n_test`` test digits of the same selection,
@@ -24,11 +25,11 @@ Kernels (``KERNELS``), all one hidden layer of 3×3 circular convolutions (depth
   filters): the fair plain baseline.
 * ``cnn_flatten``: the plain CNN with a flatten readout, for contrast (not even shift invariant).
 * ``augmented_cnn``: ``cnn_flatten`` trained with data augmentation in the infinite-width limit,
-  the orbit-averaged kernel ``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')`` (THEORY §4,
-  ``kernels.orbit_average``). For ``"rot90"`` data G is C4 (``action="rot90"``, N = 4) and the
-  average is exact; for ``"rotate"`` data G is the rotation group discretised to
-  ``Config.augment_N`` angles (``action="rotate"``, interpolated 14×14 rotations): an
-  approximation of augmenting with every angle.
+  the orbit-averaged kernel ``k_G(x, x') = (1/|G|) Σ_g k(x, g·x')``
+  (docs/theory.md#orbit-averaged-kernels, ``kernels.orbit_average``). For ``"rot90"`` data G is C4
+  (``action="rot90"``, N = 4) and the average is exact; for ``"rotate"`` data G is the rotation
+  group discretised to ``Config.augment_N`` angles (``action="rotate"``, interpolated 14×14
+  rotations): an approximation of augmenting with every angle.
   We average the *flatten* CNN rather than the GAP CNN because, at depth 1, the orbit average of
   the GAP CNN over C4 *is* the group CNN kernel (the group-pooled network is the mean of the GAP
   network over the four rotated copies of its input, with shared weights; equal to ~1e-15,

@@ -1,4 +1,5 @@
-"""Finite C4 group CNNs converge to their infinite-width kernels (seed 000, Fig. 1).
+"""Finite C4 group CNNs converge to their infinite-width kernels (Equivariant NTKs,
+arXiv 2406.06504, Fig. 1; docs/theory.md#the-empirical-ntk-and-width).
 
 A few MNIST digits of different classes and a quarter turn of each are fed to finite group
 CNNs (lifting conv, ``depth − 1`` group convs, group pooling, width-one readout; NTK
@@ -134,7 +135,7 @@ def gcnn_images(n_digits: int = 3, digit_seed: int = 0, resolution: int = 14) ->
 
 
 def relative_error(estimate, exact) -> float:
-    """``‖estimate − exact‖_F / ‖exact‖_F`` (the error measure of seed 000, Fig. 1)."""
+    """``‖estimate − exact‖_F / ‖exact‖_F`` (the error measure of arXiv 2406.06504, Fig. 1)."""
     estimate = as_finite_array("estimate", estimate, min_rows=0)
     exact = as_finite_array("exact", exact, min_rows=0)
     if not np.any(exact):
@@ -276,8 +277,8 @@ def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits:
     progress : None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
         after each network (cached networks count at once)
 
-    Returns a cached :class:`GCNNWidthSweep`. Expected (seed 000 Fig. 1): both mean errors fall
-    like ``width^(−1/2)`` (slopes ≈ −0.5) and every invariance gap is round-off.
+    Returns a cached :class:`GCNNWidthSweep`. Expected (arXiv 2406.06504, Fig. 1): both mean errors
+    fall like ``width^(−1/2)`` (slopes ≈ −0.5) and every invariance gap is round-off.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     widths, seeds = _check_widths(widths), _check_seeds(seeds)

@@ -1,5 +1,6 @@
-"""More seeds, more classes: the spectral error beyond one pair of orbits (seed 001 Sec. 3.4,
-Fig. 6; THEORY §3).
+"""More seeds, more classes: the spectral error beyond one pair of orbits (Neural kernel
+theory of symmetry learning, arXiv 2412.11521, Sec. 3.4, Fig. 6;
+docs/theory.md#several-seeds-and-ten-classes).
 
 **Several seeds per class (Fig. 6A).** Class A and class B contribute S digits each, every digit
 its whole orbit of N images (``orbits.prepared_orbit``). One Gram matrix over all 2·S·N images
@@ -20,13 +21,13 @@ orbit of B), with o's orbit first. The orbit is classified correctly if that mea
 for every other class B. The accuracy of class A is the fraction of its orbits classified
 correctly; the reported accuracy is the mean over leave-out classes.
 
-**Ten classes, exact (issue 4, item 4).** ``exact_accuracy`` classifies by exact GP regression
-instead: all C·S orbits form one dataset with C one-hot target columns; for each class its
-angle-0 images are left out together and predicted from every other point (argmax over the C
-outputs). For exact actions (cyclic shifts, quarter turns) the kernel is invariant under the
-action on both inputs, the Gram matrix in element-major order is block-circulant and
-``ntkviz.block_circulant`` solves it from its first block row only (10 classes × 100 seeds ×
-32 shifts = 32,000 points in seconds); ``solver="dense"`` is the dense reference.
+**Ten classes, exact (docs/theory.md#exact-classification).** ``exact_accuracy`` classifies by exact
+GP regression instead: all C·S orbits form one dataset with C one-hot target columns; for each class
+its angle-0 images are left out together and predicted from every other point (argmax over the C
+outputs). For exact actions (cyclic shifts, quarter turns) the kernel is invariant under the action
+on both inputs, the Gram matrix in element-major order is block-circulant and
+``ntkviz.block_circulant`` solves it from its first block row only (10 classes × 100 seeds × 32
+shifts = 32,000 points in seconds); ``solver="dense"`` is the dense reference.
 
 Digits: a ``numpy`` generator seeded with ``seed`` permutes the digits of each class 0..9 in turn
 and the first S of each class are used — the rule of ``accuracy.select_digits``, so with the
@@ -236,7 +237,8 @@ def _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed) -> SeedsTr
 
 def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: str = "rotate",
                 architecture: str = "mlp1", kind: str = "ntk", seed: int = 0) -> SeedsTrial:
-    """Pair-averaged spectral error and exact multi-seed error of two classes (THEORY §3, Fig. 6A).
+    """Pair-averaged spectral error and exact multi-seed error of two classes (Fig. 6A;
+    docs/theory.md#pair-averaged-spectral-error).
 
     Parameters
     ----------
@@ -441,8 +443,8 @@ def _spectral_accuracy(classes, S, N, action, key, kind, seed) -> SpectralAccura
 def spectral_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "rotate",
                       architecture: str = "mlp1", kind: str = "ntk", classes=range(10),
                       seed: int = 0) -> SpectralAccuracy:
-    """Spectral one-versus-many accuracy of each leave-out class and on average (THEORY §3,
-    Fig. 6B).
+    """Spectral one-versus-many accuracy of each leave-out class and on average (Fig. 6B;
+    docs/theory.md#ten-classes-one-versus-many).
 
     Parameters
     ----------
@@ -614,7 +616,8 @@ def _dense_leave_outs(K: np.ndarray, Y: np.ndarray, sets, shift: float) -> list[
 
 @dataclasses.dataclass(frozen=True)
 class ExactAccuracy:
-    """Exact GP one-versus-many classification of the angle-0 images of every class (issue 4).
+    """Exact GP one-versus-many classification of the angle-0 images of every class
+    (docs/theory.md#exact-classification).
 
     Arrays are read-only; C = ``len(classes)``, S = ``seeds_per_class``, M = C·S orbits.
 
@@ -861,12 +864,12 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
                    seed: int = 0, solver: str = "auto",
                    progress: Callable[[int, int], None] | None = None) -> ExactAccuracy:
     """Exact GP one-versus-many accuracy: each class's angle-0 images left out together and
-    classified by GP regression on every other point (THEORY §2–3; issue 4, item 4).
+    classified by GP regression on every other point (docs/theory.md#exact-classification).
 
     Dataset: the digits of ``class_samples(S, seed)`` (those of ``spectral_accuracy``), each
     expanded to its whole orbit of N images at the architecture's resolution R (the seed is
-    pooled to R, centred and put on the unit sphere, THEORY §1; an exact action permutes
-    pixels, so every element is normalised too). Shifts need N to divide the width: for
+    pooled to R, centred and put on the unit sphere, docs/theory.md#image-orbits; an exact action
+    permutes pixels, so every element is normalised too). Shifts need N to divide the width: for
     other N (e.g. 8, 16, 32 on 28-pixel digits) the digit is first zero-padded symmetrically
     left and right (one column more on the right if the padding is odd) to the smallest canvas
     width ≥ R that N divides (28 → 32) and normalised on that canvas, then shifted by

@@ -1,5 +1,6 @@
 """Two MNIST digits, their orbits under a group action and the spectral analysis of an
-architecture's kernel on them (seed 001 Sec. 3.3 and 3.5, Fig. 4; THEORY §1–2 and §4).
+architecture's kernel on them (arXiv 2412.11521, Sec. 3.3 and 3.5, Fig. 4;
+docs/theory.md#circularisation, docs/theory.md#the-symmetrised-exact-error).
 
 The two seed digits are taken at the architecture's resolution (28×28, or 14×14 for the
 pixel-pair kernels), each is turned into its orbit of N images (``datasets.orbit``: centred,

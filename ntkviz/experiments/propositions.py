@@ -1,4 +1,6 @@
-"""Check Props. 1–4 of seed 001 (App. C) numerically, for any kernel and group action.
+"""Check Props. 1–4 of Neural kernel theory of symmetry learning (arXiv 2412.11521, Sec. 3.5,
+App. C; docs/theory.md#circulant-and-constant-orbit-kernels) numerically, for any kernel and group
+action.
 
 Over one orbit ``x, g·x, …, g^{N−1}·x`` (rows ordered by group element) a kernel matrix can be
 
@@ -8,7 +10,7 @@ Over one orbit ``x, g·x, …, g^{N−1}·x`` (rows ordered by group element) a 
   the two-orbit matrix is blockwise constant, rank-deficient, ``⟨λ⁻¹⟩ = ∞`` and ``ε = 0``;
 * **rank-deficient** — some eigenvalue zero to round-off.
 
-Seed 001 proves (App. C; THEORY §4): Prop. 1, a CNN with a flatten ("fully connected") readout
+The paper proves (App. C): Prop. 1, a CNN with a flatten ("fully connected") readout
 on a translation orbit is circulant, in general neither constant nor rank-deficient; Prop. 2, a
 CNN with global average pooling (GAP) on a translation orbit is constant; Prop. 3, the flatten
 CNN on a rotation (C4) orbit is circulant, not constant, not rank-deficient; Prop. 4, the GAP
@@ -107,7 +109,8 @@ class PairProperties:
     lam : (2N,) DFT eigenvalues of the circularised ``K̃`` (Eq. 12), DFT order
     lam_N, mean_inverse, eps_spectral, note : Eq. 7 on ``K̃`` (``spectral.analyze``): ``ε = 0``
         when ``⟨λ⁻¹⟩`` diverges while ``λ_N > 0`` (Prop. 2's perfect generalisation)
-    eps_exact : symmetrised exact leave-one-out error on the raw K (THEORY §2, ridge 1e-10·tr)
+    eps_exact : symmetrised exact leave-one-out error on the raw K (ridge 1e-10·tr,
+        docs/theory.md#the-symmetrised-exact-error)
     """
 
     K: np.ndarray
@@ -381,7 +384,7 @@ def orbit_properties(
     rtol, approx_rtol, rank_rtol : thresholds (module docstring)
 
     Orbit Gram matrices of hashable kernels are cached on (kernel, kind, orbit pixels).
-    Seed 001 App. C, Props. 1–4; circularisation Eq. 12.
+    arXiv 2412.11521, App. C, Props. 1–4; circularisation Eq. 12.
     """
     rtol, approx_rtol, rank_rtol = _thresholds(rtol, approx_rtol, rank_rtol)
     check_choice("kind", kind, KINDS)
@@ -647,7 +650,7 @@ def _table(images: _ArrayKey, kind: str, resolution: int, digits) -> Proposition
 
 
 def proposition_table(images=None, kind: str = "ntk", *, resolution: int = 14) -> PropositionTable:
-    """Props. 1–4 of seed 001 (App. C) and their extension, checked on two digits.
+    """Props. 1–4 of arXiv 2412.11521 (App. C) and their extension, checked on two digits.
 
     Parameters
     ----------

@@ -1,4 +1,5 @@
-"""Spectral against exact error over many random digit pairs (seed 001 Fig. 4B–E, Fig. 5).
+"""Spectral against exact error over many random digit pairs (arXiv 2412.11521, Fig. 4B–E,
+Fig. 5; docs/theory.md#pair-surveys).
 
 For each random pair of digits of two different classes, ``orbits`` builds the two orbits, the
 architecture's kernel, its circularisation and Eq. 7; the survey keeps only the numbers (not the

@@ -1,5 +1,6 @@
-"""Trained finite networks on rotated MNIST with one class's upright digits unseen (seed 001
-Fig. 1, App. B.1 and B.3; THEORY §3, last paragraph).
+"""Trained finite networks on rotated MNIST with one class's upright digits unseen (Neural
+kernel theory of symmetry learning, arXiv 2412.11521, Fig. 1, App. B.1 and B.3;
+docs/theory.md#trained-networks).
 
 **Data.** ``n_per_class`` digits of every class 0..9 are taken from the bundled MNIST test set
 by the rule every experiment uses, ``datasets.digits_per_class`` (``default_rng(seed)`` permutes each
@@ -7,9 +8,9 @@ class 0, 1, …, 9 in turn and the first ``n_per_class`` are used). Each digit i
 angles ``360k/N`` (``datasets.transform``, action ``"rotate"``, k = 0..N−1) at 28×28; for
 ``image_size=14`` the rotated images are then 2×2 mean-pooled (``datasets.pool2``), so the
 rotation is done at full resolution. Every image is then centred and scaled to unit L2 norm as
-``datasets.orbit`` does (``datasets.normalize``, THEORY §1) and multiplied by ``image_size`` (so
-the image has norm √(H·W) and mean squared pixel 1: inputs of order one, as the default layer
-initialisations expect). Using the same per-image normalisation as the kernel
+``datasets.orbit`` does (``datasets.normalize``, docs/theory.md#image-orbits) and multiplied by
+``image_size`` (so the image has norm √(H·W) and mean squared pixel 1: inputs of order one, as the
+default layer initialisations expect). Using the same per-image normalisation as the kernel
 experiments keeps the trained networks comparable to the spectral predictions.
 
 **Split.** The upright (k = 0) images of the ``leave_out`` class are the *out-test* set; they

@@ -1,5 +1,6 @@
-"""Finite-width networks against their infinite-width NTK on the unit circle (seed 003, Fig. 1;
-seed 000, Fig. 1; THEORY §4 "Empirical NTK").
+"""Finite-width networks against their infinite-width NTK on the unit circle (NTK, arXiv
+1806.07572, Fig. 1; Equivariant NTKs, arXiv 2406.06504, Fig. 1;
+docs/theory.md#the-empirical-ntk-and-width).
 
 Inputs ``x(γ) = (cos γ, sin γ)``, ``γ ∈ [−π, π]``, and the fixed point ``x0 = x(0) = (1, 0)``.
 The analytic NTK ``Θ(x0, x(γ))`` of an MLP with ``depth`` hidden layers (``kernels.mlp``) is a
@@ -188,8 +189,9 @@ def analytic_theta(gammas=GAMMAS, depth: int = 4, activation: str = "relu", W_st
     """Infinite-width NTK ``Θ(x0, x(γ))`` (n,) of an MLP at the angles ``gammas`` (n,).
 
     ``x0 = (1, 0)``, ``x(γ) = (cos γ, sin γ)``; ``depth`` hidden layers ``[Dense, φ]`` and a
-    Dense readout (THEORY §4 recursions, ``kernels.mlp``). Cached; read from the shipped
-    results (``load_precomputed``) when they hold exactly this network on exactly this γ grid.
+    Dense readout (docs/theory.md#neural-kernels recursions, ``kernels.mlp``). Cached; read from the
+    shipped results (``load_precomputed``) when they hold exactly this network on exactly this γ
+    grid.
     """
     depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
     gammas = _check_gammas(gammas)
@@ -305,7 +307,8 @@ def relative_errors(depth: int = 4, widths=WIDTHS, seeds=SEEDS, activation: str 
     progress : None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
         after each network (cached networks count at once)
 
-    Expected (seed 000 Fig. 1, seed 003): ``mean ∝ width^(−1/2)``, i.e. ``slope ≈ −0.5``.
+    Expected (arXiv 2406.06504, Fig. 1; arXiv 1806.07572): ``mean ∝ width^(−1/2)``, i.e.
+    ``slope ≈ −0.5``.
 
     Read from the shipped results (``load_precomputed``, no network computed) when the arguments
     are exactly theirs: ``widths = WIDTHS``, ``seeds = SEEDS``, default ``W_std``/``b_std`` and
