@@ -1,4 +1,5 @@
-"""Figures of the equivariant-against-plain accuracy experiment (seed 001, Fig. 1 and 6B).
+"""Figures of the equivariant-against-plain accuracy experiment (arXiv 2412.11521, Fig. 1 and
+6B; docs/theory.md#unseen-upright-digits).
 
 * ``accuracy_curve``: accuracy on the unseen upright digits against the orbit size N, one line
   per architecture (plain networks dashed, networks with a built-in symmetry solid).

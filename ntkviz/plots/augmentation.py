@@ -1,6 +1,7 @@
-"""Figures of augmentation against equivariance over training (seed 004; THEORY §6): the
-training loss, the accuracy on transformed test digits and the distance ‖A − Π_E A‖ of every
-layer from the equivariant subspace E, for up to seven runs side by side.
+"""Figures of augmentation against equivariance over training (arXiv 2303.13458;
+docs/theory.md#augmentation-and-equivariance): the training loss, the accuracy on transformed test
+digits and the distance ‖A − Π_E A‖ of every layer from the equivariant subspace E, for up to seven
+runs side by side.
 
 Every figure has a fixed set of traces, one per *slot* of ``SLOTS`` (NOMINAL and AUGMENTED from
 a generic, an equivariant and a perturbed-equivariant initialisation, and EQUIVARIANT), so an explorer can update
@@ -183,7 +184,8 @@ def distance_curves(runs, selected=None) -> go.Figure:
     """‖(A_i, b_i) − Π_E(A_i, b_i)‖ against epoch for every layer i of every slot (log y).
 
     From an equivariant start it stays at round-off (~1e-15) for AUGMENTED and EQUIVARIANT
-    (E is invariant under augmented gradient descent, seed 004 Cor. 1); NOMINAL leaves E.
+    (E is invariant under augmented gradient descent, arXiv 2303.13458, Cor. 1); NOMINAL
+    leaves E.
     """
     _check_runs(runs, selected)
     fig = go.Figure([go.Scatter(

@@ -43,7 +43,8 @@ def orbits_3d_update(X, y, missing: int = 0) -> dict:
 
 
 def orbits_3d(X, y, missing: int = 0) -> go.Figure:
-    """3D view of the two orbits (THEORY §1) with the left-out point ``missing`` marked.
+    """3D view of the two orbits (docs/theory.md#the-circle-pair) with the left-out point
+    ``missing`` marked.
 
     Traces: 0 orbit A, 1 orbit B, 2 the left-out point.
     """

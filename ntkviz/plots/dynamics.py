@@ -1,4 +1,5 @@
-"""Figures of training in the kernel regime (seed 003; THEORY §5), each from an
+"""Figures of training in the kernel regime (arXiv 1806.07572;
+docs/theory.md#training-in-the-kernel-regime), each from an
 ``experiments.dynamics.DynamicsState``: the outputs f_t on training and test points, the decay
 of the residual along Θ's eigenvectors, train/test error against time with the early-stopping
 point, and the distance of finite networks to the kernel prediction against width.

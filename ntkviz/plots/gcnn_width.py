@@ -1,4 +1,5 @@
-"""Finite C4 group CNNs against their infinite-width kernels (seed 000, Fig. 1): the relative
+"""Finite C4 group CNNs against their infinite-width kernels (arXiv 2406.06504, Fig. 1): the
+relative
 error of the empirical NTK and NNGP against the width, on log-log axes.
 
 The figure and its ``*_update`` twin validate their arguments first (``TypeError``/``ValueError``

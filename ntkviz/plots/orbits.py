@@ -1,5 +1,5 @@
-"""Figures of one MNIST orbit pair (seed 001 Fig. 4A–C): the two orbits as image strips, the
-raw kernel K next to its circularisation K̃, and the spectral error next to the exact one."""
+"""Figures of one MNIST orbit pair (arXiv 2412.11521, Fig. 4A–C): the two orbits as image strips,
+the raw kernel K next to its circularisation K̃, and the spectral error next to the exact one."""
 
 from __future__ import annotations
 
@@ -216,7 +216,8 @@ def error_bars_update(eps_spectral: float, eps_exact: float, prediction_a: float
 
 
 def error_bars(eps_spectral: float, eps_exact: float, prediction_a: float, prediction_b: float) -> go.Figure:
-    """Spectral error of ``K̃`` against the symmetrised exact error of K (seed 001 Fig. 4B, one pair).
+    """Spectral error of ``K̃`` against the symmetrised exact error of K (arXiv 2412.11521,
+    Fig. 4B, one pair; docs/theory.md#the-symmetrised-exact-error).
 
     Parameters
     ----------

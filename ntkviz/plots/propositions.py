@@ -1,4 +1,5 @@
-"""Figures of the proposition checker (seed 001 App. C, Props. 1–4): orbit kernels and the table.
+"""Figures of the proposition checker (arXiv 2412.11521, App. C, Props. 1–4;
+docs/theory.md#circulant-and-constant-orbit-kernels): orbit kernels and the table.
 
 Data in, figure out: the Gram matrices and the table's text come from
 ``experiments.propositions.PropositionTable.figure_data()`` (or any arrays and strings of the
@@ -145,7 +146,7 @@ def orbit_heatmaps(grams, row_labels, column_labels, *,
     A circulant K has constant wrapped diagonals, a constant K one colour. Each panel has its
     own colour range, up to the largest off-diagonal entry (``color_range``: the bias makes
     every entry large, the structure is in the differences); a constant panel is one colour. Traces: one heatmap
-    per panel, row-major. Seed 001 App. C, Props. 1–4. Every matrix must be finite.
+    per panel, row-major. arXiv 2412.11521, App. C, Props. 1–4. Every matrix must be finite.
     """
     grid = _grid(grams, row_labels, column_labels)
     check_text("title", title)
@@ -195,7 +196,8 @@ def _table_trace() -> go.Table:
 
 
 def proposition_table_figure(header, cells, agrees=None, *,
-                             title: str = "Props. 1–4 (seed 001 App. C), checked") -> go.Figure:
+                             title: str = "Props. 1–4 (arXiv 2412.11521, App. C), checked",
+                             ) -> go.Figure:
     """The proposition table as a plotly Table; rows that agree with the claim are green, others red.
 
     Parameters
@@ -219,7 +221,8 @@ def propositions_figure_update(grams, row_labels, column_labels, header, cells, 
 
 
 def propositions_figure(grams, row_labels, column_labels, header, cells, agrees=None, *,
-                        title: str = "Kernels over one orbit and Props. 1–4 (seed 001 App. C)",
+                        title: str = ("Kernels over one orbit and Props. 1–4 "
+                                      "(arXiv 2412.11521, App. C)"),
                         ) -> go.Figure:
     """The orbit heatmaps (rows = kernels, columns = actions) above the proposition table.
 

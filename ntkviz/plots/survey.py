@@ -1,5 +1,5 @@
-"""Figures of the pair survey (seed 001 Fig. 4B, D, E and Fig. 5): spectral against exact error,
-and the two geometric scatters (``λ_N`` against ``Δ²``, ``⟨λ⁻¹⟩`` against ``1/r``).
+"""Figures of the pair survey (arXiv 2412.11521, Fig. 4B, D, E and Fig. 5): spectral against
+exact error, and the two geometric scatters (``λ_N`` against ``Δ²``, ``⟨λ⁻¹⟩`` against ``1/r``).
 
 Every scatter has the same traces: 0 correctly classified pairs, 1 misclassified pairs (an exact
 left-out prediction has the wrong sign), 2 a reference line (the diagonal, or nothing), 3 the

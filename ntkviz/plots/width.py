@@ -1,5 +1,6 @@
-"""Figures of finite width against infinite width on the unit circle (seed 003 Fig. 1, seed 000
-Fig. 1): the NTK curves ``Θ(x0, x(γ))`` and the relative error against width on log-log axes.
+"""Figures of finite width against infinite width on the unit circle (arXiv 1806.07572, Fig. 1;
+arXiv 2406.06504, Fig. 1; docs/theory.md#the-empirical-ntk-and-width): the NTK curves
+``Θ(x0, x(γ))`` and the relative error against width on log-log axes.
 
 Every figure and ``*_update`` twin validates its arguments first (``TypeError``/``ValueError``
 naming the argument). The only NaN accepted is the fit (``slope``, ``intercept``), which is NaN

@@ -1,10 +1,10 @@
 """``AccuracyExplorer``: equivariant against plain networks on digits never seen upright.
 
-The headline of seed 001 (Fig. 1, Fig. 6B): a training set of digit orbits in which the upright
-copies of one class are missing; which networks still recognise fresh upright digits of that
-class? The explorer reads the precomputed results of ``ntkviz precompute``
-(``experiments.accuracy.load_precomputed``), so moving a control is instant; an architecture,
-kind or configuration that is not in the file is computed live with a progress bar.
+The headline of arXiv 2412.11521 (Fig. 1, Fig. 6B; docs/theory.md#unseen-upright-digits): a training
+set of digit orbits in which the upright copies of one class are missing; which networks still
+recognise fresh upright digits of that class? The explorer reads the precomputed results of
+``ntkviz precompute`` (``experiments.accuracy.load_precomputed``), so moving a control is instant;
+an architecture, kind or configuration that is not in the file is computed live with a progress bar.
 
 One plotly ``FigureWidget`` holds the three panels (accuracy against N, bars at the current N,
 thumbnails of the leave-out test digits), updated in place in one ``batch_update``. Controls

@@ -1,5 +1,6 @@
 """``AugmentationExplorer``: NOMINAL, AUGMENTED and EQUIVARIANT training side by side, and the
-distance of every layer from the equivariant subspace E (seed 004; THEORY §6).
+distance of every layer from the equivariant subspace E (arXiv 2303.13458;
+docs/theory.md#augmentation-and-equivariance).
 
 Controls: the strategy and the initialisation (which run is highlighted and read out), the
 group (C4 quarter turns or C7 cyclic x-shifts), the depth (hidden layers; 0 = a linear

@@ -1,4 +1,5 @@
-"""``CircleExplorer``: the paper's toy model with live sliders for δ, N and ℓ (THEORY §1–2).
+"""``CircleExplorer``: the paper's toy model with live sliders for δ, N and ℓ
+(docs/theory.md#the-circle-pair, docs/theory.md#the-spectral-error).
 
 Every slider move recomputes ``experiments.circle`` (cached) and writes the new data into one
 plotly ``FigureWidget`` in place, inside one ``batch_update``. The six panels are the figures of

@@ -1,4 +1,5 @@
-"""``DynamicsExplorer``: gradient descent in the kernel regime (seed 003; THEORY §5).
+"""``DynamicsExplorer``: gradient descent in the kernel regime (arXiv 1806.07572;
+docs/theory.md#training-in-the-kernel-regime).
 
 Controls: the dataset (unit circle or two MNIST classes), the training time t (a slider over
 the log-spaced checkpoints ``experiments.dynamics.TIMES``), the width of the finite networks

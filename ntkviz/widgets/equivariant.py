@@ -1,5 +1,6 @@
 """``EquivariantKernelsExplorer``: the C4 group CNN against plain and augmented CNN kernels on
-rotated MNIST, with the other results on group CNNs (seed 001 Sec. 4 and App. C, seed 000 Fig. 1).
+rotated MNIST, with the other results on group CNNs (arXiv 2412.11521, Sec. 4 and App. C;
+arXiv 2406.06504, Fig. 1; docs/theory.md#group-cnn-kernels).
 
 One ``FigureWidget`` holds every panel (``widgets._base.compose_subplots``):
 
@@ -326,7 +327,7 @@ class EquivariantKernelsExplorer(Explorer):
 
 
 def _table_title(s) -> str:
-    return f"Props. 1–4 (seed 001 App. C) on two digits' orbits, {s['kind'].upper()}"
+    return f"Props. 1–4 (arXiv 2412.11521, App. C) on two digits' orbits, {s['kind'].upper()}"
 
 
 def _legend_html(keys, angles) -> str:

@@ -1,5 +1,5 @@
 """``OrbitExplorer``: two MNIST digits, their orbits and an architecture's kernel, live
-(seed 001 Sec. 3.3 and 3.5, Fig. 4A–C).
+(arXiv 2412.11521, Sec. 3.3 and 3.5, Fig. 4A–C; docs/theory.md#circularisation).
 
 Controls pick the two seed digits (class and sample), the group action, the orbit size N, the
 architecture and NTK/NNGP; every change recomputes ``experiments.orbits.orbit_pair_state``

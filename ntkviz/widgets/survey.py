@@ -1,5 +1,5 @@
 """``PairSurvey``: spectral against exact error over many random digit pairs, live
-(seed 001 Fig. 4B, D, E and Fig. 5).
+(arXiv 2412.11521, Fig. 4B, D, E and Fig. 5; docs/theory.md#pair-surveys).
 
 The survey takes its setting (architecture, action, N, NTK/NNGP) from an ``OrbitExplorer`` (or
 its own defaults), runs ``experiments.survey.pair_survey`` with a progress bar and shows three

@@ -1,5 +1,6 @@
 """``WidthExplorer``: random finite networks scatter around the infinite-width NTK, and the
-scatter shrinks like ``1/√width`` (seed 003 Fig. 1, seed 000 Fig. 1; THEORY §4).
+scatter shrinks like ``1/√width`` (arXiv 1806.07572, Fig. 1; arXiv 2406.06504, Fig. 1;
+docs/theory.md#the-empirical-ntk-and-width).
 
 Controls: the width (a selection slider over the sweep's widths), the depth (hidden layers) and
 the activation. One ``FigureWidget`` holds both panels (``compose_subplots``): the NTK curves
