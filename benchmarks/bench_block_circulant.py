@@ -4,12 +4,13 @@ benchmarks/results_block_circulant.md and the log-log plot benchmarks/block_circ
 Run: ``.venv/bin/python benchmarks/bench_block_circulant.py`` (a few minutes on 2 cores), or
 ``.venv/bin/python benchmarks/run_all.py block_circulant`` to refresh RESULTS.md as well.
 
-Every number comes from ``ntkviz.experiments.multiclass.exact_accuracy`` (issue 4, item 4): 10
-MNIST classes × S seeds per class (``class_samples(S, seed=0)``, the digits of
-``spectral_accuracy``), each seed expanded into its orbit under N cyclic x-shifts, MLP NTK
-(depth 1), ridge λ = 1e-10 · tr(K), 10 one-hot targets; for each class the unshifted (g = 0)
-copies of its S seeds are left out together and predicted by the model trained on every other
-point; accuracy = fraction predicted (argmax) as the right class, averaged over the classes.
+Every number comes from ``ntkviz.experiments.multiclass.exact_accuracy``
+(docs/theory.md#the-block-circulant-solver): 10 MNIST classes × S seeds per class
+(``class_samples(S, seed=0)``, the digits of ``spectral_accuracy``), each seed expanded into its
+orbit under N cyclic x-shifts, MLP NTK (depth 1), ridge λ = 1e-10 · tr(K), 10 one-hot targets; for
+each class the unshifted (g = 0) copies of its S seeds are left out together and predicted by the
+model trained on every other point; accuracy = fraction predicted (argmax) as the right class,
+averaged over the classes.
 
 * N = 32: the 28×28 digit zero-padded to a 28×32 canvas (2 blank columns each side) and rolled
   by 1 pixel per element — the digit wraps around a 32-pixel-wide cylinder;

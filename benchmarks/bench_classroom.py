@@ -1,4 +1,4 @@
-"""A class of students on one Voila server (issue 6): kernel start, slider response under load,
+"""A class of students on one Voila server: kernel start, slider response under load,
 memory per session → benchmarks/results_classroom.md.
 
 Voila is started exactly as ``ntkviz serve`` starts it (``ntkviz.cli.voila_command``, default

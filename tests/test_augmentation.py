@@ -132,7 +132,7 @@ def test_equivariant_network_is_invariant(action):
 
 
 def test_augmented_gradient_is_projected_gradient_on_E():
-    """Prop. 1 of seed 004: for A ∈ E, ∇R_aug(A) = Π_E ∇R(A) (independent jax.grad on the
+    """Prop. 1 of arXiv 2303.13458: for A ∈ E, ∇R_aug(A) = Π_E ∇R(A) (independent jax.grad on the
     orbit-expanded data, dense projection)."""
     config = _small(depth=2)
     data = aug.task_data(config)

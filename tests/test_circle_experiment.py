@@ -73,7 +73,8 @@ def test_sweeps_match_single_states():
 
 
 def test_what_moves_epsilon():
-    """THEORY §2: larger δ lowers ε; larger N lowers ε for a local kernel."""
+    """Larger δ lowers ε; larger N lowers ε for a local kernel
+    (docs/theory.md#what-moves-the-error)."""
     eps_d = circle.error_vs_delta(8, 1.0, np.linspace(0.2, 3.0, 8))
     assert np.all(np.diff(eps_d) < 0)
     eps_N = circle.error_vs_N(1.0, 0.3, [4, 8, 16, 32])

@@ -1,4 +1,4 @@
-"""Orbit datasets and MNIST loading (THEORY §1)."""
+"""Orbit datasets and MNIST loading (docs/theory.md#two-orbit-datasets)."""
 
 import gzip
 import shutil

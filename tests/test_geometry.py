@@ -1,4 +1,4 @@
-"""Orbit geometry (THEORY §2, Fig. 4D–E)."""
+"""Orbit geometry (docs/theory.md#orbit-geometry; arXiv 2412.11521, Fig. 4D–E)."""
 
 from pathlib import Path
 

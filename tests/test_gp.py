@@ -1,4 +1,5 @@
-"""GP regression and the symmetrised exact error (THEORY §2)."""
+"""GP regression and the symmetrised exact error (docs/theory.md#gaussian-process-regression,
+docs/theory.md#the-symmetrised-exact-error)."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Plain kernel matrices from anywhere are accepted by every analysis function (issue 6).
+"""Plain kernel matrices from anywhere are accepted by every analysis function.
 
 Each function of ``spectral``, ``gp``, ``block_circulant`` and ``experiments.propositions`` that
 takes a Gram matrix (or its blocks) is called with the same matrix as a float64 array, float32,

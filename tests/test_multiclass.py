@@ -1,4 +1,5 @@
-"""Several seeds per class and ten classes one-versus-many (THEORY §3): single pairs equal
+"""Several seeds per class and ten classes one-versus-many
+(docs/theory.md#several-seeds-and-ten-classes): single pairs equal
 ``orbits``, the multi-seed exact error against a brute-force solve, exact invariance gives ε = 0
 and accuracy 1, the accuracy against a hand computation, reproducibility, bad input."""
 

@@ -1,4 +1,4 @@
-"""The dashboard needs no network (issue 6): nothing is downloaded at run time.
+"""The dashboard needs no network: nothing is downloaded at run time.
 
 Voila (started by ``ntkviz.cli.voila_command``, as ``ntkviz serve`` starts it) and a headless
 Chromium run together inside a new network namespace that has only a loopback interface

@@ -159,8 +159,9 @@ def test_eq7_equals_the_exact_error_when_K_is_circulant(architecture, action, N)
 
 
 def test_real_digit_pairs_are_not_interleaved():
-    """Seed 001 Assumption 2: even an exact action and a dot-product kernel give a K that is not
-    circulant for two digits of different classes; circularisation is an approximation."""
+    """arXiv 2412.11521, Sec. 3.3, Assumption 2: even an exact action and a dot-product kernel give
+    a K that is not circulant for two digits of different classes; circularisation is an
+    approximation."""
     s = orbits.orbit_pair_state((3, 0), (8, 0), "rot90", 4, "mlp1")
     assert s.circulant_deviation > 1e-6
     within = [s.K[0::2, 0::2], s.K[1::2, 1::2]]

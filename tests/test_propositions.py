@@ -1,4 +1,5 @@
-"""Props. 1–4 of seed 001 (App. C), their extension, the table, plain matrices, bad input, plots."""
+"""Props. 1–4 of arXiv 2412.11521 (App. C), their extension, the table, plain matrices, bad
+input, plots."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -10,7 +11,8 @@ from ntkviz.experiments.architectures import architecture
 
 
 def cnn1_ntk(x, y, readout, q=3, W=1.0, b=1.0):
-    """Independent numpy NTK of Conv(q×q, circular) → ReLU → flatten/GAP → Dense (THEORY §4)."""
+    """Independent numpy NTK of Conv(q×q, circular) → ReLU → flatten/GAP → Dense
+    (docs/theory.md#neural-kernels)."""
     r = q // 2
     offsets = [(a, c) for a in range(-r, r + 1) for c in range(-r, r + 1)]
 

@@ -1,4 +1,4 @@
-"""A classroom server cannot be exhausted (issue 6): Voila started by ``ntkviz.cli.voila_command``
+"""A classroom server cannot be exhausted: Voila started by ``ntkviz.cli.voila_command``
 (the command of ``ntkviz serve``) refuses the visitor past ``--max-kernels`` with a 503 page
 while open sessions go on; a kernel whose resident memory passes ``--kernel-memory-mb`` tells
 its page and ends, and the server keeps serving; idle kernels are culled, with and without an

@@ -1,4 +1,5 @@
-"""Spectral analysis (THEORY §2): reference numbers, and Eq. 7 against dense solves."""
+"""Spectral analysis (docs/theory.md#the-spectral-error): reference numbers, and Eq. 7 against dense
+solves."""
 
 from pathlib import Path
 

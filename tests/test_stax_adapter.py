@@ -1,4 +1,5 @@
-"""``kernels.from_stax`` and ``architectures.register_architecture`` (issue 6).
+"""``kernels.from_stax`` and ``architectures.register_architecture``
+(docs/theory.md#kernels-from-neural-tangents).
 
 The main environment has no neural-tangents, so the wrapped callables here are stand-ins with
 the stax signature ``kernel_fn(x1, x2, get)``: one around ``kernels.mlp`` that, like a stax
@@ -43,7 +44,8 @@ class Recorder:
 
 
 def arccos_fn(x1, x2, get):
-    """One hidden ReLU layer, W_std = b_std = 1, written directly in jax.numpy (THEORY §4)."""
+    """One hidden ReLU layer, W_std = b_std = 1, written directly in jax.numpy
+    (docs/theory.md#relu-and-erf)."""
     x1 = jnp.asarray(x1)
     x2 = x1 if x2 is None else jnp.asarray(x2)
     d = x1.shape[1]

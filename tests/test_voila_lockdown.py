@@ -1,4 +1,4 @@
-"""The served dashboard exposes nothing else (issue 6, classroom hardening): Voila started as by
+"""The served dashboard exposes nothing else (classroom hardening): Voila started as by
 ``make dashboard`` answers the dashboard at ``/`` and refuses the file browser, other notebooks,
 raw files, the contents, kernels, sessions and terminal APIs, and JupyterLab; URL parameters do
 not run code."""

@@ -1,4 +1,4 @@
-"""Every dashboard control driven to its extremes in headless Chromium (issue 6): sliders to
+"""Every dashboard control driven to its extremes in headless Chromium: sliders to
 both ends with Home/End and fast key sweeps, every dropdown and toggle option, junk typed into
 the number boxes and slider readouts, rapid alternation, and the combinations known to be hard
 (N = 64 with the slowest kernel, δ = 0 with the smallest ℓ, an untrained dynamics setting at

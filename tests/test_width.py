@@ -36,7 +36,8 @@ def test_ntk_row_rejects_bad_input():
 
 # --- analytic Θ: against kernels.mlp and an independent numpy recursion ------------------------
 def _numpy_ntk_row(gammas, depth, activation, W_std, b_std):
-    """THEORY §4 recursions written out in numpy for x0 = (1, 0) against x(γ) (d = 2)."""
+    """The recursions of docs/theory.md#neural-kernels written out in numpy for x0 = (1, 0) against
+    x(γ) (d = 2)."""
     s12 = np.cos(gammas) / 2  # Σ⁰ = x·x'/d, ‖x‖ = 1
     s11 = s22 = 0.5
     t12 = np.zeros_like(s12)

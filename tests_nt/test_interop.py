@@ -1,16 +1,17 @@
 """Interop with neural-tangents 0.6.5: our kernels equal ``neural_tangents.stax``'s, and
-``kernels.from_stax`` makes real stax kernels usable everywhere (issue 6).
+``kernels.from_stax`` makes real stax kernels usable everywhere
+(docs/theory.md#kernels-from-neural-tangents).
 
 Runs only in the environment with the neural-tangents stack (``make test`` runs
 ``pytest tests_nt tests`` there); neural_tangents is imported unconditionally so nothing can
 skip. neural-tangents is always called inside ``enable_x64(True)`` (float64, the global JAX
 switch untouched, as ``from_stax`` does).
 
-Conventions checked (THEORY §4, tests/reference/README.md): NTK parameterisation, the same
-``W_std``/``b_std`` in every layer including the width-1 Dense readout; Conv with ``padding=
-"CIRCULAR"`` averages the input kernel over the ``f×f`` window and the channels (``W²/(f²C)``
-per weight), Flatten takes the mean of the pixel diagonal, GlobalAvgPool the mean over all
-pixel pairs. ``b_std=None`` (no bias) in stax is our ``b_std=0``.
+Conventions checked (docs/theory.md#conventions, tests/reference/README.md): NTK
+parameterisation, the same ``W_std``/``b_std`` in every layer including the width-1 Dense
+readout; Conv with ``padding="CIRCULAR"`` averages the input kernel over the ``f×f`` window and the
+channels (``W²/(f²C)`` per weight), Flatten takes the mean of the pixel diagonal, GlobalAvgPool the
+mean over all pixel pairs. ``b_std=None`` (no bias) in stax is our ``b_std=0``.
 
 One known difference, not ours: for ``x2=None`` neural-tangents evaluates the ReLU angle at
 equal inputs as ``arccos`` of a cosine a few ulps below 1, so ``t ≈ 1e-8`` instead of 0 and its
@@ -85,7 +86,7 @@ def mlp_layers(depth, W, b, activation):
 
 def exact_relu_mlp_diagonal(x, depth, W, b):
     """``Σ(x, x)``, ``Θ(x, x)`` of a ReLU MLP: at equal inputs the angle is exactly 0, so ReLU
-    halves both (THEORY §4 with t = 0)."""
+    halves both (docs/theory.md#relu-and-erf with t = 0)."""
     sigma, theta = np.sum(x * x, 1) / x.shape[1], 0.0
     for _ in range(depth):
         sigma = W**2 * sigma + b**2
