@@ -106,6 +106,9 @@ def as_finite_array(
         raise TypeError(f"{name} must hold real numbers, got complex dtype {array.dtype}")
     if kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    # a broadcast view of a million images costs nothing here, but its float64 copy (which the
+    # kernels and JAX make) would: refuse what could not fit before anything is copied
+    check_allocation(name, array.shape, what="its float64 copy")
     array = array.astype(np.float64, copy=False)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)

@@ -42,8 +42,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import as_finite_array, check_int, check_sequence
+from .._validate import as_finite_array, check_allocation, check_int, check_sequence
 from ._network import image_inputs
+from ._pairwise import chunk_size
 from ._x64 import float64, to_numpy
 from .group_convolutional import GCNN
 from .layers import offsets, rotate_offset
@@ -221,6 +222,26 @@ def _gradients(arch, params, x):
     return jax.vmap(one)(x)
 
 
+_jitted_gradients = jax.jit(_gradients, static_argnums=0)
+
+
+def _chunked_gradients(name: str, arch, params, x: np.ndarray, width: int):
+    """``_gradients`` of the images ``x`` in chunks whose intermediates fit the kernels' memory
+    budget; the gradients themselves (one per parameter and image) are refused, naming
+    ``name``, beyond ``MAX_ARRAY_BYTES``."""
+    count = sum(leaf.size for leaf in jax.tree.leaves(params))
+    check_allocation(name, (len(x), count),
+                     what=f"the Jacobian of its images ({count:,} parameters each)")
+    n, H, W, C = x.shape
+    # the backward pass keeps, per image, every layer's rotated feature maps per filter offset
+    per_image = 8 * (count + 4 * H * W * max(width, C) * arch.filter_size**2 * (arch.depth + 1))
+    size = chunk_size(n, per_image)
+    padded = np.concatenate([x, np.repeat(x[-1:], -n % size, axis=0)])
+    parts = [_jitted_gradients(arch, params, jnp.asarray(padded[i:i + size]))
+             for i in range(0, len(padded), size)]
+    return jax.tree.map(lambda *leaves: jnp.concatenate(leaves)[:n], *parts)
+
+
 @jax.jit
 def _gram(ga, gb):
     """``(Σ̂, Θ̂)`` from two gradient pytrees: the readout's share and the sum over all layers."""
@@ -276,8 +297,8 @@ def empirical_kernels(arch, x1, x2=None, width: int = 64,
     width = _check_width(width)
     seed = check_int("seed", seed, minimum=0)
     params = init_params(arch, a.shape[-1], width, seed)
-    ga = _gradients(arch, params, jnp.asarray(a))
-    gb = ga if b is None else _gradients(arch, params, jnp.asarray(b))
+    ga = _chunked_gradients("x1", arch, params, a, width)
+    gb = ga if b is None else _chunked_gradients("x2", arch, params, b, width)
     nngp, ntk = (to_numpy(K) for K in _gram(ga, gb))
     if b is None:
         nngp, ntk = 0.5 * (nngp + nngp.T), 0.5 * (ntk + ntk.T)
@@ -302,8 +323,8 @@ def mc_nngp(arch, x1, x2=None, width: int = 64, seeds=range(8)) -> np.ndarray:
     total = 0.0
     for seed in seeds:
         params = init_params(arch, a.shape[-1], width, seed)
-        ga = _gradients(arch, params, jnp.asarray(a))
-        gb = ga if b is None else _gradients(arch, params, jnp.asarray(b))
+        ga = _chunked_gradients("x1", arch, params, a, width)
+        gb = ga if b is None else _chunked_gradients("x2", arch, params, b, width)
         total = total + to_numpy(_gram(ga, gb)[0])
     nngp = total / len(seeds)
     return 0.5 * (nngp + nngp.T) if b is None else nngp
