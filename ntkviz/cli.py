@@ -1,5 +1,5 @@
 """The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results,
-reproduce the paper's figures.
+reproduce the papers' figures and claims.
 
     ntkviz serve [--port 8866] [--max-kernels N] [--kernel-memory-mb MB]
                  [--cull-idle-timeout S] [--cull-connected-timeout S]
@@ -7,8 +7,8 @@ reproduce the paper's figures.
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
     ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick] [--out PATH]
                                    # the results the explorers ship with (data/results/*.npz)
-    ntkviz reproduce fig1|fig4|fig6|all [--quick] [--out DIR] [--report FILE] [--replot]
-                                   # the paper's figures (JSON + HTML + PNG) and claims report
+    ntkviz reproduce TARGET|all [--quick] [--out DIR] [--report FILE] [--replot] [--resume]
+                                   # the papers' figures (JSON + HTML + PNG) and claims report
 """
 
 from __future__ import annotations
@@ -259,13 +259,15 @@ def _precompute(args: argparse.Namespace) -> int:
 
 def _reproduce(args: argparse.Namespace) -> int:
     """Run the chosen targets, write their JSON/HTML/PNG into ``--out`` and rebuild the report."""
+    import dataclasses
     import time
+    from collections import Counter
 
     from tqdm.auto import tqdm
 
-    from .reproduction import claims, report, targets
+    from .reproduction import base, registry, report
 
-    chosen = targets.TARGETS if args.target == "all" else (args.target,)
+    chosen = tuple(registry.TARGETS) if args.target == "all" else (args.target,)
     out = Path(args.out)
     report_path = Path(args.report) if args.report else out / "reproduction.md"
     png = not args.no_png
@@ -274,36 +276,40 @@ def _reproduce(args: argparse.Namespace) -> int:
         if problem is not None:
             print(f"ntkviz reproduce: error: {problem}", file=sys.stderr)
             return 2
+    found = report.load_results(out) if args.replot or args.resume else {}
     if args.replot:
-        found = report.load_results(out)
         missing = [t for t in chosen if t not in found]
         if missing:
             print(f"ntkviz reproduce: error: --replot needs {', '.join(f'{t}.json' for t in missing)}"
                   f" in {out}", file=sys.stderr)
             return 2
-        for target in chosen:
-            paths = report.write_target(target, found[target], out, png=png)
+        for name in chosen:
+            paths = report.write_target(name, found[name], out, png=png)
             print(f"Replotted {', '.join(str(p) for p in paths.values())}", flush=True)
         chosen = ()
-    for target in chosen:
-        cfg = targets.config(target, args.quick)
-        print(f"{target} ({'quick' if args.quick else 'full'} run): {cfg}", flush=True)
+    for name in chosen:
+        cfg = registry.target(name).config(args.quick)
+        kept = found.get(name)
+        if kept is not None and kept.get("quick") == bool(args.quick) and \
+                kept.get("config") == base.to_json(dataclasses.asdict(cfg)):
+            print(f"{name}: kept {out / (name + '.json')} (same configuration; --resume)")
+            continue
+        print(f"{name} ({'quick' if args.quick else 'full'} run): {cfg}", flush=True)
         start = time.perf_counter()
-        with tqdm(total=1, desc=target, unit="part") as bar:
+        with tqdm(total=1, desc=name, unit="part") as bar:
             def progress(done: int, total: int, label: str, bar=bar):
                 bar.total = total
                 bar.n = done
                 bar.set_postfix_str(label)
                 bar.refresh()
 
-            data = targets.run(target, args.quick, progress, runs_dir=out / ".runs")
-        paths = report.write_target(target, data, out, png=png)
+            data = registry.run(name, args.quick, progress, checkpoints=out / ".runs")
+        paths = report.write_target(name, data, out, png=png)
         print(f"Wrote {', '.join(str(p) for p in paths.values())} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
     path = report.write_report(out, report_path)
-    verdicts = [v for v in claims.check(report.load_results(out)) if v.holds is not None]
-    print(f"Wrote {path}: {sum(v.holds for v in verdicts)} of {len(verdicts)} checked claims hold",
-          flush=True)
+    counts = Counter(v.outcome.verdict for v in report.check(report.load_results(out)) if v.outcome)
+    print(f"Wrote {path}: " + ", ".join(f"{counts[v]} {v}" for v in base.VERDICTS), flush=True)
     return 0
 
 
@@ -345,10 +351,12 @@ def main(argv: list[str] | None = None) -> int:
                           "accuracy file, and the other results go next to it under their "
                           "usual names")
     pre.set_defaults(run=_precompute)
+    from .reproduction.registry import TARGETS
+
     rep = commands.add_parser(
-        "reproduce", help="regenerate the paper's Fig. 1, 4 or 6 (PNG + HTML + JSON) and the "
-                          "claims report")
-    rep.add_argument("target", choices=("fig1", "fig4", "fig6", "all"))
+        "reproduce", help="recompute the papers' figures and claims (JSON + HTML + PNG per "
+                          "target) and the claims report")
+    rep.add_argument("target", choices=(*TARGETS, "all"))
     rep.add_argument("--quick", action="store_true",
                      help="a small configuration (minutes) instead of the full run")
     rep.add_argument("--out", default="reproduction",
@@ -359,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--replot", action="store_true",
                      help="compute nothing: redraw the figures and the report from the JSON "
                           "files already in --out")
+    rep.add_argument("--resume", action="store_true",
+                     help="keep every target whose JSON in --out has the same configuration "
+                          "(finished parts of long targets are always kept in <out>/.runs)")
     rep.add_argument("--no-png", action="store_true",
                      help="skip the PNG files (they need Chrome or Chromium)")
     rep.set_defaults(run=_reproduce)
