@@ -91,10 +91,12 @@ fuzz: install-dev
 lab: install
 	$(BIN)/jupyter lab notebooks/
 
-## The paper's figures and claims, full run (about an hour on 2 cores; needs Chromium for PNG):
-## writes data/results/reproduction/ and docs/reproduction.md.
+## The papers' figures and claims, full run (under 3 hours on 2 cores; needs Chromium for PNG):
+## writes data/results/reproduction/ and docs/reproduction.md. Resumes: a target whose JSON has
+## the same configuration is kept, and finished parts of long targets are kept in
+## data/results/reproduction/.runs/ (delete the folder to start afresh).
 reproduce: install
-	$(BIN)/ntkviz reproduce all --out data/results/reproduction --report docs/reproduction.md
+	$(BIN)/ntkviz reproduce all --resume --out data/results/reproduction --report docs/reproduction.md
 
 benchmarks: install-dev
 	$(BIN)/python benchmarks/run_all.py

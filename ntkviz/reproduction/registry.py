@@ -38,7 +38,7 @@ TARGETS: dict[str, str] = {
 
 def target(name: str) -> Target:
     """The target called ``name`` (one of :data:`TARGETS`)."""
-    check_choice("target", name, tuple(TARGETS))
+    check_choice("name", name, tuple(TARGETS))
     module = importlib.import_module(f"{__package__}.targets.{TARGETS[name]}")
     return module.TARGET
 
