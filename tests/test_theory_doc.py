@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-THEORY = ROOT / "docs" / "theory.md"
+PAGE = ROOT / "docs" / "theory.md"
 PAPERS = ("2412.11521", "2406.06504", "1806.07572", "2303.13458")
 
 
@@ -37,7 +37,7 @@ def _product_files():
 
 
 def test_every_link_into_the_theory_page_resolves():
-    anchors = {"theory.md": _anchors(THEORY),
+    anchors = {"theory.md": _anchors(PAGE),
                "numerics.md": _anchors(ROOT / "docs" / "numerics.md")}
     links = 0
     broken = []
@@ -47,7 +47,7 @@ def test_every_link_into_the_theory_page_resolves():
             links += 1
             if anchor not in anchors[page]:
                 broken.append(f"{path.relative_to(ROOT)}: {page}#{anchor}")
-        if path == THEORY:
+        if path == PAGE:
             for anchor in re.findall(r"\]\(#([\w-]+)\)", text):
                 links += 1
                 if anchor not in anchors["theory.md"]:
@@ -57,7 +57,7 @@ def test_every_link_into_the_theory_page_resolves():
 
 
 def test_the_theory_page_cites_the_four_papers():
-    text = THEORY.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     references = text[text.index("## References"):]
     for arxiv in PAPERS:
         assert f"https://arxiv.org/abs/{arxiv}" in references, arxiv
