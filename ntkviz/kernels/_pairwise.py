@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._network import bucket
-from .layers import offsets, rotate_offset
+from .layers import offsets, rotate_offset, window
 
 __all__ = ["gram_by_pairs", "pair_values", "gram_by_tiles", "patches", "MEMORY_BUDGET_BYTES"]
 
@@ -116,17 +116,27 @@ def gram_by_tiles(compute, x1: np.ndarray, x2: np.ndarray | None, tile: int):
     return S, T
 
 
-def patches(x, filter_size: int, d: int = 0):
+def patches(x, filter_size: int, d: int = 0, stride: int = 1):
     """``P[b, p, (u, c)] = x[b, p + ρ^d u, c]`` with circular wrap: (B, H·W, f²·C).
 
     Lifting-layer covariances are inner products of such patches:
     ``(1/f²C) Σ_u x[p+u]·x'[p'+ρ^d u] = patches(x, f, 0)[p] · patches(x', f, d)[p'] / (f² C)``.
+    With ``stride`` s > 1 (``d = 0`` only) the rows are the output pixels of a stride-s
+    circular conv (``layers.window``): (B, H'·W', f²·C) with ``H' = ⌈H/s⌉``, ``W' = ⌈W/s⌉``.
     """
+    B, H, W = x.shape[:3]
+    if stride != 1:
+        if d:
+            raise ValueError(f"rotated patches (d={d}) have stride 1, got stride={stride}")
+        (first_h, out_h), (first_w, out_w) = (window(H, filter_size, stride),
+                                              window(W, filter_size, stride))
+        shifted = [jnp.roll(x, (-(first_h + a), -(first_w + c)), axis=(1, 2))[:, ::stride, ::stride]
+                   for a in range(filter_size) for c in range(filter_size)]
+        return jnp.stack(shifted, axis=-1).reshape(B, out_h * out_w, -1)
     shifted = []
     for a in offsets(filter_size):
         for c in offsets(filter_size):
             ra, rc = rotate_offset(a, c, d)
             shifted.append(jnp.roll(x, (-ra, -rc), axis=(1, 2)))
     stacked = jnp.stack(shifted, axis=-1)  # (B, H, W, C, f²)
-    B, H, W = x.shape[:3]
     return stacked.reshape(B, H * W, -1)

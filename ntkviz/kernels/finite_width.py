@@ -17,6 +17,7 @@ import numpy as np
 
 from .._jax_compat import stable_random
 from .._validate import check_int
+from . import layers
 from ._network import image_inputs
 from ._pairwise import patches
 from ._x64 import float64, to_numpy
@@ -25,7 +26,7 @@ from .convolutional import CNN
 from .fully_connected import MLP
 from .group_convolutional import GCNN
 
-__all__ = ["empirical_ntk", "ntk_row", "init_params", "apply"]
+__all__ = ["empirical_ntk", "ntk_row", "init_params", "apply", "readout_pixels"]
 
 
 def _phi(name: str):
@@ -48,7 +49,8 @@ def _layer_shapes(arch, in_channels: int, pixels: int, width: int) -> list[tuple
 
 @stable_random()
 def init_params(arch, in_channels: int, pixels: int, width: int, seed: int):
-    """Standard-normal weights and biases, one ``(W, b)`` per layer."""
+    """Standard-normal weights and biases, one ``(W, b)`` per layer; ``pixels``: the pixels the
+    readout sees (``readout_pixels``; used by flatten readouts)."""
     key = jax.random.PRNGKey(seed)
     params = []
     for shape in _layer_shapes(arch, in_channels, pixels, width):
@@ -61,12 +63,31 @@ def _dense(h, W, b, W_std, b_std):
     return W_std / np.sqrt(W.shape[0]) * h @ W + b_std * b
 
 
-def _conv(h, W, b, f, W_std, b_std, d=0):
-    """Circular cross-correlation of (n, H, W, C) features: (n, H, W, C_out)."""
-    n, H, Wd, _ = h.shape
-    cols = patches(h, f, d)  # (n, P, C·f²) ordered (c, u)
-    cols = cols.reshape(n, H * Wd, h.shape[-1], f * f).transpose(0, 1, 3, 2).reshape(n, H * Wd, -1)
-    return (W_std / np.sqrt(W.shape[0]) * cols @ W + b_std * b).reshape(n, H, Wd, -1)
+def _conv_columns(h, f, d=0, stride=1):
+    """Filter patches of every output pixel, (n, P', f²·C) ordered (u, c), and the output grid
+    (H', W') of a circular conv with ``stride`` (``layers.window``)."""
+    n, H, Wd, C = h.shape
+    out_h, out_w = layers.window(H, f, stride)[1], layers.window(Wd, f, stride)[1]
+    cols = patches(h, f, d, stride)  # (n, P', C·f²) ordered (c, u)
+    cols = cols.reshape(n, out_h * out_w, C, f * f).transpose(0, 1, 3, 2).reshape(n, out_h * out_w, -1)
+    return cols, (out_h, out_w)
+
+
+def _conv(h, W, b, f, W_std, b_std, d=0, stride=1):
+    """Circular cross-correlation of (n, H, W, C) features: (n, H', W', C_out)."""
+    cols, (out_h, out_w) = _conv_columns(h, f, d, stride)
+    return (W_std / np.sqrt(W.shape[0]) * cols @ W + b_std * b).reshape(h.shape[0], out_h, out_w, -1)
+
+
+def readout_pixels(arch, height: int, width: int) -> int:
+    """Pixels the readout of ``arch`` sees on (height × width) inputs (1 for an MLP)."""
+    if isinstance(arch, MLP):
+        return 1
+    for _ in range(arch.depth):
+        stride = getattr(arch, "stride", 1)
+        height = layers.window(height, arch.filter_size, stride)[1]
+        width = layers.window(width, arch.filter_size, stride)[1]
+    return height * width
 
 
 def _group_conv(h, W, b, f, W_std, b_std):
@@ -101,7 +122,7 @@ def apply(arch, params, x):
         return _dense(pooled, *readout, W_std, b_std)[:, 0]
     h = x
     for W, b in params[:-1]:
-        h = phi(_conv(h, W, b, f, W_std, b_std))
+        h = phi(_conv(h, W, b, f, W_std, b_std, stride=arch.stride))
     features = h.reshape(h.shape[0], -1) if arch.readout == "flatten" else h.mean(axis=(1, 2))
     return _dense(features, *params[-1], W_std, b_std)[:, 0]
 
@@ -124,7 +145,7 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
         channels, pixels = a.shape[1], 1
     else:
         a, b = image_inputs(x1, x2, arch.filter_size)
-        channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
+        channels, pixels = a.shape[-1], readout_pixels(arch, a.shape[1], a.shape[2])
     params = _recent_params(arch, channels, pixels, width, seed)
     if isinstance(arch, GCNN):
         ntk = _jacobian_ntk(arch, params, jnp.asarray(a), None if b is None else jnp.asarray(b))
@@ -179,9 +200,8 @@ def _layer_factors(arch, params, x):
         else:
             f, h = arch.filter_size, x
             for (W, b), e in zip(params[:-1], eps[:-1]):
-                n, H, Wd, C = h.shape
-                cols = patches(h, f).reshape(n, H * Wd, C, f * f).transpose(0, 1, 3, 2).reshape(n, H * Wd, -1)
-                h = phi(layer(cols, W, b, e)).reshape(n, H, Wd, -1)
+                cols, (out_h, out_w) = _conv_columns(h, f, stride=arch.stride)
+                h = phi(layer(cols, W, b, e)).reshape(h.shape[0], out_h, out_w, -1)
             h = h.reshape(h.shape[0], -1) if arch.readout == "flatten" else h.mean(axis=(1, 2))
         return jnp.sum(layer(h, *params[-1], eps[-1])), inputs
 
@@ -190,8 +210,12 @@ def _layer_factors(arch, params, x):
     if isinstance(arch, MLP):
         shapes = [(n, W.shape[1]) for W, _ in params]
     else:
-        pixels = x.shape[1] * x.shape[2]
-        shapes = [(n, pixels, W.shape[1]) for W, _ in params[:-1]] + [(n, 1)]
+        height, width = x.shape[1], x.shape[2]
+        for W, _ in params[:-1]:
+            height = layers.window(height, arch.filter_size, arch.stride)[1]
+            width = layers.window(width, arch.filter_size, arch.stride)[1]
+            shapes.append((n, height * width, W.shape[1]))
+        shapes.append((n, 1))
     eps = [jnp.zeros(s, x.dtype) for s in shapes]
     _, pullback, inputs = jax.vjp(forward, eps, has_aux=True)
     (grads,) = pullback(jnp.ones((), x.dtype))
@@ -258,6 +282,6 @@ def ntk_row(arch, x0, x, width: int = 512, seed: int = 0) -> np.ndarray:
     else:
         x0 = np.asarray(x0, dtype=float)
         a, b = image_inputs(x0[None], x, arch.filter_size)
-        channels, pixels = a.shape[-1], a.shape[1] * a.shape[2]
+        channels, pixels = a.shape[-1], readout_pixels(arch, a.shape[1], a.shape[2])
     params = init_params(arch, channels, pixels, width, seed)
     return to_numpy(_ntk_row(arch, params, jnp.asarray(a), jnp.asarray(b)))

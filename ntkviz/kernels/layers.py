@@ -29,7 +29,8 @@ import jax.numpy as jnp
 
 from . import _fastmath
 
-__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "box_filter", "readout", "dense_readout", "ACTIVATIONS"]
+__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "box_filter", "window", "subsample",
+           "readout", "dense_readout", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "erf")
 _SNAP = 8 * 2.0**-52
@@ -125,6 +126,33 @@ def offsets(filter_size: int) -> range:
     return range(-half, half + 1)
 
 
+def window(size: int, filter_size: int, stride: int = 1) -> tuple[int, int]:
+    """``(first, out)`` of a circular convolution along an axis of ``size`` pixels: output pixel
+    ``i < out`` reads input pixels ``stride·i + first + (0 … f−1)`` modulo ``size``.
+
+    neural-tangents' ``CIRCULAR`` padding: the wrapped padding of ``SAME``, ``out = ⌈size/s⌉``
+    and ``pad_lo = ⌊max((out−1)s + f − size, 0)/2⌋`` pixels before, ``first = −pad_lo``. With
+    stride 1 and an odd filter the window is centred (``first = −(f−1)/2``, see ``offsets``);
+    with stride = filter size dividing ``size`` the windows tile the image from pixel 0.
+    """
+    out = -(-size // stride)
+    pad = max((out - 1) * stride + filter_size - size, 0)
+    return -(pad // 2), out
+
+
+def subsample(x, axes: tuple[int, ...], filter_size: int, stride: int):
+    """The output pixels of a stride-``s`` circular conv from the centred stride-1 result ``x``
+    (``box_filter``'s): window ``i`` of ``window`` has its centre at ``s·i + first + (f−1)/2``."""
+    if stride == 1:
+        return x
+    half = (filter_size - 1) // 2
+    for axis in axes:
+        first, _ = window(x.shape[axis], filter_size, stride)
+        x = jnp.roll(x, -(first + half), axis) if first + half else x
+        x = jax.lax.slice_in_dim(x, 0, x.shape[axis], stride, axis)
+    return x
+
+
 def rotate_offset(a: int, c: int, d: int) -> tuple[int, int]:
     """``ρ^d(a, c)`` with ``ρ(a, c) = (c, −a)``: the filter offset seen by rotation ``d``."""
     for _ in range(d % 4):
@@ -170,13 +198,22 @@ def _drop(axes):
     return tuple(a - 1 for a in axes)
 
 
-def conv(state: KernelState, layout: Layout, filter_size: int, W_std: float, b_std: float) -> KernelState:
-    """A circular ``f × f`` (group) convolution after the first layer."""
+def conv(state: KernelState, layout: Layout, filter_size: int, W_std: float, b_std: float,
+         stride: int = 1) -> KernelState:
+    """A circular ``f × f`` (group) convolution after the first layer, with ``stride`` (the
+    output pixels of ``window``; only 1 for the group layout)."""
+    if stride != 1 and layout.group_axis is not None:
+        raise ValueError(f"group convolutions have stride 1, got stride={stride}")
     w2, b2 = W_std**2, b_std**2
-    nngp = w2 * _box_kernel(state.nngp, layout, filter_size) + b2
-    ntk = w2 * _box_kernel(state.ntk, layout, filter_size) + nngp
-    var_a = w2 * box_filter(state.var_a, layout.axes_a, layout.axes_a, filter_size) + b2
-    var_b = w2 * box_filter(state.var_b, layout.axes_b, layout.axes_b, filter_size) + b2
+    pixel_axes = tuple(dict.fromkeys(layout.axes_a + layout.axes_b))
+
+    def strided(x, axes):
+        return subsample(x, axes, filter_size, stride)
+
+    nngp = w2 * strided(_box_kernel(state.nngp, layout, filter_size), pixel_axes) + b2
+    ntk = w2 * strided(_box_kernel(state.ntk, layout, filter_size), pixel_axes) + nngp
+    var_a = w2 * strided(box_filter(state.var_a, layout.axes_a, layout.axes_a, filter_size), layout.axes_a) + b2
+    var_b = w2 * strided(box_filter(state.var_b, layout.axes_b, layout.axes_b, filter_size), layout.axes_b) + b2
     return KernelState(nngp, ntk, var_a, var_b)
 
 
