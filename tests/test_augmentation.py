@@ -218,6 +218,29 @@ def test_E_is_invariant_but_unstable_for_the_mlp():
         assert np.all(np.diff(linear.distance[:, 0]) < 0)
 
 
+def test_parameter_path_retraces_train_and_starts_anywhere():
+    """``parameter_path`` takes the same steps as ``train`` (its distances and losses), and a
+    given ``start`` replaces the initialisation."""
+    config = _small(seed=5, epochs=4, strategy="nominal", init="generic")
+    path = aug.parameter_path(config)
+    run = aug.train(config)
+    perms = aug.layer_permutations(config)
+    assert len(path) == 5
+    for params, distance in zip(path, run.distance):
+        np.testing.assert_allclose(aug.layer_distances(params, perms), distance, rtol=1e-12)
+    data = aug.task_data(config)
+    logits = aug.forward(path[-1], data.train_x)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -np.mean(log_p[np.arange(len(data.train_y)), data.train_y])
+    assert loss == pytest.approx(run.loss[-1], rel=1e-10)
+    moved = aug.parameter_path(config, start=path[2])
+    for a, b in zip(moved[0], path[2]):
+        np.testing.assert_array_equal(a[0], b[0])
+    with pytest.raises(ValueError, match="start must hold the 2 layers"):
+        aug.parameter_path(config, start=path[0][:1])
+
+
 def test_generic_start_stays_away_from_E_for_the_mlp():
     """Non-convex case (hidden layers), documented in the module: the MLP does not approach E;
     its relative distance stays of order one while it learns."""

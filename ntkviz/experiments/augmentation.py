@@ -116,6 +116,7 @@ __all__ = [
     "forward",
     "task_data",
     "train",
+    "parameter_path",
     "warm_up",
     "cached_run",
     "default_runs",
@@ -710,12 +711,11 @@ def _warm(config) -> None:
 @stable_random()
 @float64
 def _train(config, callback, stop) -> AugmentationRun:
-    import jax
     import jax.numpy as jnp
 
     epoch, metrics, params, arrays, tests = _prepare(config)
     lr = jnp.asarray(config.learning_rate, dtype=jnp.float64)
-    keys = jax.random.split(jax.random.key(config.seed + 1_000_003), config.epochs)
+    keys = _epoch_keys(config)
     rows = [metrics(params, *arrays, *tests)]
     done = 0
     for e in range(config.epochs):
@@ -727,6 +727,46 @@ def _train(config, callback, stop) -> AugmentationRun:
         if callback is not None:
             callback(_record(config, rows, done == config.epochs))
     return _record(config, rows, done == config.epochs)
+
+
+def _epoch_keys(config):
+    """The batch-order key of every epoch (``train`` and ``parameter_path`` share them)."""
+    import jax
+
+    return jax.random.split(jax.random.key(config.seed + 1_000_003), config.epochs)
+
+
+def parameter_path(config: AugmentConfig, start=None) -> list[tuple]:
+    """The parameters ``((A_1, b_1), …)`` (numpy float64) at the start and after every epoch of
+    ``config``'s run: the same steps as ``train`` (same batches, same arithmetic), from
+    ``init_params(config)`` or, if given, from ``start`` (parameters of the same shapes, e.g. a
+    point reached by another run plus a perturbation). Not cached."""
+    config = _check_config(config)
+    if start is not None:
+        layers = _check_layers(start)
+        if len(layers) != config.depth + 1:
+            raise ValueError(f"start must hold the {config.depth + 1} layers of config's network, "
+                             f"got {len(layers)}")
+        start = _check_layers(layers, layer_permutations(config))
+    return _parameter_path(config, start)
+
+
+@stable_random()
+@float64
+def _parameter_path(config, start) -> list[tuple]:
+    import jax
+    import jax.numpy as jnp
+
+    epoch, _, params, arrays, _ = _prepare(config)
+    if start is not None:
+        params = jax.tree_util.tree_map(jnp.asarray, start)
+    lr = jnp.asarray(config.learning_rate, dtype=jnp.float64)
+    path = [params]
+    for key in _epoch_keys(config):
+        params = epoch(params, key, lr, *arrays)
+        path.append(params)
+    return [tuple((np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64))
+                  for A, b in p) for p in path]
 
 
 def _record(config, rows, complete) -> AugmentationRun:
