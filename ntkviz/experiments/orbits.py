@@ -11,7 +11,9 @@ leave-one-out error on the raw K (``gp.symmetrized_error``: leave out ``A_0``, t
 
 Ridge convention (as in ``experiments.circle``): the exact solves use the relative ridge
 ``ρ = gp.DEFAULT_RIDGE``; the spectral side adds the same absolute ``σ² = ρ·tr(K̃_train)`` to
-every eigenvalue, so the two agree to round-off whenever K is circulant. When ``K̃`` itself is
+every eigenvalue, so the two agree to round-off whenever K is circulant. ``spectral_ridge=ρ'``
+instead adds ``σ² = ρ'·tr(K̃)`` to every eigenvalue, rank-deficient or not: the convention of
+the paper's code (``ρ' = 1e-5``). When ``K̃`` itself is
 rank-deficient (a shift-invariant GAP CNN on a shift orbit, the C4 group CNN on a quarter-turn
 orbit: the kernel is constant over each orbit) the vanishing-ridge limit is reported, ``ε = 0``
 exactly, with a note; the exact solve then gives an error of the ridge's size.
@@ -159,20 +161,26 @@ def check_N(N, action: str, architecture: str = "mlp1") -> int:
 
 # An orbit at N = 64 is 400 KB: keep the cache small (a survey bypasses it).
 @functools.lru_cache(maxsize=256)
-def _prepared_orbit(label: int, sample: int, action: str, N: int, resolution: int) -> np.ndarray:
+def _prepared_orbit(label: int, sample: int, action: str, N: int, resolution: int,
+                    order: int = 1) -> np.ndarray:
     image = digit(label, sample)
     while image.shape[-1] > resolution:
         image = datasets.pool2(image[None])[0]
-    return _frozen(datasets.orbit(image, N, action))
+    return _frozen(datasets.orbit(image, N, action, order=order))
 
 
-def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "mlp1") -> np.ndarray:
+def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "mlp1",
+                   order: int = 1) -> np.ndarray:
     """The normalised orbit ``(N, R, R)`` of digit ``d = (label, sample)`` at the resolution R of
-    ``architecture`` (the seed image is pooled to R first, then acted on); cached, read-only."""
+    ``architecture`` (the seed image is pooled to R first, then acted on); cached, read-only.
+
+    ``order``: spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic).
+    """
     label, sample = _check_digit("d", d)
     key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
     N = check_N(N, action, key)
-    return _prepared_orbit(label, sample, action, N, architectures.architecture(key).resolution)
+    order = check_choice("order", order, datasets.ORDERS)
+    return _prepared_orbit(label, sample, action, N, architectures.architecture(key).resolution, order)
 
 
 # --------------------------------------------------------------------------- the state
@@ -256,13 +264,35 @@ class OrbitPairState:
         """Whether Eq. 7 predicts the wrong sign: ``1 − ε ≤ 0``."""
         return bool(self.eps_spectral >= 1.0)
 
+    @property
+    def bare_analysis(self) -> spectral.SpectralAnalysis:
+        """``spectral.analyze(K̃)`` without any ridge (the kernel's own spectrum)."""
+        return spectral.analyze(self.Kc)
 
-def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE) -> tuple[float, spectral.SpectralAnalysis]:
+    @property
+    def lam_N_bare(self) -> float:
+        """``λ_N`` of ``K̃`` without ridge (Fig. 4D's numerator)."""
+        return self.bare_analysis.lam_N
+
+    @property
+    def mean_inverse_bare(self) -> float:
+        """``⟨λ⁻¹⟩`` of ``K̃`` without ridge (Fig. 4E's denominator; ``inf`` when rank-deficient)."""
+        return self.bare_analysis.mean_inverse
+
+
+def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE, *,
+                  full_trace: bool = False) -> tuple[float, spectral.SpectralAnalysis]:
     """``(σ², analysis)``: Eq. 7 on ``K̃ + σ²I`` with ``σ² = ρ·tr(K̃_train)``, or the
-    vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring)."""
+    vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring).
+
+    ``full_trace=True``: ``σ² = ρ·tr(K̃)`` added in every case (the paper's code, ``ρ = 1e-5``).
+    """
     Kc = check_square("Kc", Kc)
-    bare = spectral.analyze(Kc)
     ridge = check_real("ridge", ridge, minimum=0.0)
+    if full_trace:
+        sigma2 = ridge * float(np.trace(Kc))
+        return sigma2, spectral.analyze(Kc, ridge=sigma2)
+    bare = spectral.analyze(Kc)
     if bare.rank_deficient:
         return 0.0, bare
     sigma2 = ridge * float(np.trace(Kc) - Kc[0, 0])
@@ -281,13 +311,15 @@ def _note(analysis: spectral.SpectralAnalysis, deviation: float, eps_exact: floa
 
 
 def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int | None = None,
-                           architecture: str = "mlp1", kind: str = "ntk", a=None, b=None) -> OrbitPairState:
+                           architecture: str = "mlp1", kind: str = "ntk", a=None, b=None,
+                           spectral_ridge: float | None = None) -> OrbitPairState:
     """The analysis of ``orbit_pair_state`` for any two orbits given as arrays (not cached).
 
     ``orbit_a``, ``orbit_b``: (N, R, R) points at the architecture's resolution R (normalise them
     with ``datasets.orbit``); ``action`` and ``N`` only matter for the orbit-averaged kernel;
     ``a``, ``b`` are stored as given (labels for people). Use it for constructed orbits, e.g. an
-    exactly interleaved pair whose kernel is circulant.
+    exactly interleaved pair whose kernel is circulant. ``spectral_ridge``: None for the module's
+    ridge convention, or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7 (``spectral_part(full_trace=True)``).
     """
     key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
     check_choice("kind", kind, architectures.KINDS)
@@ -296,7 +328,10 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     K = architectures.kernel_matrix(key, X, kind=kind, action=action, N=N)
     Kc = spectral.circularize(K)
     deviation = float(np.linalg.norm(K - Kc) / max(np.linalg.norm(K), np.finfo(float).tiny))
-    sigma2, analysis = spectral_part(Kc)
+    if spectral_ridge is None:
+        sigma2, analysis = spectral_part(Kc)
+    else:
+        sigma2, analysis = spectral_part(Kc, spectral_ridge, full_trace=True)
     prediction_a = gp.loo_prediction(K, y, 0)
     prediction_b = gp.loo_prediction(K, y, 1)
     # the same number as gp.symmetrized_error(K, y), from the two solves already done
@@ -317,12 +352,13 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     )
 
 
-def _uncached_state(a, b, action, N, key, kind, *, cache_orbits: bool = True) -> OrbitPairState:
+def _uncached_state(a, b, action, N, key, kind, *, cache_orbits: bool = True, order: int = 1,
+                    spectral_ridge: float | None = None) -> OrbitPairState:
     resolution = architectures.architecture(key).resolution
     make = _prepared_orbit if cache_orbits else _prepared_orbit.__wrapped__
     return pair_state_from_orbits(
-        make(*a, action, N, resolution), make(*b, action, N, resolution),
-        action=action, N=N, architecture=key, kind=kind, a=a, b=b)
+        make(*a, action, N, resolution, order), make(*b, action, N, resolution, order),
+        action=action, N=N, architecture=key, kind=kind, a=a, b=b, spectral_ridge=spectral_ridge)
 
 
 # A state at N = 64 holds ~2 MB (orbits, X, K): keep the cache small (Voila kernels share memory).

@@ -16,7 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from .._validate import as_finite_array, check_int
+from .. import datasets
+from .._validate import as_finite_array, check_choice, check_int, check_real
 from . import orbits
 
 __all__ = ["SurveyResult", "pair_survey", "pearson"]
@@ -52,7 +53,9 @@ class SurveyResult:
     label_a, sample_a, label_b, sample_b : (n_pairs,) int digits of each pair (class A, class B)
     eps_spectral : ε of ``K̃`` (Eq. 7);  eps_exact : symmetrised exact LOO error on K
     prediction_a, prediction_b : exact predictions at ``A_0`` (label +1) and ``B_0`` (label −1)
-    lam_N : ``λ_N``;  mean_inverse : ``⟨λ⁻¹⟩`` (``inf`` for a rank-deficient ``K̃``)
+    lam_N : ``λ_N``;  mean_inverse : ``⟨λ⁻¹⟩`` (``inf`` for a rank-deficient ``K̃``), both with
+        the ridge of Eq. 7;  lam_N_bare, mean_inverse_bare : the same without any ridge
+    order, spectral_ridge : rotation spline order and Eq. 7's ridge convention (``orbits``)
     separation_sq : ``Δ²``;  radius : mean orbit radius r;  circulant_deviation : ``‖K − K̃‖/‖K‖``
     misclassified : (n_pairs,) bool, an exact left-out prediction has the wrong sign
         (``ŷ_A0 ≤ 0`` or ``ŷ_B0 ≥ 0``);  misclassified_spectral : Eq. 7 says so (``ε ≥ 1``)
@@ -66,6 +69,8 @@ class SurveyResult:
     kind: str
     seed: int
     n_pairs: int
+    order: int
+    spectral_ridge: float | None
     label_a: np.ndarray
     sample_a: np.ndarray
     label_b: np.ndarray
@@ -76,6 +81,8 @@ class SurveyResult:
     prediction_b: np.ndarray
     lam_N: np.ndarray
     mean_inverse: np.ndarray
+    lam_N_bare: np.ndarray
+    mean_inverse_bare: np.ndarray
     separation_sq: np.ndarray
     radius: np.ndarray
     circulant_deviation: np.ndarray
@@ -109,10 +116,11 @@ class SurveyResult:
 
 
 _FIELDS = ("eps_spectral", "eps_exact", "prediction_a", "prediction_b", "lam_N", "mean_inverse",
-           "separation_sq", "radius", "circulant_deviation")
+           "lam_N_bare", "mean_inverse_bare", "separation_sq", "radius", "circulant_deviation")
 
 
-def _run(architecture, action, N, kind, n_pairs, seed, progress) -> SurveyResult:
+def _run(architecture, action, N, kind, n_pairs, seed, progress, order=1,
+         spectral_ridge=None) -> SurveyResult:
     pairs = orbits.random_pairs(n_pairs, seed)
     values = {name: np.empty(n_pairs) for name in _FIELDS}
     wrong = np.empty(n_pairs, dtype=bool)
@@ -120,7 +128,8 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress) -> SurveyResult
     for i, (a, b) in enumerate(pairs):
         # not the cached orbit_pair_state: a survey must not flush the explorer's cache, and
         # only these numbers are kept
-        state = orbits._uncached_state(a, b, action, N, architecture, kind, cache_orbits=False)
+        state = orbits._uncached_state(a, b, action, N, architecture, kind, cache_orbits=False,
+                                       order=order, spectral_ridge=spectral_ridge)
         for name in _FIELDS:
             values[name][i] = getattr(state, name)
         wrong[i] = state.misclassified
@@ -130,7 +139,7 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress) -> SurveyResult
     digits = np.array([[a[0], a[1], b[0], b[1]] for a, b in pairs], dtype=np.int64)
     return SurveyResult(
         architecture=architecture, action=action, N=N, kind=kind, seed=seed, n_pairs=n_pairs,
-        label_a=_frozen(digits[:, 0], np.int64), sample_a=_frozen(digits[:, 1], np.int64),
+        order=order, spectral_ridge=spectral_ridge, label_a=_frozen(digits[:, 0], np.int64), sample_a=_frozen(digits[:, 1], np.int64),
         label_b=_frozen(digits[:, 2], np.int64), sample_b=_frozen(digits[:, 3], np.int64),
         **{name: _frozen(v) for name, v in values.items()},
         misclassified=_frozen(wrong, bool), misclassified_spectral=_frozen(wrong_spectral, bool),
@@ -147,7 +156,8 @@ _CACHE_SIZE = 16
 
 def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, n_pairs: int = 128,
                 seed: int = 0, kind: str = "ntk",
-                progress: Callable[[int, int], None] | None = None) -> SurveyResult:
+                progress: Callable[[int, int], None] | None = None, *, order: int = 1,
+                spectral_ridge: float | None = None) -> SurveyResult:
     """Spectral and exact errors of ``n_pairs`` random digit pairs (Fig. 4B–E, Fig. 5).
 
     Parameters
@@ -157,6 +167,9 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     n_pairs : number of random pairs (≥ 2), from ``orbits.random_pairs(n_pairs, seed)``
     seed : the pairs are reproducible from it
     progress : optional ``callable(done, total)``, called after each pair (a progress bar)
+    order : spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic)
+    spectral_ridge : None (the ridge convention of ``orbits``) or ρ' for ``σ² = ρ'·tr(K̃)`` on
+        Eq. 7, the paper's code (``ρ' = 1e-5``)
 
     Results are cached on the setting (a cached result reports ``progress(n, n)`` once).
     """
@@ -165,13 +178,16 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     _, _, action, N, architecture, kind = orbits.check_setting((0, 0), (1, 0), action, N, architecture, kind)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable(done, total) or None, got {progress!r}")
-    key = (architecture, action, N, kind, n_pairs, seed)
+    order = check_choice("order", order, datasets.ORDERS)
+    if spectral_ridge is not None:
+        spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
+    key = (architecture, action, N, kind, n_pairs, seed, order, spectral_ridge)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         if progress is not None:
             progress(n_pairs, n_pairs)
         return _CACHE[key]
-    result = _run(*key, progress)
+    result = _run(architecture, action, N, kind, n_pairs, seed, progress, order, spectral_ridge)
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
