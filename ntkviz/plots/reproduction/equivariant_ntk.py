@@ -39,7 +39,7 @@ def _accuracy(fig, data):
             acc = np.asarray(entry["ntk"][key], dtype=float)
             fig.add_trace(go.Scatter(
                 x=n_train, y=100 * acc.mean(axis=0), mode="lines+markers",
-                name=f"{label}, {mode}", line=dict(color=SERIES_COLORS[i], dash=_DASH.get(mode)),
+                name=f"{label}, {mode}", line=dict(color=SERIES_COLORS[3 + i], dash=_DASH.get(mode)),
                 hovertemplate="n = %{x}: %{y:.1f} %<extra>" + f"{label}, {mode}</extra>"),
                 row=1, col=2)
 
@@ -56,7 +56,7 @@ def _augmentation(fig, d):
     times = np.asarray(d["times"], dtype=float) * float(d["lam_max"])
     fig.add_trace(go.Scatter(x=times, y=finite_or_none(np.maximum(relative, 1e-18)),
                              mode="lines+markers", name="max relative difference",
-                             line=dict(color=SERIES_COLORS[3]),
+                             line=dict(color=SERIES_COLORS[5]),
                              hovertemplate="ηtλ_max %{x:g}: %{y:.2g}<extra></extra>"),
                   row=2, col=2)
 
