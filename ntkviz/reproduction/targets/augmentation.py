@@ -161,6 +161,10 @@ def _unstable(results) -> Outcome:
     note = (f"the start is the end of equivariant training, whose last epoch still moved the "
             f"parameters by {min(steps):.0e}–{max(steps):.0e} (relative): near, not at, a "
             "stationary point (cross-entropy has none at finite weights)")
+    jumps = [float(np.max(v[:, 1:] / v[:, :-1])) for v in _units(results,
+                                                                "perturbed_relative").values()]
+    note += (f"; largest growth in one epoch ×{max(jumps):.3g} (a single large jump rather than steady "
+             "growth suggests ReLU kinks crossed by the step rather than smooth curvature)")
     if amplified == 0:
         note += "; an existence claim: not observing it here does not refute it"
     return Outcome(text, HOLDS if amplified > 0 else FAILS, note)
