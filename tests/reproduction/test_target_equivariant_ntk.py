@@ -86,7 +86,8 @@ def test_claims_evaluate_and_the_figure_draws(quick):
 
 
 def test_broken_numbers_are_reported_as_not_holding(quick):
-    width = dict(quick["width"], ntk_errors=np.asarray(quick["width"]["ntk_errors"])[:, ::-1].tolist())
+    reversed_errors = np.asarray(quick["width"]["ntk_errors"])[:, ::-1].tolist()
+    width = dict(quick["width"], ntk_errors=reversed_errors)
     claim = next(c for c in target.TARGET.claims if c.key == "entk-width-ntk")
     assert claim.evaluate({"equivariant_ntk": {**quick, "width": width}}).verdict == "does not hold"
     flow = dict(quick["augmentation"], max_difference=quick["augmentation"]["max_abs"])

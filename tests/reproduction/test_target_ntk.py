@@ -110,7 +110,8 @@ def test_claims_evaluate_and_the_figure_draws(quick):
 
 
 def test_broken_numbers_are_reported_as_not_holding(quick):
-    flipped = dict(quick["training"], change=np.asarray(quick["training"]["change"])[:, ::-1].tolist())
+    reversed_change = np.asarray(quick["training"]["change"])[:, ::-1].tolist()
+    flipped = dict(quick["training"], change=reversed_change)
     claim = next(c for c in target.TARGET.claims if c.key == "ntk-train-constant")
     assert claim.evaluate({"ntk": {**quick, "training": flipped}}).verdict == "does not hold"
     rows = [dict(r, min=-abs(r["min"])) if r["activation"] == "erf" else r

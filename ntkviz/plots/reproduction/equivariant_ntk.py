@@ -39,7 +39,8 @@ def _accuracy(fig, data):
             acc = np.asarray(entry["ntk"][key], dtype=float)
             fig.add_trace(go.Scatter(
                 x=n_train, y=100 * acc.mean(axis=0), mode="lines+markers",
-                name=f"{label}, {mode}", line=dict(color=SERIES_COLORS[3 + i], dash=_DASH.get(mode)),
+                name=f"{label}, {mode}",
+                line=dict(color=SERIES_COLORS[3 + i], dash=_DASH.get(mode)),
                 hovertemplate="n = %{x}: %{y:.1f} %<extra>" + f"{label}, {mode}</extra>"),
                 row=1, col=2)
 

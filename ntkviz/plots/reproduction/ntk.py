@@ -19,7 +19,8 @@ def _curves(fig, d):
         curves = np.asarray(curves, dtype=float)
         mean, sd = curves.mean(axis=0), curves.std(axis=0)
         color = SERIES_COLORS[i]
-        fig.add_trace(go.Scatter(x=np.r_[gammas, gammas[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]],
+        band = np.r_[mean + sd, (mean - sd)[::-1]]
+        fig.add_trace(go.Scatter(x=np.r_[gammas, gammas[::-1]], y=band,
                                  fill="toself", line=dict(width=0), fillcolor=color, opacity=0.2,
                                  showlegend=False, hoverinfo="skip"), row=1, col=1)
         fig.add_trace(go.Scatter(x=gammas, y=mean, mode="lines", name=f"width {width} (mean ± sd)",

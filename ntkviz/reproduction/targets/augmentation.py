@@ -77,7 +77,7 @@ def _unit(cfg: Config, action: str, seed: int) -> dict:
         return [d / n for d, n in (off_E(p, perms) for p in path)]
 
     def gap(a, b):  # ‖A_aug − A_eqv‖ / ‖A_eqv‖ over all layers
-        diff = sum(np.sum((x - y) ** 2) for (A, c), (B, d) in zip(a, b) for x, y in ((A, B), (c, d)))
+        diff = sum(np.sum((A - B) ** 2) + np.sum((c - d) ** 2) for (A, c), (B, d) in zip(a, b))
         return float(np.sqrt(diff) / off_E(b, perms)[1])
 
     # Prop. 3: a small step off E near the point equivariant training reached
@@ -163,8 +163,9 @@ def _unstable(results) -> Outcome:
             "stationary point (cross-entropy has none at finite weights)")
     jumps = [float(np.max(v[:, 1:] / v[:, :-1])) for v in _units(results,
                                                                 "perturbed_relative").values()]
-    note += (f"; largest growth in one epoch ×{max(jumps):.3g} (a single large jump rather than steady "
-             "growth suggests ReLU kinks crossed by the step rather than smooth curvature)")
+    note += (f"; largest growth in one epoch ×{max(jumps):.3g} (a single large jump rather "
+             "than steady growth suggests ReLU kinks crossed by the step rather than smooth "
+             "curvature)")
     if amplified == 0:
         note += "; an existence claim: not observing it here does not refute it"
     return Outcome(text, HOLDS if amplified > 0 else FAILS, note)

@@ -90,7 +90,8 @@ def flow_digits(cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def kernel_flow(K_train, K_test, Y, times) -> np.ndarray:
     """Mean prediction of kernel gradient flow from a zero-mean start, ``(T, m, c)``:
     ``μ_t = K_test K⁻¹ (I − e^{−K t}) Y`` via ``K = V diag(λ) Vᵀ``, with ``(1 − e^{−λt})/λ → t``
-    for ``λ → 0`` (the rate η is absorbed in ``t``; docs/theory.md#training-in-the-kernel-regime)."""
+    for ``λ → 0`` (the rate η is absorbed in ``t``;
+    docs/theory.md#training-in-the-kernel-regime)."""
     lam, V = np.linalg.eigh(0.5 * (K_train + K_train.T))
     lam = np.clip(lam, 0.0, None)
     projected = V.T @ Y
