@@ -18,7 +18,7 @@ import numpy as np
 from . import stats
 
 __all__ = ["PER_PAIR", "survey_numbers", "arrays", "correct_counts", "fraction_correct",
-           "correlation", "agreement", "agreement_text", "SIGNIFICANT"]
+           "correlation", "correlation_difference", "agreement", "agreement_text", "SIGNIFICANT"]
 
 #: Per-pair fields kept from ``experiments.survey.SurveyResult``.
 PER_PAIR = ("eps_spectral", "eps_exact", "prediction_a", "prediction_b", "lam_N_bare",
@@ -70,6 +70,20 @@ def correlation(x, y) -> stats.Interval:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     return stats.pearson(x[keep], y[keep])
+
+
+def _r(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = x - x.mean(), y - y.mean()
+    norm = math.sqrt(float(x @ x) * float(y @ y))
+    return float(x @ y) / norm if norm > 0 else math.nan
+
+
+def correlation_difference(x1, y1, x2, y2) -> stats.Interval:
+    """``r(x1, y1) − r(x2, y2)`` over the same pairs (paired bootstrap: the four arrays are
+    resampled with the same indices); pairs where any value is not finite are dropped."""
+    arrays_ = [np.asarray(v, dtype=float) for v in (x1, y1, x2, y2)]
+    keep = np.logical_and.reduce([np.isfinite(v) for v in arrays_])
+    return stats.bootstrap(lambda a, b, c, d: _r(a, b) - _r(c, d), *(v[keep] for v in arrays_))
 
 
 def agreement(numbers: dict) -> tuple[stats.Interval, stats.Interval]:
