@@ -48,7 +48,7 @@ import numpy as np
 import scipy.linalg
 
 from .. import block_circulant, datasets, gp, spectral
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, check_real
 from . import architectures, orbits
 from .survey import pearson
 
@@ -145,10 +145,10 @@ def _setting(N, action, architecture, kind) -> tuple[int, str, str, str]:
 
 
 def _gram(digits: tuple[tuple[int, int], ...], N: int, action: str, key: str,
-          kind: str) -> np.ndarray:
+          kind: str, order: int = 1) -> np.ndarray:
     """One Gram matrix over the orbits of ``digits``, orbit-major: row ``o·N + k`` is element k
     of orbit o (``orbits.prepared_orbit``, at the architecture's resolution)."""
-    X = np.concatenate([orbits.prepared_orbit(d, action, N, key) for d in digits])
+    X = np.concatenate([orbits.prepared_orbit(d, action, N, key, order) for d in digits])
     return architectures.kernel_matrix(key, X, kind=kind, action=action, N=N)
 
 
@@ -157,10 +157,16 @@ def _pair_rows(o_a: int, o_b: int, N: int) -> np.ndarray:
     return np.stack([o_a * N + np.arange(N), o_b * N + np.arange(N)], axis=1).ravel()
 
 
-def _pair_error(G: np.ndarray, o_a: int, o_b: int, N: int) -> float:
-    """``ε`` of Eq. 7 on the circularised interleaved block of orbits o_a (first) and o_b."""
+def _pair_error(G: np.ndarray, o_a: int, o_b: int, N: int,
+                spectral_ridge: float | None = None) -> float:
+    """``ε`` of Eq. 7 on the circularised interleaved block of orbits o_a (first) and o_b
+    (``spectral_ridge``: None for ``orbits``' ridge convention, else ``σ² = ρ'·tr(K̃)``)."""
     rows = _pair_rows(o_a, o_b, N)
-    _, analysis = orbits.spectral_part(spectral.circularize(G[np.ix_(rows, rows)]))
+    Kc = spectral.circularize(G[np.ix_(rows, rows)])
+    if spectral_ridge is None:
+        _, analysis = orbits.spectral_part(Kc)
+    else:
+        _, analysis = orbits.spectral_part(Kc, spectral_ridge, full_trace=True)
     return float(analysis.error)
 
 
@@ -185,6 +191,11 @@ class SeedsTrial:
     error_a, error_b : mean ``|ŷ − 1|`` over ``predictions_a``, mean ``|ŷ + 1|`` over
         ``predictions_b``
     eps_exact : ``(error_a + error_b) / 2``
+    signed_error_a, signed_error_b : ``1 − mean ŷ_A`` and ``1 + mean ŷ_B`` (no absolute value:
+        negative when the mean prediction overshoots its label, Fig. 6A's code)
+    eps_exact_signed : ``(signed_error_a + signed_error_b) / 2``
+    order, ridge, relative_ridge, spectral_ridge : rotation spline order; the exact solves'
+        ridge (``ρ·tr(K_train)`` if ``relative_ridge`` else ``ρ``); Eq. 7's ridge convention
     """
 
     class_a: int
@@ -204,39 +215,56 @@ class SeedsTrial:
     error_a: float
     error_b: float
     eps_exact: float
+    signed_error_a: float = float("nan")
+    signed_error_b: float = float("nan")
+    eps_exact_signed: float = float("nan")
+    order: int = 1
+    ridge: float = gp.DEFAULT_RIDGE
+    relative_ridge: bool = True
+    spectral_ridge: float | None = None
 
 
-def _leave_out(G: np.ndarray, y: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """GP posterior means at ``test`` from every other row (relative ridge, ``gp.posterior``)."""
+def _leave_out(G: np.ndarray, y: np.ndarray, test: np.ndarray, ridge: float = gp.DEFAULT_RIDGE,
+               relative: bool = True) -> np.ndarray:
+    """GP posterior means at ``test`` from every other row (``gp.posterior``: ridge
+    ``ρ·tr(K_train)`` if ``relative`` else ``ρ``)."""
     train = np.setdiff1d(np.arange(G.shape[0]), test)
-    return gp.posterior(G, y[train], train, test).mean
+    return gp.posterior(G, y[train], train, test, ridge=ridge, relative=relative).mean
 
 
 @functools.lru_cache(maxsize=256)
-def _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed) -> SeedsTrial:
+def _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed, order=1,
+                 ridge=gp.DEFAULT_RIDGE, relative=True, spectral_ridge=None) -> SeedsTrial:
     rows = _samples(seeds, seed)
     samples_a, samples_b = rows[class_a], rows[class_b]
     digits = (tuple((class_a, int(s)) for s in samples_a)
               + tuple((class_b, int(s)) for s in samples_b))
-    G = _gram(digits, N, action, key, kind)
-    eps = np.array([[_pair_error(G, i, seeds + j, N) for j in range(seeds)] for i in range(seeds)])
+    G = _gram(digits, N, action, key, kind, order)
+    eps = np.array([[_pair_error(G, i, seeds + j, N, spectral_ridge) for j in range(seeds)]
+                    for i in range(seeds)])
     y = np.repeat([1.0, -1.0], seeds * N)
     angle0 = np.arange(2 * seeds) * N
-    pred_a = _leave_out(G, y, angle0[:seeds])
-    pred_b = _leave_out(G, y, angle0[seeds:])
+    pred_a = _leave_out(G, y, angle0[:seeds], ridge, relative)
+    pred_b = _leave_out(G, y, angle0[seeds:], ridge, relative)
     error_a = float(np.mean(np.abs(pred_a - 1.0)))
     error_b = float(np.mean(np.abs(pred_b + 1.0)))
+    signed_a, signed_b = 1.0 - float(np.mean(pred_a)), 1.0 + float(np.mean(pred_b))
     return SeedsTrial(
         class_a=class_a, class_b=class_b, seeds=seeds, N=N, action=action, architecture=key,
         kind=kind, seed=seed, samples_a=_frozen(samples_a, np.int64),
         samples_b=_frozen(samples_b, np.int64), eps_pairs=_frozen(eps),
         eps_spectral=float(eps.mean()), predictions_a=_frozen(pred_a),
         predictions_b=_frozen(pred_b),
-        error_a=error_a, error_b=error_b, eps_exact=0.5 * (error_a + error_b))
+        error_a=error_a, error_b=error_b, eps_exact=0.5 * (error_a + error_b),
+        signed_error_a=signed_a, signed_error_b=signed_b,
+        eps_exact_signed=0.5 * (signed_a + signed_b), order=order, ridge=ridge,
+        relative_ridge=relative, spectral_ridge=spectral_ridge)
 
 
 def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: str = "rotate",
-                architecture: str = "mlp1", kind: str = "ntk", seed: int = 0) -> SeedsTrial:
+                architecture: str = "mlp1", kind: str = "ntk", seed: int = 0, *,
+                order: int = 1, ridge: float = gp.DEFAULT_RIDGE, relative_ridge: bool = True,
+                spectral_ridge: float | None = None) -> SeedsTrial:
     """Pair-averaged spectral error and exact multi-seed error of two classes (Fig. 6A;
     docs/theory.md#pair-averaged-spectral-error).
 
@@ -247,6 +275,11 @@ def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: 
     N : orbit size (``orbits.allowed_N(action, architecture)``);  action : ``"rotate"`` |
         ``"rot90"`` | ``"shift"``;  architecture : a key of ``architectures.ARCHITECTURES``;
         kind : ``"ntk"`` | ``"nngp"``;  seed : which digits (≥ 0)
+    order : spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic)
+    ridge, relative_ridge : the exact solves' ridge, ``ρ·tr(K_train)`` (default) or the
+        absolute ``ρ`` (Fig. 6A's code: 1e-10)
+    spectral_ridge : None (``orbits``' ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on every
+        pair's Eq. 7 (the paper's code: 1e-5)
 
     One kernel call over the 2·S·N images; cached on the validated arguments.
     """
@@ -257,7 +290,14 @@ def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: 
     seeds = _check_seeds("seeds", seeds)
     seed = check_int("seed", seed, minimum=0)
     N, action, key, kind = _setting(N, action, architecture, kind)
-    return _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed)
+    order = check_choice("order", order, datasets.ORDERS)
+    ridge = check_real("ridge", ridge, minimum=0.0)
+    if not isinstance(relative_ridge, (bool, np.bool_)):
+        raise TypeError(f"relative_ridge must be True or False, got {relative_ridge!r}")
+    if spectral_ridge is not None:
+        spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
+    return _seeds_trial(class_a, class_b, seeds, N, action, key, kind, seed, order, ridge,
+                        bool(relative_ridge), spectral_ridge)
 
 
 @dataclasses.dataclass(frozen=True)
