@@ -66,8 +66,8 @@ def figure(data: dict) -> go.Figure:
     fig.update_xaxes(title_text="exact error", row=1, col=1)
     fig.update_yaxes(title_text="spectral ε", row=1, col=1)
     for col in (2, 3):
-        fig.update_xaxes(type="log", title_text="λ_N⁻¹", row=1, col=col)
-        fig.update_yaxes(type="log", title_text="⟨λ⁻¹⟩", row=1, col=col)
+        fig.update_xaxes(title_text="λ_N⁻¹", row=1, col=col)
+        fig.update_yaxes(title_text="⟨λ⁻¹⟩", row=1, col=col)
     fig.update_xaxes(title_text="λ_N", row=1, col=4)
     fig.update_yaxes(title_text="Δ²", row=1, col=4)
     fig.update_xaxes(title_text="⟨λ⁻¹⟩", row=1, col=5)

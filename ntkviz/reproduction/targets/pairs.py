@@ -103,11 +103,19 @@ def _claim_of(name: str):
     return lambda results: _outcome(_checks("ntk", results)[name])
 
 
+def _largest_N_gap(results) -> str:
+    """Mean |ε − exact| of both kernels at the largest N (how far the points sit off y = x)."""
+    N = max(s["N"] for s in results["pairs"]["nngp"])
+    gaps = {kind: surveys.agreement(_at(results, kind, N))[1] for kind in ("ntk", "nngp")}
+    return (f"mean |ε − exact| at N = {N}: NNGP {gaps['nngp'].text(3)}, NTK "
+            f"{gaps['ntk'].text(3)}")
+
+
 def _nngp(results) -> Outcome:
     checks = _checks("nngp", results)
     failed = [name for name, (ok, _) in checks.items() if not ok]
     text = "; ".join(f"{name}: {text}" for name, (_, text) in checks.items())
-    note = f"fails: {', '.join(failed)}" if failed else ""
+    note = f"fails: {', '.join(failed)}" if failed else _largest_N_gap(results)
     return Outcome(f"NNGP — {text}", FAILS if failed else HOLDS, note)
 
 
