@@ -8,7 +8,7 @@ from .._validate import check_choice, check_int, check_real
 from . import layers
 from .base import as_images, check_same_features
 
-__all__ = ["bucket", "validate_network", "check_filter_size", "image_inputs"]
+__all__ = ["bucket", "validate_network", "check_b_std", "check_filter_size", "image_inputs"]
 
 
 def bucket(n: int) -> int:
@@ -27,14 +27,27 @@ def check_filter_size(filter_size, image_shape=None) -> int:
     return filter_size
 
 
-def validate_network(kernel) -> None:
+def check_b_std(b_std, depth: int, per_layer: bool = False):
+    """``b_std`` ≥ 0 as a float; with ``per_layer``, also a sequence of ``depth + 1`` values ≥ 0
+    (one per Dense layer, the readout last; 0 is a layer without bias), returned as a tuple."""
+    if per_layer and not isinstance(b_std, (str, bytes)) and hasattr(b_std, "__iter__"):
+        values = tuple(check_real("b_std", v, minimum=0.0) for v in b_std)
+        if len(values) != depth + 1:
+            raise ValueError(f"b_std must be one number or {depth + 1} numbers (one per Dense "
+                             f"layer of depth {depth}, the readout last), got {len(values)}")
+        return values
+    return check_real("b_std", b_std, minimum=0.0)
+
+
+def validate_network(kernel, per_layer_b_std: bool = False) -> None:
     """Check and normalise the fields of a frozen network-kernel dataclass in place:
-    ``depth`` (1…100), ``W_std`` > 0, ``b_std`` ≥ 0, ``activation`` and, where present,
-    ``filter_size``."""
+    ``depth`` (1…100), ``W_std`` > 0, ``b_std`` ≥ 0 (with ``per_layer_b_std`` also one value per
+    Dense layer, :func:`check_b_std`), ``activation`` and, where present, ``filter_size``."""
+    depth = check_int("depth", kernel.depth, minimum=1, maximum=100)
     values = {
-        "depth": check_int("depth", kernel.depth, minimum=1, maximum=100),
+        "depth": depth,
         "W_std": check_real("W_std", kernel.W_std, minimum=0.0, strict_minimum=True),
-        "b_std": check_real("b_std", kernel.b_std, minimum=0.0),
+        "b_std": check_b_std(kernel.b_std, depth, per_layer_b_std),
         "activation": check_choice("activation", kernel.activation, layers.ACTIVATIONS),
     }
     if hasattr(kernel, "filter_size"):

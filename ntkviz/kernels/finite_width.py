@@ -103,15 +103,21 @@ def _group_conv(h, W, b, f, W_std, b_std):
     return jnp.stack(out, axis=1)
 
 
+def _layer_b_std(arch, n_layers: int) -> tuple[float, ...]:
+    """The bias scale of each of the ``n_layers`` layers (an MLP may set one per layer)."""
+    return arch.layer_b_std if isinstance(arch, MLP) else (arch.b_std,) * n_layers
+
+
 def apply(arch, params, x):
     """Scalar outputs (n,) of the finite network ``arch`` with ``params`` on inputs ``x``."""
     phi = _phi(arch.activation)
     W_std, b_std = arch.W_std, arch.b_std
     if isinstance(arch, MLP):
+        b_stds = arch.layer_b_std
         h = x.reshape(x.shape[0], -1)
-        for W, b in params[:-1]:
-            h = phi(_dense(h, W, b, W_std, b_std))
-        return _dense(h, *params[-1], W_std, b_std)[:, 0]
+        for (W, b), b_s in zip(params[:-1], b_stds):
+            h = phi(_dense(h, W, b, W_std, b_s))
+        return _dense(h, *params[-1], W_std, b_stds[-1])[:, 0]
     f = arch.filter_size
     if isinstance(arch, GCNN):
         (W0, b0), *group_layers, readout = params
@@ -184,12 +190,14 @@ def _layer_factors(arch, params, x):
     ``∂f_i/∂b = b_std Σ_p D_ip``. Returns a list of ``(F, D, c)``; dense layers have 2-D F, D.
     """
     phi = _phi(arch.activation)
-    W_std, b_std = arch.W_std, arch.b_std
+    W_std = arch.W_std
+    b_stds = _layer_b_std(arch, len(params))
 
     def forward(eps):
         inputs = []
 
         def layer(h, W, b, e):
+            b_std = b_stds[len(inputs)]
             inputs.append(h)
             return W_std / np.sqrt(W.shape[0]) * h @ W + b_std * b + e
 
@@ -228,13 +236,15 @@ def _layerwise_ntk(arch, params, a, b=None):
 
     Per dense layer ``(D_a D_bᵀ) ∘ (c² F_a F_bᵀ + b_std²)``; per convolution the weight
     gradients ``c F_iᵀ D_i`` (fan-in × channels per input) are formed and contracted, plus
-    ``b_std² (Σ_p D_a)(Σ_p D_b)ᵀ``. Equal to :func:`_jacobian_ntk` up to round-off.
+    ``b_std² (Σ_p D_a)(Σ_p D_b)ᵀ`` (``b_std`` of that layer). Equal to :func:`_jacobian_ntk` up
+    to round-off.
     """
-    b_std2 = arch.b_std**2
     factors_a = _layer_factors(arch, params, a)
     factors_b = factors_a if b is None else _layer_factors(arch, params, b)
     total = 0.0
-    for (Fa, Da, c), (Fb, Db, _) in zip(factors_a, factors_b):
+    for (Fa, Da, c), (Fb, Db, _), b_std in zip(factors_a, factors_b,
+                                               _layer_b_std(arch, len(params))):
+        b_std2 = b_std**2
         if Fa.ndim == 2:
             total = total + (Da @ Db.T) * (c**2 * (Fa @ Fb.T) + b_std2)
             continue

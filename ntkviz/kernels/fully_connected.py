@@ -1,4 +1,10 @@
-"""Infinite-width fully connected networks: NNGP and NTK of ``depth × [Dense, φ], Dense``."""
+"""Infinite-width fully connected networks: NNGP and NTK of ``depth × [Dense, φ], Dense``.
+
+``b_std`` is one bias scale for every Dense layer or one per layer (the readout last; 0 is a layer
+without bias), e.g. ``mlp(depth=3, b_std=(1, 1, 0, 1))`` for Dense(b=1)-ReLU-Dense(b=1)-ReLU-
+Dense(no bias)-ReLU-Dense(b=1), the network of Neural kernel theory of symmetry learning
+(arXiv 2412.11521, App. B.3).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +27,11 @@ __all__ = ["MLP", "mlp"]
 
 @functools.partial(jax.jit, static_argnames=("depth", "W_std", "b_std", "activation"))
 def _mlp_kernels(sigma, var1, var2, *, depth, W_std, b_std, activation):
+    """``b_std``: one value per Dense layer (a tuple of ``depth + 1``)."""
     state = layers.KernelState(sigma, jnp.zeros_like(sigma), var1[:, None], var2[None, :])
-    for _ in range(depth):
-        state = layers.activation(layers.dense(state, W_std, b_std), activation)
-    state = layers.dense(state, W_std, b_std)
+    for layer in range(depth):
+        state = layers.activation(layers.dense(state, W_std, b_std[layer]), activation)
+    state = layers.dense(state, W_std, b_std[depth])
     return state.nngp, state.ntk
 
 
@@ -32,16 +39,24 @@ def _mlp_kernels(sigma, var1, var2, *, depth, W_std, b_std, activation):
 class MLP(NeuralKernel):
     """``depth`` hidden layers ``[Dense(W_std, b_std), φ]`` and a Dense readout.
 
-    Input covariance ``Σ⁰(x, x') = x·x'/d``; images are flattened.
+    Input covariance ``Σ⁰(x, x') = x·x'/d``; images are flattened. ``b_std`` is a number (every
+    layer) or a tuple of ``depth + 1`` numbers, one per Dense layer, the readout last.
     """
 
     depth: int = 1
     W_std: float = 1.0
-    b_std: float = 1.0
+    b_std: float | tuple[float, ...] = 1.0
     activation: str = "relu"
 
     def __post_init__(self):
-        validate_network(self)
+        validate_network(self, per_layer_b_std=True)
+
+    @property
+    def layer_b_std(self) -> tuple[float, ...]:
+        """The bias scale of each Dense layer (``depth + 1`` values, the readout last)."""
+        if isinstance(self.b_std, tuple):
+            return self.b_std
+        return (self.b_std,) * (self.depth + 1)
 
     @property
     def name(self) -> str:
@@ -52,11 +67,13 @@ class MLP(NeuralKernel):
         b = None if x2 is None else as_vectors("x2", x2)
         if b is not None:
             check_same_features(a, b)
-        settings = dict(depth=self.depth, W_std=self.W_std, b_std=self.b_std, activation=self.activation)
+        settings = dict(depth=self.depth, W_std=self.W_std, b_std=self.layer_b_std,
+                        activation=self.activation)
         n1 = a.shape[0]
         if _numpy_path(n1 * (n1 if b is None else b.shape[0])):
             if b is None and self.activation == "relu":
-                return _relu_symmetric(_input_covariance(a), self.depth, self.W_std**2, self.b_std**2)
+                return _relu_symmetric(_input_covariance(a), self.depth, self.W_std**2,
+                                       tuple(b**2 for b in self.layer_b_std))
             return _mlp_small(a, b, **settings)
         # One compiled call on numpy inputs (padded to a size bucket): for small Gram matrices
         # the cost is per-call overhead, and handing JAX numpy arrays directly is the cheapest.
@@ -91,8 +108,9 @@ def _input_covariance(a: np.ndarray) -> np.ndarray:
     return sigma
 
 
-def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2: float):
-    """``(Σ, Θ)`` of ``depth × [Dense, ReLU], Dense`` for ``x2 = None`` from ``Σ⁰`` (overwritten).
+def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2s: tuple[float, ...]):
+    """``(Σ, Θ)`` of ``depth × [Dense, ReLU], Dense`` for ``x2 = None`` from ``Σ⁰`` (overwritten);
+    ``b2s``: the squared bias scale of each Dense layer.
 
     The recursion of :func:`layers.dense` / :func:`layers.relu` (arc-cosine map of order 1,
     docs/theory.md#relu-and-erf) for small Gram matrices, where the cost is the number of numpy
@@ -107,6 +125,7 @@ def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2: float):
     threshold = 1.0 - layers._SNAP
     for layer in range(depth + 1):
         # Dense: Σ ← w²Σ + b², Θ ← w²Θ + Σ
+        b2 = b2s[layer]
         if w2 != 1.0:
             nngp *= w2
             ntk *= w2
@@ -144,12 +163,13 @@ def _mlp_small(a, b, *, depth, W_std, b_std, activation):
     else:
         sigma = product(a, b) / d
         var1, var2 = np.einsum("ij,ij->i", a, a) / d, np.einsum("ij,ij->i", b, b) / d
-    w2, b2 = W_std**2, b_std**2
+    w2, b2s = W_std**2, tuple(s**2 for s in b_std)
     # In-place updates (few allocations: at these sizes each numpy call costs ~1 µs). Products
     # of the two sides are formed as outer products first, so for b=None every step maps a
     # symmetric matrix to a symmetric one, bitwise.
     nngp, ntk, va, vb = sigma.copy(), np.zeros_like(sigma), var1, var2
-    for _ in range(depth):
+    for layer in range(depth):
+        b2 = b2s[layer]
         nngp *= w2
         nngp += b2
         ntk *= w2
@@ -179,7 +199,7 @@ def _mlp_small(a, b, *, depth, W_std, b_std, activation):
             va = (2 / math.pi) * np.arcsin(np.clip(2.0 * va / ca, -1.0, 1.0))
             vb = (2 / math.pi) * np.arcsin(np.clip(2.0 * vb / cb, -1.0, 1.0))
     nngp *= w2
-    nngp += b2
+    nngp += b2s[depth]
     ntk *= w2
     ntk += nngp
     return nngp, ntk
@@ -217,6 +237,10 @@ def _mlp_cross(a, b, n1, n2, *, depth, W_std, b_std, activation):
     return _mlp_kernels(a @ b.T / d, var1, var2, depth=depth, W_std=W_std, b_std=b_std, activation=activation)
 
 
-def mlp(depth: int = 1, W_std: float = 1.0, b_std: float = 1.0, activation: str = "relu") -> MLP:
-    """NNGP/NTK of an infinite-width MLP with ``depth`` hidden layers (ReLU or erf)."""
+def mlp(depth: int = 1, W_std: float = 1.0, b_std=1.0, activation: str = "relu") -> MLP:
+    """NNGP/NTK of an infinite-width MLP with ``depth`` hidden layers (ReLU or erf).
+
+    ``b_std``: one bias scale for every Dense layer, or a sequence of ``depth + 1`` (one per
+    Dense layer, the readout last; 0 for a layer without bias).
+    """
     return MLP(depth, W_std, b_std, activation)
