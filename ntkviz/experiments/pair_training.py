@@ -25,9 +25,9 @@ import math
 import numpy as np
 
 from .._jax_compat import stable_random
-from .._validate import check_int, check_real
+from .._validate import as_finite_array, check_allocation, check_int, check_real, check_sequence
 
-__all__ = ["init_params", "apply", "train_pair_networks"]
+__all__ = ["train_pair_networks"]
 
 
 def init_params(key, d: int, width: int) -> dict:
@@ -94,8 +94,9 @@ def train_pair_networks(X, y, left_out, *, width: int = 512, steps: int = 2000,
     y : (P, n) labels
     left_out : the rows left out, one network each (e.g. ``(0, n − 1)``)
     width, steps, learning_rate, seed : the network and its training (module docstring)
-    chunk : datasets trained together in one compiled call (memory ≈ chunk · len(left_out) ·
-        4 · d · width · 4 bytes)
+    chunk : datasets trained together in one compiled call (at most P; memory ≈ chunk ·
+        len(left_out) · 4 · d · width · 4 bytes; 1 is fastest on a CPU, whose cache then holds
+        the networks' parameters and Adam moments)
     progress : ``progress(done, total)`` after each chunk, or None
 
     Returns
@@ -107,17 +108,26 @@ def train_pair_networks(X, y, left_out, *, width: int = 512, steps: int = 2000,
     import jax
     import jax.numpy as jnp
 
-    X = np.asarray(X, dtype=np.float32)
+    X = as_finite_array("X", X, min_rows=1)
+    if X.ndim < 3 or X.shape[1] < 2:
+        raise ValueError(f"X must be (datasets, rows ≥ 2, features...), got shape {X.shape}")
     P, n = X.shape[:2]
-    X = X.reshape(P, n, -1)
-    y = np.asarray(y, dtype=np.float32)
+    X = X.reshape(P, n, -1).astype(np.float32)
+    y = as_finite_array("y", y, ndim=2).astype(np.float32)
     if y.shape != (P, n):
         raise ValueError(f"y must have shape {(P, n)} (datasets, rows), got {y.shape}")
-    rows = tuple(check_int("left_out", r, minimum=0, maximum=n - 1) for r in left_out)
-    width = check_int("width", width, minimum=1)
-    steps = check_int("steps", steps, minimum=1)
-    learning_rate = check_real("learning_rate", learning_rate, minimum=0.0, strict_minimum=True)
-    chunk = check_int("chunk", chunk, minimum=1)
+    rows = check_sequence("left_out", left_out,
+                          lambda r: check_int("left_out", r, minimum=0, maximum=n - 1))
+    if len(set(rows)) != len(rows):
+        raise ValueError(f"left_out must not repeat a row, got {rows}")
+    width = check_int("width", width, minimum=1, maximum=1 << 14)
+    steps = check_int("steps", steps, minimum=1, maximum=10**6)
+    learning_rate = check_real("learning_rate", learning_rate, minimum=0.0, strict_minimum=True,
+                               maximum=1.0)
+    chunk = min(check_int("chunk", chunk, minimum=1), P)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable(done, total) or None, got {progress!r}")
+    check_allocation("X", (min(chunk, P), len(rows), 4, X.shape[2], width), itemsize=4)
     masks = np.ones((len(rows), n), np.float32)
     masks[np.arange(len(rows)), rows] = 0.0
     train = _trainer(steps, float(learning_rate))

@@ -28,6 +28,7 @@ EXEMPT = {
         "experiments.multiclass.SpectralAccuracy", "experiments.multiclass.SpectralAccuracyCurve",
         "experiments.propositions.Claim", "experiments.training.AccuracyCurve",
         "experiments.training.RotatedSplit", "experiments.training.TrainResult",
+        "experiments.fitting.FitResult",
         "experiments.width.WidthResults")},
     **{f"ntkviz.reproduction.{name}": "declaration record of a reproduction target or claim, "
                                       "written in the package's own target modules"

@@ -23,7 +23,7 @@ class Config:
     Eq. 7 with ridge ``spectral_ridge·tr(K̃)``; cubic rotations (``order``)."""
 
     Ns: tuple[int, ...] = (4, 8, 16)
-    n_pairs: tuple[int, ...] = (24, 144, 24)
+    n_pairs: tuple[int, ...] = (16, 128, 16)
     main_N: int = 8
     width: int = 512
     steps: int = 2000
@@ -141,9 +141,10 @@ PROTOCOL = Protocol(
                   "and bias become U(±1)), so their networks do not start at the distribution "
                   "whose infinite-width limit is the NTK they compare with; N(0, 1) is the "
                   "setting of the theory (kernels.empirical_ntk draws the same way)"),
-        Deviation("144 pairs at N = 8 (and 24 at N = 4 and N = 16, shown in the figure) instead "
+        Deviation("128 pairs at N = 8 (and 16 at N = 4 and N = 16, shown in the figure) instead "
                   "of 512 at each N", "two networks per pair × 2000 Adam steps cost about 3 s per "
-                  "pair on 2 CPU cores; the target's budget is 10 minutes"),
+                  "pair on 2 CPU cores (4,000 steps over 400k parameters); the target's budget is "
+                  "10 minutes"),
         Deviation("Digits from the 10,000-image MNIST test set shipped with ntkviz, not the "
                   "training set", "the only MNIST data bundled; pairs are random either way"),
         Deviation("The same pairs at every N of a run are the first pairs of the pairs target; "
