@@ -15,10 +15,12 @@ evaluation mode (dropout off), ``model(image, key=k)`` in training mode (dropout
 
 **Initialisation.** ``init="torch"``: PyTorch's default, every weight and bias
 ``U(±1/√fan_in)`` (Kaiming-uniform with a = √5), LayerNorm scale 1 and shift 0 — the
-initialisation of Fig. 1. ``init="ntk"`` (MLP only): the NTK parameterisation of the kernel
-theory (``kernels.mlp``, ``kernels.empirical_ntk``): weights and biases ``N(0, 1)``, a layer
-computes ``W_std/√fan_in · W h + b_std · b`` (App. B.3's trained network, with W_std = 1 and
-b_std = 1, or 0 where a layer has no bias).
+initialisation of Fig. 1. The MLP also offers the NTK parameterisation, in which a layer
+computes ``W_std/√fan_in · W h + b_std · b`` (W_std = b_std = 1; App. B.3's networks):
+``init="ntk"`` draws weights and biases ``N(0, 1)``, the initialisation whose infinite-width
+limit is the NTK (``kernels.mlp``, ``kernels.empirical_ntk``); ``init="ntk_uniform_fan_out"``
+draws them ``U(±1/√fan_out)``, the re-initialisation in the authors' code for App. B.3's
+trained network (it uses the layer's output size where PyTorch uses its input size).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .._validate import check_choice, check_int, check_real, check_sequence
 __all__ = ["NETWORKS", "INITS", "make_network"]
 
 NETWORKS = ("mlp", "cnn", "vit")
-INITS = ("torch", "ntk")
+INITS = ("torch", "ntk", "ntk_uniform_fan_out")
 N_CLASSES = 10
 _MAX_SIZE = 256      # image side
 _MAX_WIDTH = 1 << 14  # units, channels, heads, depth
@@ -78,9 +80,15 @@ def _classes():
                 self.bias = (jax.random.uniform(kb, (fan_out,), f32, -bound, bound)
                              if bias else None)
                 self.scale, self.shift = 1.0, 1.0
-            else:
+            elif init == "ntk":
                 self.weight = jax.random.normal(kw, (fan_in, fan_out), f32)
                 self.bias = jax.random.normal(kb, (fan_out,), f32) if bias else None
+                self.scale, self.shift = 1.0 / math.sqrt(fan_in), float(b_std)
+            else:   # the authors' re-initialisation of App. B.3's network
+                bound = 1.0 / math.sqrt(fan_out)
+                self.weight = jax.random.uniform(kw, (fan_in, fan_out), f32, -bound, bound)
+                self.bias = (jax.random.uniform(kb, (fan_out,), f32, -bound, bound)
+                             if bias else None)
                 self.scale, self.shift = 1.0 / math.sqrt(fan_in), float(b_std)
 
         def __call__(self, h):
@@ -237,7 +245,8 @@ def make_network(architecture: str, image_size: int, key, *, mlp_widths=(512, 12
                  vit_head_dim: int = 64, vit_mlp_dim: int = 256):
     """The untrained network ``architecture`` (one of :data:`NETWORKS`) for ``image_size`` ×
     ``image_size`` images, initialised from the ``jax.random`` ``key``; the defaults are the
-    sizes of App. B.1. ``init="ntk"`` is offered for the MLP only (module docstring)."""
+    sizes of App. B.1. The NTK-parameterised inits are offered for the MLP only (module
+    docstring)."""
     import jax
 
     check_choice("architecture", architecture, NETWORKS)
@@ -246,8 +255,8 @@ def make_network(architecture: str, image_size: int, key, *, mlp_widths=(512, 12
             and key.shape == ()):
         raise TypeError(f"key must be one jax.random key (jax.random.key(seed)), got {key!r}")
     check_choice("init", init, INITS)
-    if init == "ntk" and architecture != "mlp":
-        raise ValueError(f"init 'ntk' is offered for the mlp only, got init={init!r} for "
+    if init != "torch" and architecture != "mlp":
+        raise ValueError(f"init {init!r} is offered for the mlp only, got it for "
                          f"{architecture!r}")
     width = functools.partial(check_int, minimum=1, maximum=_MAX_WIDTH)
     mlp_widths = check_sequence("mlp_widths", mlp_widths, lambda v: width("mlp_widths", v))

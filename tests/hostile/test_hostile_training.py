@@ -7,7 +7,7 @@ import numpy as np
 
 from ntkviz.experiments import fitting, networks, pair_training
 
-from ._support import Arr, Case, Choice, Int, Obj, Real, Seed, Seq, Values, hostile_tests
+from ._support import Arr, Case, Choice, Int, Real, Seed, Seq, Values, hostile_tests
 
 KEY = jax.random.key(0)
 TINY_MLP = networks.make_network("mlp", 6, KEY, mlp_widths=(4,))
@@ -48,3 +48,36 @@ CASES = [
 ]
 
 test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)
+
+
+# ten classes (Fig. 6B / App. F) ---------------------------------------------------------------
+from ntkviz.experiments import ten_classes  # noqa: E402
+
+TEN_X, TEN_LABELS, _ = ten_classes.class_points(1, 2)
+TEN_K = ten_classes.gram(TEN_X)
+
+TEN_CASES = [
+    Case(ten_classes.b3_kernel),
+    Case(ten_classes.class_points, dict(seeds_per_class=1, N=2),
+         dict(seeds_per_class=Int(minimum=1), N=Int(minimum=2, maximum=64), seed=Seed(),
+              order=Values((2, -1, 3.5, "3", None)))),
+    Case(ten_classes.gram, dict(X=TEN_X), dict(X=Arr(TEN_X, many=10**5), tile=Int(minimum=1)),
+         slow=True),
+    *[Case(f, dict(K=TEN_K, seeds_per_class=1, N=2),
+           dict(K=Arr(TEN_K), seeds_per_class=Int(minimum=1), N=Int(minimum=1),
+                ridge=Real(minimum=0.0)), allow_nan=nan)   # NaN: a class against itself
+      for f, nan in ((ten_classes.spectral_predictions, True),
+                     (ten_classes.exact_predictions, False))],
+    Case(ten_classes.train_leave_out,
+         dict(X=TEN_X, labels=TEN_LABELS, leave_out=3, seeds_per_class=1, N=2, max_steps=2,
+              batch_size=8, init="torch"),
+         dict(X=Arr(TEN_X, many=40), labels=Arr(TEN_LABELS), leave_out=Int(minimum=0, maximum=9),
+              seeds_per_class=Int(minimum=1), N=Int(minimum=1),
+              max_steps=Int(minimum=1, maximum=10**7), seed=Seed(), batch_size=Int(minimum=1),
+              init=Choice(networks.INITS), input_scale=Real(minimum=0.0, strict=True, maximum=1e6),
+              stop_accuracy=Real(minimum=0.0, maximum=1.0), dropout=Real(minimum=0.0, maximum=0.95)),
+         slow=True),
+]
+
+test_ten_baseline, test_ten_hostile, test_ten_hostile_slow, test_ten_regression = hostile_tests(
+    TEN_CASES)

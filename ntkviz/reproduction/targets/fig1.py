@@ -13,7 +13,7 @@ import numpy as np
 from .. import stats
 from ..base import FAILS, HOLDS, UNTESTABLE, Claim, Deviation, Outcome, Protocol, Target
 
-__all__ = ["TARGET", "Config", "LABELS", "runs_of"]
+__all__ = ["TARGET", "Config", "LABELS", "runs_of", "precondition"]
 
 LABELS = {"mlp": "MLP", "cnn": "ConvNet", "vit": "ViT"}
 
@@ -138,7 +138,9 @@ def _probe_cost(data: dict, network: str) -> str:
             "Fig. 1C (the budget of this target: 70 minutes for all networks)")
 
 
-def _precondition(data, network, Ns) -> str | None:
+def precondition(data: dict, network: str, Ns) -> str | None:
+    """Why the claims on ``network`` at ``Ns`` cannot be tested (a run missing or below the
+    precondition's training accuracy, and for a probe network its cost), or None."""
     runs = [r for N in Ns for r in runs_of(data, network, N)]
     probe = network in data["config"]["probe_networks"]
     missing = sorted(set(Ns) - {r["N"] for r in runs})
@@ -156,7 +158,7 @@ def _gap(network: str):
         d = results["fig1"]
         N = d["config"]["main_N"]
         runs = runs_of(d, network, N)
-        why = _precondition(d, network, (N,))
+        why = precondition(d, network, (N,))
         if why:
             return Outcome(_deficits(runs)[0] if runs else "no runs", UNTESTABLE, why)
         text, drop, excess = _deficits(runs)
@@ -176,7 +178,7 @@ def _rises(network: str):
         d = results["fig1"]
         Ns = d["config"]["Ns"]
         text = f"out-test accuracy {_curve_text(d, network)}" if runs_of(d, network) else "no runs"
-        why = _precondition(d, network, Ns)
+        why = precondition(d, network, Ns)
         if why:
             return Outcome(text, UNTESTABLE, why)
         low, high = (_values(runs_of(d, network, N), "out_accuracy") for N in (Ns[0], Ns[-1]))
@@ -203,7 +205,7 @@ def _succeeds(network: str):
         d = results["fig1"]
         N = d["config"]["Ns"][-1]
         runs = runs_of(d, network, N)
-        why = _precondition(d, network, (N,))
+        why = precondition(d, network, (N,))
         if why:
             return Outcome(_deficits(runs)[0] if runs else "no runs", UNTESTABLE, why)
         text, drop, excess = _deficits(runs)
@@ -215,7 +217,7 @@ def _succeeds(network: str):
 
 def _claims(network: str) -> tuple[Claim, ...]:
     name = LABELS[network]
-    precondition = (" Precondition: every network involved reaches 0.95 training accuracy "
+    requirement = (" Precondition: every network involved reaches 0.95 training accuracy "
                     "(the paper's networks are trained to convergence).")
     return (
         Claim(f"fig1-gap-{network}", "symmetry", "Sec. 3.1, Fig. 1B",
@@ -226,12 +228,12 @@ def _claims(network: str) -> tuple[Claim, ...]:
               "out-test deficit (in-test minus out-test accuracy) above 0 and larger than the "
               "in-distribution deficit (training minus in-test accuracy): the 95% bootstrap "
               "intervals of the mean of in − out and of (in − out) − (train − in) above 0."
-              + precondition, _gap(network)),
+              + requirement, _gap(network)),
         Claim(f"fig1-rises-{network}", "symmetry", "Sec. 3.1, Fig. 1C",
               f"{name}: increasing the number of angles N leads to better out-test accuracy.",
               "The paper gives no number; we read it as the out-test accuracy at the largest N "
               "(64) above that at the smallest N (2): the mean paired difference over the ten "
-              "leave-out classes has its 95% bootstrap interval above 0." + precondition,
+              "leave-out classes has its 95% bootstrap interval above 0." + requirement,
               _rises(network)),
         Claim(f"fig1-success-{network}", "symmetry", "Sec. 3.1, Fig. 1C",
               f"{name}: successful generalization to the unseen upright digits is achieved "
@@ -240,7 +242,7 @@ def _claims(network: str) -> tuple[Claim, ...]:
               "at the largest N (64): the out-test deficit (in − out) no larger than the "
               "in-distribution deficit (train − in), i.e. the 95% bootstrap interval of the "
               "mean of (in − out) − (train − in) over the ten leave-out classes not above 0."
-              + precondition,
+              + requirement,
               _succeeds(network)),
     )
 
