@@ -199,9 +199,9 @@ CLAIMS = (
           "trained network on the unseen upright digits as the number of angles N varies.",
           _RISE + _PRECONDITION, _fig6b),
     Claim("classes-appF-exact", "symmetry", "Sec. 3.4, App. F (Fig. 13)",
-          "Fig. 13, the extended version of Fig. 6B, adds the exact NTK one-versus-rest accuracy "
-          "as a third curve against N next to the trained and spectral ones; the text states "
-          "nothing about it beyond Fig. 6B's qualitative match.",
+          "Fig. 13, the extended version of Fig. 6B, adds a panel with the exact NTK "
+          "one-versus-rest accuracy against N next to the trained and spectral panels; the text "
+          "states nothing about it beyond Fig. 6B's qualitative match.",
           "The paper gives no number and no statement of its own; we test Fig. 6B's reading for "
           "the exact NTK curve: the exact and the spectral accuracy both rise from N = 2 to "
           "N = 64 (mean paired difference over the ten leave-out classes, 95% bootstrap "
