@@ -103,8 +103,9 @@ def test_layerwise_and_jacobian_finite_kernels_agree():
                                    finite_width._jacobian_ntk(k, params, a), rtol=1e-10)
 
 
-@pytest.mark.parametrize("b_std, error", [((1.0, 1.0), ValueError), ((1.0, -1.0, 0.0, 1.0), ValueError),
-                                          (("a", 1, 1, 1), TypeError), (-0.5, ValueError)])
+@pytest.mark.parametrize("b_std, error", [
+    ((1.0, 1.0), ValueError), ((1.0, -1.0, 0.0, 1.0), ValueError), (("a", 1, 1, 1), TypeError),
+    (-0.5, ValueError)])
 def test_bad_per_layer_bias_names_b_std(b_std, error):
     with pytest.raises(error, match="b_std"):
         kernels.mlp(depth=3, b_std=b_std)

@@ -178,7 +178,8 @@ def test_torch_and_ntk_initialisations():
     key = jax.random.key(0)
     torch = networks.make_network("mlp", 28, key, mlp_widths=(512, 128))
     W = np.asarray(torch.layers[0].weight)
-    assert np.abs(W).max() <= 1 / 28 and np.std(W) == pytest.approx(1 / (28 * math.sqrt(3)), rel=0.01)
+    assert np.abs(W).max() <= 1 / 28
+    assert np.std(W) == pytest.approx(1 / (28 * math.sqrt(3)), rel=0.01)
     assert torch.layers[-1].bias is None
     ntk = networks.make_network("mlp", 28, key, init="ntk", readout_bias=True)
     W = np.asarray(ntk.layers[0].weight)
@@ -238,8 +239,10 @@ def test_training_is_deterministic_in_the_seed():
     assert first.in_accuracy * first.n_in == pytest.approx(round(first.in_accuracy * first.n_in))
     assert 0 <= first.out_accuracy <= 1 and 0 <= first.train_accuracy <= 1
     assert first.wall_time > 0
-    assert {k: v.shape for k, v in first.curves.items()} == {k: (3,) for k in ("train", "in", "out")}
-    assert first.curves["in"][-1] == first.in_accuracy and first.curves["out"][-1] == first.out_accuracy
+    assert {k: v.shape for k, v in first.curves.items()} == {k: (3,) for k in ("train", "in",
+                                                                               "out")}
+    assert first.curves["in"][-1] == first.in_accuracy
+    assert first.curves["out"][-1] == first.out_accuracy
 
 
 def test_the_padded_batch_weighs_only_real_images():

@@ -207,7 +207,8 @@ def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
     for epoch in range(epochs):
         epoch_key = jax.random.fold_in(key, epoch)
         order = np.asarray(jax.random.permutation(jax.random.fold_in(epoch_key, steps), n))
-        order = jnp.asarray(np.concatenate([order, order[: steps * batch - n]]).reshape(steps, batch))
+        order = np.concatenate([order, order[: steps * batch - n]])   # pad: zero weight
+        order = jnp.asarray(order.reshape(steps, batch))
         for s in range(steps):
             params, opt_state, loss = step_fn(params, static, opt_state, x, y, order, weights,
                                               epoch_key, jnp.int32(s))

@@ -114,7 +114,8 @@ def _classes():
 
         def __call__(self, image, key=None):
             h = image.reshape(-1)
-            keys = [None] * len(self.layers) if key is None else jax.random.split(key, len(self.layers))
+            n = len(self.layers)
+            keys = [None] * n if key is None else jax.random.split(key, n)
             for layer, k in zip(self.layers[:-1], keys):
                 h = dropout(jax.nn.relu(layer(h)), self.dropout, k)
             return self.layers[-1](h)

@@ -37,7 +37,8 @@ def init_params(key, d: int, width: int) -> dict:
 
     k1, k2, k3, k4 = jax.random.split(key, 4)
     f32 = jnp.float32
-    return {"W1": jax.random.normal(k1, (d, width), f32), "b1": jax.random.normal(k2, (width,), f32),
+    return {"W1": jax.random.normal(k1, (d, width), f32),
+            "b1": jax.random.normal(k2, (width,), f32),
             "W2": jax.random.normal(k3, (width,), f32), "b2": jax.random.normal(k4, (), f32)}
 
 

@@ -75,7 +75,8 @@ TEN_CASES = [
               seeds_per_class=Int(minimum=1), N=Int(minimum=1),
               max_steps=Int(minimum=1, maximum=10**7), seed=Seed(), batch_size=Int(minimum=1),
               init=Choice(networks.INITS), input_scale=Real(minimum=0.0, strict=True, maximum=1e6),
-              stop_accuracy=Real(minimum=0.0, maximum=1.0), dropout=Real(minimum=0.0, maximum=0.95)),
+              stop_accuracy=Real(minimum=0.0, maximum=1.0),
+              dropout=Real(minimum=0.0, maximum=0.95)),
          slow=True),
 ]
 

@@ -108,7 +108,8 @@ def _results(spectral_acc, trained_acc, exact_acc, train=1.0, Ns=(2, 8, 64)):
 
 def _fig1(out_acc, train=1.0, Ns=(2, 8, 64)):
     cfg = dataclasses.asdict(dataclasses.replace(fig1.TARGET.full, Ns=Ns))
-    runs = [{"network": net, "N": N, "leave_out": c, "train_accuracy": train if net != "vit" else 0.3,
+    runs = [{"network": net, "N": N, "leave_out": c,
+             "train_accuracy": train if net != "vit" else 0.3,
              "in_accuracy": 0.9, "out_accuracy": acc + 0.01 * (c % 3), "steps": 10,
              "image_passes": 100, "seconds": 1.0 if net != "vit" else 10.0}
             for net in ("mlp", "cnn", "vit") for N, acc in zip(Ns, out_acc)

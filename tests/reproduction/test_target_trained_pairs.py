@@ -112,4 +112,5 @@ def test_a_spectral_error_that_runs_against_the_trained_error_does_not_hold(quic
             s = {**s, "eps_spectral": (-trained_pairs.symmetrised(s)).tolist()}
         surveys.append(s)
     claim, = trained_pairs.TARGET.claims
-    assert claim.evaluate({"trained_pairs": {**quick, "surveys": surveys}}).verdict == "does not hold"
+    outcome = claim.evaluate({"trained_pairs": {**quick, "surveys": surveys}})
+    assert outcome.verdict == "does not hold"

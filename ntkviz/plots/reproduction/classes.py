@@ -37,8 +37,9 @@ def _curve(fig, Ns, values, name, color, col, legend, dash="solid"):
     half = 1.96 * values.std(axis=1) / np.sqrt(values.shape[1])
     fig.add_trace(go.Scatter(x=list(Ns) + list(Ns)[::-1],
                              y=finite_or_none(np.concatenate([mean + half, (mean - half)[::-1]])),
-                             fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
-                             hoverinfo="skip", showlegend=False), row=1, col=col)
+                             mode="lines", fill="toself", fillcolor=color, opacity=0.2,
+                             line=dict(width=0), hoverinfo="skip", showlegend=False),
+                  row=1, col=col)
     fig.add_trace(go.Scatter(x=Ns, y=finite_or_none(mean), mode="lines+markers", name=name,
                              legendgroup=name, showlegend=legend,
                              line=dict(color=color, dash=dash), marker=dict(size=7),

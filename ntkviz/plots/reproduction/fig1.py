@@ -44,10 +44,11 @@ def _epochs(fig, data, network, col, color, legend):
         mean, half = _band(_padded([r[key] for r in runs]))
         x = np.arange(mean.size)
         if key == "curve_out":
-            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                                     y=finite_or_none(np.concatenate([mean + half, (mean - half)[::-1]])),
-                                     fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
-                                     hoverinfo="skip", showlegend=False), row=1, col=col)
+            band = np.concatenate([mean + half, (mean - half)[::-1]])
+            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=finite_or_none(band),
+                                     mode="lines", fill="toself", fillcolor=color, opacity=0.2,
+                                     line=dict(width=0), hoverinfo="skip", showlegend=False),
+                          row=1, col=col)
         fig.add_trace(go.Scatter(x=x, y=finite_or_none(mean), mode="lines", line=style,
                                  name=f"{name} accuracy", legendgroup=key, showlegend=legend,
                                  hovertemplate="epoch %{x}: %{y:.3f}<extra>" + name + "</extra>"),
@@ -64,14 +65,17 @@ def _versus_N(fig, data, network, color, last_col):
     if not Ns:
         return
     label = _LABELS.get(network, network)
-    for key, dash, name in (("out_accuracy", "solid", "out-test"), ("in_accuracy", "dash", "in-test")):
+    for key, dash, name in (("out_accuracy", "solid", "out-test"),
+                            ("in_accuracy", "dash", "in-test")):
         per_N = [np.array([r[key] for r in _runs(data, network, N)], dtype=float) for N in Ns]
         mean = np.array([np.mean(v) for v in per_N])
         half = np.array([1.96 * np.std(v) / np.sqrt(v.size) for v in per_N])
         if key == "out_accuracy" and len(Ns) > 1:
-            fig.add_trace(go.Scatter(x=Ns + Ns[::-1], y=finite_or_none(np.concatenate(
-                [mean + half, (mean - half)[::-1]])), fill="toself", fillcolor=color, opacity=0.2,
-                line=dict(width=0), hoverinfo="skip", showlegend=False), row=2, col=1)
+            band = np.concatenate([mean + half, (mean - half)[::-1]])
+            fig.add_trace(go.Scatter(x=Ns + Ns[::-1], y=finite_or_none(band), mode="lines",
+                                     fill="toself", fillcolor=color, opacity=0.2,
+                                     line=dict(width=0), hoverinfo="skip", showlegend=False),
+                          row=2, col=1)
         fig.add_trace(go.Scatter(
             x=Ns, y=finite_or_none(mean), mode="lines+markers", name=f"{label} {name}",
             line=dict(color=color, dash=dash), marker=dict(size=7),
@@ -84,7 +88,8 @@ def _versus_N(fig, data, network, color, last_col):
         y=finite_or_none(train), mode="markers", name=f"{label} final training accuracy",
         marker=dict(color=color, size=6, symbol="circle-open"), customdata=steps,
         text=[f"leave-out {r['leave_out']}" for r in runs],
-        hovertemplate="N = %{x:.0f}, %{text}: %{y:.3f} after %{customdata:.0f} steps<extra></extra>"),
+        hovertemplate="N = %{x:.0f}, %{text}: %{y:.3f} after %{customdata:.0f} steps"
+                      "<extra></extra>"),
         row=2, col=last_col)
 
 

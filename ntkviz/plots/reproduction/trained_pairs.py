@@ -39,7 +39,7 @@ def figure(data: dict) -> go.Figure:
     main = data["config"]["main_N"]
     surveys = sorted(data["surveys"], key=lambda s: (s["N"] != main, s["N"]))
     titles = [f"{'B  ' if s['N'] == main else ''}N = {s['N']} ({len(s['pairs'])} pairs)"
-              for s in surveys] + [f"trained against exact NTK error, N = {main}"]
+              for s in surveys] + [f"trained vs exact NTK error, N = {main}"]
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.06)
     errors = [(_errors(s, "trained"), _values(s, "eps_spectral")) for s in surveys]
     top = max([1.0] + [float(np.nanmax(np.concatenate(e))) for e in errors])
@@ -55,7 +55,8 @@ def figure(data: dict) -> go.Figure:
     s, (trained, _) = surveys[0], errors[0]
     counts = (_values(s, "trained_a") > 0).astype(int) + (_values(s, "trained_b") < 0).astype(int)
     _scatter(fig, s, trained, _errors(s, "exact"), counts, 1, last, False, top)
-    fig.update_xaxes(title_text="trained error (finite MLP)", range=[0, top * 1.05], row=1, col=last)
+    fig.update_xaxes(title_text="trained error (finite MLP)", range=[0, top * 1.05], row=1,
+                     col=last)
     fig.update_yaxes(title_text="exact NTK error", range=[0, top * 1.05], row=1, col=last)
     return finish(fig, "Fig. 5B, App. E — trained one-hidden-layer MLPs on digit pairs "
                   "(arXiv 2412.11521)", data["quick"], height=430,

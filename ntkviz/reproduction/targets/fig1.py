@@ -135,7 +135,7 @@ def _probe_cost(data: dict, network: str) -> str:
             f"({cost / per_image(runs_of(data, heavy)):.0f}× the {LABELS[heavy]}); even if it "
             f"converged as fast as the {LABELS[heavy]} ({passes:,} image passes for its "
             f"{len(runs_of(data, heavy))} runs) it would need {passes * cost / 3600:.1f} h for "
-            "Fig. 1C (the budget of this target: 70 minutes for all networks)")
+            "Fig. 1C (the fig1 target's budget is 70 minutes for all its networks)")
 
 
 def precondition(data: dict, network: str, Ns) -> str | None:
@@ -162,8 +162,17 @@ def _gap(network: str):
         if why:
             return Outcome(_deficits(runs)[0] if runs else "no runs", UNTESTABLE, why)
         text, drop, excess = _deficits(runs)
+        note = ""
+        if drop.above(0) and not excess.above(0):
+            train, inside = _values(runs, "train_accuracy"), _values(runs, "in_accuracy")
+            note = (f"the out-test accuracy is lower than the in-test accuracy, but the in-test "
+                    f"accuracy does not closely track the training accuracy here (it is "
+                    f"{np.mean(train - inside):.2f} below it with {d['config']['n_per_class']} "
+                    "digits per class), and the out-test deficit's excess over that gap is not "
+                    "resolved above 0")
         return Outcome(f"{text}; in − out = {drop.text()}, (in − out) − (train − in) = "
-                       f"{excess.text()}", HOLDS if drop.above(0) and excess.above(0) else FAILS)
+                       f"{excess.text()}", HOLDS if drop.above(0) and excess.above(0) else FAILS,
+                       note)
 
     return evaluate
 
@@ -272,8 +281,8 @@ PROTOCOL = Protocol(
         Deviation("30 digits per class of the 10,000-image MNIST test set (300 digits, 300·N "
                   "images) instead of all 60,000 training digits",
                   "the full target must run in 70 minutes on 2 CPU cores: the ConvNet costs "
-                  "about 0.7 ms per training image here, and 30 digits per class already take "
-                  "about half an hour for its 60 runs"),
+                  "about 0.7 ms per training image here, and with 30 digits per class its 60 "
+                  "runs already take about 35 minutes (2.9 million image passes)"),
         Deviation("Batches of 128 and training until 0.99 monitored training accuracy (at least "
                   "2,000 steps otherwise) instead of batch 2048 for 22 epochs",
                   "with 300·N images a batch of 2048 is the whole training set (one step per "
@@ -284,9 +293,10 @@ PROTOCOL = Protocol(
                   "times slower here (measured on the MLP and ConvNet at N = 8); the direction "
                   "of each image, hence every angle between images, is unchanged"),
         Deviation("The ViT at N = 8 only, for 3 epochs; its claims are 'cannot be tested here'",
-                  "the paper's ViT costs about 10× the ConvNet per image on this CPU and learns "
-                  "more slowly (a 4× narrower ViT needed 1,140 steps of 128 to fit 1,422 images "
-                  "in a trial run); training it to 0.95 at every N would take many hours"),
+                  "the paper's ViT costs about 7× the ConvNet per training image on this CPU "
+                  "(5 ms) and learns more slowly (a 4× narrower ViT needed 1,140 steps of 128 "
+                  "to fit 1,422 images in a trial run); training it to 0.95 at every N would "
+                  "take at least 4 hours here"),
         Deviation("Training accuracy per epoch on 1,024 monitored training images (the whole "
                   "training set at the end)", "a forward pass over the whole training set "
                   "every epoch would add a third to the cost"),

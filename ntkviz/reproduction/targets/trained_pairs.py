@@ -98,7 +98,8 @@ def _agreement(results) -> Outcome:
     r_exact = surveys.correlation(trained, symmetrised(numbers, "exact"))
     correct = np.mean((_values(numbers, "trained_a") > 0) & (_values(numbers, "trained_b") < 0))
     others = "; ".join(
-        f"N = {s['N']}: r = {surveys.correlation(symmetrised(s), _values(s, 'eps_spectral')).text()}"
+        f"N = {s['N']}: r = "
+        f"{surveys.correlation(symmetrised(s), _values(s, 'eps_spectral')).text()}"
         for s in d["surveys"] if s["N"] != d["config"]["main_N"])
     text = (f"N = {numbers['N']}, {r.n} pairs: r(trained, spectral) = {r.text()}, mean |trained − "
             f"spectral| = {gap.text(3)}; trained networks classify both left-out points of "
