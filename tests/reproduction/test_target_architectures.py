@@ -15,8 +15,8 @@ from ntkviz.reproduction.targets import architecture_claims, architectures
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("architectures", quick=True)
+def quick(quick_results):
+    return quick_results["architectures"]
 
 
 def _normalized(x):

@@ -13,8 +13,8 @@ SIZE = 14
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("augmentation", quick=True)
+def quick(quick_results):
+    return quick_results["augmentation"]
 
 
 def _dense(config) -> list[np.ndarray]:

@@ -11,8 +11,8 @@ from ntkviz.reproduction.targets import circle
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("circle", quick=True)
+def quick(quick_results):
+    return quick_results["circle"]
 
 
 def test_the_papers_kernel_is_our_rbf_with_the_converted_length_scale():

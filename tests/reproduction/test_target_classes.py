@@ -13,8 +13,8 @@ from ntkviz.reproduction.targets import classes, fig1
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("classes", quick=True)
+def quick(quick_results):
+    return quick_results["classes"]
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ CFG = target.TARGET.quick
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("equivariant_ntk", quick=True)
+def quick(quick_results):
+    return quick_results["equivariant_ntk"]
 
 
 def test_kernel_flow_equals_the_matrix_exponential_solution():

@@ -13,8 +13,8 @@ from ntkviz.reproduction.targets import fig1
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("fig1", quick=True)
+def quick(quick_results):
+    return quick_results["fig1"]
 
 
 def test_every_run_of_the_plan_is_there_with_the_split_sizes(quick):

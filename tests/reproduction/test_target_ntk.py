@@ -15,8 +15,8 @@ CFG = target.TARGET.quick
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("ntk", quick=True)
+def quick(quick_results):
+    return quick_results["ntk"]
 
 
 def test_initialisation_errors_equal_the_full_jacobian_kernel(quick):

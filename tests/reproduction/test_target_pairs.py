@@ -14,8 +14,8 @@ from ntkviz.reproduction.targets import pairs
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("pairs", quick=True)
+def quick(quick_results):
+    return quick_results["pairs"]
 
 
 def _orbit(image, N):

@@ -14,8 +14,8 @@ from ntkviz.reproduction.targets import seeds
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("seeds", quick=True)
+def quick(quick_results):
+    return quick_results["seeds"]
 
 
 def _orbit(image, N):

@@ -13,8 +13,8 @@ from ntkviz.reproduction.targets import trained_pairs
 
 
 @pytest.fixture(scope="module")
-def quick():
-    return reproduction.run("trained_pairs", quick=True)
+def quick(quick_results):
+    return quick_results["trained_pairs"]
 
 
 def _pair(numbers, i, N):

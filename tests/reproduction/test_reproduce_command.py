@@ -14,17 +14,9 @@ import pytest
 from ntkviz import cli, reproduction
 from ntkviz.reproduction import base, registry, report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = report.shipped_dir()
 DATE = re.compile(r"on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
-
-
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """``ntkviz reproduce all --quick`` into a fresh folder (PNG included: Chromium is there)."""
-    out = tmp_path_factory.mktemp("reproduction")
-    assert cli.main(["reproduce", "all", "--quick", "--out", str(out)]) == 0
-    return out
 
 
 def test_quick_run_writes_every_file_and_every_claim(quick_run):
