@@ -323,7 +323,7 @@ def test_float32_ntk_on_a_rotation_orbit_drifts_with_N_and_float64_does_not():
         sigma = (sigma + sigma.T) / np.float32(2)
         v = np.diag(sigma).copy()
         ntk = _mlp_kernels(jnp.asarray(sigma), jnp.asarray(v), jnp.asarray(v), depth=1, W_std=1.0,
-                           b_std=1.0, activation="relu")[1]
+                           b_std=(1.0, 1.0), activation="relu")[1]
         assert ntk.dtype == jnp.float32
         return np.asarray(ntk)
 
