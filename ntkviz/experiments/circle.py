@@ -22,11 +22,11 @@ import numpy as np
 from scipy import special
 
 from .. import datasets, gp, spectral
-from .._validate import as_finite_array, check_int, check_real
 from ..kernels import rbf
+from ..params import Param, Params
 
 __all__ = ["CircleState", "circle_state", "error_vs_delta", "error_vs_N", "RING_POINTS",
-           "log_spectrum", "vanishing_ridge_error"]
+           "log_spectrum", "vanishing_ridge_error", "PARAMS"]
 
 #: Number of angles on each dense ring of the posterior-mean curve.
 RING_POINTS = 121
@@ -37,6 +37,17 @@ RING_POINTS = 121
 MAX_N = 4096
 MAX_DELTA = 1e3
 LENGTH_SCALE_RANGE = (1e-3, 1e3)
+
+#: The toy model's parameters (the explorer's sliders offer N ≤ 64, δ ≤ 3, 0.05 ≤ ℓ ≤ 5).
+PARAMS = Params(
+    Param("N", "int", 2, MAX_N, label="N (orbit size)", control=(2, 64, 1)),
+    Param("delta", "real", 0.0, MAX_DELTA, label="δ (separation)", control=(0.0, 3.0, 0.05)),
+    Param("length_scale", "real", *LENGTH_SCALE_RANGE, label="ℓ (length scale)",
+          control=(-1.3, 0.7, 0.01), log=True),
+    Param("ridge", "real", 0.0),
+    Param("deltas", "reals", 0.0, MAX_DELTA),
+    Param("Ns", "ints", 2, MAX_N),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,16 +100,6 @@ class CircleState:
         return float(self.y[0] * (1.0 - self.eps_spectral))
 
 
-def _check(N, delta, length_scale, ridge) -> tuple[int, float, float, float]:
-    return (
-        check_int("N", N, minimum=2, maximum=MAX_N),
-        check_real("delta", delta, minimum=0.0, maximum=MAX_DELTA),
-        check_real("length_scale", length_scale, minimum=LENGTH_SCALE_RANGE[0],
-                   maximum=LENGTH_SCALE_RANGE[1]),
-        check_real("ridge", ridge, minimum=0.0),
-    )
-
-
 def _frozen(array: np.ndarray) -> np.ndarray:
     array = np.asarray(array, dtype=np.float64)
     array.setflags(write=False)
@@ -143,6 +144,7 @@ def _log_ive(k: np.ndarray, a: float) -> np.ndarray:
     return np.where(direct > -575.0, direct, debye)
 
 
+@PARAMS.validated
 def log_spectrum(N: int, delta: float, length_scale: float) -> np.ndarray:
     """``log λ_f`` of the circle pair's RBF kernel from its analytic spectrum, no Gram matrix.
 
@@ -152,7 +154,6 @@ def log_spectrum(N: int, delta: float, length_scale: float) -> np.ndarray:
     a sum of positive terms, so every ``λ_f > 0`` is resolved far below float64's round-off of
     K (down to ~1e-300 and, in logs, beyond). Returns (2N,) natural logs in DFT order.
     """
-    N, delta, length_scale, _ = _check(N, delta, length_scale, 0.0)
     n, a = 2 * N, 1.0 / length_scale**2
     log_beta = -0.5 * (delta / length_scale) ** 2
     f = np.arange(n)[:, None]
@@ -190,8 +191,22 @@ def _limit_note(analysis: spectral.SpectralAnalysis, eps_limit: float) -> str:
     return analysis.note
 
 
+@PARAMS.validated
 @functools.lru_cache(maxsize=256)
-def _circle_state(N: int, delta: float, length_scale: float, ridge: float) -> CircleState:
+def circle_state(
+    N: int = 8, delta: float = 1.0, length_scale: float = 1.0, ridge: float = gp.DEFAULT_RIDGE
+) -> CircleState:
+    """The toy model at ``(N, δ, ℓ)``: kernel, spectrum, ε (Eq. 7) and the exact LOO check.
+
+    Parameters
+    ----------
+    N : orbit size ≥ 2 (n = 2N points);  delta : orbit separation δ ≥ 0
+    length_scale : RBF length scale ℓ > 0
+    ridge : relative ridge ρ ≥ 0 (default ``gp.DEFAULT_RIDGE`` = 1e-10, the paper's setting);
+        see the module docstring for how both sides use it
+
+    Results are cached on the (validated) arguments.
+    """
     X, y = datasets.circle_pair(N, delta)
     K = rbf(length_scale)(X)
     Kc = spectral.circularize(K)
@@ -226,30 +241,6 @@ def _circle_state(N: int, delta: float, length_scale: float, ridge: float) -> Ci
     )
 
 
-def circle_state(
-    N: int = 8, delta: float = 1.0, length_scale: float = 1.0, ridge: float = gp.DEFAULT_RIDGE
-) -> CircleState:
-    """The toy model at ``(N, δ, ℓ)``: kernel, spectrum, ε (Eq. 7) and the exact LOO check.
-
-    Parameters
-    ----------
-    N : orbit size ≥ 2 (n = 2N points);  delta : orbit separation δ ≥ 0
-    length_scale : RBF length scale ℓ > 0
-    ridge : relative ridge ρ ≥ 0 (default ``gp.DEFAULT_RIDGE`` = 1e-10, the paper's setting);
-        see the module docstring for how both sides use it
-
-    Results are cached on the (validated) arguments.
-    """
-    return _circle_state(*_check(N, delta, length_scale, ridge))
-
-
-def _sweep_values(name: str, values) -> tuple:
-    array = as_finite_array(name, values, ndim=1)
-    if array.size == 0:
-        raise ValueError(f"{name} must hold at least one value, got an empty sequence")
-    return tuple(float(v) for v in array)
-
-
 @functools.lru_cache(maxsize=8192)
 def _eps(N: int, delta: float, length_scale: float, ridge: float) -> float:
     """Eq. 7 from the first kernel row only (K is exactly circulant for the circle pair).
@@ -263,27 +254,14 @@ def _eps(N: int, delta: float, length_scale: float, ridge: float) -> float:
     return float(_spectral(spectral.circulant(row), ridge)[1].error)
 
 
-def _error_vs_delta(N, length_scale, deltas, ridge) -> np.ndarray:
+@PARAMS.validated
+def error_vs_delta(N: int, length_scale: float, deltas, ridge: float = gp.DEFAULT_RIDGE) -> np.ndarray:
+    """Spectral error ε (Eq. 7) at each δ in ``deltas`` (≥ 0) for fixed N, ℓ; cached per point."""
     return _frozen([_eps(N, d, length_scale, ridge) for d in deltas])
 
 
-def _error_vs_N(delta, length_scale, Ns, ridge) -> np.ndarray:
-    return _frozen([_eps(N, delta, length_scale, ridge) for N in Ns])
-
-
-def error_vs_delta(N: int, length_scale: float, deltas, ridge: float = gp.DEFAULT_RIDGE) -> np.ndarray:
-    """Spectral error ε (Eq. 7) at each δ in ``deltas`` (≥ 0) for fixed N, ℓ; cached."""
-    N, _, length_scale, ridge = _check(N, 0.0, length_scale, ridge)
-    deltas = _sweep_values("deltas", deltas)
-    if min(deltas) < 0:
-        raise ValueError(f"deltas must all be >= 0, got minimum {min(deltas)}")
-    return _error_vs_delta(N, length_scale, deltas, ridge)
-
-
+@PARAMS.validated
 def error_vs_N(delta: float, length_scale: float, Ns, ridge: float = gp.DEFAULT_RIDGE) -> np.ndarray:
-    """Spectral error ε (Eq. 7) at each orbit size N in ``Ns`` (integers ≥ 2) for fixed δ, ℓ; cached."""
-    _, delta, length_scale, ridge = _check(2, delta, length_scale, ridge)
-    Ns = tuple(check_int("Ns", v, minimum=2, maximum=MAX_N) for v in np.asarray(Ns).ravel().tolist())
-    if not Ns:
-        raise ValueError("Ns must hold at least one orbit size, got an empty sequence")
-    return _error_vs_N(delta, length_scale, Ns, ridge)
+    """Spectral error ε (Eq. 7) at each orbit size N in ``Ns`` (integers ≥ 2) for fixed δ, ℓ;
+    cached per point."""
+    return _frozen([_eps(N, delta, length_scale, ridge) for N in Ns])

@@ -1,0 +1,237 @@
+"""The explorer base: what every explorer shares, so each one only declares its controls, its
+computation and its panels.
+
+An explorer subclass declares
+
+* ``CONTROLS``: :class:`Control` records (an argument of ``compute``, its declared ``Param``,
+  a CSS class, whether it updates while dragged, and for selections where its options come from);
+* ``PANELS``: panel name → (row, column) of the one ``FigureWidget`` (``FIGURE`` holds the
+  subplot layout), and ``LEGEND``: the shared legend entries;
+* ``compute(**values)`` → state (the experiment's result for the controls' values),
+  ``panels(state)`` → initial plotly figures by panel name, ``updates(state)`` → their
+  ``*_update`` dicts by name (only these are sent when a control moves), ``readout_text(state)``
+  → HTML of the numbers shown, and optionally ``note(state)``.
+
+The base builds the controls from the declarations, composes the figure, throttles drags (at
+most one redraw per ``THROTTLE_SECONDS``, always ending on the latest value), guards every
+event (a failure shows in the message line; the last good figure stays), keeps the controls in
+sync with ``set(**values)`` and checks ``set``'s values against the controls' ranges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import ipywidgets as W
+import plotly.graph_objects as go
+
+from ..params import Param
+from .display import STYLE, MessageLine, legend_html
+from .figure import compose_subplots, write_panel_update
+from .throttle import Throttle, guarded
+
+__all__ = ["Control", "Explorer"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """One control: ``name`` is the argument of ``compute`` it sets, ``param`` its declaration
+    (type, bounds or choices, label, slider range), ``css`` its class in the page and ``attr``
+    the explorer attribute holding the widget (``N_slider``). ``continuous``: update while
+    dragged (else where the drag ends). ``options``: for a selection slider, the attribute of
+    the explorer holding its values (e.g. ``"widths"``)."""
+
+    name: str
+    param: Param
+    css: str
+    attr: str
+    continuous: bool = True
+    options: str | None = None
+
+    def build(self, value, owner) -> W.ValueWidget:
+        p, style = self.param, {"description_width": "130px"}
+        common = dict(description=p.label or p.name, continuous_update=self.continuous,
+                      style=style, layout=W.Layout(width="440px"))
+        if self.options is not None:
+            widget = W.SelectionSlider(options=list(getattr(owner, self.options)), value=value,
+                                       **common)
+        elif p.kind == "choice":
+            widget = W.Dropdown(options=list(p.choices), value=value,
+                                description=common["description"], style=style)
+        elif p.kind == "flag":
+            widget = W.Checkbox(value=value, description=common["description"], indent=False)
+        elif p.log:
+            low, high, step = p.slider
+            widget = W.FloatLogSlider(value=value, base=10, min=low, max=high, step=step,
+                                      readout_format=".3g", **common)
+        elif p.kind == "int":
+            low, high, step = p.slider
+            widget = W.IntSlider(value=value, min=low, max=high, step=step or 1, **common)
+        else:
+            low, high, step = p.slider
+            widget = W.FloatSlider(value=value, min=low, max=high, step=step or 0.01,
+                                   readout_format=".3g", **common)
+        widget.add_class(self.css)
+        if isinstance(widget, (W.IntSlider, W.FloatSlider, W.FloatLogSlider, W.SelectionSlider)):
+            widget.add_class("ntkviz-slider")
+        return widget
+
+    def check(self, value, widget):
+        """``value`` if the control can show it, else the error naming the control."""
+        if self.options is not None or self.param.kind in ("choice", "flag"):
+            options = list(getattr(widget, "options", (True, False)))
+            if self.param.kind != "flag" and value not in options:
+                allowed = ", ".join(str(o) for o in options)
+                raise ValueError(f"{self.name} must be one of {allowed}; got {value!r}")
+            return self.param.check(value, self.name)
+        low, high, _ = self.param.slider
+        if self.param.log:  # log sliders store exponents; 1 % leeway keeps round ends legal
+            low, high = round(10**low / 1.01, 4), round(10**high * 1.01, 4)
+        return dataclasses.replace(self.param, minimum=low, maximum=high).check(value, self.name)
+
+
+class Explorer:
+    """Base of the explorers (see the module docstring). Subclasses call
+    ``super().__init__(**initial)`` after setting anything ``compute`` needs."""
+
+    CONTROLS: tuple[Control, ...] = ()
+    PANELS: dict[str, tuple[int, int]] = {}
+    FIGURE: dict = {}
+    LEGEND: tuple[tuple[str, str], ...] = ()
+    CSS = "ntkviz-explorer"
+    MESSAGE = "Could not update"
+    #: True while code (not the user) moves the controls: their observers then do nothing.
+    _syncing = False
+
+    def __init__(self, **initial):
+        values = {c.name: c.param.check(initial[c.name], c.name) for c in self.CONTROLS}
+        self.state = self.compute(**values)
+        self.message = MessageLine()
+        self.readout = W.HTML(layout=W.Layout(min_width="440px"))
+        self.controls = {c.name: c.build(values[c.name], self) for c in self.CONTROLS}
+        for control in self.CONTROLS:
+            setattr(self, control.attr, self.controls[control.name])
+        self._syncing = False
+        self._throttle = Throttle(self._apply_controls)
+        for widget in self.controls.values():
+            widget.add_class("ntkviz-control")
+            widget.observe(self._on_control, names="value")
+        panels = self.panels(self.state)
+        self.figure, self._slices, self._axes = compose_subplots(
+            panels, self.PANELS, finish=self.finish_figure, **self.FIGURE)
+        self._show(self.state)
+        self.widget = W.VBox([
+            W.HTML(STYLE),
+            W.HBox([W.VBox([*self.controls.values(), *self.extra_controls()]),
+                    W.VBox([self.readout, self.message.widget])]),
+            W.HTML(legend_html(self.LEGEND)),
+            self.figure,
+        ])
+        self.widget.add_class(self.CSS)
+
+    # --- what a subclass declares ----------------------------------------------------------
+    def compute(self, **values):
+        raise NotImplementedError
+
+    def panels(self, state) -> dict[str, go.Figure]:
+        raise NotImplementedError
+
+    def updates(self, state) -> dict[str, dict]:
+        raise NotImplementedError
+
+    def readout_text(self, state) -> str:
+        return ""
+
+    def note(self, state) -> str:
+        return ""
+
+    def extra_controls(self) -> list:
+        """Widgets shown under the controls (buttons, progress bars)."""
+        return []
+
+    def finish_figure(self, fig, slices, axes) -> None:
+        """Style the composed figure before it becomes a widget."""
+        fig.update_traces(showlegend=False)
+        fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
+
+    # --- public --------------------------------------------------------------------------------
+    def values(self) -> dict:
+        """The controls' current values, by name."""
+        return {name: widget.value for name, widget in self.controls.items()}
+
+    def set(self, **changes) -> bool:
+        """Move to a new setting (the controls follow); returns whether it succeeded. A bad
+        value is reported in the message line, never raised; the last good figure stays."""
+        try:
+            unknown = set(changes) - set(self.controls)
+            if unknown:
+                raise TypeError(f"set() got unknown controls {sorted(unknown)}; "
+                                f"allowed: {sorted(self.controls)}")
+            target = self.values()
+            for control in self.CONTROLS:
+                if changes.get(control.name) is not None:
+                    target[control.name] = control.check(changes[control.name],
+                                                         self.controls[control.name])
+        except (TypeError, ValueError) as error:
+            self.message.error(self.MESSAGE, error)
+            return False
+        ok = self._update(target)
+        if ok:
+            with self._moving_controls():
+                for name, value in target.items():
+                    self.controls[name].value = value
+        return ok
+
+    def traces(self, name: str) -> tuple:
+        """The traces of one panel (names as in ``PANELS``)."""
+        start, stop = self._slices[name]
+        return self.figure.data[start:stop]
+
+    def panel_title(self, name: str) -> str:
+        """The current title of one panel."""
+        return self.figure.layout.annotations[list(self.PANELS).index(name)].text
+
+    def display(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self):
+        self.display()
+
+    # --- the event path ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _moving_controls(self):
+        """Move controls from code without their observers redrawing (nests safely)."""
+        before, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = before
+
+    @guarded("Could not update")
+    def _on_control(self, change):
+        if not self._syncing:
+            self._throttle()
+
+    @guarded("Could not update")
+    def _apply_controls(self):
+        self._update(self.values())
+
+    def _update(self, values: dict) -> bool:
+        try:
+            state = self.compute(**values)
+            titles = {key: i for i, key in enumerate(self.PANELS)}
+            write_panel_update(self.figure, self._slices, self._axes, titles, self.updates(state))
+        except Exception as error:  # a widget never raises into the page
+            self.message.error(self.MESSAGE, error)
+            return False
+        self.state = state
+        self._show(state)
+        return True
+
+    def _show(self, state) -> None:
+        self.readout.value = f'<div class="ntkviz-readout">{self.readout_text(state)}</div>'
+        self.message.show(self.note(state))
+

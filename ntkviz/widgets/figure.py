@@ -1,0 +1,91 @@
+"""One FigureWidget for all panels of an explorer: ``ntkviz.plots`` figures composed as subplots,
+and per-panel updates written in one batched message.
+
+(Each FigureWidget front end loads the whole plotly bundle before it accepts updates; with many
+separate widgets the late ones silently lost their first updates in Voila.)
+"""
+
+from __future__ import annotations
+
+import copy
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = ["compose_subplots", "write_panel_update", "sync_initial_state"]
+
+
+def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, int]], *, rows: int,
+                     cols: int, specs=None, height: int, width: int, finish=None, **subplot_args):
+    """Copy the traces, axes and titles of ``panels`` into one ``go.FigureWidget``.
+
+    ``finish(fig, slices, axes)``, if given, edits the composed ``go.Figure`` before it becomes a
+    widget: edits made to a FigureWidget before it is displayed did not all reach the browser
+    in Voila, so every styling belongs there.
+
+    Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
+    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes).
+    """
+    fig = make_subplots(rows=rows, cols=cols, specs=specs,
+                        subplot_titles=[panels[k].layout.title.text for k in grid], **subplot_args)
+    slices, axes = {}, {}
+    for key, (row, col) in grid.items():
+        panel = panels[key]
+        start = len(fig.data)
+        fig.add_traces(list(panel.data), rows=row, cols=col)
+        slices[key] = (start, len(fig.data))
+        if panel.layout.scene and panel.data and panel.data[0].type == "scatter3d":
+            scene = panel.layout.scene.to_plotly_json()
+            scene.pop("domain", None)
+            fig.update_scenes(scene, row=row, col=col)
+            continue
+        sub = fig.get_subplot(row, col)
+        axes[key] = (sub.xaxis.plotly_name, sub.yaxis.plotly_name)
+        for axis, source in ((sub.xaxis, panel.layout.xaxis), (sub.yaxis, panel.layout.yaxis)):
+            settings = {k: v for k, v in source.to_plotly_json().items()
+                        if k not in ("domain", "anchor", "scaleanchor", "constrain")}
+            axis.update(settings)
+    fig.update_layout(height=height, width=width, template="plotly_white", uirevision="explorer")
+    if finish is not None:
+        finish(fig, slices, axes)
+    return go.FigureWidget(fig), slices, axes
+
+
+def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates: dict[str, dict]):
+    """Write per-panel ``*_update`` dicts into a composed figure, in one batched message
+    (and into its initial state while it has no view yet, see ``sync_initial_state``).
+
+    ``titles_index[name]`` is the annotation holding that panel's title; layout keys
+    ``xaxis_…``/``yaxis_…`` go to the panel's own axes, anything else (``scene_…``) as given.
+    """
+    layout = {}
+    with fig.batch_update():
+        for key, update in updates.items():
+            start, stop = slices[key]
+            for trace, values in zip(fig.data[start:stop], update["data"]):
+                trace.update(values)
+            for name, value in update.get("layout", {}).items():
+                if name == "title_text":
+                    fig.layout.annotations[titles_index[key]].text = value
+                elif name.startswith(("xaxis_", "yaxis_")):
+                    x, y = axes[key]
+                    layout[(x if name.startswith("xaxis_") else y) + name[5:]] = value
+                else:
+                    layout[name] = value
+        if layout:
+            fig.update_layout(layout)
+    sync_initial_state(fig)
+
+
+def sync_initial_state(fig) -> None:
+    """Make edits to a FigureWidget that is not displayed yet part of its initial state.
+
+    A FigureWidget sends each edit as a message that only views existing at that moment apply
+    (and that is lost while its front end is still loading); a view created later draws the
+    synced initial state. Seen in Voila: explorers built, then set up or run before they were
+    shown, came up with stale traces and legends. Once a view exists (``_view_count`` > 0) the
+    edits reach it and nothing is copied.
+    """
+    if isinstance(fig, go.FigureWidget) and not getattr(fig, "_view_count", 0):
+        fig._widget_data = copy.deepcopy(fig._data)
+        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
