@@ -101,9 +101,18 @@ def _read(name: str, version: int, path: str, mtime_ns: int, size: int) -> Store
     return Stored(meta["config"], arrays)
 
 
-#: Results shipped with the package, by name → ``module`` whose ``precompute(progress)``
-#: recomputes and saves them (``ntkviz precompute --only <name>``).
-PRECOMPUTED: dict[str, str] = {}
+#: Results shipped with the package: ``ntkviz precompute --only <name>`` → the module that owns
+#: them. Each has ``precompute(progress=None, *, quick=False, path=None)`` which computes the
+#: results (``quick``: a tiny configuration the explorers never read), saves them through its
+#: ``ResultsFile`` (to ``path``, default the bundled file) and returns ``(path, summary)``, the
+#: summary a few lines of text for the command line; ``progress(done, total, label)``.
+PRECOMPUTED: dict[str, str] = {
+    "accuracy": "ntkviz.experiments.accuracy",
+    "width": "ntkviz.experiments.width",
+    "dynamics": "ntkviz.experiments.dynamics",
+    "augmentation": "ntkviz.experiments.augmentation",
+    "equivariant": "ntkviz.experiments.equivariant_accuracy",
+}
 
 
 def precomputed(name: str):
