@@ -33,9 +33,12 @@ def results_dir() -> Path:
     return bundled_data_dir() / "results"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Stored:
-    """What a results file holds: its ``config`` (JSON data) and read-only ``arrays``."""
+    """What a results file holds: its ``config`` (JSON data) and read-only ``arrays``.
+
+    Compared and hashed by identity: a file read once is one object (``load`` caches it per
+    file version), so views built from it can be cached on it."""
 
     config: dict
     arrays: dict[str, np.ndarray]
