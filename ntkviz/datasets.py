@@ -32,6 +32,7 @@ __all__ = [
     "pool2",
     "load_mnist",
     "digits_per_class",
+    "mnist_test_set",
     "bundled_data_dir",
 ]
 
@@ -316,6 +317,15 @@ def _digits_per_class(count: int, seed: int, classes: int) -> np.ndarray:
 def _bundled_test_set() -> tuple[np.ndarray, np.ndarray]:
     """The bundled test set, read and checksummed once per process (callers get copies)."""
     return _load_mnist_from(bundled_data_dir() / "mnist", "test")
+
+
+def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled test set itself, shared and read-only (no copy, unlike ``load_mnist``):
+    ``(images (10000, 28, 28) in [0, 1], labels (10000,))``, for code that only reads it."""
+    views = tuple(array.view() for array in _bundled_test_set())
+    for view in views:
+        view.setflags(write=False)
+    return views
 
 
 def _load_mnist_from(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:

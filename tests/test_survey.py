@@ -13,13 +13,16 @@ def result():
 
 
 def test_reproducible_from_the_seed(result):
-    again = survey._run("mlp1", "rotate", 6, "ntk", 24, 3, None)  # recomputed, not the cache
+    survey.pair_survey.cache_clear()
+    again = survey.pair_survey("mlp1", "rotate", 6, n_pairs=24, seed=3)  # recomputed
+    assert again is not result and not survey.pair_survey.cached("mlp1", "rotate", 6, "ntk", 24, 4)
     for name in ("label_a", "sample_a", "label_b", "sample_b", "eps_spectral", "eps_exact", "lam_N",
                  "mean_inverse", "separation_sq", "radius", "misclassified"):
         np.testing.assert_array_equal(getattr(again, name), getattr(result, name))
     other = survey.pair_survey("mlp1", "rotate", 6, n_pairs=24, seed=4)
     assert not np.array_equal(other.pairs, result.pairs)
-    assert survey.pair_survey("mlp1", "rotate", 6, n_pairs=24, seed=3) is result  # cached
+    assert survey.pair_survey("mlp1", "rotate", 6, n_pairs=24, seed=3) is again  # cached
+    assert survey.pair_survey.cached("mlp1", "rotate", 6, "ntk", 24, 3)
 
 
 def test_pairs_and_per_pair_numbers_equal_single_states(result):
@@ -47,12 +50,11 @@ def test_summaries_against_numpy(result):
 
 
 def test_survey_does_not_fill_the_explorer_caches():
-    from ntkviz.experiments.orbits import _orbit_pair_state, _prepared_orbit
-
-    states, orbits_before = _orbit_pair_state.cache_info().currsize, _prepared_orbit.cache_info().currsize
+    states = orbits.orbit_pair_state.cache_info().currsize
+    orbits_before = orbits.prepared_orbit.cache_info().currsize
     survey.pair_survey("mlp1", "rotate", 5, n_pairs=6, seed=21)
-    assert _orbit_pair_state.cache_info().currsize == states
-    assert _prepared_orbit.cache_info().currsize == orbits_before
+    assert orbits.orbit_pair_state.cache_info().currsize == states
+    assert orbits.prepared_orbit.cache_info().currsize == orbits_before
 
 
 def test_pearson():

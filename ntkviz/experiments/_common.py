@@ -8,7 +8,14 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz"]
+__all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz", "frozen"]
+
+
+def frozen(array, dtype=np.float64) -> np.ndarray:
+    """A read-only copy of ``array`` as ``dtype`` (results hand out arrays nobody may edit)."""
+    array = np.array(array, dtype=dtype)
+    array.setflags(write=False)
+    return array
 
 
 class ConfigRecord:

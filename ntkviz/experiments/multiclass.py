@@ -95,7 +95,7 @@ def _check_seeds(name: str, seeds) -> int:
 def _samples(seeds: int, seed: int) -> np.ndarray:
     """``datasets.digits_per_class`` as positions within each class (``orbits.digit``'s sample)."""
     digits = datasets.digits_per_class(seeds, seed)
-    rows = np.stack([np.searchsorted(orbits._class_indices()[c], digits[c]) for c in range(10)])
+    rows = np.stack([np.searchsorted(orbits.class_indices()[c], digits[c]) for c in range(10)])
     rows.setflags(write=False)
     return rows
 

@@ -12,11 +12,10 @@ leave-one-out error on the raw K (``gp.symmetrized_error``: leave out ``A_0``, t
 Ridge convention (as in ``experiments.circle``): the exact solves use the relative ridge
 ``ρ = gp.DEFAULT_RIDGE``; the spectral side adds the same absolute ``σ² = ρ·tr(K̃_train)`` to
 every eigenvalue, so the two agree to round-off whenever K is circulant. ``spectral_ridge=ρ'``
-instead adds ``σ² = ρ'·tr(K̃)`` to every eigenvalue, rank-deficient or not: the convention of
-the paper's code (``ρ' = 1e-5``). When ``K̃`` itself is
-rank-deficient (a shift-invariant GAP CNN on a shift orbit, the C4 group CNN on a quarter-turn
-orbit: the kernel is constant over each orbit) the vanishing-ridge limit is reported, ``ε = 0``
-exactly, with a note; the exact solve then gives an error of the ridge's size.
+instead adds ``σ² = ρ'·tr(K̃)`` to every eigenvalue, rank-deficient or not (the paper's code,
+``ρ' = 1e-5``). When ``K̃`` itself is rank-deficient (the kernel is constant over each orbit:
+a GAP CNN on shifts, the C4 group CNN on quarter turns) the vanishing-ridge limit ``ε = 0`` is
+reported with a note; the exact solve then gives an error of the ridge's size.
 """
 
 from __future__ import annotations
@@ -27,47 +26,55 @@ import functools
 import numpy as np
 
 from .. import datasets, geometry, gp, spectral
-from .._validate import check_choice, check_int, check_real, check_sequence, check_square
+from .._validate import check_int, check_real, check_square
+from ..params import Param, Params
 from . import architectures
+from ._common import frozen
 
-__all__ = [
-    "OrbitPairState",
-    "orbit_pair_state",
-    "digit",
-    "class_size",
-    "random_pair",
-    "random_pairs",
-    "allowed_N",
-    "check_N",
-    "prepared_orbit",
-    "pair_state_from_orbits",
-    "spectral_part",
-    "check_setting",
-    "warm_up",
-]
+__all__ = ["OrbitPairState", "orbit_pair_state", "digit", "class_size", "class_indices",
+           "random_pair", "random_pairs", "allowed_N", "check_N", "prepared_orbit",
+           "pair_state_from_orbits", "spectral_part", "warm_up", "PARAMS"]
 
 #: Largest orbit size offered for the interpolated rotation.
 MAX_ROTATE_N = 64
 #: The most digit pairs ``random_pairs`` draws (a survey of 10^5 pairs already takes hours).
 MAX_PAIRS = 100_000
 
+#: The orbit pair's parameters (the explorer's controls are built from them). ``architecture``
+#: follows ``architectures.register_architecture`` (its choices are the live registry).
+PARAMS = Params(
+    Param("label", "int", 0, 9),
+    Param("sample", "int", 0),
+    Param("n_pairs", "int", 1, MAX_PAIRS),
+    Param("seed", "int", 0),
+    Param("action", "choice", choices=datasets.ACTIONS, label="action"),
+    Param("N", "int", 2, label="N (orbit size)", control=(2, MAX_ROTATE_N, 1)),
+    Param("Ns", "ints", 2),
+    Param("architecture", "choice", choices=architectures.ARCHITECTURES.keys(),
+          label="architecture"),
+    Param("kind", "choice", choices=architectures.KINDS, label="kernel"),
+    Param("order", "choice", choices=datasets.ORDERS),
+    Param("ridge", "real", 0.0),
+)
+
 
 # --------------------------------------------------------------------------- digits
 
 
 @functools.lru_cache(maxsize=1)
-def _class_indices() -> tuple[np.ndarray, ...]:
-    """Row numbers of each class 0..9 in the bundled test set, in file order."""
-    _, labels = datasets._bundled_test_set()
-    return tuple(np.flatnonzero(labels == c) for c in range(10))
+def class_indices() -> tuple[np.ndarray, ...]:
+    """Row numbers of each class 0..9 in the bundled MNIST test set, in file order."""
+    _, labels = datasets.mnist_test_set()
+    return tuple(frozen(np.flatnonzero(labels == c), np.int64) for c in range(10))
 
 
+@PARAMS.validated
 def class_size(label: int) -> int:
     """How many digits of class ``label`` (0..9) the bundled MNIST test set holds."""
-    label = check_int("label", label, minimum=0, maximum=9)
-    return int(_class_indices()[label].size)
+    return int(class_indices()[label].size)
 
 
+@PARAMS.validated
 def digit(label: int, sample: int = 0) -> np.ndarray:
     """The ``sample``-th image of class ``label`` in the bundled MNIST test set (file order).
 
@@ -80,10 +87,9 @@ def digit(label: int, sample: int = 0) -> np.ndarray:
     -------
     (28, 28) float64 in [0, 1] (a copy)
     """
-    label = check_int("label", label, minimum=0, maximum=9)
-    indices = _class_indices()[label]
-    sample = check_int("sample", sample, minimum=0, maximum=indices.size - 1)
-    images, _ = datasets._bundled_test_set()
+    indices = class_indices()[label]
+    check_int("sample", sample, maximum=indices.size - 1)
+    images, _ = datasets.mnist_test_set()
     return images[indices[sample]].copy()
 
 
@@ -94,20 +100,18 @@ def _check_digit(name: str, value) -> tuple[int, int]:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a (label, sample) pair, got {value!r}") from None
     label = check_int(f"{name} label", label, minimum=0, maximum=9)
-    sample = check_int(f"{name} sample", sample, minimum=0, maximum=class_size(label) - 1)
-    return label, sample
+    return label, check_int(f"{name} sample", sample, minimum=0, maximum=class_size(label) - 1)
 
 
+@PARAMS.validated
 def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
     """``n_pairs`` random digit pairs ``((label_a, sample_a), (label_b, sample_b))``.
 
     The two classes of a pair always differ; classes and samples are uniform. Reproducible:
     the same ``(n_pairs, seed)`` gives the same pairs, and a longer list starts with the shorter.
     """
-    n_pairs = check_int("n_pairs", n_pairs, minimum=1, maximum=MAX_PAIRS)
-    seed = check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
-    sizes = np.array([class_size(c) for c in range(10)])
+    sizes = np.array([index.size for index in class_indices()])
     pairs = []
     for _ in range(n_pairs):
         label_a, label_b = (int(c) for c in rng.choice(10, size=2, replace=False))
@@ -116,14 +120,16 @@ def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tu
     return tuple(pairs)
 
 
+@PARAMS.validated
 def random_pair(seed: int = 0) -> tuple[tuple[int, int], tuple[int, int]]:
     """One random pair of digits of two different classes (the first of ``random_pairs(1, seed)``)."""
-    return random_pairs(1, seed)[0]
+    return random_pairs.unchecked(1, seed)[0]
 
 
 # --------------------------------------------------------------------------- actions
 
 
+@PARAMS.validated
 def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
     """The orbit sizes N allowed for ``action`` on ``architecture``'s input resolution.
 
@@ -131,8 +137,7 @@ def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
     turns); ``"shift"``: the divisors ≥ 2 of the image width (28, or 14 for the pixel-pair
     kernels), so that N shifts wrap around exactly.
     """
-    check_choice("action", action, datasets.ACTIONS)
-    width = architectures.architecture(architecture).resolution
+    width = architectures.ARCHITECTURES[architecture].resolution
     if action == "rotate":
         return tuple(range(2, MAX_ROTATE_N + 1))
     if action == "rot90":
@@ -140,18 +145,15 @@ def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
     return tuple(d for d in range(2, width + 1) if width % d == 0)
 
 
-def check_N(N, action: str, architecture: str = "mlp1") -> int:
+@PARAMS.validated
+def check_N(N: int, action: str, architecture: str = "mlp1") -> int:
     """``N`` as an int, or a ``ValueError`` naming N and listing the allowed values."""
-    allowed = allowed_N(action, architecture)
-    N = check_int("N", N, minimum=2)
+    allowed = allowed_N.unchecked(action, architecture)
     if N not in allowed:
-        resolution = architectures.architecture(architecture).resolution
+        resolution = architectures.ARCHITECTURES[architecture].resolution
         shown = f"2..{allowed[-1]}" if action == "rotate" else ", ".join(map(str, allowed))
-        why = {
-            "rotate": "",
-            "rot90": " (exact quarter turns)",
-            "shift": f" (N must divide the image width {resolution})",
-        }[action]
+        why = {"rotate": "", "rot90": " (exact quarter turns)",
+               "shift": f" (N must divide the image width {resolution})"}[action]
         raise ValueError(
             f"N={N} is not allowed for action {action!r} on architecture {architecture!r} "
             f"({resolution}×{resolution} inputs){why}; allowed N: {shown}"
@@ -163,12 +165,13 @@ def check_N(N, action: str, architecture: str = "mlp1") -> int:
 @functools.lru_cache(maxsize=256)
 def _prepared_orbit(label: int, sample: int, action: str, N: int, resolution: int,
                     order: int = 1) -> np.ndarray:
-    image = digit(label, sample)
+    image = digit.unchecked(label, sample)
     while image.shape[-1] > resolution:
         image = datasets.pool2(image[None])[0]
-    return _frozen(datasets.orbit(image, N, action, order=order))
+    return frozen(datasets.orbit(image, N, action, order=order))
 
 
+@PARAMS.validated
 def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "mlp1",
                    order: int = 1) -> np.ndarray:
     """The normalised orbit ``(N, R, R)`` of digit ``d = (label, sample)`` at the resolution R of
@@ -177,19 +180,15 @@ def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "m
     ``order``: spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic).
     """
     label, sample = _check_digit("d", d)
-    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
-    N = check_N(N, action, key)
-    order = check_choice("order", order, datasets.ORDERS)
-    return _prepared_orbit(label, sample, action, N, architectures.architecture(key).resolution, order)
+    check_N.unchecked(N, action, architecture)
+    resolution = architectures.ARCHITECTURES[architecture].resolution
+    return _prepared_orbit(label, sample, action, N, resolution, order)
+
+
+prepared_orbit.cache_info = _prepared_orbit.cache_info
 
 
 # --------------------------------------------------------------------------- the state
-
-
-def _frozen(array) -> np.ndarray:
-    array = np.array(array, dtype=np.float64)
-    array.setflags(write=False)
-    return array
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +279,7 @@ class OrbitPairState:
         return self.bare_analysis.mean_inverse
 
 
+@PARAMS.validated
 def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE, *,
                   full_trace: bool = False) -> tuple[float, spectral.SpectralAnalysis]:
     """``(σ², analysis)``: Eq. 7 on ``K̃ + σ²I`` with ``σ² = ρ·tr(K̃_train)``, or the
@@ -288,7 +288,6 @@ def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE, *,
     ``full_trace=True``: ``σ² = ρ·tr(K̃)`` added in every case (the paper's code, ``ρ = 1e-5``).
     """
     Kc = check_square("Kc", Kc)
-    ridge = check_real("ridge", ridge, minimum=0.0)
     if full_trace:
         sigma2 = ridge * float(np.trace(Kc))
         return sigma2, spectral.analyze(Kc, ridge=sigma2)
@@ -310,6 +309,7 @@ def _note(analysis: spectral.SpectralAnalysis, deviation: float, eps_exact: floa
     return ""
 
 
+@Params(PARAMS["action"], PARAMS["architecture"], PARAMS["kind"]).validated
 def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int | None = None,
                            architecture: str = "mlp1", kind: str = "ntk", a=None, b=None,
                            spectral_ridge: float | None = None) -> OrbitPairState:
@@ -321,30 +321,30 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     exactly interleaved pair whose kernel is circulant. ``spectral_ridge``: None for the module's
     ridge convention, or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7 (``spectral_part(full_trace=True)``).
     """
-    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
-    check_choice("kind", kind, architectures.KINDS)
     X, y = datasets.interleave(orbit_a, orbit_b)
     N = X.shape[0] // 2 if N is None else check_int("N", N, minimum=1)
-    K = architectures.kernel_matrix(key, X, kind=kind, action=action, N=N)
+    if spectral_ridge is not None:
+        spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
+    K = architectures.kernel_matrix(architecture, X, kind=kind, action=action, N=N)
     Kc = spectral.circularize(K)
     deviation = float(np.linalg.norm(K - Kc) / max(np.linalg.norm(K), np.finfo(float).tiny))
     if spectral_ridge is None:
-        sigma2, analysis = spectral_part(Kc)
+        sigma2, analysis = spectral_part.unchecked(Kc)
     else:
-        sigma2, analysis = spectral_part(Kc, spectral_ridge, full_trace=True)
+        sigma2, analysis = spectral_part.unchecked(Kc, spectral_ridge, full_trace=True)
     prediction_a = gp.loo_prediction(K, y, 0)
     prediction_b = gp.loo_prediction(K, y, 1)
     # the same number as gp.symmetrized_error(K, y), from the two solves already done
     eps_exact = 0.5 * (abs(prediction_a - 1.0) + abs(prediction_b + 1.0))
     n = X.shape[0]
-    orbit_a, orbit_b = _frozen(X[0::2]), _frozen(X[1::2])
+    orbit_a, orbit_b = frozen(X[0::2]), frozen(X[1::2])
     return OrbitPairState(
-        a=a, b=b, action=action, N=n // 2, architecture=key, kind=kind, resolution=int(X.shape[-1]),
-        orbit_a=orbit_a, orbit_b=orbit_b, X=_frozen(X), y=_frozen(y), K=_frozen(K), Kc=_frozen(Kc),
-        circulant_deviation=deviation, sigma2=sigma2, analysis=analysis, lam=_frozen(analysis.lam),
-        lam_N=analysis.lam_N, mean_inverse=analysis.mean_inverse,
-        rectangle=n * analysis.rectangle, area=n * analysis.mean_inverse,
-        eps_spectral=float(analysis.error),
+        a=a, b=b, action=action, N=n // 2, architecture=architecture, kind=kind,
+        resolution=int(X.shape[-1]), orbit_a=orbit_a, orbit_b=orbit_b, X=frozen(X), y=frozen(y),
+        K=frozen(K), Kc=frozen(Kc), circulant_deviation=deviation, sigma2=sigma2,
+        analysis=analysis, lam=frozen(analysis.lam), lam_N=analysis.lam_N,
+        mean_inverse=analysis.mean_inverse, rectangle=n * analysis.rectangle,
+        area=n * analysis.mean_inverse, eps_spectral=float(analysis.error),
         prediction_a=prediction_a, prediction_b=prediction_b, eps_exact=eps_exact,
         separation_sq=geometry.orbit_separation_sq(orbit_a, orbit_b),
         radius=geometry.orbit_radius(orbit_a, orbit_b),
@@ -352,34 +352,23 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     )
 
 
-def _uncached_state(a, b, action, N, key, kind, *, cache_orbits: bool = True, order: int = 1,
-                    spectral_ridge: float | None = None) -> OrbitPairState:
-    resolution = architectures.architecture(key).resolution
-    make = _prepared_orbit if cache_orbits else _prepared_orbit.__wrapped__
-    return pair_state_from_orbits(
+def _state(a, b, action, N, architecture, kind, order, spectral_ridge, cache) -> OrbitPairState:
+    resolution = architectures.ARCHITECTURES[architecture].resolution
+    make = _prepared_orbit if cache else _prepared_orbit.__wrapped__
+    return pair_state_from_orbits.unchecked(
         make(*a, action, N, resolution, order), make(*b, action, N, resolution, order),
-        action=action, N=N, architecture=key, kind=kind, a=a, b=b, spectral_ridge=spectral_ridge)
+        action=action, N=N, architecture=architecture, kind=kind, a=a, b=b,
+        spectral_ridge=spectral_ridge)
 
 
 # A state at N = 64 holds ~2 MB (orbits, X, K): keep the cache small (Voila kernels share memory).
-_orbit_pair_state = functools.lru_cache(maxsize=64)(_uncached_state)
+_cached_state = functools.lru_cache(maxsize=64)(_state)
 
 
-def check_setting(a, b, action, N, architecture, kind) -> tuple:
-    """The validated, hashable arguments of ``orbit_pair_state``."""
-    a = _check_digit("a", a)
-    b = _check_digit("b", b)
-    if a == b:
-        raise ValueError(f"a and b must be two different digits, got a = b = {a}")
-    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
-    check_choice("action", action, datasets.ACTIONS)
-    check_choice("kind", kind, architectures.KINDS)
-    N = check_N(N, action, key)
-    return a, b, action, N, key, kind
-
-
+@PARAMS.validated
 def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
-                     architecture: str = "mlp1", kind: str = "ntk") -> OrbitPairState:
+                     architecture: str = "mlp1", kind: str = "ntk", *, order: int = 1,
+                     spectral_ridge: float | None = None, cache: bool = True) -> OrbitPairState:
     """Orbits of digits a and b, the kernel, ``K̃``, Eq. 7 and the exact error (Fig. 4A–C).
 
     Parameters
@@ -387,20 +376,34 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
     a, b : ``(label, sample)`` of the two seed digits (``digit(label, sample)``), class A is a
     action : ``"rotate"`` | ``"rot90"`` | ``"shift"``;  N : orbit size (``allowed_N``)
     architecture : a key of ``architectures.ARCHITECTURES``;  kind : ``"ntk"`` or ``"nngp"``
+    order : spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic)
+    spectral_ridge : None (the module's ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7
+    cache : keep the state and its orbits in this module's caches (False: a survey over many
+        pairs, which must not push the explorer's states out)
 
     Results are cached on the validated arguments. A bad action/N combination raises a
     ``ValueError`` naming N and listing the allowed values.
     """
-    return _orbit_pair_state(*check_setting(a, b, action, N, architecture, kind))
+    a, b = _check_digit("a", a), _check_digit("b", b)
+    if a == b:
+        raise ValueError(f"a and b must be two different digits, got a = b = {a}")
+    check_N.unchecked(N, action, architecture)
+    if spectral_ridge is not None:
+        spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
+    if not isinstance(cache, bool):
+        raise TypeError(f"cache must be True or False, got {cache!r}")
+    return (_cached_state if cache else _state)(a, b, action, N, architecture, kind, order,
+                                                spectral_ridge, cache)
 
 
-def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "rotate", kind: str = "ntk") -> None:
+orbit_pair_state.cache_info = _cached_state.cache_info
+
+
+@PARAMS.validated
+def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "rotate",
+            kind: str = "ntk") -> None:
     """Compile the kernel once per JAX shape bucket (2N padded to 8, 16, 32, …) so that later
     states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket."""
-    key = check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
-    check_choice("action", action, datasets.ACTIONS)
-    check_choice("kind", kind, architectures.KINDS)
-    Ns = check_sequence("Ns", Ns, lambda N: check_int("Ns", N, minimum=2))
     for N in Ns:
-        if N in allowed_N(action, key):
-            _uncached_state((0, 0), (1, 0), action, N, key, kind)
+        if N in allowed_N.unchecked(action, architecture):
+            _state((0, 0), (1, 0), action, N, architecture, kind, 1, None, True)

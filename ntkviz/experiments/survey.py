@@ -16,17 +16,12 @@ from typing import Callable
 
 import numpy as np
 
-from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real
+from .._validate import as_finite_array, check_int, check_real
+from ..params import Params
 from . import orbits
+from ._common import frozen
 
 __all__ = ["SurveyResult", "pair_survey", "pearson"]
-
-
-def _frozen(array, dtype=np.float64) -> np.ndarray:
-    array = np.array(array, dtype=dtype)
-    array.setflags(write=False)
-    return array
 
 
 def pearson(x, y) -> float:
@@ -36,6 +31,10 @@ def pearson(x, y) -> float:
     y = as_finite_array("y", y, ndim=1, min_rows=0)
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    return _pearson(x, y)
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     dx, dy = x - x.mean(), y - y.mean()
     norm = np.sqrt(np.sum(dx * dx) * np.sum(dy * dy))
     if x.size < 2 or not np.isfinite(norm) or norm <= 1e-300:
@@ -101,13 +100,13 @@ class SurveyResult:
     @property
     def correlation_lambda_separation(self) -> float:
         """Pearson correlation of ``λ_N`` and ``Δ²`` (Fig. 4D)."""
-        return pearson(self.separation_sq, self.lam_N)
+        return _pearson(self.separation_sq, self.lam_N)
 
     @property
     def correlation_inverse_density(self) -> float:
         """Pearson correlation of ``⟨λ⁻¹⟩`` and ``1/r`` (Fig. 4E), over pairs with finite ``⟨λ⁻¹⟩``."""
         finite = np.isfinite(self.mean_inverse) & (self.radius > 0)
-        return pearson(1.0 / self.radius[finite], self.mean_inverse[finite])
+        return _pearson(1.0 / self.radius[finite], self.mean_inverse[finite])
 
     @property
     def pairs(self) -> np.ndarray:
@@ -115,21 +114,20 @@ class SurveyResult:
         return np.column_stack([self.label_a, self.sample_a, self.label_b, self.sample_b])
 
 
+_DIGITS = ("label_a", "sample_a", "label_b", "sample_b")
 _FIELDS = ("eps_spectral", "eps_exact", "prediction_a", "prediction_b", "lam_N", "mean_inverse",
            "lam_N_bare", "mean_inverse_bare", "separation_sq", "radius", "circulant_deviation")
 
 
-def _run(architecture, action, N, kind, n_pairs, seed, progress, order=1,
-         spectral_ridge=None) -> SurveyResult:
-    pairs = orbits.random_pairs(n_pairs, seed)
+def _run(architecture, action, N, kind, n_pairs, seed, progress, order, spectral_ridge):
+    pairs = orbits.random_pairs.unchecked(n_pairs, seed)
     values = {name: np.empty(n_pairs) for name in _FIELDS}
     wrong = np.empty(n_pairs, dtype=bool)
     wrong_spectral = np.empty(n_pairs, dtype=bool)
     for i, (a, b) in enumerate(pairs):
-        # not the cached orbit_pair_state: a survey must not flush the explorer's cache, and
-        # only these numbers are kept
-        state = orbits._uncached_state(a, b, action, N, architecture, kind, cache_orbits=False,
-                                       order=order, spectral_ridge=spectral_ridge)
+        # not cached: a survey must not flush the explorer's cache, and only these numbers are kept
+        state = orbits.orbit_pair_state(a, b, action, N, architecture, kind, order=order,
+                                        spectral_ridge=spectral_ridge, cache=False)
         for name in _FIELDS:
             values[name][i] = getattr(state, name)
         wrong[i] = state.misclassified
@@ -139,11 +137,11 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress, order=1,
     digits = np.array([[a[0], a[1], b[0], b[1]] for a, b in pairs], dtype=np.int64)
     return SurveyResult(
         architecture=architecture, action=action, N=N, kind=kind, seed=seed, n_pairs=n_pairs,
-        order=order, spectral_ridge=spectral_ridge, label_a=_frozen(digits[:, 0], np.int64), sample_a=_frozen(digits[:, 1], np.int64),
-        label_b=_frozen(digits[:, 2], np.int64), sample_b=_frozen(digits[:, 3], np.int64),
-        **{name: _frozen(v) for name, v in values.items()},
-        misclassified=_frozen(wrong, bool), misclassified_spectral=_frozen(wrong_spectral, bool),
-        correlation=pearson(values["eps_spectral"], values["eps_exact"]),
+        order=order, spectral_ridge=spectral_ridge,
+        **{name: frozen(digits[:, i], np.int64) for i, name in enumerate(_DIGITS)},
+        **{name: frozen(v) for name, v in values.items()},
+        misclassified=frozen(wrong, bool), misclassified_spectral=frozen(wrong_spectral, bool),
+        correlation=_pearson(values["eps_spectral"], values["eps_exact"]),
         fraction_misclassified=float(wrong.mean()),
         mean_abs_difference=float(np.mean(np.abs(values["eps_spectral"] - values["eps_exact"]))),
     )
@@ -152,8 +150,12 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress, order=1,
 #: Finished surveys by setting (a small LRU: each holds only per-pair numbers).
 _CACHE: collections.OrderedDict = collections.OrderedDict()
 _CACHE_SIZE = 16
+_PARAMS = Params(*(orbits.PARAMS[name] for name in ("architecture", "action", "N", "kind", "seed",
+                                                    "order")),
+                 dataclasses.replace(orbits.PARAMS["n_pairs"], minimum=2))
 
 
+@_PARAMS.validated
 def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, n_pairs: int = 128,
                 seed: int = 0, kind: str = "ntk",
                 progress: Callable[[int, int], None] | None = None, *, order: int = 1,
@@ -171,14 +173,13 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     spectral_ridge : None (the ridge convention of ``orbits``) or ρ' for ``σ² = ρ'·tr(K̃)`` on
         Eq. 7, the paper's code (``ρ' = 1e-5``)
 
-    Results are cached on the setting (a cached result reports ``progress(n, n)`` once).
+    Results are cached on the setting (a cached result reports ``progress(n, n)`` once);
+    ``pair_survey.cached(...)`` says whether a setting is, ``pair_survey.cache_clear()`` empties
+    the cache.
     """
-    n_pairs = check_int("n_pairs", n_pairs, minimum=2)
-    seed = check_int("seed", seed, minimum=0)
-    _, _, action, N, architecture, kind = orbits.check_setting((0, 0), (1, 0), action, N, architecture, kind)
+    orbits.check_N.unchecked(N, action, architecture)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable(done, total) or None, got {progress!r}")
-    order = check_choice("order", order, datasets.ORDERS)
     if spectral_ridge is not None:
         spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
     key = (architecture, action, N, kind, n_pairs, seed, order, spectral_ridge)
@@ -187,8 +188,16 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
         if progress is not None:
             progress(n_pairs, n_pairs)
         return _CACHE[key]
-    result = _run(architecture, action, N, kind, n_pairs, seed, progress, order, spectral_ridge)
-    _CACHE[key] = result
+    result = _CACHE[key] = _run(*key[:6], progress, order, spectral_ridge)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return result
+
+
+def _cached(architecture, action, N, kind, n_pairs, seed, order=1, spectral_ridge=None) -> bool:
+    """Whether ``pair_survey`` of this (valid) setting is in the cache."""
+    return (architecture, action, N, kind, n_pairs, seed, order, spectral_ridge) in _CACHE
+
+
+pair_survey.cached = _cached
+pair_survey.cache_clear = _CACHE.clear

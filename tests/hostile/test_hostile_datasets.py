@@ -28,6 +28,7 @@ CASES = [
     Case(D.digits_per_class, dict(count=2, seed=0, classes=3),
          dict(count=Int(minimum=1), seed=Seed(), classes=Int(minimum=1, maximum=10))),
     Case(D.bundled_data_dir),
+    Case(D.mnist_test_set),
 ]
 
 test_baseline, test_hostile, test_hostile_slow, test_regression = hostile_tests(CASES)
