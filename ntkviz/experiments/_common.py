@@ -8,7 +8,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz", "frozen"]
+__all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz", "frozen",
+           "ArrayKey"]
 
 
 def frozen(array, dtype=np.float64) -> np.ndarray:
@@ -16,6 +17,22 @@ def frozen(array, dtype=np.float64) -> np.ndarray:
     array = np.array(array, dtype=dtype)
     array.setflags(write=False)
     return array
+
+
+class ArrayKey:
+    """A hashable, read-only copy of an array, so results computed from arrays can be cached."""
+
+    __slots__ = ("array", "_hash")
+
+    def __init__(self, array: np.ndarray):
+        self.array = frozen(array)
+        self._hash = hash((self.array.shape, self.array.tobytes()))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ArrayKey) and np.array_equal(self.array, other.array)
 
 
 class ConfigRecord:
