@@ -22,7 +22,7 @@ JUNIT_DIR ?=
 NT_UI_TESTS := test_voila_lockdown test_server_limits test_offline test_widgets test_dashboard \
 	test_orbit_widgets test_accuracy_widget test_width_widget test_dynamics_widget \
 	test_equivariant_widget test_augmentation_widget test_widget_extremes_py test_cli \
-	test_reproduction hostile/test_hostile_widgets test_kernel_launcher
+	test_reproduction hostile/test_hostile_widgets test_kernel_launcher test_serve_shutdown
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
 	$(foreach t,$(NT_UI_TESTS),--ignore=tests/$(t).py)
 

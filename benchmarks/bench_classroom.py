@@ -1,10 +1,10 @@
 """A class of students on one Voila server: kernel start, slider response under load,
 memory per session → benchmarks/results_classroom.md.
 
-Voila is started exactly as ``ntkviz serve`` starts it (``ntkviz.cli.voila_command``, default
+Voila is started exactly as ``ntkviz serve`` starts it (``ntkviz.serve.voila_command``, default
 limits unless given) on a free loopback port. ``--sessions`` visitors (default 30) open the
 dashboard at the same moment (or spread over ``--arrival-seconds``), each a
-``ntkviz._server.DashboardSession``: it requests the page, connects the kernel websocket as the
+``ntkviz.serve.DashboardSession``: it requests the page, connects the kernel websocket as the
 page does, reads the widget states and moves the circle
 explorer's δ slider by sending widget updates, timing until the last widget update the move
 caused (the figure's). One real Chromium page then opens the dashboard on the loaded server and
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import free_port  # noqa: E402
 
-from ntkviz import cli  # noqa: E402
-from ntkviz._server import DashboardSession, PageRefused, kernel_pids  # noqa: E402
+from ntkviz import serve  # noqa: E402
+from ntkviz.serve import DashboardSession, PageRefused, kernel_pids  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results_classroom.md"
 
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=8)
     parser.add_argument("--arrival-seconds", type=float, default=0.0,
                         help="spread the arrivals evenly over this many seconds (0: all at once)")
-    parser.add_argument("--max-kernels", type=int, default=cli.MAX_KERNELS)
-    parser.add_argument("--kernel-memory-mb", type=int, default=cli.KERNEL_MEMORY_MB)
+    parser.add_argument("--max-kernels", type=int, default=serve.MAX_KERNELS)
+    parser.add_argument("--kernel-memory-mb", type=int, default=serve.KERNEL_MEMORY_MB)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
@@ -104,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}/"
     log_path = ROOT / "tests" / "artifacts" / "bench_classroom.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = cli.voila_command(port, cli.dashboard_path(), max_kernels=args.max_kernels,
-                                kernel_memory_mb=args.kernel_memory_mb)
+    command = serve.voila_command(port, serve.dashboard_path(), max_kernels=args.max_kernels,
+                                  kernel_memory_mb=args.kernel_memory_mb)
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                  env=cli.voila_environment())
+                                  env=serve.voila_environment())
     import socket
 
     while True:
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.sessions} visitors open the dashboard {arrival} on one Voila server started as "
         f"`ntkviz serve` starts it (loopback, one preheated kernel, `--max-kernels "
         f"{args.max_kernels}`, `--kernel-memory-mb {args.kernel_memory_mb}`), each through "
-        "`ntkviz._server.DashboardSession` (page request, kernel websocket with the browser's "
+        "`ntkviz.serve.DashboardSession` (page request, kernel websocket with the browser's "
         f"v1 protocol, widget states, δ-slider updates); then every session moves δ {args.moves} "
         "times (0.5 s apart), all at once. Machine: 2 cores, "
         f"{round(int(Path('/proc/meminfo').read_text().split()[1]) / 2**20)} GB.",

@@ -14,131 +14,32 @@ reproduce the papers' figures and claims.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from ._validate import check_int
+from .serve.command import (
+    CULL_CONNECTED_TIMEOUT,
+    CULL_IDLE_TIMEOUT,
+    KERNEL_MEMORY_MB,
+    MAX_KERNELS,
+    dashboard_path,
+)
 
 __all__ = ["main", "dashboard_path"]
 
 
-def dashboard_path() -> Path:
-    """The dashboard notebook: in an installed wheel, or the repository's notebooks/."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "_notebooks" / "dashboard.ipynb", package.parent / "notebooks" / "dashboard.ipynb"):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("notebooks/dashboard.ipynb was not found next to the ntkviz package")
-
-
-# Voila settings (one place: `make dashboard`, `ntkviz serve` and the browser tests use them).
-# Each page view starts a kernel (~330 MB): cap and cull them, bound each one's memory, show
-# errors without tracebacks, and load nothing from another host (ntkviz/_server.py).
-VOILA_SETTINGS = (
-    "--Voila.ip=127.0.0.1",
-    "--no-browser",
-    "--VoilaConfiguration.show_tracebacks=False",
-    "--MappingKernelManager.cull_connected=False",
-    # One kernel kept ready with the dashboard already executed (JAX imported, first tab
-    # computed): the next visitor gets it at once while a new one heats up in the background.
-    "--VoilaConfiguration.preheat_kernel=True",
-    "--VoilaConfiguration.default_pool_size=1",
-    # The cap on kernels and the memory bound per kernel (their values: voila_command).
-    "--VoilaConfiguration.multi_kernel_manager_class=ntkviz._server.ClassroomKernelManager",
-    "--VoilaConfiguration.kernel_spec_manager_class=ntkviz._server.ClassroomKernelSpecManager",
-    # A kernel that died (ended for memory) is removed at once, freeing its place: restarting
-    # it would give the page a bare kernel without the dashboard.
-    "--KernelRestarter.restart_limit=0",
-    # Kernel websockets in the browser's protocol only: a legacy-protocol client can hang
-    # Voila 0.5.13 (ntkviz._server.BrowserProtocolConnection).
-    "--Voila.kernel_websocket_connection_class=ntkviz._server.BrowserProtocolConnection",
-    # The lab template without its icon-font CDN links (ntkviz._server.template_root).
-    "--VoilaConfiguration.template=ntkviz",
-    "--VoilaConfiguration.allow_template_override=NO",
-)
-
-#: ``ntkviz serve`` defaults. Memory: a dashboard kernel holds 0.45-0.55 GB resident with its
-#: first tab open (31 kernels took 20 GB, benchmarks/results_classroom.md); the bound of 1.5 GB
-#: leaves room for the heavier tabs. 25 kernels (about 13 GB typical) fit a 24 GB machine with
-#: room for some to grow. Culling: a kernel without a page (tab closed) is ended after 10 idle
-#: minutes; one whose page is still open after 2 idle hours (longer than a lesson).
-MAX_KERNELS = 25
-KERNEL_MEMORY_MB = 1500
-CULL_IDLE_TIMEOUT = 600
-CULL_CONNECTED_TIMEOUT = 7200
-
-
-def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
-                  kernel_memory_mb: int = KERNEL_MEMORY_MB,
-                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
-                  cull_connected_timeout: int = CULL_CONNECTED_TIMEOUT,
-                  cull_interval: int = 60) -> list[str]:
-    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``, with at most
-    ``max_kernels`` kernels of at most ``kernel_memory_mb`` MB resident each (0: unbounded),
-    ending kernels without a page after ``cull_idle_timeout`` idle seconds and those with a page
-    after ``cull_connected_timeout`` (0: never), checked every ``cull_interval`` seconds. Run it
-    with ``voila_environment()``."""
-    check_int("max_kernels", max_kernels, minimum=1)
-    check_int("kernel_memory_mb", kernel_memory_mb, minimum=0)
-    check_int("cull_idle_timeout", cull_idle_timeout, minimum=1)
-    check_int("cull_connected_timeout", cull_connected_timeout, minimum=0)
-    check_int("cull_interval", cull_interval, minimum=1)
-    local = Path(sys.executable).with_name("voila")
-    voila = str(local) if local.exists() else shutil.which("voila") or "voila"
-    return [voila, str(notebook), f"--port={port}", *VOILA_SETTINGS,
-            f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
-            f"--MappingKernelManager.cull_interval={cull_interval}",
-            f"--ClassroomKernelManager.cull_connected_timeout={cull_connected_timeout}",
-            f"--ClassroomKernelManager.max_kernels={max_kernels}",
-            f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
-
-
-#: Largest size of the compiled-kernel cache shared by a server's kernels (least recently used
-#: entries go first).
-JAX_CACHE_MAX_BYTES = 512 * 2**20
-
-
-def jax_cache_dir() -> Path:
-    """Where served kernels share compiled XLA programs: ``$XDG_CACHE_HOME/ntkviz/jax`` (or
-    ``~/.cache/ntkviz/jax``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ntkviz" / "jax"
-
-
-def voila_environment() -> dict[str, str]:
-    """The environment for Voila and its kernels: one BLAS thread per kernel, because the
-    explorers solve many small systems, where threads only add latency, and a classroom
-    server runs many kernels at once; one persistent JAX compilation cache for all kernels
-    (every kernel compiles the same orbit kernels in the background: the first one compiles,
-    the others load the programs from disk); ``JUPYTER_PATH`` starts with the folder of the
-    ``ntkviz`` page template. Values already in the environment win."""
-    from ._server import template_root
-
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "JAX_COMPILATION_CACHE_DIR": str(jax_cache_dir()),
-           "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-           "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)} | dict(os.environ)
-    env["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
-    return env
-
-
 def _serve(args: argparse.Namespace) -> int:
+    from .serve import command, process
+
     notebook = dashboard_path()
     print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it): at "
           f"most {args.max_kernels} sessions of at most {args.kernel_memory_mb or 'unbounded'} MB "
           "each", flush=True)
-    command = voila_command(args.port, notebook, max_kernels=args.max_kernels,
-                            kernel_memory_mb=args.kernel_memory_mb,
-                            cull_idle_timeout=args.cull_idle_timeout,
-                            cull_connected_timeout=args.cull_connected_timeout)
-    try:
-        return subprocess.call(command, env=voila_environment())
-    except KeyboardInterrupt:
-        return 0
+    voila = command.voila_command(args.port, notebook, max_kernels=args.max_kernels,
+                                  kernel_memory_mb=args.kernel_memory_mb,
+                                  cull_idle_timeout=args.cull_idle_timeout,
+                                  cull_connected_timeout=args.cull_connected_timeout)
+    return process.run(voila, command.voila_environment())
 
 
 def _check_data(_: argparse.Namespace) -> int:

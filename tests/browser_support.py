@@ -1,7 +1,7 @@
 """Drive the Voila dashboard in Debian's headless Chromium (used by the browser tests and by
 ``benchmarks/bench_dashboard.py``).
 
-Voila is started with exactly the command of ``make dashboard`` (``ntkviz.cli.voila_command``)
+Voila is started with exactly the command of ``make dashboard`` (``ntkviz.serve.voila_command``)
 on a free loopback port; Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright (never
 a downloaded browser).
 """
@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ntkviz import cli
+from ntkviz.serve import command
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -40,8 +40,8 @@ def voila_server(log_path: Path, notebook: Path | None = None):
     log_path.parent.mkdir(parents=True, exist_ok=True)
     notebook = notebook or ROOT / "notebooks" / "dashboard.ipynb"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(cli.voila_command(port, notebook), cwd=ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT, env=cli.voila_environment())
+        process = subprocess.Popen(command.voila_command(port, notebook), cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, env=command.voila_environment())
         try:
             deadline = time.monotonic() + 120
             while True:

@@ -3,7 +3,7 @@
 * Property tests run one fixed-seed hypothesis profile (``property_budget``), the same in
   ``make test`` and in CI; ``make fuzz`` explores.
 * Served dashboards keep their persistent JAX compilation cache under ``XDG_CACHE_HOME``
-  (``ntkviz.cli.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
+  (``ntkviz.serve.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
   earlier run compiled or marked as warmed up.
 """
 

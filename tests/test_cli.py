@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from ntkviz import cli
+from ntkviz.serve import command as serve_command
 
 
 def test_check_data_verifies_the_bundled_set():
@@ -14,11 +15,11 @@ def test_check_data_verifies_the_bundled_set():
 
 
 def test_serve_command_serves_only_the_dashboard_on_loopback():
-    command = cli.voila_command(8899, cli.dashboard_path())
+    command = serve_command.voila_command(8899, cli.dashboard_path())
     assert command[1].endswith("dashboard.ipynb")
     assert "--port=8899" in command and "--Voila.ip=127.0.0.1" in command
     assert "--MappingKernelManager.cull_idle_timeout=600" in command
-    env = cli.voila_environment()
+    env = serve_command.voila_environment()
     assert env["OPENBLAS_NUM_THREADS"] == "1"
     # one persistent compilation cache for all kernels of the server, every program cached
     assert env["JAX_COMPILATION_CACHE_DIR"].endswith("ntkviz/jax")
@@ -121,7 +122,7 @@ def test_precompute_only_width(tmp_path, capsys):
 
 
 def test_voila_keeps_one_preheated_kernel_and_culls_idle_ones():
-    command = " ".join(cli.voila_command(8866, cli.dashboard_path()))
+    command = " ".join(serve_command.voila_command(8866, cli.dashboard_path()))
     assert "--VoilaConfiguration.preheat_kernel=True" in command
     assert "--VoilaConfiguration.default_pool_size=1" in command
     assert "--MappingKernelManager.cull_idle_timeout=600" in command

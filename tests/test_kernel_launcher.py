@@ -1,14 +1,14 @@
-"""ntkviz.kernel_launcher's start-up: what a served dashboard kernel leaves out, and that the
+"""ntkviz.serve.launcher's start-up: what a served dashboard kernel leaves out, and that the
 dashboard still builds without it (the memory watchdog is tested in test_server_limits)."""
 
 import subprocess
 import sys
 
-from ntkviz import kernel_launcher
+from ntkviz.serve import launcher as kernel_launcher
 
 CODE = """
 import sys
-from ntkviz.kernel_launcher import SLOW_UNUSED_MODULES, skip_slow_imports
+from ntkviz.serve.launcher import SLOW_UNUSED_MODULES, skip_slow_imports
 skip_slow_imports()
 import jsonschema
 import nbformat

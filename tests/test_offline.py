@@ -1,6 +1,6 @@
 """The dashboard needs no network: nothing is downloaded at run time.
 
-Voila (started by ``ntkviz.cli.voila_command``, as ``ntkviz serve`` starts it) and a headless
+Voila (started by ``ntkviz.serve.voila_command``, as ``ntkviz serve`` starts it) and a headless
 Chromium run together inside a new network namespace that has only a loopback interface
 (``unshare -rn``). A driver script inside checks first that the namespace really is offline (a
 connection to public addresses and a DNS lookup fail), then opens the dashboard, waits for its

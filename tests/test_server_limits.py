@@ -1,4 +1,4 @@
-"""A classroom server cannot be exhausted: Voila started by ``ntkviz.cli.voila_command``
+"""A classroom server cannot be exhausted: Voila started by ``ntkviz.serve.voila_command``
 (the command of ``ntkviz serve``) refuses the visitor past ``--max-kernels`` with a 503 page
 while open sessions go on; a kernel whose resident memory passes ``--kernel-memory-mb`` tells
 its page and ends, and the server keeps serving; idle kernels are culled, with and without an
@@ -6,7 +6,7 @@ open page.
 
 The server runs a small test notebook (plain ipywidgets, no JAX: kernels start in a second or
 two) from a temporary folder with exactly the dashboard's settings; its visitors are
-``ntkviz._server.DashboardSession`` clients speaking the browser's websocket protocol.
+``ntkviz.serve.DashboardSession`` clients speaking the browser's websocket protocol.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import pytest
 from browser_support import ARTIFACTS, free_port
 
 from ntkviz import cli
-from ntkviz._server import DashboardSession, PageRefused, full_message, kernel_pids
-from ntkviz.kernel_launcher import BANNER_CLASS, EXIT_STATUS, banner_text
+from ntkviz.serve import DashboardSession, PageRefused, full_message, kernel_pids
+from ntkviz.serve import command as serve_command
+from ntkviz.serve.launcher import BANNER_CLASS, EXIT_STATUS, banner_text
 
 PROBE = '''import ipywidgets as W
 import numpy as np
@@ -50,7 +51,7 @@ W.VBox([slider, readout, grow])'''
 @contextlib.contextmanager
 def probe_server(folder: Path, name: str, **limits):
     """Voila serving the probe notebook with the dashboard's settings and ``limits`` (keywords
-    of ``cli.voila_command``); yields (url, process, log path)."""
+    of ``serve.voila_command``); yields (url, process, log path)."""
     notebook = folder / "probe.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -60,9 +61,9 @@ def probe_server(folder: Path, name: str, **limits):
     log_path = ARTIFACTS / f"server_limits_{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
-        process = subprocess.Popen(cli.voila_command(port, notebook, **limits), cwd=folder,
+        process = subprocess.Popen(serve_command.voila_command(port, notebook, **limits), cwd=folder,
                                    stdout=log, stderr=subprocess.STDOUT,
-                                   env=cli.voila_environment(), start_new_session=True)
+                                   env=serve_command.voila_environment(), start_new_session=True)
     try:
         _wait_for_port(process, port, log_path)
         yield f"http://127.0.0.1:{port}/", process, log_path
@@ -175,7 +176,7 @@ def test_a_kernel_past_its_memory_bound_tells_its_page_and_ends_and_the_server_s
 
 
 def test_the_watchdog_ends_a_kernel_with_its_exit_status():
-    code = ("import numpy as np, time\nfrom ntkviz.kernel_launcher import start_watchdog\n"
+    code = ("import numpy as np, time\nfrom ntkviz.serve.launcher import start_watchdog\n"
             "start_watchdog(200)\nhog = [np.ones(2**21) for _ in range(40)]\ntime.sleep(30)\n")
     result = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)
@@ -212,7 +213,9 @@ def test_idle_kernels_are_culled_without_a_page_and_with_one(tmp_path):
 
 def test_serve_passes_the_limits_to_voila(monkeypatch):
     seen = {}
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: seen.update(command=command, env=env) or 0)
+    from ntkviz.serve import process
+
+    monkeypatch.setattr(process, "run", lambda command, env: seen.update(command=command, env=env) or 0)
     assert cli.main(["serve", "--port", "8870", "--max-kernels", "7", "--kernel-memory-mb", "900",
                      "--cull-idle-timeout", "120", "--cull-connected-timeout", "0"]) == 0
     command = seen["command"]
@@ -221,8 +224,8 @@ def test_serve_passes_the_limits_to_voila(monkeypatch):
                     "--MappingKernelManager.cull_idle_timeout=120",
                     "--ClassroomKernelManager.cull_connected_timeout=0",
                     "--MappingKernelManager.cull_connected=False",
-                    "--VoilaConfiguration.multi_kernel_manager_class=ntkviz._server.ClassroomKernelManager",
-                    "--VoilaConfiguration.kernel_spec_manager_class=ntkviz._server.ClassroomKernelSpecManager",
+                    "--VoilaConfiguration.multi_kernel_manager_class=ntkviz.serve.classroom.ClassroomKernelManager",
+                    "--VoilaConfiguration.kernel_spec_manager_class=ntkviz.serve.classroom.ClassroomKernelSpecManager",
                     "--KernelRestarter.restart_limit=0", "--VoilaConfiguration.template=ntkviz"):
         assert setting in command
     template = Path(seen["env"]["JUPYTER_PATH"].split(os.pathsep)[0]) / "voila" / "templates" / "ntkviz"
@@ -243,4 +246,4 @@ def test_bad_limits_are_rejected(capsys, option, value, message):
 
 def test_voila_command_names_bad_limits():
     with pytest.raises(ValueError, match="max_kernels"):
-        cli.voila_command(8866, cli.dashboard_path(), max_kernels=0)
+        serve_command.voila_command(8866, cli.dashboard_path(), max_kernels=0)

@@ -1,8 +1,8 @@
 """Start an IPython kernel with a bound on its resident memory (for the classroom server).
 
-    python -m ntkviz.kernel_launcher --memory-mb 1500 -f {connection_file}
+    python -m ntkviz.serve.launcher --memory-mb 1500 -f {connection_file}
 
-Used by ``ntkviz serve`` through ``ntkviz._server.ClassroomKernelSpecManager``. A watchdog
+Used by ``ntkviz serve`` through ``ntkviz.serve.classroom.ClassroomKernelSpecManager``. A watchdog
 thread reads the kernel's resident set size (``/proc/self/statm``) every ``POLL_SECONDS``; when
 it passes the bound, the kernel
 
@@ -27,8 +27,11 @@ import sys
 import threading
 import time
 
-__all__ = ["main", "resident_mb", "start_watchdog", "skip_slow_imports", "EXIT_STATUS", "BANNER_CLASS",
-           "banner_text"]
+__all__ = ["main", "resident_mb", "start_watchdog", "skip_slow_imports", "EXIT_STATUS",
+           "BANNER_CLASS", "banner_text", "MODULE"]
+
+#: The module a kernel spec runs (``python -m MODULE``).
+MODULE = "ntkviz.serve.launcher"
 
 POLL_SECONDS = 0.1
 GRACE_MB = 256
@@ -109,7 +112,8 @@ def _end(memory_mb: int, seen_mb: float) -> None:
         soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         cap = _data_bytes() + GRACE_MB * 2**20
         if soft == resource.RLIM_INFINITY or soft > cap:
-            resource.setrlimit(resource.RLIMIT_DATA, (min(cap, hard) if hard != resource.RLIM_INFINITY else cap, hard))
+            limit = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     except (OSError, ValueError):
         pass
     print(f"ntkviz kernel {os.getpid()}: resident memory {seen_mb:.0f} MB passed the bound of "
@@ -157,7 +161,7 @@ def skip_slow_imports() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse ``--memory-mb``, start the watchdog, then run ipykernel with the other arguments."""
-    parser = argparse.ArgumentParser(prog="python -m ntkviz.kernel_launcher",
+    parser = argparse.ArgumentParser(prog="python -m ntkviz.serve.launcher",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--memory-mb", type=int, required=True,
                         help="resident memory bound of this kernel in MB (> 0)")

@@ -191,7 +191,7 @@ def _lower_this_thread_priority(nice: int = WARM_UP_NICE) -> None:
 
 def _shared_cache_dir() -> Path | None:
     """The folder of JAX's persistent compilation cache, when one is configured (``ntkviz serve``
-    gives its kernels one: ``cli.voila_environment``)."""
+    gives its kernels one: ``serve.voila_environment``)."""
     folder = os.environ.get("JAX_COMPILATION_CACHE_DIR")
     return Path(folder) if folder else None
 
