@@ -18,9 +18,10 @@ import numpy as np
 from .. import kernels
 from .._validate import as_finite_array, check_choice
 from ..datasets import ACTIONS, pool2
+from ..params import Param, Params
 
-__all__ = ["Architecture", "ARCHITECTURES", "BUILT_IN", "KINDS", "RESOLUTIONS", "architecture", "kernel_matrix",
-           "register_architecture", "unregister_architecture"]
+__all__ = ["Architecture", "ARCHITECTURES", "BUILT_IN", "KINDS", "RESOLUTIONS", "architecture",
+           "kernel_matrix", "register_architecture", "unregister_architecture", "PARAMS"]
 
 #: Which infinite-width kernel of a network: the NTK (trained network) or the NNGP (Bayesian).
 KINDS = ("ntk", "nngp")
@@ -86,12 +87,23 @@ BUILT_IN = frozenset(ARCHITECTURES)
 #: Input resolutions an architecture can ask for (28×28 digits, or 2×2-pooled 14×14).
 RESOLUTIONS = (28, 14)
 
+#: The parameters naming an architecture's kernel; ``architecture`` offers the live registry
+#: (``register_architecture`` adds to it).
+PARAMS = Params(
+    Param("architecture", "choice", choices=ARCHITECTURES.keys(), label="architecture"),
+    Param("kind", "choice", choices=KINDS, label="kernel"),
+    Param("action", "choice", choices=ACTIONS, label="action"),
+    Param("resolution", "choice", choices=RESOLUTIONS),
+    Param("equivariant", "flag"),
+)
+
 # Every key ever registered in this process → (kernel, label, resolution, symmetry, equivariant).
 # Experiments cache results by key, so a key may never stand for two different kernels: a
 # removed key can come back only with the same kernel and settings.
 _REGISTERED: dict[str, tuple] = {}
 
 
+@PARAMS.validated
 def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str | None = None,
                           resolution: int = 28, symmetry: str = "none",
                           equivariant: bool = False) -> Architecture:
@@ -123,11 +135,8 @@ def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str 
     label = kernel.name if label is None else label
     if not isinstance(label, str) or not label.strip():
         raise TypeError(f"label must be a non-empty string or None, got {label!r}")
-    check_choice("resolution", resolution, RESOLUTIONS)
     if not isinstance(symmetry, str):
         raise TypeError(f"symmetry must be a string, got {symmetry!r}")
-    if not isinstance(equivariant, bool):
-        raise TypeError(f"equivariant must be True or False, got {equivariant!r}")
     spec = (kernel, label, int(resolution), symmetry, equivariant)
     previous = _REGISTERED.get(key)
     if previous is not None and previous != spec:
@@ -157,14 +166,15 @@ def architecture(key: str) -> Architecture:
     return ARCHITECTURES[key]
 
 
-def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "rotate", N: int = 4) -> np.ndarray:
+@PARAMS.validated
+def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "rotate",
+                  N: int = 4) -> np.ndarray:
     """``K(x1, x2)`` of architecture ``key`` (NTK or NNGP), inputs at that architecture's resolution.
 
     ``x1``, ``x2``: ``(n, H, W)`` images at 28×28 or already at the architecture's resolution.
     """
     arch = architecture(key)
-    check_choice("kind", kind, KINDS)
-    k = arch.kernel(action, N)
+    k = arch.build(action, N)
     a = arch.prepare(x1, "x1")
     b = None if x2 is None else arch.prepare(x2, "x2")
     return k.ntk(a, b) if kind == "ntk" else k.nngp(a, b)

@@ -40,19 +40,16 @@ MAX_ROTATE_N = 64
 #: The most digit pairs ``random_pairs`` draws (a survey of 10^5 pairs already takes hours).
 MAX_PAIRS = 100_000
 
-#: The orbit pair's parameters (the explorer's controls are built from them). ``architecture``
-#: follows ``architectures.register_architecture`` (its choices are the live registry).
+#: The orbit pair's parameters (the explorer's controls are built from them); ``architecture``
+#: offers the live registry (``architectures.PARAMS``).
 PARAMS = Params(
+    *architectures.PARAMS.values(),
     Param("label", "int", 0, 9),
     Param("sample", "int", 0),
     Param("n_pairs", "int", 1, MAX_PAIRS),
     Param("seed", "int", 0),
-    Param("action", "choice", choices=datasets.ACTIONS, label="action"),
     Param("N", "int", 2, label="N (orbit size)", control=(2, MAX_ROTATE_N, 1)),
     Param("Ns", "ints", 2),
-    Param("architecture", "choice", choices=architectures.ARCHITECTURES.keys(),
-          label="architecture"),
-    Param("kind", "choice", choices=architectures.KINDS, label="kernel"),
     Param("order", "choice", choices=datasets.ORDERS),
     Param("ridge", "real", 0.0),
 )
