@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ntkviz import kernels
+from ntkviz import kernels, results
 from ntkviz.experiments import width as wd
 from ntkviz.kernels.finite_width import ntk_row
 from ntkviz.plots import apply_update
@@ -216,8 +216,8 @@ def _no_computation(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a kernel was computed")
 
-    for name in ("_empirical", "_analytic", "ntk_row", "mlp"):
-        monkeypatch.setattr(wd, name, boom)
+    for name in ("empirical_row", "analytic_row", "ntk_row", "mlp"):
+        monkeypatch.setattr(wd.networks, name, boom)
 
 
 def test_shipped_file_holds_the_default_configuration(shipped):
@@ -245,7 +245,7 @@ def test_shipped_file_holds_the_default_configuration(shipped):
         for a in range(A):
             for w in range(W):
                 np.testing.assert_allclose(shipped.errors[d, a, w],
-                                           wd._relative(shipped.thetas[d, a, w], shipped.theta[d, a]),
+                                           wd.networks.relative(shipped.thetas[d, a, w], shipped.theta[d, a]),
                                            rtol=1e-12)
 
 
@@ -299,7 +299,7 @@ def test_other_configurations_are_computed_not_read(shipped, tmp_path, monkeypat
     import dataclasses
 
     doctored = dataclasses.replace(shipped, thetas=shipped.thetas + 1.0, errors=shipped.errors + 1.0)
-    monkeypatch.setattr(wd, "precomputed_path", lambda: tmp_path / "width.npz")
+    monkeypatch.setattr(results, "results_dir", lambda: tmp_path)
     wd.save_results(doctored, tmp_path / "width.npz")
     real = wd.empirical_thetas(wd.GAMMAS, 1, 16, seeds=(0, 1))  # not all seeds: computed
     arch = kernels.mlp(depth=1, b_std=0.1)
@@ -324,30 +324,32 @@ def test_other_configurations_are_computed_not_read(shipped, tmp_path, monkeypat
     assert not wd.is_precomputed(1)
     np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16, wd.SEEDS)[:2], real)
     (tmp_path / "width.npz").unlink()
-    with pytest.raises(ValueError, match="not precomputed"):
+    with pytest.raises(ValueError, match="does not exist"):
         wd.load_precomputed()
     np.testing.assert_array_equal(wd.empirical_thetas(wd.GAMMAS, 1, 16, wd.SEEDS)[:2], real)
 
 
 def test_precompute_save_and_load_round_trip(tmp_path):
     calls = []
-    results = wd.precompute(lambda done, total, label: calls.append((done, total)),
-                            depths=(1,), activations="relu", widths=(16, 32), seeds=(0, 1))
-    assert calls == [(k, 4) for k in range(5)]
+    path, lines = wd.precompute(lambda done, total, label: calls.append((done, total)),
+                                quick=True, path=tmp_path / "sub" / "w.npz")
+    assert calls == [(k, 8) for k in range(9)] and path == tmp_path / "sub" / "w.npz"
+    assert len(lines) == 2 and "depth 1, relu" in lines[0] and "n=32" in lines[0]
+    with pytest.raises(ValueError, match="not precomputed"):
+        wd.load_precomputed(path)  # another configuration
+    results = wd.load_results(path)
     assert not results.is_default()
     np.testing.assert_array_equal(results.thetas[0, 0, 1], wd.empirical_thetas(wd.GAMMAS, 1, 32, (0, 1)))
     # relative_errors takes the analytic Θ from the shipped file (same network, same γ grid),
     # precompute recomputes it: equal to round-off, not bit for bit across kernel code paths.
     np.testing.assert_allclose(results.errors[0, 0], wd.relative_errors(1, (16, 32), (0, 1)).errors,
                                rtol=1e-13, atol=0)
-    back = wd.load_results(wd.save_results(results, tmp_path / "sub" / "w.npz"))
-    assert (back.widths, back.seeds, back.depths, back.activations) == ((16, 32), (0, 1), (1,), ("relu",))
+    back = wd.load_results(wd.save_results(results, tmp_path / "again.npz"))
+    assert (back.widths, back.seeds, back.depths, back.activations) == ((16, 32), (0, 1), (1,), wd.ACTIVATIONS)
     assert (back.W_std, back.b_std) == (1.0, 0.1)
     for name in ("gammas", "theta", "thetas", "errors"):
         np.testing.assert_array_equal(getattr(back, name), getattr(results, name))
         assert getattr(back, name).dtype == np.float64
-    with pytest.raises(ValueError, match="not precomputed"):
-        wd.load_precomputed(tmp_path / "sub" / "w.npz")  # another configuration
     with pytest.raises(ValueError, match="does not exist"):
         wd.load_results(tmp_path / "missing.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
@@ -355,9 +357,7 @@ def test_precompute_save_and_load_round_trip(tmp_path):
         wd.load_results(tmp_path / "junk.npz")
     with pytest.raises(TypeError, match="results"):
         wd.save_results({}, tmp_path / "x.npz")
-    with pytest.raises(ValueError, match="depths"):
-        wd.precompute(depths=(0,))
-    with pytest.raises(ValueError, match="activations"):
-        wd.precompute(activations=("tanh",))
+    with pytest.raises(TypeError, match="quick"):
+        wd.precompute(quick="yes")
     with pytest.raises(TypeError, match="progress"):
         wd.precompute(progress="yes")

@@ -127,8 +127,8 @@ def test_default_explorer_reads_the_shipped_file(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a kernel was computed")
 
-    for name in ("_empirical", "_analytic", "ntk_row", "mlp"):
-        monkeypatch.setattr(wd, name, boom)
+    for name in ("empirical_row", "analytic_row", "ntk_row", "mlp"):
+        monkeypatch.setattr(wd.networks, name, boom)
     explorer = WidthExplorer()
     shipped = wd.load_precomputed()
     theta, thetas, errors = shipped.entry(4, "relu")

@@ -78,8 +78,8 @@ class WidthExplorer(Explorer):
 
     def __init__(self, depth: int = 4, width: int = 500, activation: str = "relu", *,
                  widths=core.WIDTHS, seeds=core.SEEDS):
-        self.widths = core._check_widths(widths)
-        self.seeds = core._check_seeds(seeds)
+        self.widths = tuple(sorted(set(core.PARAMS["widths"].check(widths))))
+        self.seeds = core.PARAMS["seeds"].check(seeds)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
                                       layout=W.Layout(width="420px", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")

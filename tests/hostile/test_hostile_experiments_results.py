@@ -169,12 +169,7 @@ CASES = [
               activation=Choice(WI.ACTIVATIONS),
               W_std=Real(minimum=0.0, strict=True, maximum=WI.MAX_STD, fuzz=False),
               b_std=Real(minimum=0.0, maximum=WI.MAX_STD, fuzz=False)), check_base=False),
-    Case(WI.precompute, {}, dict(progress=NOT_CALLABLE,
-                                 depths=Values((None, (), (0,), (99,), "abc", (1, 1), (2.5,))),
-                                 activations=Values((None, 3, (), ("nope",), "nope")),
-                                 widths=Seq((16,), minimum=1), seeds=BAD_SEEDS,
-                                 W_std=Real(minimum=0.0, strict=True, maximum=WI.MAX_STD, fuzz=False),
-                                 b_std=Real(minimum=0.0, maximum=WI.MAX_STD, fuzz=False)),
+    Case(WI.precompute, {}, dict(progress=NOT_CALLABLE, quick=Values((None, 3, "yes", 1.0))),
          check_base=False, id="width.precompute"),
     # circle ---------------------------------------------------------------------------------
     Case(CI.log_spectrum, dict(N=4, delta=1.0, length_scale=1.0),
