@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 
 import ipywidgets as W
 import plotly.graph_objects as go
@@ -40,7 +41,8 @@ class Control:
     (type, bounds or choices, label, slider range), ``css`` its class in the page and ``attr``
     the explorer attribute holding the widget (``N_slider``). ``continuous``: update while
     dragged (else where the drag ends). ``options``: for a selection slider, the attribute of
-    the explorer holding its values (e.g. ``"widths"``)."""
+    the explorer holding its values (e.g. ``"widths"``). For a choice: ``labels`` shown for
+    its choices (in their order), ``buttons`` toggle buttons instead of a dropdown."""
 
     name: str
     param: Param
@@ -48,6 +50,8 @@ class Control:
     attr: str
     continuous: bool = True
     options: str | None = None
+    labels: tuple[str, ...] = ()
+    buttons: bool = False
 
     def build(self, value, owner) -> W.ValueWidget:
         p, style = self.param, {"description_width": "130px"}
@@ -57,8 +61,10 @@ class Control:
             widget = W.SelectionSlider(options=list(getattr(owner, self.options)), value=value,
                                        **common)
         elif p.kind == "choice":
-            widget = W.Dropdown(options=list(p.choices), value=value,
-                                description=common["description"], style=style)
+            options = list(zip(self.labels, p.choices)) if self.labels else list(p.choices)
+            kind = W.ToggleButtons if self.buttons else W.Dropdown
+            widget = kind(options=options, value=value, description=common["description"],
+                          style=style)
         elif p.kind == "flag":
             widget = W.Checkbox(value=value, description=common["description"], indent=False)
         elif p.log:
@@ -79,11 +85,12 @@ class Control:
 
     def check(self, value, widget):
         """``value`` if the control can show it, else the error naming the control."""
-        if self.options is not None or self.param.kind in ("choice", "flag"):
-            options = list(getattr(widget, "options", (True, False)))
-            if self.param.kind != "flag" and value not in options:
+        if self.options is not None:
+            options = list(widget.options)
+            if value not in options:
                 allowed = ", ".join(str(o) for o in options)
                 raise ValueError(f"{self.name} must be one of {allowed}; got {value!r}")
+        if self.options is not None or self.param.kind in ("choice", "flag"):
             return self.param.check(value, self.name)
         low, high, _ = self.param.slider
         if self.param.log:  # log sliders store exponents; 1 % leeway keeps round ends legal
@@ -105,6 +112,7 @@ class Explorer:
     _syncing = False
 
     def __init__(self, **initial):
+        self._lock = threading.RLock()
         values = {c.name: c.param.check(initial[c.name], c.name) for c in self.CONTROLS}
         self.state = self.compute(**values)
         self.message = MessageLine()
@@ -183,6 +191,11 @@ class Explorer:
                     self.controls[name].value = value
         return ok
 
+    def refresh(self) -> bool:
+        """Recompute and redraw the controls' current setting (e.g. when a background job
+        brings new data); returns whether it succeeded (a failure is shown, never raised)."""
+        return self._update(self.values())
+
     def traces(self, name: str) -> tuple:
         """The traces of one panel (names as in ``PANELS``)."""
         start, stop = self._slices[name]
@@ -220,16 +233,18 @@ class Explorer:
         self._update(self.values())
 
     def _update(self, values: dict) -> bool:
-        try:
-            state = self.compute(**values)
-            titles = {key: i for i, key in enumerate(self.PANELS)}
-            write_panel_update(self.figure, self._slices, self._axes, titles, self.updates(state))
-        except Exception as error:  # a widget never raises into the page
-            self.message.error(self.MESSAGE, error)
-            return False
-        self.state = state
-        self._show(state)
-        return True
+        with self._lock:  # events and background jobs (``refresh``) redraw one at a time
+            try:
+                state = self.compute(**values)
+                titles = {key: i for i, key in enumerate(self.PANELS)}
+                write_panel_update(self.figure, self._slices, self._axes, titles,
+                                   self.updates(state))
+            except Exception as error:  # a widget never raises into the page
+                self.message.error(self.MESSAGE, error)
+                return False
+            self.state = state
+            self._show(state)
+            return True
 
     def _show(self, state) -> None:
         self.readout.value = f'<div class="ntkviz-readout">{self.readout_text(state)}</div>'
