@@ -1,44 +1,5 @@
-"""Exact GP regression on whole orbits of a cyclic action: the block-circulant solver
-(docs/theory.md#the-block-circulant-solver).
-
-Setting (docs/theory.md#two-orbit-datasets, docs/theory.md#several-seeds-and-ten-classes): ``M``
-orbits (seeds, possibly of several classes) of an exact cyclic action ``g`` with ``N`` elements
-(cyclic shifts, 90° rotations, the circle pair's rotation), and a kernel invariant under the
-action applied to *both* inputs, ``k(g·x, g·x') = k(x, x')``.
-Points are ordered **element-major**: point ``(g, m)`` (element ``g`` of orbit ``m``) has index
-``g·M + m``. Then
-
-    K[(g, m), (g', m')] = k(gˣ x_m, g'ˣ x_m') = k(x_m, (g'−g)ˣ x_m') = C_{(g'−g) mod N}[m, m'],
-
-with ``C_d = K(X_0, X_d)`` the ``M×M`` blocks of the first block row (``X_d`` = every orbit at
-element ``d``): the Gram matrix is **block-circulant** and only ``M × MN`` kernel entries are
-needed. Symmetry of k gives ``C_{−d} = C_dᵀ``.
-
-Block-diagonalisation. For a vector ``v = (v_0, …, v_{N−1})`` with ``v_g ∈ R^M`` and its DFT
-over the group ``v̂_f = Σ_g v_g e^{−2πi f g/N}``,
-
-    (K v)^_f = K̂_f v̂_f,    K̂_f = Σ_d C_d e^{+2πi f d/N}   (N Hermitian M×M blocks),
-
-(the other sign convention, ``Σ_d C_d e^{−2πi f d/N}``, is ``K̂_{−f} = conj(K̂_f)``: the same
-set of blocks up to relabelling f → −f, hence the same eigenvalues). So the eigenvalues of K
-are those of the ``K̂_f``; ``(K + λI)⁻¹`` is block-circulant with blocks
-``D_d = (1/N) Σ_f (K̂_f + λI)⁻¹ e^{−2πi f d/N}``; one ``(MN)×(MN)`` solve becomes ``N`` solves
-of size ``M×M`` (only ``⌊N/2⌋+1`` of them, since ``K̂_{N−f} = conj(K̂_f)`` for real C). Cost
-``O(N M³)`` instead of ``O(N³ M³)``, memory ``O(N M²)`` instead of ``O(N² M²)``.
-
-Ridge convention: the same as :func:`ntkviz.gp.dual_weights` — ``relative=True`` adds
-``λ = ρ · tr(K)`` with ``tr(K) = N · tr(C_0)`` (the trace of the *whole* matrix, not its mean
-diagonal), ``relative=False`` adds ``λ = ρ``.
-
-Leave-out predictions (:func:`leave_out_predictions`) use the exact identity, for ``A = K + λI``
-and a left-out set S with complement R,
-
-    ŷ_S = K_SR (K_RR + λI)⁻¹ Y_R = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹ Y]_S,
-
-i.e. the model trained on all points but S **with the absolute ridge λ computed from the full
-matrix** (so it equals ``gp.posterior(K, Y_R, R, S, ridge=λ, relative=False)``, not
-``gp.posterior(..., relative=True)``, which would recompute λ from ``tr(K_RR)``).
-"""
+"""The block-circulant solver: exact GP regression on whole orbits in ``N`` solves of size
+``M×M`` (docs/theory.md#the-block-circulant-solver), and exact leave-out predictions."""
 
 from __future__ import annotations
 
@@ -48,198 +9,11 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
-from ._validate import as_finite_array, check_allocation, check_int, check_real, check_square
-from .gp import DEFAULT_RIDGE
-from .kernels.base import MAX_GRAM_ENTRIES
+from .._validate import as_finite_array, check_real
+from ..gp import DEFAULT_RIDGE
+from .layout import as_columns, block_row_average, dense, first_block_row, from_gram, matvec
 
-__all__ = [
-    "element_major",
-    "point_index",
-    "first_block_row",
-    "from_gram",
-    "block_circulant_deviation",
-    "block_row_average",
-    "block_circularize",
-    "block_circulant_dense",
-    "block_circulant_matvec",
-    "BlockCirculantKernel",
-    "leave_out_predictions",
-]
-
-
-# --------------------------------------------------------------------------- layout helpers
-
-
-def _check_orbits(orbits) -> np.ndarray:
-    orbits = as_finite_array("orbits", orbits)
-    if orbits.ndim < 3:
-        raise ValueError(
-            f"orbits must have shape (M orbits, N elements, features...), got shape {orbits.shape}"
-        )
-    if orbits.shape[0] < 1 or orbits.shape[1] < 1:
-        raise ValueError(
-            f"orbits must hold at least one orbit and one element, got shape {orbits.shape}"
-        )
-    return orbits
-
-
-def element_major(orbits) -> np.ndarray:
-    """``(M, N, ...)`` orbits → ``(M·N, ...)`` points with point ``(g, m)`` at row ``g·M + m``."""
-    orbits = _check_orbits(orbits)
-    M, N = orbits.shape[:2]
-    return np.swapaxes(orbits, 0, 1).reshape((M * N,) + orbits.shape[2:])
-
-
-def point_index(element, orbit, M: int) -> np.ndarray:
-    """Element-major index ``g·M + m`` of element ``g`` of orbit ``m`` (broadcasting)."""
-    M = check_int("M", M, minimum=1, maximum=MAX_GRAM_ENTRIES)
-    try:
-        element = np.asarray(element, dtype=int)
-        orbit = np.asarray(orbit, dtype=int)
-    except (TypeError, ValueError, OverflowError) as error:
-        raise TypeError(f"element and orbit must be integer indices: {error}") from None
-    try:
-        np.broadcast_shapes(element.shape, orbit.shape)
-    except ValueError:
-        raise ValueError(f"element and orbit must broadcast together, got shapes "
-                         f"{element.shape} and {orbit.shape}") from None
-    if np.any(orbit < 0) or np.any(orbit >= M):
-        raise ValueError(f"orbit must hold indices in [0, {M - 1}], got {np.ravel(orbit).tolist()}")
-    if np.any(element < 0):
-        raise ValueError(f"element must be >= 0, got {np.ravel(element).tolist()}")
-    return element * M + orbit
-
-
-def first_block_row(kernel: Callable, orbits) -> np.ndarray:
-    """The first block row ``C_d = K(X_0, X_d)``, shape ``(N, M, M)``, from one kernel call.
-
-    ``kernel`` is any callable ``k(x1, x2) -> (n1, n2)`` (an ntkviz kernel or a user's function)
-    that is invariant under the action applied to both inputs; ``orbits`` is ``(M, N, ...)``
-    with ``orbits[m, g]`` the element g of orbit m. One call ``k(orbits[:, 0], all points)``
-    gives the ``M × MN`` entries that determine the whole block-circulant Gram matrix.
-    """
-    if not callable(kernel):
-        raise TypeError(
-            f"kernel must be a callable k(x1, x2) -> (n1, n2) array, got {type(kernel).__name__}"
-        )
-    orbits = _check_orbits(orbits)
-    M, N = orbits.shape[:2]
-    if M * M * N > MAX_GRAM_ENTRIES:
-        raise ValueError(f"orbits must give at most MAX_GRAM_ENTRIES = {MAX_GRAM_ENTRIES:,} entries "
-                         f"of the first block row (M·MN), got M = {M:,} orbits of N = {N:,}")
-    answer = kernel(orbits[:, 0], element_major(orbits))
-    try:
-        row = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError) as error:  # None, strings, ragged lists
-        raise ValueError(f"kernel must return a real (n1, n2) array: {error}") from None
-    if row.shape != (M, M * N):
-        raise ValueError(
-            f"kernel must return an array of shape {(M, M * N)} for these orbits, got {row.shape}"
-        )
-    if not np.all(np.isfinite(row)):
-        raise ValueError("kernel returned NaN or infinite entries")
-    return np.ascontiguousarray(row.reshape(M, N, M).transpose(1, 0, 2))
-
-
-def _check_sizes(K, M, N) -> tuple[np.ndarray, int, int]:
-    K = check_square("K", K)
-    M = check_int("M", M, minimum=1)
-    N = check_int("N", N, minimum=1)
-    if K.shape[0] != M * N:
-        raise ValueError(
-            f"K must be (M·N)×(M·N) = {M * N}×{M * N} for M={M}, N={N}, got shape {K.shape}"
-        )
-    return K, M, N
-
-
-def block_row_average(K, M: int, N: int) -> np.ndarray:
-    """Blocks ``C_d = (1/N) Σ_g K[g, g+d]`` averaged along wrapped block diagonals, ``(N, M, M)``.
-
-    The block analogue of Eq. 12: exact for a block-circulant K, the best block-circulant
-    approximation (Frobenius) otherwise, e.g. for interpolated rotations.
-    """
-    K, M, N = _check_sizes(K, M, N)
-    blocks = K.reshape(N, M, N, M)
-    g = np.arange(N)[:, None]
-    shifted = (g + np.arange(N)[None, :]) % N
-    # advanced indices on axes 0 and 2 → result (N_g, N_d, M, M)
-    return blocks[g, :, shifted, :].mean(axis=0)
-
-
-def block_circulant_dense(C) -> np.ndarray:
-    """The dense ``(MN)×(MN)`` block-circulant ``K[(g,m),(g',m')] = C_{(g'−g) mod N}[m, m']``.
-
-    ``C`` may be rectangular blocks ``(N, P, M)`` (a test-by-train cross kernel).
-    """
-    C = as_finite_array("C", C, ndim=3)
-    N, P, M = C.shape
-    check_allocation("C", (N * P, N * M), what=f"the dense matrix of C with shape {C.shape}")
-    d = (np.arange(N)[None, :] - np.arange(N)[:, None]) % N  # (g, g')
-    return C[d].transpose(0, 2, 1, 3).reshape(N * P, N * M)
-
-
-def block_circularize(K, M: int, N: int) -> np.ndarray:
-    """The block-circulant matrix nearest to K: each wrapped block diagonal replaced by its mean.
-
-    Idempotent; returns K itself (up to round-off) when K is already block-circulant.
-    """
-    return block_circulant_dense(block_row_average(K, M, N))
-
-
-def block_circulant_deviation(K, M: int, N: int) -> float:
-    """``‖K − block_circularize(K)‖_F / ‖K‖_F``: 0 for a block-circulant K (0 for K = 0)."""
-    K, M, N = _check_sizes(K, M, N)
-    norm = np.linalg.norm(K)
-    if norm == 0:
-        return 0.0
-    return float(np.linalg.norm(K - block_circularize(K, M, N)) / norm)
-
-
-def from_gram(K, M: int, N: int, *, rtol: float | None = 1e-10) -> np.ndarray:
-    """Blocks ``C_d = K[0:M, dM:(d+1)M]`` of a dense element-major Gram matrix, ``(N, M, M)``.
-
-    With ``rtol`` (default 1e-10) raise ValueError if K is not block-circulant, i.e. if
-    :func:`block_circulant_deviation` exceeds ``rtol``; ``rtol=None`` skips the check (use
-    :func:`block_row_average` for a matrix that is only approximately block-circulant).
-    """
-    K, M, N = _check_sizes(K, M, N)
-    if rtol is not None:
-        rtol = check_real("rtol", rtol, minimum=0.0)
-        deviation = block_circulant_deviation(K, M, N)
-        if deviation > rtol:
-            raise ValueError(
-                f"K is not block-circulant for M={M}, N={N}: relative deviation {deviation:.3g} > "
-                f"rtol={rtol:g} (check the element-major order g·M + m, or use block_row_average)"
-            )
-    return np.ascontiguousarray(K[:M].reshape(M, N, M).transpose(1, 0, 2))
-
-
-def _as_columns(name: str, Y, n: int) -> tuple[np.ndarray, bool]:
-    Y = as_finite_array(name, Y, ndim=(1, 2))
-    if Y.shape[0] != n:
-        raise ValueError(
-            f"{name} must have {n} rows (one per point, element-major), got shape {Y.shape}"
-        )
-    return (Y[:, None], True) if Y.ndim == 1 else (Y, False)
-
-
-def block_circulant_matvec(C, V) -> np.ndarray:
-    """``K V`` for the block-circulant K with (possibly rectangular) blocks ``C`` ``(N, P, M)``.
-
-    ``V`` is ``(N·M,)`` or ``(N·M, T)`` element-major; the result ``(N·P[, T])``. By the DFT over
-    the group: ``(KV)^_f = K̂_f V̂_f`` with ``K̂_f = Σ_d C_d e^{+2πi f d/N}``; cost O(N P M T).
-    """
-    C = as_finite_array("C", C, ndim=3)
-    N, P, M = C.shape
-    V, vector = _as_columns("V", V, N * M)
-    T = V.shape[1]
-    V_hat = np.fft.rfft(V.reshape(N, M, T), axis=0)
-    K_hat = np.conj(np.fft.rfft(C, axis=0))
-    out = np.fft.irfft(K_hat @ V_hat, n=N, axis=0).reshape(N * P, T)
-    return out[:, 0] if vector else out
-
-
-# --------------------------------------------------------------------------- the solver
+__all__ = ["BlockCirculantKernel", "leave_out_predictions"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,11 +92,13 @@ class BlockCirculantKernel:
 
     def dense(self) -> np.ndarray:
         """The dense ``(MN)×(MN)`` matrix (for tests and small cases)."""
-        return block_circulant_dense(self.C)
+        return dense(self.C)
 
     def matvec(self, V) -> np.ndarray:
         """``K V`` for ``V`` of shape ``(MN,)`` or ``(MN, T)`` in O(N M² T)."""
-        return block_circulant_matvec(self.C, V)
+        V, vector = as_columns("V", V, self.size)
+        out = matvec(self.C, V)
+        return out[:, 0] if vector else out
 
     def eigenvalues_by_frequency(self) -> np.ndarray:
         """Eigenvalues of each ``K̂_f``, ``(N, M)``, ascending within each frequency f."""
@@ -391,12 +167,16 @@ class BlockCirculantKernel:
         λ follows :func:`ntkviz.gp.dual_weights`: ``ρ·tr(K)`` (relative) or ``ρ``. Each block
         ``K̂_f + λI`` is solved by Cholesky, or by its pseudo-inverse if it is singular.
         """
-        Y, vector = _as_columns("Y", Y, self.size)
-        factor = self._factor(self.ridge_shift(ridge, relative))
+        Y, vector = as_columns("Y", Y, self.size)
+        out = self._solve_columns(Y, self.ridge_shift(ridge, relative))
+        return out[:, 0] if vector else out
+
+    def _solve_columns(self, Y: np.ndarray, shift: float) -> np.ndarray:
+        """``(K + shift·I)⁻¹ Y`` for clean columns ``Y`` ``(MN, T)``."""
         N, M, T = self.N, self.M, Y.shape[1]
         V_hat = np.fft.rfft(Y.reshape(N, M, T), axis=0)
-        out = np.fft.irfft(self._solve_hat(factor, V_hat), n=N, axis=0).reshape(N * M, T)
-        return out[:, 0] if vector else out
+        solved = self._solve_hat(self._factor(shift), V_hat)
+        return np.fft.irfft(solved, n=N, axis=0).reshape(N * M, T)
 
     def inverse_blocks(self, ridge: float = DEFAULT_RIDGE, relative: bool = True) -> np.ndarray:
         """First block row ``D`` ``(N, M, M)`` of ``(K + λI)⁻¹`` (itself block-circulant).
@@ -428,7 +208,7 @@ class BlockCirculantKernel:
         cols = _index_array("cols", cols, self.size)
         E = np.zeros((self.size, cols.size))
         E[cols, np.arange(cols.size)] = 1.0
-        return self.solve(E, ridge, relative)[rows]
+        return self._solve_columns(E, self.ridge_shift(ridge, relative))[rows]
 
     def posterior_mean(
         self, K_test_train, Y, ridge: float = DEFAULT_RIDGE, relative: bool = True
@@ -461,7 +241,9 @@ class BlockCirculantKernel:
             raise ValueError(
                 f"C_cross must have shape (N={self.N}, P, M={self.M}), got {C_cross.shape}"
             )
-        return block_circulant_matvec(C_cross, self.solve(Y, ridge, relative))
+        alpha = self.solve(Y, ridge, relative)
+        out = matvec(C_cross, alpha.reshape(self.size, -1))
+        return out[:, 0] if alpha.ndim == 1 else out
 
 
 def _index_array(name: str, index, n: int) -> np.ndarray:
@@ -504,7 +286,7 @@ def leave_out_predictions(
     """
     if not isinstance(bc, BlockCirculantKernel):
         raise TypeError(f"bc must be a BlockCirculantKernel, got {type(bc).__name__}")
-    Y, vector = _as_columns("Y", Y, bc.size)
+    Y, vector = as_columns("Y", Y, bc.size)
     S = _index_array("left_out_indices", left_out_indices, bc.size)
     if np.unique(S).size != S.size:
         raise ValueError(f"left_out_indices must be distinct, got {S.tolist()}")
@@ -515,7 +297,7 @@ def leave_out_predictions(
     T = Y.shape[1]
     E = np.zeros((bc.size, S.size))
     E[S, np.arange(S.size)] = 1.0
-    solved = bc.solve(np.hstack([Y, E]), ridge, relative)
+    solved = bc._solve_columns(np.hstack([Y, E]), bc.ridge_shift(ridge, relative))
     inv_Y = solved[S, :T]
     inv_SS = solved[S, T:]
     inv_SS = 0.5 * (inv_SS + inv_SS.T)
