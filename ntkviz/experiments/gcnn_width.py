@@ -43,23 +43,14 @@ import functools
 import numpy as np
 
 from .. import datasets
-from .._validate import as_finite_array, check_choice, check_int, check_real, check_sequence
+from .._validate import as_finite_array, check_choice
 from ..kernels import gcnn
 from ..kernels.finite_gcnn import MAX_WIDTH, finite_network
-from ._common import check_progress, progress_callback
+from ..params import Param, Params
+from ._common import check_progress, frozen, progress_callback
 
-__all__ = [
-    "ACTIVATIONS",
-    "DEPTH",
-    "MAX_DEPTH",
-    "RESOLUTIONS",
-    "SEEDS",
-    "WIDTHS",
-    "GCNNWidthSweep",
-    "gcnn_images",
-    "relative_error",
-    "relative_errors",
-]
+__all__ = ["ACTIVATIONS", "DEPTH", "MAX_DEPTH", "RESOLUTIONS", "SEEDS", "WIDTHS", "PARAMS",
+           "GCNNWidthSweep", "gcnn_images", "relative_error", "relative_errors"]
 
 #: Nonlinearities of the network (those of ``kernels.gcnn``).
 ACTIVATIONS = ("relu", "erf")
@@ -74,56 +65,23 @@ MAX_DEPTH = 3
 #: Image sides: 14 (the ``gcnn`` architecture's, 2×2 pooled MNIST) or 7 (pooled once more).
 RESOLUTIONS = (14, 7)
 
-
-def _frozen(array) -> np.ndarray:
-    array = np.array(array, dtype=np.float64)
-    array.setflags(write=False)
-    return array
-
-
-# --- argument checks ------------------------------------------------------------------------
-def _check_net(depth, activation, W_std, b_std) -> tuple[int, str, float, float]:
-    depth = check_int("depth", depth, minimum=1, maximum=MAX_DEPTH)
-    check_choice("activation", activation, ACTIVATIONS)
-    W_std = check_real("W_std", W_std, minimum=0.0, strict_minimum=True)
-    b_std = check_real("b_std", b_std, minimum=0.0)
-    return depth, activation, W_std, b_std
-
-
-def _check_widths(widths) -> tuple[int, ...]:
-    widths = check_sequence("widths", widths,
-                             lambda w: check_int("widths", w, minimum=1, maximum=MAX_WIDTH))
-    return tuple(sorted(set(widths)))
-
-
-def _check_seeds(seeds) -> tuple[int, ...]:
-    seeds = check_sequence("seeds", seeds, lambda s: check_int("seeds", s, minimum=0))
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds}")
-    return seeds
-
-
-def _check_inputs(n_digits, digit_seed, resolution) -> tuple[int, int, int]:
-    n_digits = check_int("n_digits", n_digits, minimum=1, maximum=10)
-    digit_seed = check_int("digit_seed", digit_seed, minimum=0)
-    resolution = check_choice("resolution", resolution, RESOLUTIONS)
-    return n_digits, digit_seed, resolution
-
-
+#: The arguments of the public functions.
+PARAMS = Params(
+    Param("depth", "int", 1, MAX_DEPTH),
+    Param("activation", "choice", choices=ACTIVATIONS),
+    Param("W_std", "real", 0.0, strict=True),
+    Param("b_std", "real", 0.0),
+    Param("widths", "ints", 1, MAX_WIDTH),
+    Param("seeds", "ints", 0),
+    Param("n_digits", "int", 1, 10),
+    Param("digit_seed", "int", 0),
+    Param("resolution", "choice", choices=RESOLUTIONS),
+)
 
 
 # --- inputs and cached cores ----------------------------------------------------------------
+@PARAMS.validated
 @functools.lru_cache(maxsize=16)
-def _images(n_digits: int, digit_seed: int, resolution: int) -> np.ndarray:
-    images, _ = datasets.load_mnist()
-    chosen = images[datasets.digits_per_class(1, digit_seed)[:n_digits, 0]].astype(np.float64)
-    while chosen.shape[-1] > resolution:
-        chosen = datasets.pool2(chosen)
-    chosen = datasets.normalize(chosen) * resolution  # mean square pixel 1
-    pairs = np.stack([chosen, np.rot90(chosen, 1, axes=(1, 2))], axis=1)
-    return _frozen(pairs.reshape(2 * n_digits, resolution, resolution))
-
-
 def gcnn_images(n_digits: int = 3, digit_seed: int = 0, resolution: int = 14) -> np.ndarray:
     """The inputs (2·n_digits, resolution, resolution): each digit followed by its quarter turn.
 
@@ -131,7 +89,13 @@ def gcnn_images(n_digits: int = 3, digit_seed: int = 0, resolution: int = 14) ->
     to ``resolution`` (14 or 7), centred, of unit norm, times the side (mean square pixel 1).
     Read-only and cached.
     """
-    return _images(*_check_inputs(n_digits, digit_seed, resolution))
+    images, _ = datasets.load_mnist()
+    chosen = images[datasets.digits_per_class(1, digit_seed)[:n_digits, 0]].astype(np.float64)
+    while chosen.shape[-1] > resolution:
+        chosen = datasets.pool2(chosen)
+    chosen = datasets.normalize(chosen) * resolution  # mean square pixel 1
+    pairs = np.stack([chosen, np.rot90(chosen, 1, axes=(1, 2))], axis=1)
+    return frozen(pairs.reshape(2 * n_digits, resolution, resolution))
 
 
 def relative_error(estimate, exact) -> float:
@@ -149,15 +113,15 @@ def relative_error(estimate, exact) -> float:
 @functools.lru_cache(maxsize=32)
 def _analytic(depth, activation, W_std, b_std, inputs) -> tuple[np.ndarray, np.ndarray]:
     kernel = gcnn(depth=depth, W_std=W_std, b_std=b_std, activation=activation)
-    nngp, ntk = kernel.nngp_ntk(_images(*inputs))
-    return _frozen(nngp), _frozen(ntk)
+    nngp, ntk = kernel.nngp_ntk(gcnn_images.unchecked(*inputs))
+    return frozen(nngp), frozen(ntk)
 
 
 @functools.lru_cache(maxsize=2048)
 def _network(depth, activation, W_std, b_std, inputs, width, seed):
     """``(Σ̂, Θ̂, invariance gap)`` of one finite network."""
     arch = gcnn(depth=depth, W_std=W_std, b_std=b_std, activation=activation)
-    x = _images(*inputs)
+    x = gcnn_images.unchecked(*inputs)
     network = finite_network(arch, x, width=width, seed=seed)
     return network.nngp, network.ntk, network.invariance_gap
 
@@ -246,22 +210,21 @@ def _sweep(depth, activation, W_std, b_std, inputs, widths, seeds) -> GCNNWidthS
 
     nngp_errors, ntk_errors = errors(nngp_hat, nngp), errors(ntk_hat, ntk)
     nngp_mean, ntk_mean = nngp_errors.mean(axis=1), ntk_errors.mean(axis=1)
-    widths_array = np.array(widths, dtype=np.int64)
-    widths_array.setflags(write=False)
     return GCNNWidthSweep(
-        depth=depth, activation=activation, W_std=W_std, b_std=b_std, widths=widths_array,
-        seeds=seeds, images=_images(*inputs), nngp=nngp, ntk=ntk,
-        nngp_hat=_frozen(nngp_hat), ntk_hat=_frozen(ntk_hat),
-        nngp_errors=_frozen(nngp_errors), ntk_errors=_frozen(ntk_errors),
-        nngp_mean=_frozen(nngp_mean), ntk_mean=_frozen(ntk_mean),
-        nngp_spread=_frozen(_spread(nngp_errors)), ntk_spread=_frozen(_spread(ntk_errors)),
+        depth=depth, activation=activation, W_std=W_std, b_std=b_std, widths=frozen(widths, np.int64),
+        seeds=seeds, images=gcnn_images.unchecked(*inputs), nngp=nngp, ntk=ntk,
+        nngp_hat=frozen(nngp_hat), ntk_hat=frozen(ntk_hat),
+        nngp_errors=frozen(nngp_errors), ntk_errors=frozen(ntk_errors),
+        nngp_mean=frozen(nngp_mean), ntk_mean=frozen(ntk_mean),
+        nngp_spread=frozen(_spread(nngp_errors)), ntk_spread=frozen(_spread(ntk_errors)),
         nngp_slope=_fit(widths, nngp_mean)[0], nngp_intercept=_fit(widths, nngp_mean)[1],
         ntk_slope=_fit(widths, ntk_mean)[0], ntk_intercept=_fit(widths, ntk_mean)[1],
-        mc_nngp_errors=_frozen(errors(nngp_hat.mean(axis=1), nngp)),
-        invariance_gaps=_frozen(gaps),
+        mc_nngp_errors=frozen(errors(nngp_hat.mean(axis=1), nngp)),
+        invariance_gaps=frozen(gaps),
     )
 
 
+@PARAMS.validated
 def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits: int = 3,
                     digit_seed: int = 0, resolution: int = 14, activation: str = "relu",
                     W_std: float = 1.0, b_std: float = 1.0, progress=None) -> GCNNWidthSweep:
@@ -280,10 +243,10 @@ def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits:
     Returns a cached :class:`GCNNWidthSweep`. Expected (arXiv 2406.06504, Fig. 1): both mean errors
     fall like ``width^(−1/2)`` (slopes ≈ −0.5) and every invariance gap is round-off.
     """
-    depth, activation, W_std, b_std = _check_net(depth, activation, W_std, b_std)
-    widths, seeds = _check_widths(widths), _check_seeds(seeds)
-    inputs = _check_inputs(n_digits, digit_seed, resolution)
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds}")
     check_progress(progress)
+    widths, inputs = tuple(sorted(set(widths))), (n_digits, digit_seed, resolution)
     report = progress_callback(progress, len(widths) * len(seeds), "finite group CNNs")
     _analytic(depth, activation, W_std, b_std, inputs)
     done = 0
