@@ -21,7 +21,7 @@ from ._validate import check_choice, check_int, check_real, check_sequence
 
 __all__ = ["Param", "Params"]
 
-KINDS = ("int", "real", "choice", "flag", "ints", "reals")
+KINDS = ("int", "real", "choice", "flag", "ints", "reals", "choices", "object")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +29,9 @@ class Param:
     """One parameter.
 
     ``kind``: ``"int"``, ``"real"``, ``"choice"`` (one of ``choices``), ``"flag"`` (a bool),
-    ``"ints"`` / ``"reals"`` (a non-empty sequence of such numbers, returned as a tuple).
+    ``"ints"`` / ``"reals"`` (a non-empty sequence of such numbers, returned as a tuple),
+    ``"choices"`` (one of ``choices`` or a non-empty sequence of distinct ones, returned as a
+    tuple), ``"object"`` (an instance of one of the types in ``choices``, e.g. a configuration).
     ``minimum`` / ``maximum`` bound numbers (``strict``: the minimum itself excluded).
     ``label``: what a control shows; ``control``: ``(low, high, step)`` of its slider where it
     is narrower than the allowed range; ``log``: a slider in log10 steps.
@@ -63,6 +65,17 @@ class Param:
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be True or False, got {value!r}")
             return value
+        if self.kind == "object":
+            if not isinstance(value, self.choices):
+                kinds = " or ".join(t.__name__ for t in self.choices)
+                raise TypeError(f"{name} must be a {kinds}, got {type(value).__name__}")
+            return value
+        if self.kind == "choices":
+            values = check_sequence(name, (value,) if isinstance(value, str) else value,
+                                    lambda v: check_choice(name, v, self.choices))
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} must not repeat a choice, got {values}")
+            return values
         item = Param(self.name, self.kind[:-1] if self.kind == "ints" else "real", self.minimum,
                      self.maximum, self.strict)
         return check_sequence(name, value, lambda v: item.check(v, name))
