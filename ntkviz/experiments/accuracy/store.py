@@ -1,0 +1,117 @@
+"""The accuracy experiment's shipped results: ``data/results/accuracy.npz`` (a
+``results.ResultsFile``) holding every (action, kind) of the default configuration, written by
+``ntkviz precompute`` and read by the explorer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ... import datasets
+from ..._validate import check_path
+from ...params import Param, Params
+from ...results import ResultsFile
+from .._common import frozen
+from ..architectures import KINDS
+from .config import (
+    DEFAULT_ARCHITECTURES,
+    QUICK,
+    Config,
+    check_architectures,
+    check_choices,
+    check_config,
+)
+from .curves import accuracy_curves, kernel_steps
+from .result import AccuracyResult
+
+__all__ = ["FILE", "compute_results", "precompute", "save_results", "load_results",
+           "load_precomputed", "precomputed_path"]
+
+#: The shipped results file: per (action, kind) the arrays ``_ARRAYS`` under
+#: ``"{action}/{kind}/{name}"``, and the digits' MNIST indices.
+FILE = ResultsFile("accuracy", version=2)
+_ARRAYS = ("accuracy", "in_accuracy", "full_accuracy", "predictions", "full_predictions")
+
+
+def compute_results(config: Config = Config(), architectures=DEFAULT_ARCHITECTURES,
+                    actions=datasets.ACTIONS, progress=None) -> dict[tuple, AccuracyResult]:
+    """Every (action, kind) of ``config``: ``{(action, kind): AccuracyResult}``.
+
+    ``progress(done, total, label)`` counts kernel computations over all actions.
+    """
+    config, architectures = check_config(config), check_architectures(architectures)
+    actions = check_choices("actions", actions, datasets.ACTIONS)
+    if not (progress is None or callable(progress)):
+        raise TypeError(f"progress must be None or a callable(done, total, label), got "
+                        f"{progress!r}")
+    steps = {action: len(kernel_steps(config, architectures, action)) for action in actions}
+    total, done, results = sum(steps.values()), 0, {}
+    for action in actions:
+        def local(i, n, label, offset=done):
+            if progress is not None and i < n:
+                progress(offset + i, total, label)
+        for kind in KINDS:  # the second kind reuses the cached kernels
+            results[(action, kind)] = accuracy_curves.unchecked(
+                config, architectures, action, kind, local if kind == KINDS[0] else None)
+        done += steps[action]
+    if progress is not None:
+        progress(total, total, "done")
+    return results
+
+
+@Params(Param("quick", "flag")).validated
+def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, list[str]]:
+    """Compute every (action, kind) of ``Config()`` (``quick``: of ``QUICK``, seconds) and save
+    them to ``path`` (default the bundled file); returns the path and the NTK curves under
+    rotation as summary lines. ``progress(done, total, label)`` counts kernel computations."""
+    path = FILE.path if path is None else check_path("path", path)
+    results = compute_results(QUICK if quick else Config(), progress=progress)
+    r = results[("rotate", "ntk")]
+    return save_results(results, path), [
+        f"rotate, NTK, {key}: " + ", ".join(f"N={N}: {a:.3f}" for N, a in zip(r.Ns, r.curve(key)))
+        for key in r.architectures]
+
+
+def save_results(results: dict[tuple[str, str], AccuracyResult], path) -> Path:
+    """Write results (one config and architecture list) to an ``.npz``; returns the path."""
+    if not isinstance(results, Mapping) or not all(
+            isinstance(r, AccuracyResult) for r in results.values()):
+        raise TypeError(f"results must be a dict {{(action, kind): AccuracyResult}}, got "
+                        f"{type(results).__name__}")
+    if not results:
+        raise ValueError("results must hold at least one AccuracyResult, got none")
+    first = next(iter(results.values()))
+    arrays = {"train_index": first.train_index, "test_index": first.test_index}
+    for (action, kind), r in results.items():
+        if r.config != first.config or r.architectures != first.architectures:
+            raise ValueError("results must share one config and one list of architectures")
+        arrays.update({f"{action}/{kind}/{name}": getattr(r, name) for name in _ARRAYS})
+    config = {"config": first.config.to_dict(), "architectures": list(first.architectures),
+              "entries": [list(key) for key in results]}
+    return FILE.save(config, arrays, check_path("path", path))
+
+
+def load_results(path) -> dict[tuple[str, str], AccuracyResult]:
+    """Read a file written by ``save_results``: ``{(action, kind): AccuracyResult}``."""
+    stored = FILE.load(check_path("path", path))
+    config = Config.from_dict(stored.config["config"])
+    common = dict(config=config, architectures=tuple(stored.config["architectures"]),
+                  test_labels=frozen(np.repeat(np.arange(config.classes), config.n_test), np.int64),
+                  train_index=stored.arrays["train_index"], test_index=stored.arrays["test_index"])
+    return {(action, kind): AccuracyResult(
+        action=action, kind=kind, Ns=config.grid(action), **common,
+        **{name: stored.arrays[f"{action}/{kind}/{name}"] for name in _ARRAYS})
+        for action, kind in stored.config["entries"]}
+
+
+def precomputed_path() -> Path:
+    """The bundled results file (``data/results/accuracy.npz``; ``ntkviz/_data/…`` in a wheel)."""
+    return FILE.path
+
+
+def load_precomputed(path=None) -> dict[tuple[str, str], AccuracyResult]:
+    """The shipped results of ``ntkviz precompute`` (default ``Config()``, every action and kind),
+    or a file written by ``save_results`` at ``path``; read once per process."""
+    return load_results(FILE.path if path is None else path)
