@@ -123,6 +123,12 @@ class BlockCirculantKernel:
             raise ValueError(f"ridge={ridge:g} is too large: the shift ρ·tr(K) overflows float64")
         return shift
 
+    def factorization(self, shift: float) -> _Factor:
+        """``K̂_f + shift·I`` factorised for f = 0..⌊N/2⌋ (cached per absolute ``shift``, as the
+        solves use it): per frequency a Cholesky factor ``(c, lower)`` in ``.cholesky``, or None
+        and the Hermitian pseudo-inverse in ``.pinv`` for a singular block."""
+        return self._factor(shift)
+
     def _factor(self, shift: float) -> _Factor:
         cached = self._cache.get(shift)
         if cached is not None:
