@@ -104,7 +104,7 @@ class AccuracyExplorer(Explorer):
     def __init__(self, action: str = "rotate", N: int = 8, leave_out="all",
                  architectures=accuracy.DEFAULT_ARCHITECTURES, highlight: str | None = None,
                  kind: str = "ntk", config: accuracy.Config | None = None, results=None):
-        self.architectures = accuracy.check_architectures(architectures)
+        self.architectures = accuracy.PARAMS["architectures"].check(architectures)
         self.config = accuracy.Config() if config is None else config
         if not isinstance(self.config, accuracy.Config):
             raise TypeError(f"config must be an accuracy.Config, got {type(self.config).__name__}")

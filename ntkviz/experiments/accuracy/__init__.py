@@ -32,11 +32,11 @@ kernel call, so both are cached together.
 
 from .config import (
     DEFAULT_ARCHITECTURES,
+    FIELDS,
     PARAMS,
     QUICK,
     RESOLUTION,
     Config,
-    check_architectures,
     select_digits,
     test_images,
 )
@@ -53,6 +53,6 @@ from .store import (
 )
 
 __all__ = ["Config", "QUICK", "DEFAULT_ARCHITECTURES", "RESOLUTION", "PARAMS", "AccuracyResult",
-           "select_digits", "check_architectures", "accuracy_curves", "compute_results",
+           "select_digits", "FIELDS", "accuracy_curves", "compute_results",
            "precompute", "save_results", "load_results", "load_precomputed", "precomputed_path",
            "FILE", "test_images"]

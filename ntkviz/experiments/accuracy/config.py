@@ -5,38 +5,34 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
 
 import numpy as np
 
 from ... import datasets, gp
-from ..._validate import check_choice
 from ...params import Param, Params
 from .._common import ConfigRecord
 from ..architectures import ARCHITECTURES
 from ..architectures import PARAMS as ARCHITECTURE_PARAMS
 
-__all__ = ["Config", "QUICK", "DEFAULT_ARCHITECTURES", "RESOLUTION", "PARAMS", "select_digits",
-           "test_images", "check_architectures"]
+__all__ = ["Config", "QUICK", "DEFAULT_ARCHITECTURES", "RESOLUTION", "PARAMS", "FIELDS",
+           "select_digits", "test_images"]
 
 #: Side of the digits every architecture sees here (28×28 MNIST, 2×2 mean pooled once).
 RESOLUTION = 14
 #: Plain (mlp1, cnn_flatten), shift-invariant (cnn_gap) and equivariant (gcnn, orbit_mlp) kernels.
 DEFAULT_ARCHITECTURES = ("mlp1", "cnn_flatten", "cnn_gap", "gcnn", "orbit_mlp")
 
-#: The experiment's parameters: a configuration's fields and the choices of a computation.
-PARAMS = Params(
-    ARCHITECTURE_PARAMS["action"], ARCHITECTURE_PARAMS["kind"],
+#: The fields of a ``Config``: its digits, ridge and the orbit sizes of each action (any angle
+#: down to 1°, quarter turns, divisors of the width).
+FIELDS = Params(
     Param("classes", "int", 2, 10),
     Param("n_train", "int", 1, 50),
     Param("n_test", "int", 1, 500),
     Param("seed", "int", 0),
     Param("ridge", "real", 0.0),
-    # the orbit sizes of each action: any angle up to 1°, quarter turns, divisors of the width
     Param("rotate", "ints", 2, 360),
     Param("rot90", "ints", 2, 4),
     Param("shift", "ints", 2, RESOLUTION),
-    Param("which", "choice", choices=("accuracy", "in_accuracy", "full_accuracy")),
 )
 
 
@@ -66,7 +62,7 @@ class Config(ConfigRecord):
     ridge: float = gp.DEFAULT_RIDGE
 
     def __post_init__(self):
-        fields = PARAMS.check(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        fields = FIELDS.check(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
         for action in datasets.ACTIONS:
             grid, width = fields[action], {"rot90": 4, "shift": RESOLUTION}.get(action)
             if list(grid) != sorted(set(grid)):
@@ -79,39 +75,21 @@ class Config(ConfigRecord):
 
     def grid(self, action: str) -> tuple[int, ...]:
         """The orbit sizes N of the curve for ``action``."""
-        return getattr(self, PARAMS["action"].check(action))
+        return getattr(self, ARCHITECTURE_PARAMS["action"].check(action))
 
 
 #: A tiny configuration for smoke tests and live demonstrations (seconds, not minutes).
 QUICK = Config(classes=3, n_train=1, n_test=4, rotate=(2, 3, 4), rot90=(2, 4), shift=(2, 7))
 
 
-def check_config(config) -> Config:
-    """``config`` if it is a ``Config``, else a ``TypeError`` naming it."""
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be an accuracy.Config, got {type(config).__name__}")
-    return config
-
-
-def check_choices(name: str, values, choices) -> tuple:
-    """Distinct entries of ``choices`` as a tuple (one may be given alone, as a string), or an
-    error naming ``name``."""
-    if isinstance(values, str):
-        values = (values,)
-    if not hasattr(values, "__iter__") or isinstance(values, (bytes, Mapping)):
-        raise TypeError(f"{name} must be a sequence of {tuple(choices)}, got {values!r:.60}")
-    values = tuple(check_choice(name, value, choices) for value in values)
-    if not values:
-        raise ValueError(f"{name} must name at least one of {tuple(choices)}, got none")
-    if len(set(values)) != len(values):
-        raise ValueError(f"{name} must not repeat, got {values}")
-    return values
-
-
-def check_architectures(architectures) -> tuple[str, ...]:
-    """Distinct keys of ``ARCHITECTURES`` as a tuple (one key may be given as a string), or an
-    error naming ``architectures``."""
-    return check_choices("architectures", architectures, ARCHITECTURES)
+#: The experiment's parameters.
+PARAMS = Params(
+    Param("config", "object", choices=(Config,)),
+    Param("architectures", "choices", choices=ARCHITECTURES.keys()),
+    Param("actions", "choices", choices=datasets.ACTIONS),
+    ARCHITECTURE_PARAMS["action"], ARCHITECTURE_PARAMS["kind"],
+    Param("which", "choice", choices=("accuracy", "in_accuracy", "full_accuracy")),
+)
 
 
 def _selection(classes: int, n_train: int, n_test: int, seed: int):
@@ -121,12 +99,12 @@ def _selection(classes: int, n_train: int, n_test: int, seed: int):
     return rows[:, :n_train], rows[:, n_train:]
 
 
+@PARAMS.validated
 def select_digits(config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Indices into the bundled MNIST test set: ``(train (classes, n_train), test (classes, n_test))``.
 
     Depends only on ``classes``, ``n_train``, ``n_test`` and ``seed`` (never on the N grids).
     """
-    config = check_config(config)
     return _selection(config.classes, config.n_train, config.n_test, config.seed)
 
 
@@ -138,9 +116,9 @@ def pooled_digits(classes: int, n_train: int, n_test: int, seed: int):
     return datasets.pool2(images[train.ravel()]), datasets.pool2(images[test.ravel()])
 
 
+@PARAMS.validated
 def test_images(config: Config) -> np.ndarray:
     """The raw 14×14 test digits ``(classes·n_test, 14, 14)`` in [0, 1], class-major."""
-    config = check_config(config)
     return pooled_digits(config.classes, config.n_train, config.n_test, config.seed)[1]
 
 

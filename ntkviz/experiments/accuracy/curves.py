@@ -13,15 +13,7 @@ import numpy as np
 from ... import datasets, gp
 from .._common import frozen
 from ..architectures import ARCHITECTURES, KINDS
-from .config import (
-    DEFAULT_ARCHITECTURES,
-    PARAMS,
-    Config,
-    check_architectures,
-    check_config,
-    pooled_digits,
-    select_digits,
-)
+from .config import DEFAULT_ARCHITECTURES, PARAMS, Config, pooled_digits, select_digits
 from .result import AccuracyResult
 
 __all__ = ["accuracy_curves", "kernel_steps"]
@@ -150,7 +142,6 @@ def accuracy_curves(config: Config, architectures=DEFAULT_ARCHITECTURES, action:
 
     Kernels and per-architecture results are cached, so a repeated or extended call is instant.
     """
-    config, architectures = check_config(config), check_architectures(architectures)
     steps = kernel_steps(config, architectures, action)
     for done, (key, N) in enumerate(steps):
         if progress is not None:
@@ -159,7 +150,7 @@ def accuracy_curves(config: Config, architectures=DEFAULT_ARCHITECTURES, action:
     parts = [_one_architecture(config, key, action, kind) for key in architectures]
     if progress is not None:
         progress(len(steps), len(steps), "done")
-    train_index, test_index = select_digits(config)
+    train_index, test_index = select_digits.unchecked(config)
     return AccuracyResult(
         config=config, action=action, kind=kind, architectures=architectures,
         Ns=getattr(config, action),

@@ -15,14 +15,7 @@ from ...params import Param, Params
 from ...results import ResultsFile
 from .._common import frozen
 from ..architectures import KINDS
-from .config import (
-    DEFAULT_ARCHITECTURES,
-    QUICK,
-    Config,
-    check_architectures,
-    check_choices,
-    check_config,
-)
+from .config import DEFAULT_ARCHITECTURES, PARAMS, QUICK, Config
 from .curves import accuracy_curves, kernel_steps
 from .result import AccuracyResult
 
@@ -35,14 +28,13 @@ FILE = ResultsFile("accuracy", version=2)
 _ARRAYS = ("accuracy", "in_accuracy", "full_accuracy", "predictions", "full_predictions")
 
 
+@PARAMS.validated
 def compute_results(config: Config = Config(), architectures=DEFAULT_ARCHITECTURES,
                     actions=datasets.ACTIONS, progress=None) -> dict[tuple, AccuracyResult]:
     """Every (action, kind) of ``config``: ``{(action, kind): AccuracyResult}``.
 
     ``progress(done, total, label)`` counts kernel computations over all actions.
     """
-    config, architectures = check_config(config), check_architectures(architectures)
-    actions = check_choices("actions", actions, datasets.ACTIONS)
     if not (progress is None or callable(progress)):
         raise TypeError(f"progress must be None or a callable(done, total, label), got "
                         f"{progress!r}")
