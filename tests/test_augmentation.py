@@ -285,7 +285,7 @@ def test_shipped_runs_recompute():
                 for c in aug.default_runs(a, depth=d)}
     assert set(shipped) == expected
     config = aug.AugmentConfig(depth=0, strategy="augmented", init="generic")
-    fresh = aug._train(config, None, None)
+    fresh = aug.training._train(config, None, None)
     for field in ("loss", "orbit_loss", "accuracy", "distance", "norm"):
         np.testing.assert_allclose(getattr(fresh, field), getattr(shipped[config], field),
                                    rtol=1e-9, atol=1e-12, err_msg=field)
@@ -354,12 +354,13 @@ def test_figures_show_the_runs_and_updates_match():
     )
 
     runs = [aug.train(c) for c in aug.default_runs("shift", depth=0)][:-1]  # no EQUIVARIANT
+    curves = aug.curves(runs)
     selected = ("augmented", "generic")
     for figure, update in ((loss_curves, loss_curves_update),
                            (accuracy_curves, accuracy_curves_update),
                            (distance_curves, distance_curves_update)):
-        fig = figure(runs, selected)
-        data = update(runs, selected)["data"]
+        fig = figure(curves, selected)
+        data = update(curves, selected)["data"]
         assert len(fig.data) == len(data)
         for trace, values in zip(fig.data, data):
             np.testing.assert_array_equal(np.asarray(trace.y, dtype=float),
@@ -369,14 +370,14 @@ def test_figures_show_the_runs_and_updates_match():
         assert fig.layout.xaxis.title.text == "epoch"
     i = SLOTS.index(selected)
     run = next(r for r in runs if (r.config.strategy, r.config.init) == selected)
-    fig = loss_curves(runs, selected)
+    fig = loss_curves(curves, selected, "C7 x-shifts, depth 0, η = 0.1")
     np.testing.assert_array_equal(fig.data[i].y, run.loss)
     np.testing.assert_array_equal(fig.data[i].customdata, run.orbit_loss)
     assert fig.layout.title.text == "Training loss (C7 x-shifts, depth 0, η = 0.1)"
-    fig = accuracy_curves(runs)
+    fig = accuracy_curves(curves, transformed="shifted")
     assert fig.layout.title.text == "Accuracy on shifted test digits"
     assert list(fig.data[-1].y) == [0.1, 0.1]                       # chance, 10 classes
-    fig = distance_curves(runs)
+    fig = distance_curves(curves)
     y = np.asarray(fig.data[i].y, dtype=float)
     np.testing.assert_array_equal(y[:-1], run.distance[:, 0])       # one layer, then a gap
     assert np.isnan(y[-1]) and fig.layout.yaxis.type == "log"

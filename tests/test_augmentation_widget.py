@@ -120,8 +120,8 @@ def test_training_streams_in_a_background_thread():
                               warm_up=False)
     assert ex.run is None
     draws = []
-    original = ex._redraw
-    ex._redraw = lambda config, force=False: (draws.append(force), original(config, force))
+    original = ex.refresh
+    ex.refresh = lambda: (draws.append(True), original())[1]
     assert ex.train(block=False)
     assert ex.training or ex.run is not None
     assert ex.train_button.disabled or not ex.training
@@ -166,9 +166,9 @@ def test_warm_up_compiles_the_current_shape_in_the_background():
     key = (base.action, base.N, base.blocks, base.depth, base.classes, base.n_train,
            base.batch_size)
     for strategy in aug.STRATEGIES:                 # already compiled: a cache hit
-        hits = aug._compiled.cache_info().hits
-        aug._compiled(strategy, *key)
-        assert aug._compiled.cache_info().hits == hits + 1
+        hits = aug.training._compiled.cache_info().hits
+        aug.training._compiled(strategy, *key)
+        assert aug.training._compiled.cache_info().hits == hits + 1
     thread = ex.warm_up_thread
     assert ex.set(learning_rate=0.05, epochs=20)     # same shape: nothing new to compile
     assert ex.warm_up_thread is thread and len(ex._warmed) == 1

@@ -114,7 +114,7 @@ class Explorer:
     def __init__(self, **initial):
         self._lock = threading.RLock()
         values = {c.name: c.param.check(initial[c.name], c.name) for c in self.CONTROLS}
-        self.state = self.compute(**values)
+        self.state, self._shown = self.compute(**values), values
         self.message = MessageLine()
         self.readout = W.HTML(layout=W.Layout(min_width="440px"))
         self.controls = {c.name: c.build(values[c.name], self) for c in self.CONTROLS}
@@ -192,9 +192,9 @@ class Explorer:
         return ok
 
     def refresh(self) -> bool:
-        """Recompute and redraw the controls' current setting (e.g. when a background job
-        brings new data); returns whether it succeeded (a failure is shown, never raised)."""
-        return self._update(self.values())
+        """Recompute and redraw the setting shown (e.g. when a background job brings new
+        data); returns whether it succeeded (a failure is shown, never raised)."""
+        return self._update(self._shown)
 
     def traces(self, name: str) -> tuple:
         """The traces of one panel (names as in ``PANELS``)."""
@@ -242,7 +242,7 @@ class Explorer:
             except Exception as error:  # a widget never raises into the page
                 self.message.error(self.MESSAGE, error)
                 return False
-            self.state = state
+            self.state, self._shown = state, dict(values)
             self._show(state)
             return True
 

@@ -71,6 +71,7 @@ AUG = AU.AugmentConfig()
 AUG_PARAMS = AU.init_params(AUG)
 AUG_PERMS = AU.layer_permutations(AUG)
 AUG_X = np.asarray(AU.task_data(AUG).train_x[:3])
+AUG_RUN = next(iter(AU.load_precomputed().values()))
 NOT_CALLABLE = Values((3, "f", [len], np.zeros(2)))
 NOT_PARAMS = Values((None, 3, "params", [], [(1, 2, 3)], [("A", "b")], [(np.eye(2), np.zeros(3))],
                      np.zeros((2, 2)), [(np.full((2, 2), np.nan), np.zeros(2))], {"a": 1},
@@ -124,9 +125,10 @@ CASES = [
                                  path=Values((3, [], b"x", ""))),
          check_base=False, id="accuracy.precompute"),
     Case(AC.test_images, dict(config=AC.QUICK), dict(config=NOT_A_CONFIG)),
-    Case(AU.precompute, {}, dict(actions=Values((None, 3, (), ("nope",), "nope", {"rot90": 1})),
-                                 depths=Seq((1,), minimum=0), progress=NOT_CALLABLE),
+    Case(AU.precompute, {}, dict(progress=NOT_CALLABLE, quick=Values((None, 3, "yes")),
+                                 path=Values((3, [], b"\x00"))),
          check_base=False, id="augmentation.precompute"),
+    Case(AU.curves, dict(runs=[AUG_RUN]), dict(runs=Values((3, "runs", {"a": 1}, [3], object())))),
     Case(AU.warm_up, dict(config=AUG), dict(config=Values((3, "config", {}, [], object())),
                                             strategies=Values((None, 3, (), ("nope",), "nope"))),
          check_base=False, names={"strategies": ("strategy",)}),

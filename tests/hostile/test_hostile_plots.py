@@ -75,8 +75,8 @@ def training_cases():
     dynamics = [Case(getattr(P, name), dict(state=state), dict(state=NOT_STATE), allow_nan=True)
                 for base in ("outputs_figure", "mode_decay", "error_vs_time", "distance_vs_width")
                 for name in (base, base + "_update")]  # NaN: network fields without runs (documented)
-    augmentation = [Case(getattr(P, name), dict(runs=runs), dict(runs=NOT_RUNS, selected=SELECTED),
-                         id=name)
+    augmentation = [Case(getattr(P, name), dict(curves=AU.curves(runs)),
+                         dict(curves=NOT_RUNS, selected=SELECTED), id=name)
                     for base in ("loss_curves", "augmentation_accuracy_curves", "distance_curves")
                     for name in (base, base + "_update")]
     return dynamics + augmentation
