@@ -109,7 +109,7 @@ def test_seeds_agreement_is_reproducible_and_summarises():
         assert result.at(N)["correlation"] == result.correlation[n]
     # the same digits at every N
     assert result.trial(0, 4).samples_a.tolist() == result.trial(0, 6).samples_a.tolist()
-    multiclass._seeds_trial.cache_clear()
+    multiclass.seeds.trial.cache_clear()
     again = multiclass.seeds_agreement(n_trials=4, seeds=2, Ns=(4, 6), seed=1)
     np.testing.assert_array_equal(again.eps_spectral, result.eps_spectral)
     np.testing.assert_array_equal(again.eps_exact, result.eps_exact)
@@ -175,7 +175,7 @@ def test_spectral_accuracy_vs_N_and_reproducibility():
         assert curve.results[n] is single
         assert curve.accuracy[n] == single.accuracy
         np.testing.assert_array_equal(curve.per_class[n], single.per_class)
-    multiclass._spectral_accuracy.cache_clear()
+    multiclass.one_vs_many._spectral_accuracy.cache_clear()
     again = multiclass.spectral_accuracy(2, 4, classes=range(4), seed=1)
     np.testing.assert_array_equal(again.eps, curve.results[0].eps)
     # a class's digits do not depend on which other classes take part
@@ -455,7 +455,7 @@ def test_exact_accuracy_vs_N_rejects_bad_arguments():
 
 def test_exact_block_path_only_evaluates_the_first_block_row(monkeypatch):
     calls = []
-    original = multiclass._kernel_function
+    original = multiclass.exact.kernel_function
 
     def recording(key, kind, action, N):
         k = original(key, kind, action, N)
@@ -465,9 +465,9 @@ def test_exact_block_path_only_evaluates_the_first_block_row(monkeypatch):
             return k(x1, x2)
         return kernel
 
-    monkeypatch.setattr(multiclass, "_kernel_function", recording)
-    monkeypatch.setattr(multiclass, "_CHUNK_ENTRIES", 2 * 6 * 6)  # force 2 elements per call
-    multiclass._exact_accuracy.cache_clear()
+    monkeypatch.setattr(multiclass.exact, "kernel_function", recording)
+    monkeypatch.setattr(multiclass.leave_out, "CHUNK_ENTRIES", 2 * 6 * 6)  # force 2 elements per call
+    multiclass.exact._exact_accuracy.cache_clear()
     result = multiclass.exact_accuracy(2, 8, classes=(4, 5, 6), seed=3, solver="block")
     M = 6
     assert calls == [(M, 2 * M)] * 4  # 4 equal calls, M × 2M each: M × MN entries in total

@@ -1,0 +1,139 @@
+"""Ten classes, one versus many, by the spectral error (Fig. 6B of arXiv 2412.11521;
+docs/theory.md#ten-classes-one-versus-many)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Callable
+
+import numpy as np
+
+from ..._validate import check_choice
+from .._common import check_progress, frozen
+from .data import PARAMS, checked_classes, checked_N, checked_Ns, gram, pair_error, samples
+
+__all__ = ["SpectralAccuracy", "SpectralAccuracyCurve", "spectral_accuracy",
+           "spectral_accuracy_vs_N"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SpectralAccuracy:
+    """One-versus-many spectral classification of every orbit of every class (Fig. 6B).
+
+    Arrays are read-only; C = ``len(classes)``, S = ``seeds_per_class``.
+
+    Attributes
+    ----------
+    classes, seeds_per_class, N, action, architecture, kind, seed : the setting
+    samples : (C, S) sample indices of the digits (``orbits.digit(classes[c], samples[c, i])``)
+    eps : (C, S, C, S) ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class
+        d); NaN where c = d
+    prediction : (C, S, C) mean of ``1 − ε`` over the orbits j of class d; NaN where c = d
+    correct : (C, S) bool, ``prediction[c, i, d] > 0`` for every d ≠ c
+    per_class : (C,) fraction of the orbits of each leave-out class classified correctly
+    accuracy : mean of ``per_class``
+    """
+
+    classes: tuple[int, ...]
+    seeds_per_class: int
+    N: int
+    action: str
+    architecture: str
+    kind: str
+    seed: int
+    samples: np.ndarray
+    eps: np.ndarray
+    prediction: np.ndarray
+    correct: np.ndarray
+    per_class: np.ndarray
+    accuracy: float
+
+    def of_class(self, label: int) -> float:
+        """The accuracy of leave-out class ``label`` (a digit in ``classes``)."""
+        return float(self.per_class[self.classes.index(check_choice("label", label,
+                                                                    self.classes))])
+
+
+@functools.lru_cache(maxsize=64)
+def _spectral_accuracy(classes, S, N, action, key, kind, seed) -> SpectralAccuracy:
+    C = len(classes)
+    digit_samples = samples(S, seed)[list(classes)]
+    digits = tuple((c, int(s)) for c, row in zip(classes, digit_samples) for s in row)
+    G = gram(digits, N, action, key, kind)
+    eps = np.full((C, S, C, S), np.nan)
+    for c in range(C):
+        for d in range(C):
+            if c != d:
+                for i in range(S):
+                    for j in range(S):
+                        eps[c, i, d, j] = pair_error(G, c * S + i, d * S + j, N)
+    prediction = np.mean(1.0 - eps, axis=3)  # NaN on c = d
+    others = ~np.eye(C, dtype=bool)
+    correct = np.all((prediction > 0) | ~others[:, None, :], axis=2)
+    per_class = correct.mean(axis=1)
+    return SpectralAccuracy(
+        classes=classes, seeds_per_class=S, N=N, action=action, architecture=key, kind=kind,
+        seed=seed, samples=frozen(digit_samples, np.int64), eps=frozen(eps),
+        prediction=frozen(prediction), correct=frozen(correct, bool),
+        per_class=frozen(per_class), accuracy=float(per_class.mean()))
+
+
+@PARAMS.validated
+def spectral_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "rotate",
+                      architecture: str = "mlp1", kind: str = "ntk", classes=range(10),
+                      seed: int = 0) -> SpectralAccuracy:
+    """Spectral one-versus-many accuracy of each leave-out class and on average (Fig. 6B;
+    docs/theory.md#ten-classes-one-versus-many).
+
+    Parameters
+    ----------
+    seeds_per_class : S ≥ 1 orbits per class (``class_samples(S, seed)``)
+    N, action, architecture, kind : as in ``seeds_trial``
+    classes : at least two different digit classes (default all ten)
+    seed : which digits (≥ 0)
+
+    One kernel call over all C·S·N images; cached on the validated arguments.
+    """
+    return _spectral_accuracy(checked_classes(classes), seeds_per_class,
+                              checked_N(N, action, architecture), action, architecture, kind,
+                              seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpectralAccuracyCurve:
+    """``spectral_accuracy`` against N.
+
+    Attributes
+    ----------
+    Ns : the orbit sizes;  classes : the digit classes
+    per_class : (len(Ns), C) accuracy of each leave-out class;  accuracy : (len(Ns),) their mean
+    results : the ``SpectralAccuracy`` of each N
+    """
+
+    Ns: tuple[int, ...]
+    classes: tuple[int, ...]
+    per_class: np.ndarray
+    accuracy: np.ndarray
+    results: tuple[SpectralAccuracy, ...] = dataclasses.field(repr=False)
+
+
+@PARAMS.validated
+def spectral_accuracy_vs_N(Ns=(4, 8, 16, 32), seeds_per_class: int = 3, action: str = "rotate",
+                           architecture: str = "mlp1", kind: str = "ntk", classes=range(10),
+                           seed: int = 0, progress: Callable[[int, int], None] | None = None
+                           ) -> SpectralAccuracyCurve:
+    """``spectral_accuracy`` for each N of ``Ns`` (the same digits at every N); ``progress(done,
+    total)`` is called after each N."""
+    classes = checked_classes(classes)
+    Ns = checked_Ns(Ns, action, architecture)
+    progress = check_progress(progress, allow_bar=False)
+    results = []
+    for n, N in enumerate(Ns):
+        results.append(_spectral_accuracy(classes, seeds_per_class, N, action, architecture,
+                                          kind, seed))
+        if progress is not None:
+            progress(n + 1, len(Ns))
+    return SpectralAccuracyCurve(
+        Ns=Ns, classes=classes, per_class=frozen([r.per_class for r in results]),
+        accuracy=frozen([r.accuracy for r in results]), results=tuple(results))
