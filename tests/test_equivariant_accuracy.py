@@ -154,6 +154,17 @@ def test_save_and_load_round_trip(tmp_path):
     assert back.at("rot90", "ntk", "cnn_flatten", 20) == pytest.approx(mean[1])
 
 
+def test_precompute_quick_writes_the_quick_configuration(tmp_path):
+    calls = []
+    path, lines = eq.precompute(lambda done, total, label: calls.append((done, total)), quick=True,
+                                path=tmp_path / "eq.npz")
+    back = eq.load_results(path)
+    assert back.config == eq.QUICK and back.companions is None and back.kernels == eq.KERNELS
+    assert calls[-1] == (8, 8) and len(lines) == 4 and "rot90, NTK" in lines[0]
+    np.testing.assert_array_equal(back.accuracy[1, 0, 2, 0],
+                                  eq.accuracy_curves(eq.QUICK, "cnn_flatten", "rotate", 0, "ntk"))
+
+
 # --------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -175,7 +186,7 @@ def test_bad_arguments():
         eq.compute("small")
     with pytest.raises(TypeError, match="n_train must be a sequence"):
         eq.Config(n_train=10)
-    with pytest.raises(ValueError, match="kernel"):
+    with pytest.raises(ValueError, match="key"):
         eq.gram(SMALL, "mlp1", "rot90", 0)
     with pytest.raises(ValueError, match="mode"):
         eq.rotated_pool(SMALL, "shift", 0)
