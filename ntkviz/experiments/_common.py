@@ -9,7 +9,11 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["ConfigRecord", "check_progress", "progress_callback", "open_npz", "frozen",
-           "ArrayKey"]
+           "ArrayKey", "SMALLEST_CLASS"]
+
+#: Digits of the smallest class (5) of the bundled MNIST test set: the most digits per class
+#: an experiment can take.
+SMALLEST_CLASS = 892
 
 
 def frozen(array, dtype=np.float64) -> np.ndarray:
