@@ -78,8 +78,11 @@ def _flags(name: str, values, length: int, like: str) -> np.ndarray:
     return array.astype(bool)
 
 
-def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
-    """Validated ``(Ns as ints, {key: accuracies}, current_N)`` of ``accuracy_curve``."""
+# --------------------------------------------------------------------------- accuracy against N
+
+def accuracy_curve_update(Ns, curves: dict, current_N: int, highlight: str, ceiling=None, *,
+                          title: str | None = None) -> dict:
+    """The data of ``accuracy_curve`` (same arguments)."""
     Ns = [int(N) for N in check_integers("Ns", Ns, minimum=1)]
     if not isinstance(curves, Mapping):
         raise TypeError(f"curves must be a dict {{architecture key: accuracies per N}}, got "
@@ -95,49 +98,6 @@ def _check_curve(Ns, curves, current_N, highlight, ceiling, title):
     if ceiling is not None:
         check_accuracies("ceiling", ceiling, len(Ns), "Ns")
     check_text("title", title, optional=True)
-    return Ns, curves, current_N
-
-
-def _check_bars(keys, values, highlight, ceiling, labels, title) -> list:
-    keys = check_keys("keys", keys, "architecture key")
-    check_accuracies("values", values, len(keys), "keys")
-    check_text("highlight", highlight)
-    if highlight not in keys:
-        raise ValueError(f"highlight must be one of keys {tuple(keys)}, got {highlight!r:.60}")
-    if ceiling is not None:
-        check_accuracies("ceiling", ceiling, len(keys), "keys")
-    check_mapping("labels", labels, "architecture")
-    check_text("title", title, optional=True)
-    return keys
-
-
-def _check_thumbnails(images, correct, predicted, true_labels, ncols, names, outcomes, title):
-    images = check_values("images", images, ndim=3)
-    m = len(images)
-    correct = _flags("correct", correct, m, "images")
-    if predicted is not None:
-        check_integers("predicted", predicted, length=m, like="images")
-    if true_labels is not None:
-        check_integers("true_labels", true_labels, length=m, like="images")
-    ncols = check_int("ncols", ncols, minimum=1, maximum=MAX_COLUMNS)
-    if names is not None:
-        if isinstance(names, (str, bytes, Mapping)) or not hasattr(names, "__len__"):
-            raise TypeError(f"names must be None or a sequence of {m} names, got {names!r:.60}")
-        if len(names) != m:
-            raise ValueError(f"names must have one entry per image ({m}), got {len(names)}")
-    if not isinstance(outcomes, (tuple, list)) or len(outcomes) != 2 or not all(
-            isinstance(word, str) for word in outcomes):
-        raise TypeError(f"outcomes must be two strings (right, wrong), got {outcomes!r:.60}")
-    check_text("title", title, optional=True)
-    return images, correct, ncols
-
-
-# --------------------------------------------------------------------------- accuracy against N
-
-def accuracy_curve_update(Ns, curves: dict, current_N: int, highlight: str, ceiling=None, *,
-                          title: str | None = None) -> dict:
-    """The data of ``accuracy_curve`` (same arguments)."""
-    Ns, curves, current_N = _check_curve(Ns, curves, current_N, highlight, ceiling, title)
     data = [dict(x=Ns, y=_pct(values), line_width=4.5 if key == highlight else 2.0,
                  opacity=1.0 if key == highlight else 0.75)
             for key, values in curves.items()]
@@ -169,7 +129,7 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
 
     Traces: one per key in ``curves`` order, then the ceiling, the current-N line, the star.
     """
-    _check_curve(Ns, curves, current_N, highlight, ceiling, title)
+    update = accuracy_curve_update(Ns, curves, current_N, highlight, ceiling, title=title)
     check_mapping("labels", labels, "architecture")
     check_mapping("symmetric", symmetric, "architecture")
     labels = labels or {}
@@ -196,7 +156,7 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
            yaxis=dict(title="accuracy on unseen upright digits (%)", range=[-3, 103]))
     fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"),
                   annotation_text="chance (1 in 10)", annotation_position="bottom right")
-    return apply_update(fig, accuracy_curve_update(Ns, curves, current_N, highlight, ceiling, title=title))
+    return apply_update(fig, update)
 
 
 # --------------------------------------------------------------------------- bars at one N
@@ -204,7 +164,15 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
 def accuracy_bars_update(keys, values, highlight: str, ceiling=None, *, labels: dict | None = None,
                          title: str | None = None) -> dict:
     """The data of ``accuracy_bars`` (same arguments)."""
-    keys = _check_bars(keys, values, highlight, ceiling, labels, title)
+    keys = check_keys("keys", keys, "architecture key")
+    check_accuracies("values", values, len(keys), "keys")
+    check_text("highlight", highlight)
+    if highlight not in keys:
+        raise ValueError(f"highlight must be one of keys {tuple(keys)}, got {highlight!r:.60}")
+    if ceiling is not None:
+        check_accuracies("ceiling", ceiling, len(keys), "keys")
+    check_mapping("labels", labels, "architecture")
+    check_text("title", title, optional=True)
     labels = labels or {}
     names = [labels.get(k, k) for k in keys]
     shown = _pct(np.asarray(values, dtype=float))
@@ -224,7 +192,8 @@ def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | 
     black tick. An accuracy may be NaN (not computed): no bar (no tick) is drawn for it.
     Traces: 0 the bars (the highlighted one outlined), 1 the ceiling ticks.
     """
-    keys = _check_bars(keys, values, highlight, ceiling, labels, title)
+    update = accuracy_bars_update(keys, values, highlight, ceiling, labels=labels, title=title)
+    keys = list(keys)
     fig = go.Figure()
     fig.add_trace(go.Bar(
         marker=dict(color=[_color(k) for k in keys], line=dict(color="#000")), textposition="outside",
@@ -236,7 +205,6 @@ def accuracy_bars(keys, values, highlight: str, ceiling=None, *, labels: dict | 
         hovertemplate="%{x}<br>ceiling = %{y:.4g} %<extra>upright seen</extra>"))
     layout(fig, "", xaxis=dict(title="architecture"), yaxis=dict(title="accuracy (%)", range=[0, 110]),
            showlegend=False)
-    update = accuracy_bars_update(keys, values, highlight, ceiling, labels=labels, title=title)
     return apply_update(fig, update)
 
 
@@ -273,8 +241,23 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
 def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *, ncols: int = 8,
                             names=None, outcomes=("correct", "WRONG"), title: str | None = None) -> dict:
     """The data of ``digit_thumbnails`` (same arguments)."""
-    images, correct, ncols = _check_thumbnails(images, correct, predicted, true_labels, ncols, names,
-                                               outcomes, title)
+    images = check_values("images", images, ndim=3)
+    m = len(images)
+    correct = _flags("correct", correct, m, "images")
+    if predicted is not None:
+        check_integers("predicted", predicted, length=m, like="images")
+    if true_labels is not None:
+        check_integers("true_labels", true_labels, length=m, like="images")
+    ncols = check_int("ncols", ncols, minimum=1, maximum=MAX_COLUMNS)
+    if names is not None:
+        if isinstance(names, (str, bytes, Mapping)) or not hasattr(names, "__len__"):
+            raise TypeError(f"names must be None or a sequence of {m} names, got {names!r:.60}")
+        if len(names) != m:
+            raise ValueError(f"names must have one entry per image ({m}), got {len(names)}")
+    if not isinstance(outcomes, (tuple, list)) or len(outcomes) != 2 or not all(
+            isinstance(word, str) for word in outcomes):
+        raise TypeError(f"outcomes must be two strings (right, wrong), got {outcomes!r:.60}")
+    check_text("title", title, optional=True)
     z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names, outcomes)
     n_right = int(np.sum(correct))
     # gaps as None, not NaN: a FigureWidget sends JSON, which has no NaN
@@ -299,7 +282,8 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
 
     Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions.
     """
-    _check_thumbnails(images, correct, predicted, true_labels, ncols, names, outcomes, title)
+    update = digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
+                                     names=names, outcomes=outcomes, title=title)
     scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.49, "#ffffff"],
              [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
     fig = go.Figure()
@@ -310,5 +294,4 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
     layout(fig, "", xaxis=dict(visible=False, constrain="domain"),
            yaxis=dict(visible=False, scaleanchor="x", constrain="domain"),
            plot_bgcolor="#e8e8e8", showlegend=False)
-    return apply_update(fig, digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
-                                                     names=names, outcomes=outcomes, title=title))
+    return apply_update(fig, update)

@@ -7,34 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .spectra import kernel_heatmap
+from .spectra import heatmap_trace
 from .style import COLORS, apply_update, check_number, check_text, check_values, layout
-
-
-def _check_orbits(orbit_a, orbit_b, labels):
-    A = check_values("orbit_a", orbit_a, ndim=3)
-    B = check_values("orbit_b", orbit_b, ndim=3)
-    if A.shape != B.shape or A.shape[1] != A.shape[2]:
-        raise ValueError(f"orbit_a and orbit_b must be (N, R, R) orbits of one shape, got "
-                         f"{A.shape} and {B.shape}")
-    if not isinstance(labels, (tuple, list)) or len(labels) != 2 or not all(
-            isinstance(label, str) for label in labels):
-        raise TypeError(f"labels must be two strings, got {labels!r:.60}")
-    return A, B
-
-
-def _check_pair(K, Kc, deviation, name):
-    K = check_values("K", K, ndim=2)
-    Kc = check_values("Kc", Kc, ndim=2)
-    if K.shape != Kc.shape or K.shape[0] != K.shape[1]:
-        raise ValueError(f"K and Kc must be square matrices of one shape, got {K.shape} and {Kc.shape}")
-    return K, Kc, check_number("deviation", deviation), check_text("name", name)
-
-
-def _check_bars(eps_spectral, eps_exact, prediction_a, prediction_b):
-    return tuple(check_number(n, v) for n, v in (
-        ("eps_spectral", eps_spectral), ("eps_exact", eps_exact), ("prediction_a", prediction_a),
-        ("prediction_b", prediction_b)))
 
 __all__ = ["orbit_strip", "orbit_strip_update", "kernel_pair", "kernel_pair_update",
            "error_bars", "error_bars_update", "kernel_color_range", "kernel_titles"]
@@ -43,10 +17,8 @@ __all__ = ["orbit_strip", "orbit_strip_update", "kernel_pair", "kernel_pair_upda
 _GAP = 2
 
 
-def _strip(orbit_a, orbit_b) -> tuple[np.ndarray, int, int]:
+def _strip(A, B) -> tuple[np.ndarray, int, int]:
     """Both orbits as one image: row of A on top, row of B below, NaN gaps between images."""
-    A = np.asarray(orbit_a, dtype=float)
-    B = np.asarray(orbit_b, dtype=float)
     N, R = A.shape[0], A.shape[1]
     step = R + _GAP
     z = np.full((2 * R + _GAP, N * step - _GAP), np.nan)
@@ -64,9 +36,16 @@ def _box(x0, y0, size) -> tuple[list, list]:
 
 def orbit_strip_update(orbit_a, orbit_b, labels=("A", "B"), missing: bool = True) -> dict:
     """The data of ``orbit_strip``."""
-    orbit_a, orbit_b = _check_orbits(orbit_a, orbit_b, labels)
+    orbit_a = check_values("orbit_a", orbit_a, ndim=3)
+    orbit_b = check_values("orbit_b", orbit_b, ndim=3)
+    if orbit_a.shape != orbit_b.shape or orbit_a.shape[1] != orbit_a.shape[2]:
+        raise ValueError(f"orbit_a and orbit_b must be (N, R, R) orbits of one shape, got "
+                         f"{orbit_a.shape} and {orbit_b.shape}")
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2 or not all(
+            isinstance(label, str) for label in labels):
+        raise TypeError(f"labels must be two strings, got {labels!r:.60}")
     z, R, step = _strip(orbit_a, orbit_b)
-    N = np.asarray(orbit_a).shape[0]
+    N = orbit_a.shape[0]
     limit = float(np.nanmax(np.abs(z)))
     width = z.shape[1]
     frame_a = ([-1.5, width + 0.5, width + 0.5, -1.5, -1.5], [-1.5, -1.5, R + 0.5, R + 0.5, -1.5])
@@ -110,7 +89,7 @@ def orbit_strip(orbit_a, orbit_b, labels=("A", "B"), missing: bool = True) -> go
     Traces: 0 the images (heatmap, pixel values of the centred unit-norm images), 1 frame of
     orbit A, 2 frame of orbit B, 3 box around ``A_0``, 4 box around ``B_0``.
     """
-    _check_orbits(orbit_a, orbit_b, labels)
+    update = orbit_strip_update(orbit_a, orbit_b, labels, missing)
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         colorscale="RdBu", reversescale=True, showscale=False, hoverongaps=False,
@@ -127,7 +106,7 @@ def orbit_strip(orbit_a, orbit_b, labels=("A", "B"), missing: bool = True) -> go
                                zeroline=False),
            yaxis=dict(showgrid=False, zeroline=False, scaleanchor="x"))
     fig.update_layout(height=320, width=900, legend_y=-0.5)
-    return apply_update(fig, orbit_strip_update(orbit_a, orbit_b, labels, missing))
+    return apply_update(fig, update)
 
 
 def kernel_color_range(K) -> tuple[float, float]:
@@ -143,14 +122,16 @@ def kernel_color_range(K) -> tuple[float, float]:
 
 
 def kernel_pair_update(K, Kc, deviation: float, name: str = "K") -> dict:
-    """The data of ``kernel_pair`` (also the two panels' updates of an explorer)."""
-    K, Kc, deviation, name = _check_pair(K, Kc, deviation, name)
+    """The data of ``kernel_pair``."""
+    K = check_values("K", K, ndim=2)
+    Kc = check_values("Kc", Kc, ndim=2)
+    if K.shape != Kc.shape or K.shape[0] != K.shape[1]:
+        raise ValueError(f"K and Kc must be square matrices of one shape, got {K.shape} and "
+                         f"{Kc.shape}")
+    deviation, name = check_number("deviation", deviation), check_text("name", name)
     lo, hi = kernel_color_range(K)
-    return {
-        "data": [dict(z=np.asarray(K, dtype=float), zmin=lo, zmax=hi),
-                 dict(z=np.asarray(Kc, dtype=float), zmin=lo, zmax=hi)],
-        "layout": {"title_text": _pair_title(name, deviation)},
-    }
+    return {"data": [dict(z=K, zmin=lo, zmax=hi), dict(z=Kc, zmin=lo, zmax=hi)],
+            "layout": {"title_text": _pair_title(name, deviation)}}
 
 
 def _pair_title(name: str, deviation: float) -> str:
@@ -175,18 +156,17 @@ def kernel_pair(K, Kc, deviation: float, name: str = "K") -> go.Figure:
     ``kernel_heatmap``. The colour range stops at the largest off-diagonal entry
     (``kernel_color_range``).
     """
-    _check_pair(K, Kc, deviation, name)
+    update = kernel_pair_update(K, Kc, deviation, name)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
                         subplot_titles=kernel_titles(name, deviation))
-    for col, matrix in ((1, K), (2, Kc)):
-        panel = kernel_heatmap(matrix)
-        fig.add_trace(panel.data[0], row=1, col=col)
+    for col in (1, 2):
+        fig.add_trace(heatmap_trace(), row=1, col=col)
         fig.update_xaxes(title_text="column j", row=1, col=col)
         fig.update_yaxes(title_text="row i", autorange="reversed", row=1, col=col)
     fig.data[0].update(showscale=False)
     layout(fig, "")
     fig.update_layout(width=900, height=470)
-    return apply_update(fig, kernel_pair_update(K, Kc, deviation, name))
+    return apply_update(fig, update)
 
 
 #: Categories of the error bar chart (numeric x, so the line error = 1 spans both bars).
@@ -196,8 +176,9 @@ _BAR_LABELS = ("spectral ε (K̃, Eq. 7)", "exact (K, symmetrised)")
 def error_bars_update(eps_spectral: float, eps_exact: float, prediction_a: float,
                       prediction_b: float) -> dict:
     """The data of ``error_bars``."""
-    eps_spectral, eps_exact, prediction_a, prediction_b = _check_bars(
-        eps_spectral, eps_exact, prediction_a, prediction_b)
+    eps_spectral, eps_exact, prediction_a, prediction_b = (check_number(n, v) for n, v in (
+        ("eps_spectral", eps_spectral), ("eps_exact", eps_exact),
+        ("prediction_a", prediction_a), ("prediction_b", prediction_b)))
     error_a = abs(prediction_a - 1.0)
     error_b = abs(prediction_b + 1.0)
     top = max(1.2, 1.15 * max(eps_spectral, eps_exact, error_a, error_b))
@@ -228,7 +209,7 @@ def error_bars(eps_spectral: float, eps_exact: float, prediction_a: float, predi
     colour), 2 at ``B_0`` (class B colour), 3 the line error = 1 above which the prediction
     ``ŷ = y(1 − ε)`` has the wrong sign.
     """
-    _check_bars(eps_spectral, eps_exact, prediction_a, prediction_b)
+    update = error_bars_update(eps_spectral, eps_exact, prediction_a, prediction_b)
     fig = go.Figure()
     fig.add_trace(go.Bar(marker_color=[COLORS["accent"], COLORS["missing"]], textposition="outside",
                          name="error", width=0.6, customdata=list(_BAR_LABELS),
@@ -243,4 +224,4 @@ def error_bars(eps_spectral: float, eps_exact: float, prediction_a: float, predi
     layout(fig, "", xaxis=dict(title="", tickvals=[0, 1], ticktext=list(_BAR_LABELS), range=[-0.5, 1.5]),
            yaxis=dict(title="error at the left-out point"), showlegend=True)
     fig.update_layout(width=480)
-    return apply_update(fig, error_bars_update(eps_spectral, eps_exact, prediction_a, prediction_b))
+    return apply_update(fig, update)

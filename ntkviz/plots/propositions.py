@@ -3,8 +3,8 @@ docs/theory.md#circulant-and-constant-orbit-kernels): orbit kernels and the tabl
 
 Data in, figure out: the Gram matrices and the table's text come from
 ``experiments.propositions.PropositionTable.figure_data()`` (or any arrays and strings of the
-same shapes); nothing here computes a kernel. Every figure and ``*_update`` twin validates its
-arguments first (``TypeError``/``ValueError`` naming the argument); no NaN is accepted.
+same shapes); nothing here computes a kernel. Every ``*_update`` validates its arguments first
+(``TypeError``/``ValueError`` naming the argument; no NaN), and each figure builds on its update.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _grid(grams, row_labels, column_labels) -> list[list[np.ndarray]]:
 
 def _check_table(header, cells, agrees) -> tuple[list, list, list | None]:
     """``(header, cells, agrees)`` as lists (entries of cells are shown with ``str``); the
-    row counts are checked by ``_table_columns`` and ``_fills``."""
+    update checks the row counts as it builds the columns (``_table_columns``, ``_fills``)."""
     header = _sequence("header", header, "column names")
     if not header:
         raise ValueError("header must name at least one column, got none")
@@ -87,8 +87,6 @@ def _check_table(header, cells, agrees) -> tuple[list, list, list | None]:
         agrees = _sequence("agrees", agrees, "booleans")
         if not all(isinstance(a, (bool, np.bool_)) for a in agrees):
             raise TypeError(f"agrees must hold booleans (True/False), got {agrees!r:.60}")
-    _table_columns(header, cells)
-    _fills(agrees, len(cells), len(header))
     return header, cells, agrees
 
 
@@ -114,14 +112,15 @@ def _heatmap_data(grid, row_labels, column_labels) -> list[dict]:
     return data
 
 
-def _heatmap_traces(fig, grid) -> None:
-    for r, row in enumerate(grid, start=1):
-        for c, _ in enumerate(row, start=1):
+def _heatmap_traces(fig, rows: int, cols: int) -> None:
+    for r in range(1, rows + 1):
+        for c in range(1, cols + 1):
             heatmap = go.Heatmap(colorscale="Viridis", showscale=False, hovertemplate=_HOVER)
             fig.add_trace(heatmap, row=r, col=c)
-            fig.update_xaxes(title_text="j" if r == len(grid) else None, row=r, col=c, constrain="domain")
+            index = (r - 1) * cols + c
+            fig.update_xaxes(title_text="j" if r == rows else None, row=r, col=c, constrain="domain")
             fig.update_yaxes(title_text="i" if c == 1 else None, autorange="reversed", row=r, col=c,
-                             scaleanchor=f"x{'' if (r - 1) * len(row) + c == 1 else (r - 1) * len(row) + c}")
+                             scaleanchor=f"x{'' if index == 1 else index}")
 
 
 def _titles(row_labels, column_labels) -> list[str]:
@@ -148,16 +147,16 @@ def orbit_heatmaps(grams, row_labels, column_labels, *,
     every entry large, the structure is in the differences); a constant panel is one colour. Traces: one heatmap
     per panel, row-major. arXiv 2412.11521, App. C, Props. 1–4. Every matrix must be finite.
     """
-    grid = _grid(grams, row_labels, column_labels)
+    update = orbit_heatmaps_update(grams, row_labels, column_labels)
     check_text("title", title)
-    rows, cols = len(grid), len(grid[0])
+    rows, cols = len(row_labels), len(column_labels)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=_titles(row_labels, column_labels),
                         horizontal_spacing=0.06, vertical_spacing=0.35 / rows)
-    _heatmap_traces(fig, grid)
+    _heatmap_traces(fig, rows, cols)
     layout(fig, title)
     fig.update_layout(width=260 * cols + 80, height=230 * rows + 80, margin=dict(l=50, r=20, t=90, b=40))
     fig.update_annotations(font_size=10)
-    return apply_update(fig, orbit_heatmaps_update(grams, row_labels, column_labels))
+    return apply_update(fig, update)
 
 
 def _table_columns(header, cells) -> list[list[str]]:
@@ -205,12 +204,13 @@ def proposition_table_figure(header, cells, agrees=None, *,
     header : column names;  cells : rows of strings (``PropositionTable.cells()``)
     agrees : per row, whether the numbers agree with the claim (None: no colouring)
     """
-    header, cells, agrees = _check_table(header, cells, agrees)
+    update = proposition_table_figure_update(header, cells, agrees)
     check_text("title", title)
     fig = go.Figure(_table_trace())
     layout(fig, title)
-    fig.update_layout(width=1100, height=90 + 30 * (len(cells) + 1), margin=dict(l=10, r=10, t=50, b=10))
-    return apply_update(fig, proposition_table_figure_update(header, cells, agrees))
+    rows = len(update["data"][0]["cells"]["values"][0])
+    fig.update_layout(width=1100, height=90 + 30 * (rows + 1), margin=dict(l=10, r=10, t=50, b=10))
+    return apply_update(fig, update)
 
 
 def propositions_figure_update(grams, row_labels, column_labels, header, cells, agrees=None) -> dict:
@@ -229,25 +229,23 @@ def propositions_figure(grams, row_labels, column_labels, header, cells, agrees=
     Arguments as ``orbit_heatmaps`` and ``proposition_table_figure``; pass
     ``**PropositionTable.figure_data()``. Traces: the heatmaps row-major, then the table.
     """
-    grid = _grid(grams, row_labels, column_labels)
-    header, cells, agrees = _check_table(header, cells, agrees)
+    update = propositions_figure_update(grams, row_labels, column_labels, header, cells, agrees)
     check_text("title", title)
-    rows, cols = len(grid), len(grid[0])
+    rows, cols = len(row_labels), len(column_labels)
+    n_cells = len(update["data"][-1]["cells"]["values"][0])
     specs = [[{"type": "heatmap"}] * cols for _ in range(rows)]
     specs.append([{"type": "table", "colspan": cols}] + [None] * (cols - 1))
-    height = 200 * rows + 52 * (len(cells) + 1) + 140
-    table_height = 52 * (len(cells) + 1) / (height - 110)
+    height = 200 * rows + 52 * (n_cells + 1) + 140
+    table_height = 52 * (n_cells + 1) / (height - 110)
     fig = make_subplots(
         rows=rows + 1, cols=cols, specs=specs,
         subplot_titles=_titles(row_labels, column_labels) + [""],
         row_heights=[(1.0 - table_height) / rows] * rows + [table_height],
         horizontal_spacing=0.06, vertical_spacing=0.25 / (rows + 1),
     )
-    _heatmap_traces(fig, grid)
+    _heatmap_traces(fig, rows, cols)
     fig.add_trace(_table_trace(), row=rows + 1, col=1)
     layout(fig, title)
-    fig.update_layout(width=1100, height=height,
-                      margin=dict(l=50, r=20, t=90, b=20))
+    fig.update_layout(width=1100, height=height, margin=dict(l=50, r=20, t=90, b=20))
     fig.update_annotations(font_size=10)
-    update = propositions_figure_update(grams, row_labels, column_labels, header, cells, agrees)
     return apply_update(fig, update)

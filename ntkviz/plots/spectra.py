@@ -16,50 +16,39 @@ from .style import (
     layout,
 )
 
-
-def _check_curve(xs, eps, current_x, xlabel, current_eps, title):
-    xs = check_values("xs", xs, ndim=1)
-    eps = check_values("eps", eps, ndim=1, length=len(xs), like="xs")
-    current_x = check_number("current_x", current_x)
-    check_text("xlabel", xlabel)
-    if current_eps is not None:
-        current_eps = check_number("current_eps", current_eps)
-    if title is not None:
-        check_text("title", title)
-    return xs, eps, current_x, current_eps
-
 __all__ = ["kernel_heatmap", "kernel_heatmap_update", "inverse_spectrum", "inverse_spectrum_update",
-           "error_curve", "error_curve_update"]
+           "error_curve", "error_curve_update", "heatmap_trace"]
 
 
-def kernel_heatmap_update(K, title: str = "Kernel matrix K") -> dict:
+def kernel_heatmap_update(K, title: str = "Kernel matrix K", *, zrange=None) -> dict:
     """The data of ``kernel_heatmap``."""
-    K = check_values("K", K, ndim=2)
-    check_text("title", title)
-    return {"data": [dict(z=K)], "layout": {"title_text": title}}
+    data = dict(z=check_values("K", K, ndim=2))
+    if zrange is not None:
+        data["zmin"], data["zmax"] = (check_number("zrange", v) for v in zrange)
+    return {"data": [data], "layout": {"title_text": check_text("title", title)}}
 
 
-def kernel_heatmap(K, title: str = "Kernel matrix K") -> go.Figure:
+def heatmap_trace() -> go.Heatmap:
+    """The empty heatmap trace of a Gram matrix (its data come from an update)."""
+    return go.Heatmap(colorscale="Viridis", colorbar=dict(title="K<sub>ij</sub>", thickness=12),
+                      hovertemplate="i = %{y}, j = %{x}<br>K<sub>ij</sub> = %{z:.10g}<extra></extra>")
+
+
+def kernel_heatmap(K, title: str = "Kernel matrix K", *, zrange=None) -> go.Figure:
     """Heatmap of a Gram matrix; in interleaved order a stationary kernel is circulant.
+    ``zrange``: the colour range ``(zmin, zmax)`` (default: the data's).
 
     Trace 0 is the heatmap, row 0 at the top.
     """
-    check_values("K", K, ndim=2)
-    check_text("title", title)
-    fig = go.Figure(
-        go.Heatmap(
-            colorscale="Viridis",
-            colorbar=dict(title="K<sub>ij</sub>", thickness=12),
-            hovertemplate="i = %{y}, j = %{x}<br>K<sub>ij</sub> = %{z:.10g}<extra></extra>",
-        )
-    )
+    update = kernel_heatmap_update(K, title, zrange=zrange)
+    fig = go.Figure(heatmap_trace())
     layout(
         fig,
         title,
         xaxis=dict(title="column j", constrain="domain"),
         yaxis=dict(title="row i", autorange="reversed", scaleanchor="x", constrain="domain"),
     )
-    return apply_update(fig, kernel_heatmap_update(K, title))
+    return apply_update(fig, update)
 
 
 def inverse_spectrum_update(lam, N: int, eps: float) -> dict:
@@ -97,8 +86,7 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
 
     Traces: 0 area under the curve, 1 the rectangle ``1/λ_N``, 2 the label frequency f = N.
     """
-    check_index("N", N, len(check_values("lam", lam, ndim=1)), "lam")
-    check_number("eps", eps)
+    update = inverse_spectrum_update(lam, N, eps)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -130,14 +118,17 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
         xaxis=dict(title="frequency f"),
         yaxis=dict(title="1/λ<sub>f</sub>", type="log" if log else "linear", exponentformat="power"),
     )
-    return apply_update(fig, inverse_spectrum_update(lam, N, eps))
-
-
+    return apply_update(fig, update)
 
 def error_curve_update(xs, eps, current_x, xlabel: str, current_eps: float | None = None, *,
                        title: str | None = None, log: bool = True) -> dict:
     """The data of ``error_curve``."""
-    xs, eps, current_x, current_eps = _check_curve(xs, eps, current_x, xlabel, current_eps, title)
+    xs = check_values("xs", xs, ndim=1)
+    eps = check_values("eps", eps, ndim=1, length=len(xs), like="xs")
+    current_x, xlabel = check_number("current_x", current_x), check_text("xlabel", xlabel)
+    if current_eps is not None:
+        current_eps = check_number("current_eps", current_eps)
+    title = check_text("title", title, optional=True)
     if current_eps is None:
         hits = np.flatnonzero(np.isclose(xs, current_x))
         current_eps = float(eps[hits[0]]) if hits.size else float(np.interp(current_x, xs, eps))
@@ -156,7 +147,7 @@ def error_curve(xs, eps, current_x, xlabel: str, current_eps: float | None = Non
     ``current_eps`` defaults to the curve's value at ``current_x`` (interpolated if it is not
     one of ``xs``). Traces: 0 the curve, 1 the marker.
     """
-    _check_curve(xs, eps, current_x, xlabel, current_eps, title)
+    update = error_curve_update(xs, eps, current_x, xlabel, current_eps, title=title, log=log)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -179,5 +170,5 @@ def error_curve(xs, eps, current_x, xlabel: str, current_eps: float | None = Non
                    exponentformat="power"),
         showlegend=False,
     )
-    return apply_update(fig, error_curve_update(xs, eps, current_x, xlabel, current_eps, title=title, log=log))
+    return apply_update(fig, update)
 

@@ -6,8 +6,8 @@ left-out prediction has the wrong sign), 2 a reference line (the diagonal, or no
 selected pair. ``customdata`` of traces 0 and 1 holds ``[index, label_a, sample_a, label_b,
 sample_b]`` per point, so a click handler can find the pair.
 
-Every figure and ``*_update`` twin validates its arguments first (``TypeError``/``ValueError``
-naming the argument). The per-pair arrays may be empty (an explorer before its first survey).
+Every ``*_update`` validates its arguments first (``TypeError``/``ValueError`` naming the
+argument); each figure builds on its update. The per-pair arrays may be empty (an explorer before its first survey).
 NaN is accepted only where the survey produces it: the correlation (undefined when a sample is
 constant, shown as "undefined"); ``mean_inverse`` may be +inf (rank-deficient ``K̃``), and
 such a pair is left out of the picture, as is a pair with radius 0 (infinite density).
@@ -85,26 +85,15 @@ def _check_scatter(x_name, x, y_name, y, pairs, correlation, misclassified, sele
     return x, y, table.astype(np.int64), misclassified, selected
 
 
-def _customdata(pairs) -> np.ndarray:
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 4)
-    return np.column_stack([np.arange(len(pairs)), pairs])
-
-
 def _split(x, y, pairs, misclassified, selected):
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    custom = _customdata(pairs)
-    wrong = np.zeros(len(x), dtype=bool) if misclassified is None else np.asarray(misclassified, dtype=bool)
+    """The data of the pair traces (correct, misclassified) and of the selected pair."""
+    custom = np.column_stack([np.arange(len(pairs)), pairs])
+    wrong = np.zeros(len(x), dtype=bool) if misclassified is None else misclassified
     data = [dict(x=finite_or_none(x[mask]), y=finite_or_none(y[mask]), customdata=custom[mask])
             for mask in (~wrong, wrong)]
-    return data, _selected(x, y, selected)
-
-
-def _selected(x, y, selected) -> dict:
-    if selected is None or not 0 <= int(selected) < len(x):
-        return dict(x=[], y=[])
-    i = int(selected)
-    return dict(x=finite_or_none([x[i]]), y=finite_or_none([y[i]]))
+    if selected is None:
+        return data, dict(x=[], y=[])
+    return data, dict(x=finite_or_none([x[selected]]), y=finite_or_none([y[selected]]))
 
 
 def _fmt(value: float) -> str:
@@ -161,11 +150,10 @@ def error_scatter(eps_spectral, eps_exact, pairs, correlation: float, misclassif
 
     The arrays may be empty (no pairs yet); all must have one entry per pair.
     """
-    _check_scatter("eps_spectral", eps_spectral, "eps_exact", eps_exact, pairs, correlation,
-                   misclassified, selected)
+    update = error_scatter_update(eps_spectral, eps_exact, pairs, correlation, misclassified,
+                                  selected)
     fig = _scatter("spectral error ε (K̃, Eq. 7)", "exact symmetrised error (K)", "ε", "exact")
-    return apply_update(fig, error_scatter_update(eps_spectral, eps_exact, pairs, correlation,
-                                                  misclassified, selected))
+    return apply_update(fig, update)
 
 
 def separation_scatter_update(separation_sq, lam_N, pairs, correlation: float, misclassified=None,
@@ -182,11 +170,10 @@ def separation_scatter(separation_sq, lam_N, pairs, correlation: float, misclass
                        selected: int | None = None) -> go.Figure:
     """The label eigenvalue ``λ_N`` against ``Δ² = ‖mean A − mean B‖²`` (Fig. 4D): the spectral
     analogue of the separation δ of the circle model. Arguments as in ``error_scatter``."""
-    _check_scatter("separation_sq", separation_sq, "lam_N", lam_N, pairs, correlation,
-                   misclassified, selected)
+    update = separation_scatter_update(separation_sq, lam_N, pairs, correlation, misclassified,
+                                       selected)
     fig = _scatter("orbit separation Δ² = ‖Ā − B̄‖²", "λ<sub>N</sub> (label frequency)", "Δ²", "λ_N")
-    return apply_update(fig, separation_scatter_update(separation_sq, lam_N, pairs, correlation,
-                                                       misclassified, selected))
+    return apply_update(fig, update)
 
 
 def density_scatter_update(radius, mean_inverse, pairs, correlation: float, misclassified=None,
@@ -207,8 +194,7 @@ def density_scatter(radius, mean_inverse, pairs, correlation: float, misclassifi
     """``⟨λ⁻¹⟩`` against the orbit density ``1/r`` (Fig. 4E); pairs with ``⟨λ⁻¹⟩ = ∞``
     (rank-deficient ``K̃``) are left out of the picture, as are pairs of radius 0 (infinite
     density). ``radius`` must be >= 0. Arguments as in ``error_scatter``."""
-    _check_scatter("radius", radius, "mean_inverse", mean_inverse, pairs, correlation,
-                   misclassified, selected, x_minimum=0.0, y_posinf=True)
+    update = density_scatter_update(radius, mean_inverse, pairs, correlation, misclassified,
+                                    selected)
     fig = _scatter("orbit density 1/r", "⟨λ⁻¹⟩ (mean inverse eigenvalue)", "1/r", "⟨λ⁻¹⟩")
-    return apply_update(fig, density_scatter_update(radius, mean_inverse, pairs, correlation,
-                                                    misclassified, selected))
+    return apply_update(fig, update)
