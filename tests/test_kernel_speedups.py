@@ -59,8 +59,8 @@ def test_symmetric_relu_path_equals_the_general_numpy_recursion(depth, W_std, b_
     x = RNG.normal(size=(13, 40))
     x = np.concatenate([x, x[:2], -x[2:3]])
     S, T = kernels.mlp(depth=depth, W_std=W_std, b_std=b_std).nngp_ntk(x)
-    S0, T0 = fully_connected._mlp_small(x, None, depth=depth, W_std=W_std, b_std=b_std,
-                                        activation="relu")
+    # the general path: x2 given, the variances carried alongside (not read off the diagonal)
+    S0, T0 = kernels.mlp(depth=depth, W_std=W_std, b_std=b_std).nngp_ntk(x, x.copy())
     assert rel(S, S0) < TOL and rel(T, T0) < TOL
     np.testing.assert_array_equal(T, T.T)
     np.testing.assert_array_equal(T[13], T[0])  # a duplicate image: the same row, bit for bit

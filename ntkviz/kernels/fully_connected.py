@@ -71,10 +71,7 @@ class MLP(NeuralKernel):
                         activation=self.activation)
         n1 = a.shape[0]
         if _numpy_path(n1 * (n1 if b is None else b.shape[0])):
-            if b is None and self.activation == "relu":
-                return _relu_symmetric(_input_covariance(a), self.depth, self.W_std**2,
-                                       tuple(b**2 for b in self.layer_b_std))
-            return _mlp_small(a, b, **settings)
+            return _mlp_numpy(a, b, **settings)
         # One compiled call on numpy inputs (padded to a size bucket): for small Gram matrices
         # the cost is per-call overhead, and handing JAX numpy arrays directly is the cheapest.
         with enable_x64(True):
@@ -108,21 +105,27 @@ def _input_covariance(a: np.ndarray) -> np.ndarray:
     return sigma
 
 
-def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2s: tuple[float, ...]):
-    """``(Σ, Θ)`` of ``depth × [Dense, ReLU], Dense`` for ``x2 = None`` from ``Σ⁰`` (overwritten);
-    ``b2s``: the squared bias scale of each Dense layer.
-
-    The recursion of :func:`layers.dense` / :func:`layers.relu` (arc-cosine map of order 1,
-    docs/theory.md#relu-and-erf) for small Gram matrices, where the cost is the number of numpy
-    calls rather than their size: the variances Σ(x, x) are read off the diagonal instead of being
-    carried alongside, buffers are reused, ``sin t`` is ``√(1 − cos² t)`` (numpy's ``sin`` is 4×
-    slower than the three calls), and multiplications by ``w² = 1`` / additions of ``b² = 0`` are
-    skipped (they change no bit). Every step maps a symmetric matrix to a symmetric one, bitwise.
+def _mlp_numpy(a, b, *, depth, W_std, b_std, activation):
+    """``(Σ, Θ)`` of ``depth × [Dense, φ], Dense`` in numpy, for small Gram matrices where the
+    cost is the number of numpy calls rather than their size: the recursion of
+    :func:`layers.dense`, :func:`layers.relu` and :func:`layers.erf` (docs/theory.md#relu-and-erf)
+    with numpy's ``arccos`` / ``arcsin``, in place. ``b=None`` gives an exactly symmetric
+    result: the variances are the diagonal (for ReLU read off it, for erf carried through the
+    operations the diagonal goes through), so cos t = 1 exactly there, and products of the two
+    sides are outer products of equal vectors. Multiplications by ``w² = 1`` and additions of
+    ``b² = 0`` are skipped (they change no bit).
     """
-    nngp, ntk = sigma, np.zeros_like(sigma)
-    gap, tmp = np.empty_like(sigma), np.empty_like(sigma)
-    snap = np.empty(sigma.shape, dtype=bool)
-    threshold = 1.0 - layers._SNAP
+    symmetric = b is None
+    if symmetric:
+        nngp = _input_covariance(a)
+        var_a = var_b = np.diag(nngp).copy()
+    else:
+        d = a.shape[1]
+        nngp = product(a, b) / d
+        var_a, var_b = np.einsum("ij,ij->i", a, a) / d, np.einsum("ij,ij->i", b, b) / d
+    w2, b2s = W_std**2, tuple(s**2 for s in b_std)
+    ntk = np.zeros_like(nngp)
+    buffers = np.empty_like(nngp), np.empty_like(nngp), np.empty(nngp.shape, dtype=bool)
     for layer in range(depth + 1):
         # Dense: Σ ← w²Σ + b², Θ ← w²Θ + Σ
         b2 = b2s[layer]
@@ -134,75 +137,51 @@ def _relu_symmetric(sigma: np.ndarray, depth: int, w2: float, b2s: tuple[float, 
         ntk += nngp
         if layer == depth:
             return nngp, ntk
-        # ReLU: cos t = Σ / √(Σ(x, x) Σ(x', x')), snapped to ±1 within a few ulps (exact diagonal)
-        root = np.sqrt(nngp.diagonal())
-        outer = root[:, None] * root
-        cos = np.divide(nngp, outer, out=nngp)
-        np.greater_equal(np.abs(cos, out=tmp), threshold, out=snap)
-        np.copysign(1.0, cos, out=cos, where=snap)
-        np.arccos(np.negative(cos, out=gap), out=gap)  # π − t
-        ntk *= gap
-        ntk *= layers._INV_2PI  # Θ ← Θ (π − t) / 2π
-        np.multiply(cos, cos, out=tmp)
-        np.subtract(1.0, tmp, out=tmp)
-        np.sqrt(tmp, out=tmp)  # sin t
-        cos *= gap
-        cos += tmp
-        outer *= layers._INV_2PI
-        cos *= outer  # Σ ← √(Σ(x,x) Σ(x',x')) (sin t + (π − t) cos t) / 2π
-        nngp = cos
-
-
-def _mlp_small(a, b, *, depth, W_std, b_std, activation):
-    """The recursion of :func:`_mlp_kernels` (the same operations, numpy's ``arccos`` /
-    ``arcsin``) for small Gram matrices; ``b=None`` gives an exactly symmetric result."""
-    d = a.shape[1]
-    if b is None:
-        sigma = _input_covariance(a)
-        var1 = var2 = np.diag(sigma).copy()  # bitwise equal to Σ(x, x): cos t = 1 exactly
-    else:
-        sigma = product(a, b) / d
-        var1, var2 = np.einsum("ij,ij->i", a, a) / d, np.einsum("ij,ij->i", b, b) / d
-    w2, b2s = W_std**2, tuple(s**2 for s in b_std)
-    # In-place updates (few allocations: at these sizes each numpy call costs ~1 µs). Products
-    # of the two sides are formed as outer products first, so for b=None every step maps a
-    # symmetric matrix to a symmetric one, bitwise.
-    nngp, ntk, va, vb = sigma.copy(), np.zeros_like(sigma), var1, var2
-    for layer in range(depth):
-        b2 = b2s[layer]
-        nngp *= w2
-        nngp += b2
-        ntk *= w2
-        ntk += nngp
-        va, vb = w2 * va + b2, w2 * vb + b2
         if activation == "relu":
-            inv_a, inv_b = 1.0 / np.sqrt(va), 1.0 / np.sqrt(vb)
-            root_a, root_b = va * inv_a, vb * inv_b
-            cos = nngp * np.multiply.outer(inv_a, inv_b)
-            snap = np.abs(cos) >= 1.0 - layers._SNAP  # t = 0 or π to round-off: exact diagonal
-            cos[snap] = np.sign(cos[snap])
-            gap = math.pi - np.arccos(cos)  # π − t
-            nngp = np.sqrt(1.0 - cos * cos)
-            cos *= gap
-            nngp += cos
-            nngp *= np.multiply.outer(root_a, root_b) * layers._INV_2PI
-            gap *= layers._INV_2PI
-            ntk *= gap
-            va = math.pi * ((root_a * root_a) * layers._INV_2PI)  # the same operations at t = 0
-            vb = math.pi * ((root_b * root_b) * layers._INV_2PI)
+            root_a = np.sqrt(nngp.diagonal() if symmetric else w2 * var_a + b2)
+            root_b = root_a if symmetric else np.sqrt(w2 * var_b + b2)
+            nngp = _relu_step(nngp, ntk, root_a, root_b, *buffers)
+            if not symmetric:  # t = 0: the operations of the diagonal
+                var_a = math.pi * ((root_a * root_a) * layers.INV_2PI)
+                var_b = math.pi * ((root_b * root_b) * layers.INV_2PI)
         else:
-            ca, cb = 1.0 + 2.0 * va, 1.0 + 2.0 * vb
-            prod = np.multiply.outer(ca, cb)
-            new = (2 / math.pi) * np.arcsin(np.clip(2.0 * nngp / np.sqrt(prod), -1.0, 1.0))
-            ntk *= (4 / math.pi) / np.sqrt(np.maximum(prod - 4.0 * nngp**2, 1e-300))
-            nngp = new
-            va = (2 / math.pi) * np.arcsin(np.clip(2.0 * va / ca, -1.0, 1.0))
-            vb = (2 / math.pi) * np.arcsin(np.clip(2.0 * vb / cb, -1.0, 1.0))
-    nngp *= w2
-    nngp += b2s[depth]
-    ntk *= w2
-    ntk += nngp
-    return nngp, ntk
+            var_a = w2 * var_a + b2
+            var_b = var_a if symmetric else w2 * var_b + b2
+            nngp, var_a, var_b = _erf_step(nngp, ntk, var_a, var_b, symmetric)
+
+
+def _relu_step(nngp, ntk, root_a, root_b, gap, tmp, snap):
+    """One ReLU layer, in place (``nngp`` becomes the returned Σ): ``cos t = Σ / √(q q')``
+    snapped to ±1 within a few ulps, ``Θ ← Θ (π − t) / 2π``,
+    ``Σ ← √(q q') (sin t + (π − t) cos t) / 2π`` with ``π − t`` as ``arccos(−cos t)`` and
+    ``sin t`` as ``√(1 − cos² t)`` (numpy's ``sin`` is 4× slower than the three calls)."""
+    outer = np.multiply.outer(root_a, root_b)
+    cos = np.divide(nngp, outer, out=nngp)
+    np.greater_equal(np.abs(cos, out=tmp), 1.0 - layers.SNAP, out=snap)
+    np.copysign(1.0, cos, out=cos, where=snap)
+    np.arccos(np.negative(cos, out=gap), out=gap)  # π − t
+    ntk *= gap
+    ntk *= layers.INV_2PI
+    np.multiply(cos, cos, out=tmp)
+    np.subtract(1.0, tmp, out=tmp)
+    np.sqrt(tmp, out=tmp)  # sin t
+    cos *= gap
+    cos += tmp
+    outer *= layers.INV_2PI
+    cos *= outer
+    return cos
+
+
+def _erf_step(nngp, ntk, var_a, var_b, symmetric):
+    """One erf layer: ``Σ ← (2/π) asin(2Σ/√((1+2q)(1+2q')))``,
+    ``Θ ← Θ (4/π) / √((1+2q)(1+2q') − 4Σ²)``."""
+    ca, cb = 1.0 + 2.0 * var_a, 1.0 + 2.0 * var_b
+    prod = np.multiply.outer(ca, cb)
+    new = (2 / math.pi) * np.arcsin(np.clip(2.0 * nngp / np.sqrt(prod), -1.0, 1.0))
+    ntk *= (4 / math.pi) / np.sqrt(np.maximum(prod - 4.0 * nngp**2, 1e-300))
+    var_a = (2 / math.pi) * np.arcsin(np.clip(2.0 * var_a / ca, -1.0, 1.0))
+    return new, var_a, var_a if symmetric else (2 / math.pi) * np.arcsin(
+        np.clip(2.0 * var_b / cb, -1.0, 1.0))
 
 
 def _pad_to_bucket(x: np.ndarray) -> np.ndarray:

@@ -29,12 +29,13 @@ import jax.numpy as jnp
 
 from . import _fastmath
 
-__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "box_filter", "window", "subsample",
-           "readout", "dense_readout", "ACTIVATIONS"]
+__all__ = ["KernelState", "Layout", "dense", "relu", "erf", "conv", "box_filter", "window",
+           "subsample", "readout", "dense_readout", "ACTIVATIONS", "SNAP", "INV_2PI"]
 
 ACTIVATIONS = ("relu", "erf")
-_SNAP = 8 * 2.0**-52
-_INV_2PI = 0.5 / math.pi
+#: |cos t| within this of 1 is snapped to ±1 (the angle is round-off there; see ``relu``).
+SNAP = 8 * 2.0**-52
+INV_2PI = 0.5 / math.pi
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,15 +87,15 @@ def relu(state: KernelState) -> KernelState:
     # Within a few ulps of ±1 the angle is pure round-off (t ≈ √(2 δcos) ≈ 1e-8, whichever
     # summation order produced Σ): snap to t = 0 or π so K(X) = K(X, X) and diagonals are
     # exact. This also clips |cos| ≤ 1.
-    cos = jnp.where(jnp.abs(cos) >= 1.0 - _SNAP, jnp.sign(cos), cos)
+    cos = jnp.where(jnp.abs(cos) >= 1.0 - SNAP, jnp.sign(cos), cos)
     angle = _fastmath.acos(cos)
     sin = jnp.sqrt(1.0 - cos * cos)
 
     def arc_cosine(root, other_root, sin, angle, cos):
-        return (sin + (math.pi - angle) * cos) * ((root * _INV_2PI) * other_root)
+        return (sin + (math.pi - angle) * cos) * ((root * INV_2PI) * other_root)
 
     nngp = arc_cosine(root_a, root_b, sin, angle, cos)
-    ntk = state.ntk * (math.pi - angle) * _INV_2PI
+    ntk = state.ntk * (math.pi - angle) * INV_2PI
     # The variances (t = 0) go through the very same operations, so for x = x' the next
     # layer sees exactly the value the pair tensor holds.
     var_a = arc_cosine(root_a, root_a, 0.0, 0.0, 1.0)
