@@ -169,13 +169,13 @@ def test_shipped_results_recompute():
     assert (shipped.depth, shipped.lr_factor, shipped.noise) == tuple(dyn.DEFAULTS.values())
     assert dyn.is_precomputed("mnist", **dyn.DEFAULTS)
     assert not dyn.is_precomputed("mnist", 1, 0.5, 0.0)
-    dyn._train.cache_clear()
-    fresh = dyn._train("mnist", 1, 64, 1, 0.5, 1.0)
+    dyn.train_network.unchecked.cache_clear()
+    fresh = dyn.train_network("mnist", 1, 64, 1, 0.5, 1.0)
     stored = shipped.run("mnist", 64, 1)
     np.testing.assert_allclose(stored.f_train, fresh.f_train, rtol=1e-9, atol=1e-10)
     np.testing.assert_allclose(stored.f_test, fresh.f_test, rtol=1e-9, atol=1e-10)
     theta, theta_test = shipped.thetas["circle", 3]
-    want = dyn._compute_kernels("circle", 3)
+    want = dyn.maths.compute_kernels("circle", 3)
     np.testing.assert_allclose(theta, want[0], rtol=1e-12)
     np.testing.assert_allclose(theta_test, want[1], rtol=1e-12)
 
@@ -189,8 +189,20 @@ def test_save_and_load_round_trip(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         dyn.load_results(tmp_path / "missing.npz")
     (tmp_path / "bad.npz").write_bytes(b"nope")
-    with pytest.raises(ValueError, match="not a dynamics results file"):
+    with pytest.raises(ValueError, match="not an ntkviz results file"):
         dyn.load_results(tmp_path / "bad.npz")
+
+
+def test_precompute_quick_round_trip(tmp_path):
+    calls = []
+    path, lines = dyn.precompute(lambda done, total, label: calls.append((done, total)),
+                                 quick=True, path=tmp_path / "d.npz")
+    back = dyn.load_results(path)
+    assert (back.widths, back.seeds, calls[-1]) == ((16, 64), (0,), (4, 4))
+    assert set(back.thetas) == {(name, k) for name in dyn.DATASETS for k in range(1, 4)}
+    run = dyn.train_network("mnist", 1, 64, 0, 0.5, 1.0)
+    np.testing.assert_array_equal(back.run("mnist", 64, 0).f_test, run.f_test)
+    assert len(lines) == 2 and "mnist" in lines[1] and "n=64" in lines[1]
 
 
 @pytest.mark.parametrize("call, name", [

@@ -83,8 +83,8 @@ class DynamicsExplorer(Explorer):
 
     def __init__(self, dataset: str = "circle", t: float = 100, width: int = 256, depth: int = 1,
                  lr_factor: float = 0.5, noise: float = 1.0, *, widths=core.WIDTHS, seeds=core.SEEDS):
-        self.widths = core._check_widths(widths)
-        self.seeds = core._check_seeds(seeds)
+        self.widths = tuple(sorted(set(core.PARAMS["widths"].check(widths))))
+        self.seeds = core.PARAMS["seeds"].check(seeds)
         self.updates = 0
         self.thread = None
         self._lock = threading.RLock()
@@ -182,7 +182,7 @@ class DynamicsExplorer(Explorer):
     def _check(self, dataset, t, width, depth, lr_factor, noise):
         check_choice("dataset", dataset, core.DATASETS)
         t = check_real("t", t, minimum=0.0, maximum=float(core.T_MAX))
-        t = int(core.TIMES[core._nearest_checkpoint(t)])
+        t = int(core.TIMES[core.nearest_checkpoint(t)])
         width = check_int("width", width, minimum=1)
         if width not in self.widths:
             raise ValueError(f"width must be one of {', '.join(map(str, self.widths))}; got {width}")
