@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+from typing import Callable
 
 import ipywidgets as W
 import plotly.graph_objects as go
@@ -41,8 +42,11 @@ class Control:
     (type, bounds or choices, label, slider range), ``css`` its class in the page and ``attr``
     the explorer attribute holding the widget (``N_slider``). ``continuous``: update while
     dragged (else where the drag ends). ``options``: for a selection slider, the attribute of
-    the explorer holding its values (e.g. ``"widths"``). For a choice: ``labels`` shown for
-    its choices (in their order), ``buttons`` toggle buttons instead of a dropdown."""
+    the explorer holding its values (e.g. ``"widths"``), or a method giving them for a setting
+    (``options(values)``, e.g. the orbit sizes of the chosen action). For a choice: ``labels``
+    shown for its choices (in their order, or a function of the choice when the choices can
+    grow), ``buttons`` toggle buttons instead of a dropdown. For an int: ``box`` a number box
+    instead of a slider."""
 
     name: str
     param: Param
@@ -50,18 +54,24 @@ class Control:
     attr: str
     continuous: bool = True
     options: str | None = None
-    labels: tuple[str, ...] = ()
+    labels: tuple[str, ...] | Callable = ()
     buttons: bool = False
+    box: bool = False
 
-    def build(self, value, owner) -> W.ValueWidget:
+    def choices(self, owner, values: dict) -> list:
+        """What the selection slider offers when the controls show ``values``."""
+        source = getattr(owner, self.options)
+        return list(source(values) if callable(source) else source)
+
+    def build(self, value, owner, values: dict) -> W.ValueWidget:
         p, style = self.param, {"description_width": "130px"}
         common = dict(description=p.label or p.name, continuous_update=self.continuous,
                       style=style, layout=W.Layout(width="440px"))
         if self.options is not None:
-            widget = W.SelectionSlider(options=list(getattr(owner, self.options)), value=value,
-                                       **common)
+            widget = W.SelectionSlider(options=self.choices(owner, values), value=value, **common)
         elif p.kind == "choice":
-            options = list(zip(self.labels, p.choices)) if self.labels else list(p.choices)
+            labels = [self.labels(c) for c in p.choices] if callable(self.labels) else self.labels
+            options = list(zip(labels, p.choices)) if labels else list(p.choices)
             kind = W.ToggleButtons if self.buttons else W.Dropdown
             widget = kind(options=options, value=value, description=common["description"],
                           style=style)
@@ -71,6 +81,10 @@ class Control:
             low, high, step = p.slider
             widget = W.FloatLogSlider(value=value, base=10, min=low, max=high, step=step,
                                       readout_format=".3g", **common)
+        elif p.kind == "int" and self.box:
+            low, high, _ = p.slider
+            widget = W.BoundedIntText(value=value, min=low, max=high, description=p.label or p.name,
+                                      style=style, layout=common["layout"])
         elif p.kind == "int":
             low, high, step = p.slider
             widget = W.IntSlider(value=value, min=low, max=high, step=step or 1, **common)
@@ -83,10 +97,10 @@ class Control:
             widget.add_class("ntkviz-slider")
         return widget
 
-    def check(self, value, widget):
-        """``value`` if the control can show it, else the error naming the control."""
+    def check(self, value, options=None):
+        """``value`` if the control can show it (a selection slider: one of ``options``), else
+        the error naming the control."""
         if self.options is not None:
-            options = list(widget.options)
             if value not in options:
                 allowed = ", ".join(str(o) for o in options)
                 raise ValueError(f"{self.name} must be one of {allowed}; got {value!r}")
@@ -117,7 +131,7 @@ class Explorer:
         self.state, self._shown = self.compute(**values), values
         self.message = MessageLine()
         self.readout = W.HTML(layout=W.Layout(min_width="440px"))
-        self.controls = {c.name: c.build(values[c.name], self) for c in self.CONTROLS}
+        self.controls = {c.name: c.build(values[c.name], self, values) for c in self.CONTROLS}
         for control in self.CONTROLS:
             setattr(self, control.attr, self.controls[control.name])
         self._syncing = False
@@ -177,18 +191,21 @@ class Explorer:
                 raise TypeError(f"set() got unknown controls {sorted(unknown)}; "
                                 f"allowed: {sorted(self.controls)}")
             target = self.values()
-            for control in self.CONTROLS:
+            for control in self.CONTROLS:  # in order: options may follow the controls before
                 if changes.get(control.name) is not None:
-                    target[control.name] = control.check(changes[control.name],
-                                                         self.controls[control.name])
+                    options = control.options and control.choices(self, target)
+                    target[control.name] = control.check(changes[control.name], options)
         except (TypeError, ValueError) as error:
             self.message.error(self.MESSAGE, error)
             return False
         ok = self._update(target)
         if ok:
             with self._moving_controls():
-                for name, value in target.items():
-                    self.controls[name].value = value
+                for control in self.CONTROLS:
+                    widget = self.controls[control.name]
+                    if control.options and list(widget.options) != control.choices(self, target):
+                        widget.options = control.choices(self, target)
+                    widget.value = target[control.name]
         return ok
 
     def refresh(self) -> bool:
