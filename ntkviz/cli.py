@@ -5,7 +5,8 @@ reproduce the papers' figures and claims.
                  [--cull-idle-timeout S] [--cull-connected-timeout S]
                                    # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
-    ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick] [--out PATH]
+    ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick]
+                      [--out PATH]
                                    # the results the explorers ship with (data/results/*.npz)
     ntkviz reproduce TARGET|all [--quick] [--out DIR] [--report FILE] [--replot] [--resume]
                                    # the papers' figures (JSON + HTML + PNG) and claims report
@@ -17,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .results import PRECOMPUTED
 from .serve.command import (
     CULL_CONNECTED_TIMEOUT,
     CULL_IDLE_TIMEOUT,
@@ -46,115 +48,51 @@ def _check_data(_: argparse.Namespace) -> int:
     from .datasets import bundled_data_dir, load_mnist
 
     images, labels = load_mnist()
-    print(f"MNIST test set in {bundled_data_dir() / 'mnist'}: {images.shape[0]} digits, checksums OK")
+    print(f"MNIST test set in {bundled_data_dir() / 'mnist'}: {images.shape[0]} digits, "
+          "checksums OK")
     counts = {digit: int((labels == digit).sum()) for digit in range(10)}
     print("digits per class:", counts)
     return 0
 
 
-#: The shipped results ``ntkviz precompute`` writes, part → file name in ``data/results``.
-_FILES = {"accuracy": "accuracy.npz", "width": "width.npz", "dynamics": "dynamics.npz",
-          "augmentation": "augmentation.npz", "equivariant": "equivariant_accuracy.npz"}
-PRECOMPUTED = tuple(_FILES)
+def _bar_progress(bar):
+    """``progress(done, total, label)`` that moves a tqdm bar."""
+    def progress(done: int, total: int, label: str):
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(label)
+        bar.refresh()
+
+    return progress
 
 
 def _precompute(args: argparse.Namespace) -> int:
-    """``--only PART`` runs one part, the default all. ``--out`` is the file of the part run;
-    when all run it names the accuracy file and the others go next to it (``_FILES``)."""
+    """Each results file of ``results.PRECOMPUTED`` (``--only``: one) computed and saved by its
+    module's ``precompute``, with a progress bar, then its summary. ``--out``: with ``--only``
+    the file, without it the folder that receives every file under its usual name."""
     import time
 
     from tqdm.auto import tqdm
 
-    from .experiments import accuracy, width
+    from . import results
 
-    def bar_progress(bar):
-        def progress(done: int, total: int, label: str):
-            bar.total = total
-            bar.n = done
-            bar.set_postfix_str(label)
-            bar.refresh()
-
-        return progress
-
-    parts = PRECOMPUTED if args.only is None else (args.only,)
+    parts = tuple(results.PRECOMPUTED) if args.only is None else (args.only,)
     out = Path(args.out) if args.out else None
-    if out is not None and args.only is None and out.name in _FILES.values() and out.name != _FILES["accuracy"]:
-        print(f"ntkviz precompute: error: --out without --only names the accuracy file, and the "
-              f"other results go next to it ({', '.join(_FILES.values())}); choose another name "
-              "or use --only", file=sys.stderr)
+    if out is not None and args.only is None and out.suffix == ".npz":
+        print(f"ntkviz precompute: error: without --only, --out is the folder for every results "
+              f"file, got the file name {out}; use --only PART to write one file",
+              file=sys.stderr)
         return 2
-
-    def path_of(part: str, default: Path) -> Path:
-        if out is None:
-            return default
-        return out if args.only == part or part == "accuracy" else out.with_name(_FILES[part])
-
-    if "accuracy" in parts:
-        config = accuracy.QUICK if args.quick else accuracy.Config()
-        print(f"Accuracy curves for {config}", flush=True)
+    for part in parts:
+        module = results.precomputed(part)
+        path = out if out is None or args.only else out / module.precomputed_path().name
+        print(f"{part}: the {'quick' if args.quick else 'shipped'} configuration", flush=True)
         start = time.perf_counter()
-        with tqdm(total=1, unit="kernel", desc="kernels") as bar:
-            results = accuracy.precompute(config, progress=bar_progress(bar))
-        path = accuracy.save_results(results, path_of("accuracy", accuracy.precomputed_path()))
+        with tqdm(total=1, desc=part) as bar:
+            path, summary = module.precompute(_bar_progress(bar), quick=args.quick, path=path)
         print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
-        r = results[("rotate", "ntk")]
-        for key in r.architectures:
-            curve = ", ".join(f"N={N}: {a:.3f}" for N, a in zip(r.Ns, r.curve(key)))
-            print(f"  rotate, NTK, {key}: {curve}")
-    if "width" in parts:
-        # --quick: a tiny configuration, which the explorer never reads (not the module's).
-        grid = dict(depths=(1,), widths=(16, 32), seeds=(0, 1)) if args.quick else {}
-        width_out = path_of("width", width.precomputed_path())
-        print("Width sweeps and curves for depths "
-              f"{grid.get('depths', width.PRECOMPUTED_DEPTHS)}, activations {width.ACTIVATIONS}, "
-              f"widths {grid.get('widths', width.WIDTHS)}, {len(grid.get('seeds', width.SEEDS))} seeds",
-              flush=True)
-        start = time.perf_counter()
-        with tqdm(total=1, unit="network", desc="networks") as bar:
-            results = width.precompute(progress=bar_progress(bar), **grid)
-        path = width.save_results(results, width_out)
-        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
-        for depth in results.depths:
-            for activation in results.activations:
-                errors = results.entry(depth, activation)[2].mean(axis=1)
-                curve = ", ".join(f"n={n}: {e:.3f}" for n, e in zip(results.widths, errors))
-                print(f"  depth {depth}, {activation}, mean relative error: {curve}")
-    if "dynamics" in parts:
-        from .experiments import dynamics
-
-        grid = dict(widths=(16, 64), seeds=(0,)) if args.quick else {}
-        print(f"Kernel-regime dynamics: finite networks of widths "
-              f"{grid.get('widths', dynamics.WIDTHS)} on {dynamics.DATASETS}", flush=True)
-        start = time.perf_counter()
-        with tqdm(total=1, unit="network", desc="networks") as bar:
-            path = dynamics.precompute(path_of("dynamics", dynamics.precomputed_path()),
-                                       progress=bar_progress(bar), **grid)
-        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
-    if "augmentation" in parts:
-        from .experiments import augmentation
-
-        grid = dict(actions=("rot90",), depths=(0,)) if args.quick else {}
-        print("Augmentation vs equivariance: the default runs of actions "
-              f"{grid.get('actions', augmentation.ACTIONS)}, depths "
-              f"{grid.get('depths', augmentation.PRECOMPUTED_DEPTHS)}", flush=True)
-        start = time.perf_counter()
-        with tqdm(total=1, unit="run", desc="runs") as bar:
-            runs = augmentation.precompute(
-                progress=lambda done, total: bar_progress(bar)(done, total, ""), **grid)
-        path = augmentation.save_runs(runs, path_of("augmentation",
-                                                    augmentation.precomputed_path()))
-        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
-    if "equivariant" in parts:
-        from .experiments import equivariant_accuracy as eq
-
-        config = eq.QUICK if args.quick else eq.Config()
-        print(f"Equivariant kernels: accuracy against n_train for {config}", flush=True)
-        start = time.perf_counter()
-        with tqdm(total=1, unit="Gram", desc="kernels") as bar:
-            result = eq.precompute(config, progress=bar_progress(bar),
-                                   with_companions=not args.quick)
-        path = eq.save_results(result, path_of("equivariant", eq.precomputed_path()))
-        print(f"Wrote {path} in {time.perf_counter() - start:.1f} s", flush=True)
+        for line in summary:
+            print(f"  {line.strip()}", flush=True)
     return 0
 
 
@@ -181,7 +119,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     if args.replot:
         missing = [t for t in chosen if t not in found]
         if missing:
-            print(f"ntkviz reproduce: error: --replot needs {', '.join(f'{t}.json' for t in missing)}"
+            needed = ", ".join(f"{t}.json" for t in missing)
+            print(f"ntkviz reproduce: error: --replot needs {needed}"
                   f" in {out}", file=sys.stderr)
             return 2
         for name in chosen:
@@ -198,13 +137,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         print(f"{name} ({'quick' if args.quick else 'full'} run): {cfg}", flush=True)
         start = time.perf_counter()
         with tqdm(total=1, desc=name, unit="part") as bar:
-            def progress(done: int, total: int, label: str, bar=bar):
-                bar.total = total
-                bar.n = done
-                bar.set_postfix_str(label)
-                bar.refresh()
-
-            data = registry.run(name, args.quick, progress, checkpoints=out / ".runs")
+            data = registry.run(name, args.quick, _bar_progress(bar), checkpoints=out / ".runs")
         paths = report.write_target(name, data, out, png=png)
         print(f"Wrote {', '.join(str(p) for p in paths.values())} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
@@ -244,13 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(run=_check_data)
     pre = commands.add_parser("precompute", help="compute the results the explorers ship with "
                                                  "(data/results/*.npz)")
-    pre.add_argument("--only", choices=PRECOMPUTED, default=None,
+    pre.add_argument("--only", choices=tuple(PRECOMPUTED), default=None,
                      help="run one part only (default: all)")
-    pre.add_argument("--quick", action="store_true", help="a tiny configuration (seconds), for a smoke test")
+    pre.add_argument("--quick", action="store_true",
+                     help="a tiny configuration (seconds), for a smoke test")
     pre.add_argument("--out", default=None,
-                     help="output .npz (default: the bundled results file); without --only the "
-                          "accuracy file, and the other results go next to it under their "
-                          "usual names")
+                     help="with --only, the output .npz; without, the folder for every results "
+                          "file under its usual name (default: the bundled data/results)")
     pre.set_defaults(run=_precompute)
     from .reproduction.registry import TARGETS
 

@@ -37,19 +37,19 @@ def test_bad_port_is_rejected(capsys):
 def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
     from ntkviz.experiments import accuracy
 
-    out = tmp_path / "sub" / "accuracy.npz"
+    out = tmp_path / "sub"
     assert cli.main(["precompute", "--quick", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     for name in ("accuracy.npz", "width.npz", "dynamics.npz", "augmentation.npz",
                  "equivariant_accuracy.npz"):
-        assert f"Wrote {out.with_name(name)}" in printed
+        assert f"Wrote {out / name}" in printed
     from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy
 
-    assert dynamics.load_results(out.with_name("dynamics.npz")) is not None
-    assert len(augmentation.load_precomputed(out.with_name("augmentation.npz"))) == 7
+    assert dynamics.load_results(out / "dynamics.npz") is not None
+    assert len(augmentation.load_precomputed(out / "augmentation.npz")) == 7
     assert equivariant_accuracy.load_results(
-        out.with_name("equivariant_accuracy.npz")).config == equivariant_accuracy.QUICK
-    results = accuracy.load_results(out)
+        out / "equivariant_accuracy.npz").config == equivariant_accuracy.QUICK
+    results = accuracy.load_results(out / "accuracy.npz")
     assert set(results) == {(a, k) for a in ("rotate", "rot90", "shift") for k in ("ntk", "nngp")}
     r = results[("shift", "nngp")]
     assert r.config == accuracy.QUICK and r.architectures == accuracy.DEFAULT_ARCHITECTURES
@@ -59,51 +59,32 @@ def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
     np.testing.assert_array_equal(r.accuracy[r.architectures.index("cnn_gap")], direct.accuracy[0])
 
 
-def test_precompute_defaults_to_the_full_grid_and_the_bundled_file(monkeypatch):
-    from ntkviz.experiments import accuracy
+def test_precompute_runs_every_registered_part_on_its_bundled_file(monkeypatch, capsys):
+    from ntkviz import results
 
     seen = {}
+    for part in results.PRECOMPUTED:
+        module = results.precomputed(part)
 
-    def fake_precompute(config, progress=None):
-        seen["config"] = config
-        progress(0, 2, "mlp1, rotate")
-        progress(2, 2, "done")
-        return {("rotate", "ntk"): accuracy.accuracy_curves(accuracy.QUICK, ("mlp1",), "rotate")}
+        def fake_precompute(progress=None, *, quick=False, path=None, part=part, module=module):
+            progress(0, 2, "first")
+            progress(2, 2, "done")
+            seen[part] = (quick, path)
+            return module.precomputed_path(), [f"summary of {part}"]
 
-    monkeypatch.setattr(accuracy, "precompute", fake_precompute)
-    monkeypatch.setattr(accuracy, "save_results", lambda results, path: seen.setdefault("path", path))
-    from ntkviz.experiments import width
-
-    real_width_precompute = width.precompute
-
-    def fake_width_precompute(progress=None, **grid):  # the default grid, but compute a tiny one
-        seen["width_grid"] = grid
-        return real_width_precompute(progress, depths=(1,), activations="relu", widths=(16,), seeds=(0,))
-
-    monkeypatch.setattr(width, "precompute", fake_width_precompute)
-    monkeypatch.setattr(width, "save_results", lambda results, path: seen.setdefault("width_path", path))
-    from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy
-
-    monkeypatch.setattr(dynamics, "precompute",
-                        lambda path, progress=None, **grid: seen.setdefault("dynamics", (path, grid)))
-    def fake_augmentation_precompute(progress=None, **grid):
-        seen["augmentation"] = grid
-        return ()
-
-    monkeypatch.setattr(augmentation, "precompute", fake_augmentation_precompute)
-    monkeypatch.setattr(augmentation, "save_runs",
-                        lambda runs, path: seen.setdefault("augmentation_path", path))
-    monkeypatch.setattr(equivariant_accuracy, "precompute",
-                        lambda config, progress=None, **kw: seen.setdefault("equivariant", (config, kw)))
-    monkeypatch.setattr(equivariant_accuracy, "save_results",
-                        lambda result, path: seen.setdefault("equivariant_path", path))
+        monkeypatch.setattr(module, "precompute", fake_precompute)
     assert cli.main(["precompute"]) == 0
-    assert seen["dynamics"] == (dynamics.precomputed_path(), {})
-    assert seen["augmentation"] == {} and seen["augmentation_path"] == augmentation.precomputed_path()
-    assert seen["equivariant"] == (equivariant_accuracy.Config(), {"with_companions": True})
-    assert seen["equivariant_path"] == equivariant_accuracy.precomputed_path()
-    assert seen["config"] == accuracy.Config() and seen["path"] == accuracy.precomputed_path()
-    assert seen["width_grid"] == {} and seen["width_path"] == width.precomputed_path()
+    assert seen == {part: (False, None) for part in results.PRECOMPUTED}
+    assert list(seen) == ["accuracy", "width", "dynamics", "augmentation", "equivariant"]
+    printed = capsys.readouterr().out
+    for part in results.PRECOMPUTED:
+        assert f"Wrote {results.precomputed(part).precomputed_path()}" in printed
+        assert f"summary of {part}" in printed
+
+
+def test_precompute_without_only_takes_a_folder(tmp_path, capsys):
+    assert cli.main(["precompute", "--quick", "--out", str(tmp_path / "accuracy.npz")]) == 2
+    assert "without --only, --out is the folder" in capsys.readouterr().err
 
 
 def test_precompute_only_width(tmp_path, capsys):
