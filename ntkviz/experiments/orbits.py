@@ -31,8 +31,8 @@ from ..params import Param, Params
 from . import architectures
 from ._common import frozen
 
-__all__ = ["OrbitPairState", "orbit_pair_state", "digit", "class_size", "class_indices",
-           "random_pair", "random_pairs", "allowed_N", "check_N", "prepared_orbit",
+__all__ = ["OrbitPairState", "orbit_pair_state", "digit", "check_digit", "class_size",
+           "class_indices", "random_pair", "random_pairs", "allowed_N", "check_N", "prepared_orbit",
            "pair_state_from_orbits", "spectral_part", "warm_up", "PARAMS"]
 
 #: Largest orbit size offered for the interpolated rotation.
@@ -90,8 +90,8 @@ def digit(label: int, sample: int = 0) -> np.ndarray:
     return images[indices[sample]].copy()
 
 
-def _check_digit(name: str, value) -> tuple[int, int]:
-    """``(label, sample)`` as two validated ints."""
+def check_digit(name: str, value) -> tuple[int, int]:
+    """``value`` as a digit ``(label, sample)`` of two ints, or the error naming ``name``."""
     try:
         label, sample = value
     except (TypeError, ValueError):
@@ -176,7 +176,7 @@ def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "m
 
     ``order``: spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic).
     """
-    label, sample = _check_digit("d", d)
+    label, sample = check_digit("d", d)
     check_N.unchecked(N, action, architecture)
     resolution = architectures.ARCHITECTURES[architecture].resolution
     return _prepared_orbit(label, sample, action, N, resolution, order)
@@ -381,7 +381,7 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
     Results are cached on the validated arguments. A bad action/N combination raises a
     ``ValueError`` naming N and listing the allowed values.
     """
-    a, b = _check_digit("a", a), _check_digit("b", b)
+    a, b = check_digit("a", a), check_digit("b", b)
     if a == b:
         raise ValueError(f"a and b must be two different digits, got a = b = {a}")
     check_N.unchecked(N, action, architecture)

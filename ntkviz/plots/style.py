@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from .._validate import as_finite_array, check_int, check_real
 
-__all__ = ["COLORS", "apply_update", "layout", "finite_or_none", "class_mask", "check_values",
+__all__ = ["COLORS", "apply_update", "write_traces", "layout", "finite_or_none", "class_mask", "check_values",
            "check_number", "check_text", "check_index", "check_seeds", "check_integers",
            "check_keys", "check_mapping", "check_accuracies", "check_widths"]
 
@@ -160,6 +160,19 @@ def class_mask(y) -> tuple[np.ndarray, np.ndarray]:
     return y > 0, y < 0
 
 
+def write_traces(traces, data) -> None:
+    """Write the ``data`` of an ``*_update`` into ``traces``: a list in trace order, or a dict
+    by trace name, the key a figure stores in each trace's ``meta`` (legend names may change;
+    plotly reassigns ``uid`` in widgets)."""
+    if isinstance(data, dict):
+        by_name = {trace.meta: trace for trace in traces}
+        for name, values in data.items():
+            by_name[name].update(values)
+        return
+    for trace, values in zip(traces, data):
+        trace.update(values)
+
+
 def apply_update(fig, update: dict):
     """Write an ``*_update`` result into ``fig`` (a ``go.Figure`` or ``go.FigureWidget``).
 
@@ -167,13 +180,12 @@ def apply_update(fig, update: dict):
     """
     if not isinstance(fig, (go.Figure, go.FigureWidget)):
         raise TypeError(f"fig must be a plotly Figure or FigureWidget, got {type(fig).__name__}")
+    data = update.get("data") if isinstance(update, dict) else None
     if not isinstance(update, dict) or set(update) != {"data", "layout"} or not isinstance(
-            update["data"], (list, tuple)) or not isinstance(update["layout"], dict) or not all(
-            isinstance(d, dict) for d in update["data"]):
-        raise TypeError("update must be the {'data': [dict, ...], 'layout': dict} of an *_update "
-                        f"function, got {update!r:.60}")
-    for trace, values in zip(fig.data, update["data"]):
-        trace.update(values)
+            update["layout"], dict) or not isinstance(data, (list, tuple, dict)) or not all(
+            isinstance(d, dict) for d in (data.values() if isinstance(data, dict) else data)):
+        raise TypeError("update must be the {'data': [dict, ...] or {name: dict}, 'layout': dict} "
+                        f"of an *_update function, got {update!r:.60}")
+    write_traces(fig.data, data)
     fig.update_layout(update["layout"])
     return fig
-

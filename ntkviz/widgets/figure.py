@@ -12,6 +12,8 @@ import copy
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..plots.style import write_traces
+
 __all__ = ["compose_subplots", "write_panel_update", "sync_initial_state"]
 
 
@@ -55,15 +57,15 @@ def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates:
     """Write per-panel ``*_update`` dicts into a composed figure, in one batched message
     (and into its initial state while it has no view yet, see ``sync_initial_state``).
 
-    ``titles_index[name]`` is the annotation holding that panel's title; layout keys
+    ``titles_index[name]`` is the annotation holding that panel's title; an update's ``data``
+    addresses the panel's traces in order or by name (``plots.style.write_traces``); layout keys
     ``xaxis_…``/``yaxis_…`` go to the panel's own axes, anything else (``scene_…``) as given.
     """
     layout = {}
     with fig.batch_update():
         for key, update in updates.items():
             start, stop = slices[key]
-            for trace, values in zip(fig.data[start:stop], update["data"]):
-                trace.update(values)
+            write_traces(fig.data[start:stop], update["data"])
             for name, value in update.get("layout", {}).items():
                 if name == "title_text":
                     fig.layout.annotations[titles_index[key]].text = value

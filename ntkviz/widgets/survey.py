@@ -6,28 +6,23 @@ its own defaults), runs ``experiments.survey.pair_survey`` with a progress bar a
 scatters in one ``FigureWidget``: spectral vs exact error with the diagonal, ``λ_N`` against the
 orbit separation ``Δ²`` and ``⟨λ⁻¹⟩`` against the orbit density ``1/r``. Clicking a point (or
 ``select_pair(index)``) loads that pair into the orbit explorer and rings it in every scatter.
+Nothing is computed until "Run survey" is pressed: the survey has no controls that redraw.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import datasets, plots
-from .._validate import check_choice, check_int
-from ..experiments import architectures, orbits, survey
-from ._base import (
-    STYLE,
-    Explorer,
-    MessageLine,
-    compose_subplots,
-    guarded,
-    value_span,
-    write_panel_update,
-)
+from .. import plots
+from ..experiments import orbits, survey
+from .display import value_span
+from .explorer import Explorer
+from .throttle import guarded
 
 __all__ = ["PairSurvey", "PANELS", "BUDGET_SECONDS", "estimated_seconds"]
 
@@ -46,6 +41,11 @@ _SECONDS_PER_ENTRY = {"mlp1": 2e-5, "mlp5": 2e-5, "cnn_flatten": 4e-5, "cnn_gap"
                       "gcnn": 4e-4}
 _SECONDS_PER_ENTRY_AND_N = {"orbit_mlp": 3e-6}
 _SECONDS_PER_PAIR = 0.02
+#: The traces of each scatter that hold the pairs (their customdata[0] is the pair's index).
+_POINTS = ("correct sign", "misclassified (wrong sign)")
+#: A scatter before the first survey: no pairs, an undefined correlation.
+_EMPTY = (np.zeros(0), np.zeros(0), np.zeros((0, 4), dtype=int), float("nan"))
+_C = plots.COLORS
 
 
 def estimated_seconds(architecture: str, N: int, n_pairs: int) -> float:
@@ -62,9 +62,12 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
-#: Traces of each panel that hold the pairs (correct, misclassified); their customdata[0] is
-#: the pair's index.
-_POINT_TRACES = (0, 1)
+@dataclasses.dataclass(frozen=True)
+class _View:
+    """What the survey shows: a result (None before the first run) and the selected pair."""
+
+    result: survey.SurveyResult | None
+    selected: int | None
 
 
 class PairSurvey(Explorer):
@@ -87,50 +90,49 @@ class PairSurvey(Explorer):
     """
 
     PANELS = PANELS
+    FIGURE = dict(rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08)
+    LEGEND = (
+        ('<span style="color:#444">●</span>',
+         "pair whose exact left-out predictions have the right sign"),
+        (f'<span style="color:{_C["accent"]}">✖</span>', "misclassified pair (a wrong sign)"),
+        (f'<span style="color:{_C["missing"]}">◯</span>', "selected pair"),
+        ('<span style="color:#999">- -</span>', "spectral = exact"),
+    )
+    CSS = "ntkviz-survey-explorer"
+    MESSAGE = "Could not run the survey"
 
     def __init__(self, orbit_explorer=None, n_pairs: int = 128, *, architecture: str = "mlp1",
                  action: str = "rotate", N: int = 8, kind: str = "ntk", seed: int = 0,
                  on_pair_selected: Callable | None = None, run: bool = False):
-        self.orbit_explorer = orbit_explorer
-        self.on_pair_selected = on_pair_selected
         # a wrong type or name fails here, by name, not inside a redraw (an N the action does
         # not allow is shown by run(), in the message line)
-        check_choice("architecture", architecture, tuple(architectures.ARCHITECTURES))
-        check_choice("action", action, datasets.ACTIONS)
-        check_choice("kind", kind, architectures.KINDS)
-        n_pairs = check_int("n_pairs", n_pairs, minimum=1, maximum=orbits.MAX_PAIRS)
-        seed = check_int("seed", seed, minimum=0)
+        checked = orbits.PARAMS.check(architecture=architecture, action=action, kind=kind,
+                                      n_pairs=n_pairs, seed=seed)
+        self.orbit_explorer = orbit_explorer
+        self.on_pair_selected = on_pair_selected
         self.defaults = dict(architecture=architecture, action=action, N=N, kind=kind)
-        self.seed = seed
-        self.result = None
-        self.selected = None
-        self.n_pairs_slider = W.IntSlider(value=n_pairs, min=16, max=512, step=16, description="pairs",
-                                          continuous_update=False, style={"description_width": "60px"},
+        self.seed = checked["seed"]
+        self.result = self.selected = None
+        self.n_pairs_slider = W.IntSlider(value=checked["n_pairs"], min=16, max=512, step=16,
+                                          description="pairs", continuous_update=False,
+                                          style={"description_width": "60px"},
                                           layout=W.Layout(width="420px"))
         self.run_button = W.Button(description="Run survey", icon="play", button_style="primary")
-        self.progress = W.IntProgress(value=0, min=0, max=n_pairs, description="",
+        self.progress = W.IntProgress(value=0, min=0, max=checked["n_pairs"],
                                       layout=W.Layout(width="300px"))
         self.setting = W.HTML()
-        self.readout = W.HTML(layout=W.Layout(min_width="440px"))
-        self.message = MessageLine()
-        self.n_pairs_slider.add_class("ntkviz-n-pairs")
-        self.n_pairs_slider.add_class("ntkviz-slider")
-        self.run_button.add_class("ntkviz-run-survey")
-        self.progress.add_class("ntkviz-progress")
+        for widget, css in ((self.n_pairs_slider, "ntkviz-n-pairs"),
+                            (self.n_pairs_slider, "ntkviz-slider"),
+                            (self.run_button, "ntkviz-run-survey"),
+                            (self.progress, "ntkviz-progress")):
+            widget.add_class(css)
         self.run_button.on_click(lambda _: self.run())
-        self.figure = self._build_figure()
+        super().__init__()
+        for name in PANELS:
+            for trace in self.traces(name):
+                if trace.name in _POINTS:
+                    trace.on_click(self._on_click)
         self._show_setting()
-        self._show_readout(None)
-        self.message.show("Press “Run survey”: each point is one random pair of digits; "
-                          "click a point to open that pair in the orbit explorer.")
-        self.widget = W.VBox([
-            W.HTML(STYLE),
-            W.HBox([W.VBox([self.setting, self.n_pairs_slider, W.HBox([self.run_button, self.progress])]),
-                    W.VBox([self.readout, self.message.widget])]),
-            W.HTML(_legend_html()),
-            self.figure,
-        ])
-        self.widget.add_class("ntkviz-survey-explorer")
         if orbit_explorer is not None and hasattr(orbit_explorer, "observe_state"):
             orbit_explorer.observe_state(lambda _state: self._show_setting())
         if run:
@@ -151,20 +153,18 @@ class PairSurvey(Explorer):
         """
         try:
             if n_pairs is not None:
-                n_pairs = check_int("n_pairs", n_pairs, minimum=self.n_pairs_slider.min,
-                                    maximum=self.n_pairs_slider.max)
-                self.n_pairs_slider.value = n_pairs
+                slider = self.n_pairs_slider
+                slider.value = dataclasses.replace(orbits.PARAMS["n_pairs"], minimum=slider.min,
+                                                   maximum=slider.max).check(n_pairs)
             setting = self.current_setting()
         except Exception as error:  # a widget never raises into the page
-            self.message.error("Could not run the survey", error)
+            self.message.error(self.MESSAGE, error)
             return False
         total = int(self.n_pairs_slider.value)
         if not self._affordable(setting, total):
             return False
         self._show_setting()
-        self.progress.max = total
-        self.progress.value = 0
-        self.progress.bar_style = "info"
+        self.progress.max, self.progress.value, self.progress.bar_style = total, 0, "info"
         self.run_button.disabled = True
         step = max(1, total // 50)
 
@@ -174,121 +174,133 @@ class PairSurvey(Explorer):
 
         self.message.show(f"Computing {total} pairs…")
         try:
-            result = survey.pair_survey(n_pairs=total, seed=self.seed, progress=progress, **setting)
-            self.selected = None
-            self._redraw(result)
+            result = survey.pair_survey(n_pairs=total, seed=self.seed, progress=progress,
+                                        **setting)
         except Exception as error:  # a widget never raises into the page
             self.progress.bar_style = "danger"
-            self.message.error("Could not run the survey", error)
+            self.message.error(self.MESSAGE, error)
             return False
         finally:
             self.run_button.disabled = False
+        if not self._select(result, None):
+            self.progress.bar_style = "danger"
+            return False
         self.progress.bar_style = "success"
-        self.result = result
         self._show_setting()
-        self._show_readout(result)
-        self.message.show(_note(result))
         return True
-
-    def _affordable(self, setting: dict, total: int) -> bool:
-        """False (with a note saying what fits) when the survey would block the page too long;
-        a survey computed before (cached) is always shown."""
-        key = (setting["architecture"], setting["action"], setting["N"], setting["kind"], total, self.seed)
-        seconds = estimated_seconds(setting["architecture"], setting["N"], total)
-        if seconds <= BUDGET_SECONDS or key in survey._CACHE:
-            return True
-        fits = 0
-        for n in range(self.n_pairs_slider.max, 0, -self.n_pairs_slider.step):
-            if n >= self.n_pairs_slider.min and estimated_seconds(setting["architecture"], setting["N"],
-                                                                  n) <= BUDGET_SECONDS:
-                fits = n
-                break
-        advice = (f"choose at most {fits} pairs" if fits else
-                  "choose a smaller N or a cheaper architecture in the orbit tab")
-        self.message.show(f"Not run: {total} pairs of {setting['architecture']} at N = {setting['N']} "
-                          f"would take about {_duration(seconds)} here (the limit is "
-                          f"{_duration(BUDGET_SECONDS)}); {advice}.")
-        return False
 
     def select_pair(self, index: int) -> bool:
         """Select pair ``index`` (what a click does): ring it, load it into the orbit explorer
         (in the survey's setting) and call ``on_pair_selected(index, a, b)``."""
         try:
-            if self.result is None:
-                raise ValueError("no survey yet: press “Run survey” first")
-            a, b = self.result.pair(index)
             r = self.result
-            if self.orbit_explorer is not None:
-                if not self.orbit_explorer.set(a=a, b=b, action=r.action, N=r.N,
-                                               architecture=r.architecture, kind=r.kind):
-                    raise ValueError(f"the orbit explorer could not load pair {index}")
-            self.selected = int(index)
-            self._redraw(r)
-            self._show_readout(r)
+            if r is None:
+                raise ValueError("no survey yet: press “Run survey” first")
+            a, b = r.pair(index)
+            if self.orbit_explorer is not None and not self.orbit_explorer.set(
+                    a=a, b=b, action=r.action, N=r.N, architecture=r.architecture, kind=r.kind):
+                raise ValueError(f"the orbit explorer could not load pair {index}")
+            if not self._select(r, int(index)):
+                return False
             if self.on_pair_selected is not None:
                 self.on_pair_selected(self.selected, a, b)
         except Exception as error:
             self.message.error("Could not select the pair", error)
             return False
         self.message.show(f"Pair {index}: A = {a[0]} (#{a[1]}), B = {b[0]} (#{b[1]})"
-                          + (" — loaded into the orbit explorer." if self.orbit_explorer is not None else "."))
+                          + (" — loaded into the orbit explorer."
+                             if self.orbit_explorer is not None else "."))
         return True
 
-    # --- internals ----------------------------------------------------------------------------
-    @staticmethod
-    def _updates(r, selected) -> dict[str, dict]:
+    # --- the explorer's declarations ----------------------------------------------------------
+    def compute(self) -> _View:
+        return _View(self.result, self.selected)
+
+    def panels(self, view) -> dict[str, go.Figure]:
+        return {"errors": plots.error_scatter(*_EMPTY),
+                "separation": plots.separation_scatter(*_EMPTY),
+                "density": plots.density_scatter(*_EMPTY)}
+
+    def updates(self, view) -> dict[str, dict]:
+        r, selected = view.result, view.selected
         if r is None:
-            empty = np.zeros(0)
-            pairs = np.zeros((0, 4), dtype=int)
-            return {
-                "errors": plots.error_scatter_update(empty, empty, pairs, float("nan")),
-                "separation": plots.separation_scatter_update(empty, empty, pairs, float("nan")),
-                "density": plots.density_scatter_update(empty, empty, pairs, float("nan")),
-            }
+            return {"errors": plots.error_scatter_update(*_EMPTY),
+                    "separation": plots.separation_scatter_update(*_EMPTY),
+                    "density": plots.density_scatter_update(*_EMPTY)}
         return {
-            "errors": plots.error_scatter_update(r.eps_spectral, r.eps_exact, r.pairs, r.correlation,
-                                                 r.misclassified, selected),
-            "separation": plots.separation_scatter_update(r.separation_sq, r.lam_N, r.pairs,
-                                                          r.correlation_lambda_separation,
-                                                          r.misclassified, selected),
+            "errors": plots.error_scatter_update(r.eps_spectral, r.eps_exact, r.pairs,
+                                                 r.correlation, r.misclassified, selected),
+            "separation": plots.separation_scatter_update(
+                r.separation_sq, r.lam_N, r.pairs, r.correlation_lambda_separation,
+                r.misclassified, selected),
             "density": plots.density_scatter_update(r.radius, r.mean_inverse, r.pairs,
-                                                    r.correlation_inverse_density, r.misclassified,
-                                                    selected),
+                                                    r.correlation_inverse_density,
+                                                    r.misclassified, selected),
         }
 
-    def _build_figure(self) -> go.FigureWidget:
-        empty = np.zeros(0)
-        pairs = np.zeros((0, 4), dtype=int)
-        panels = {
-            "errors": plots.error_scatter(empty, empty, pairs, float("nan")),
-            "separation": plots.separation_scatter(empty, empty, pairs, float("nan")),
-            "density": plots.density_scatter(empty, empty, pairs, float("nan")),
-        }
-        def finish(fig, _slices, _axes):
-            fig.update_traces(showlegend=False)
-            fig.update_layout(showlegend=False, margin=dict(l=60, r=30, t=60, b=60))
+    def readout_text(self, view) -> str:
+        r, selected = view.result, view.selected
+        if r is None:
+            return "No survey yet."
+        return (
+            f"Pairs: {value_span('ntkviz-survey-pairs', r.n_pairs)} "
+            f"(seed {value_span('ntkviz-survey-seed', r.seed)})<br>"
+            f"Correlation (Pearson) of spectral and exact error = "
+            f"{value_span('ntkviz-correlation', r.correlation)}<br>"
+            f"Fraction misclassified (an exact left-out prediction of the wrong sign) = "
+            f"{value_span('ntkviz-fraction-misclassified', r.fraction_misclassified)}<br>"
+            f"Mean |ε − exact| = {value_span('ntkviz-mean-abs-difference', r.mean_abs_difference)}"
+            f"<br>Selected pair: "
+            f"{value_span('ntkviz-selected-pair', 'none' if selected is None else selected)}")
 
-        fig, self._slices, self._axes = compose_subplots(
-            panels, PANELS, rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08,
-            finish=finish)
-        for name in PANELS:
-            start, _ = self._slices[name]
-            for offset in _POINT_TRACES:
-                fig.data[start + offset].on_click(self._on_click)
-        return fig
+    def note(self, view) -> str:
+        if view.result is None:
+            return ("Press “Run survey”: each point is one random pair of digits; "
+                    "click a point to open that pair in the orbit explorer.")
+        if not np.isfinite(view.result.correlation):
+            return ("The spectral error is the same for every pair (e.g. ε = 0: the network is "
+                    "invariant to the action), so a correlation is undefined.")
+        return "Click a point to open that pair in the orbit explorer."
+
+    def extra_controls(self) -> list:
+        return [self.setting, self.n_pairs_slider, W.HBox([self.run_button, self.progress])]
+
+    def finish_figure(self, fig, slices, axes) -> None:
+        super().finish_figure(fig, slices, axes)
+        fig.update_layout(margin=dict(l=60, r=30, t=60, b=60))
+
+    # --- internals ----------------------------------------------------------------------------
+    def _select(self, result, selected) -> bool:
+        """Show ``result`` with ``selected`` ringed; on a failure the previous view stays."""
+        previous = self.result, self.selected
+        self.result, self.selected = result, selected
+        if not self.refresh():
+            self.result, self.selected = previous
+            return False
+        return True
+
+    def _affordable(self, setting: dict, total: int) -> bool:
+        """False (with a note saying what fits) when the survey would block the page too long;
+        a survey computed before (cached) is always shown."""
+        seconds = estimated_seconds(setting["architecture"], setting["N"], total)
+        if seconds <= BUDGET_SECONDS or survey.pair_survey.cached(n_pairs=total, seed=self.seed,
+                                                                  **setting):
+            return True
+        slider = self.n_pairs_slider
+        fits = next((n for n in range(slider.max, slider.min - 1, -slider.step)
+                     if estimated_seconds(setting["architecture"], setting["N"], n)
+                     <= BUDGET_SECONDS), 0)
+        advice = (f"choose at most {fits} pairs" if fits else
+                  "choose a smaller N or a cheaper architecture in the orbit tab")
+        self.message.show(f"Not run: {total} pairs of {setting['architecture']} at N = "
+                          f"{setting['N']} would take about {_duration(seconds)} here (the limit "
+                          f"is {_duration(BUDGET_SECONDS)}); {advice}.")
+        return False
 
     @guarded("Could not select the pair")
     def _on_click(self, trace, points, _state):
-        if not points.point_inds:
-            return
-        custom = trace.customdata
-        if custom is None:
-            return
-        self.select_pair(int(np.asarray(custom)[points.point_inds[0]][0]))
-
-    def _redraw(self, r):
-        titles = {key: i for i, key in enumerate(PANELS)}
-        write_panel_update(self.figure, self._slices, self._axes, titles, self._updates(r, self.selected))
+        if points.point_inds and trace.customdata is not None:
+            self.select_pair(int(np.asarray(trace.customdata)[points.point_inds[0]][0]))
 
     def _show_setting(self):
         s = self.current_setting()
@@ -297,46 +309,12 @@ class PairSurvey(Explorer):
         stale = ""
         if r is not None and (r.architecture, r.action, r.N, r.kind) != (
                 s["architecture"], s["action"], s["N"], s["kind"]):
-            stale = (f'<br><span class="ntkviz-survey-stale">The survey shown is for {r.architecture}, '
-                     f"{r.action}, N = {r.N}, {r.kind.upper()}: press “Run survey” to update.</span>")
+            stale = (f'<br><span class="ntkviz-survey-stale">The survey shown is for '
+                     f"{r.architecture}, {r.action}, N = {r.N}, {r.kind.upper()}: press “Run "
+                     f"survey” to update.</span>")
         self.setting.value = (
-            f'<div class="ntkviz-readout ntkviz-survey-setting" data-architecture="{s["architecture"]}" '
-            f'data-action="{s["action"]}" data-n="{s["N"]}" data-kind="{s["kind"]}">'
+            f'<div class="ntkviz-readout ntkviz-survey-setting" '
+            f'data-architecture="{s["architecture"]}" data-action="{s["action"]}" '
+            f'data-n="{s["N"]}" data-kind="{s["kind"]}">'
             f'Setting ({source}): <b>{s["architecture"]}</b>, {s["action"]}, N = {s["N"]}, '
-            f'{s["kind"].upper()}{stale}</div>'
-        )
-
-    def _show_readout(self, r):
-        if r is None:
-            self.readout.value = '<div class="ntkviz-readout">No survey yet.</div>'
-            return
-        selected = "none" if self.selected is None else self.selected
-        self.readout.value = (
-            '<div class="ntkviz-readout">'
-            f"Pairs: {value_span('ntkviz-survey-pairs', r.n_pairs)} "
-            f"(seed {value_span('ntkviz-survey-seed', r.seed)})<br>"
-            f"Correlation (Pearson) of spectral and exact error = {value_span('ntkviz-correlation', r.correlation)}<br>"
-            f"Fraction misclassified (an exact left-out prediction of the wrong sign) = "
-            f"{value_span('ntkviz-fraction-misclassified', r.fraction_misclassified)}<br>"
-            f"Mean |ε − exact| = {value_span('ntkviz-mean-abs-difference', r.mean_abs_difference)}<br>"
-            f"Selected pair: {value_span('ntkviz-selected-pair', selected)}"
-            "</div>"
-        )
-
-
-def _legend_html() -> str:
-    c = plots.COLORS
-    items = [
-        ('<span style="color:#444">●</span>', "pair whose exact left-out predictions have the right sign"),
-        (f'<span style="color:{c["accent"]}">✖</span>', "misclassified pair (a wrong sign)"),
-        (f'<span style="color:{c["missing"]}">◯</span>', "selected pair"),
-        ('<span style="color:#999">- -</span>', "spectral = exact"),
-    ]
-    return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(f"{m} {t}" for m, t in items) + "</div>"
-
-
-def _note(r) -> str:
-    if not np.isfinite(r.correlation):
-        return ("The spectral error is the same for every pair (e.g. ε = 0: the network is invariant "
-                "to the action), so a correlation is undefined.")
-    return "Click a point to open that pair in the orbit explorer."
+            f'{s["kind"].upper()}{stale}</div>')

@@ -41,6 +41,7 @@ CASES = [
     Case(OR.digit, dict(label=3), dict(label=Int(minimum=0, maximum=9), sample=Int(minimum=0))),
     Case(OR.class_size, dict(label=3), dict(label=Int(minimum=0, maximum=9))),
     Case(OR.class_indices),
+    Case(OR.check_digit, dict(name="a", value=(3, 0)), dict(value=DIGIT), names={"value": ("a",)}),
     Case(OR.random_pair, dict(seed=0), dict(seed=Seed())),
     Case(OR.random_pairs, dict(n_pairs=3), dict(n_pairs=Int(minimum=1), seed=Seed())),
     Case(OR.allowed_N, dict(action="rot90"), dict(action=ACTION, architecture=Choice(KEYS))),
