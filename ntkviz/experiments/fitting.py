@@ -23,9 +23,12 @@ from typing import Callable
 import numpy as np
 
 from .._jax_compat import stable_random
-from .._validate import as_finite_array, check_choice, check_int, check_real
+from .._validate import as_finite_array, check_choice, check_real
+from ..params import Param, Params
+from ._common import check_progress, frozen
+from .networks import check_key
 
-__all__ = ["FitResult", "fit", "accuracy", "MAX_EPOCHS"]
+__all__ = ["FitResult", "fit", "accuracy", "MAX_EPOCHS", "PARAMS"]
 
 N_CLASSES = 10
 #: Most epochs of one run (a cap against runaway requests, far above any use).
@@ -45,18 +48,13 @@ class FitResult:
     curves: dict
 
 
-def _frozen(array, dtype=None) -> np.ndarray:
-    array = np.array(array, dtype=dtype)
-    array.setflags(write=False)
-    return array
-
-
-def _check_key(key) -> None:
-    import jax
-
-    if not (isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-            and key.shape == ()):
-        raise TypeError(f"key must be one jax.random key (jax.random.key(seed)), got {key!r}")
+PARAMS = Params(
+    Param("epochs", "int", 1, MAX_EPOCHS),
+    Param("batch_size", "int", 1),
+    Param("learning_rate", "real", 0.0, 1.0, strict=True),
+    Param("b1", "real", 0.0, 1.0),
+    Param("b2", "real", 0.0, 1.0),
+)
 
 
 def _check_model(model) -> None:
@@ -125,7 +123,8 @@ def _predictor():
     return predict
 
 
-def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy_of(model, x: np.ndarray, y: np.ndarray) -> float:
+    """``accuracy`` on clean values (float32 images, int labels)."""
     if len(x) == 0:
         return float("nan")
     import jax.numpy as jnp
@@ -146,11 +145,10 @@ def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
 def accuracy(model, images, labels) -> float:
     """Fraction of ``images`` (n, S, S) whose argmax logit (evaluation mode) is their label."""
     _check_model(model)
-    x, y = _labelled("images", images, "labels", labels)
-    return _accuracy(model, x, y)
+    return accuracy_of(model, *_labelled("images", images, "labels", labels))
 
 
-@stable_random()
+@PARAMS.validated
 def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
         learning_rate: float = 1e-3, b1: float = 0.9, b2: float = 0.999,
         monitor: dict | None = None, stop: tuple[str, float] | None = None,
@@ -163,19 +161,9 @@ def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
     which monitored set ``name`` reaches ``accuracy`` (``epochs`` is then a cap);
     ``progress(epoch, epochs, mean_loss)`` is called after each epoch.
     """
-    import equinox as eqx
-    import jax
-    import jax.numpy as jnp
-
     _check_model(model)
     train_x, train_y = _labelled("train_x", train_x, "train_y", train_y)
-    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_EPOCHS)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    _check_key(key)
-    learning_rate = check_real("learning_rate", learning_rate, minimum=0.0, strict_minimum=True,
-                               maximum=1.0)
-    b1 = check_real("b1", b1, minimum=0.0, maximum=1.0)
-    b2 = check_real("b2", b2, minimum=0.0, maximum=1.0)
+    check_key(key)
     if monitor is not None and not isinstance(monitor, dict):
         raise TypeError(f"monitor must be a dict of name → (images, labels), got {monitor!r}")
     checked = {}
@@ -189,9 +177,21 @@ def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
             raise TypeError(f"stop must be (monitored set name, accuracy), got {stop!r}")
         stop = (check_choice("stop", stop[0], tuple(checked)),
                 check_real("stop", stop[1], minimum=0.0, maximum=1.0))
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable(epoch, epochs, loss) or None, got "
-                        f"{progress!r}")
+    progress = check_progress(progress, allow_bar=False)
+    return train_network(model, train_x, train_y, epochs=epochs, batch_size=batch_size, key=key,
+                         learning_rate=learning_rate, b1=b1, b2=b2, monitor=checked, stop=stop,
+                         progress=progress)
+
+
+@stable_random()
+def train_network(model, train_x, train_y, *, epochs, batch_size, key, learning_rate, b1, b2,
+                  monitor, stop, progress) -> FitResult:
+    """``fit`` on clean values: float32 images, int32 labels, ``monitor`` a dict of such pairs
+    (possibly empty), ``stop`` None or ``(name, accuracy)``."""
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+
     n = len(train_x)
     batch = min(batch_size, n)
     steps = -(-n // batch)
@@ -202,7 +202,7 @@ def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
     weights = np.ones(steps * batch, np.float32)
     weights[n:] = 0.0
     weights = jnp.asarray(weights.reshape(steps, batch))
-    curves = {name: [_accuracy(model, *data)] for name, data in checked.items()}
+    curves = {name: [accuracy_of(model, *data)] for name, data in monitor.items()}
     losses = []
     for epoch in range(epochs):
         epoch_key = jax.random.fold_in(key, epoch)
@@ -214,14 +214,14 @@ def fit(model, train_x, train_y, *, epochs: int, batch_size: int, key,
                                               epoch_key, jnp.int32(s))
             losses.append(loss)
         model = eqx.combine(params, static)
-        for name, data in checked.items():
-            curves[name].append(_accuracy(model, *data))
+        for name, data in monitor.items():
+            curves[name].append(accuracy_of(model, *data))
         if progress is not None:
             progress(epoch + 1, epochs,
                      float(np.mean(np.asarray(jnp.stack(losses[-steps:]), dtype=np.float64))))
         if stop is not None and curves[stop[0]][-1] >= stop[1]:
             break
     losses = np.asarray(jnp.stack(losses), dtype=np.float64)
-    return FitResult(model=model, losses=_frozen(losses),
-                     epoch_losses=_frozen(losses.reshape(-1, steps).mean(axis=1)),
-                     curves={k: _frozen(v) for k, v in curves.items()})
+    return FitResult(model=model, losses=frozen(losses),
+                     epoch_losses=frozen(losses.reshape(-1, steps).mean(axis=1)),
+                     curves={k: frozen(v) for k, v in curves.items()})

@@ -30,15 +30,29 @@ import math
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real, check_sequence
+from ..params import Param, Params
 
-__all__ = ["NETWORKS", "INITS", "make_network"]
+__all__ = ["NETWORKS", "INITS", "PARAMS", "make_network"]
 
 NETWORKS = ("mlp", "cnn", "vit")
 INITS = ("torch", "ntk", "ntk_uniform_fan_out")
 N_CLASSES = 10
-_MAX_SIZE = 256      # image side
-_MAX_WIDTH = 1 << 14  # units, channels, heads, depth
+MAX_SIZE = 256      # image side
+MAX_WIDTH = 1 << 14  # units, channels, heads, depth
+
+#: The networks' settings (``training.TrainConfig`` declares its size fields with these).
+PARAMS = Params(
+    Param("architecture", "choice", choices=NETWORKS),
+    Param("image_size", "int", 1, MAX_SIZE),
+    Param("init", "choice", choices=INITS),
+    Param("readout_bias", "flag"),
+    Param("dropout", "real", 0.0, 0.95),
+    Param("mlp_widths", "ints", 1, MAX_WIDTH),
+    Param("cnn_channels", "ints", 1, MAX_WIDTH),
+    *(Param(name, "int", 1, MAX_WIDTH) for name in (
+        "cnn_hidden", "vit_patch", "vit_dim", "vit_depth", "vit_heads", "vit_head_dim",
+        "vit_mlp_dim")),
+)
 
 
 def sincos_position_embedding(h: int, w: int, dim: int, temperature: float = 10000.0
@@ -46,8 +60,6 @@ def sincos_position_embedding(h: int, w: int, dim: int, temperature: float = 100
     """``(h·w, dim)`` fixed 2-D sine-cosine position embeddings of a ``h × w`` patch grid
     (row-major), ``[sin x ω, cos x ω, sin y ω, cos y ω]`` with ``ω_i = T^(−i/(dim/4 − 1))``, as
     SimpleViT's ``posemb_sincos_2d``."""
-    if dim % 4 or dim < 8:
-        raise ValueError(f"dim must be a multiple of 4 and at least 8, got {dim}")
     y, x = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     omega = 1.0 / temperature ** (np.arange(dim // 4) / (dim // 4 - 1))
     y = y.reshape(-1)[:, None] * omega[None, :]
@@ -239,6 +251,7 @@ def _classes():
     return {"mlp": MLP, "cnn": CNN, "vit": SimpleViT}
 
 
+@PARAMS.validated
 def make_network(architecture: str, image_size: int, key, *, mlp_widths=(512, 128),
                  dropout: float = 0.5, readout_bias: bool = False, init: str = "torch",
                  cnn_channels=(24, 32), cnn_hidden: int = 256, vit_patch: int = 4,
@@ -248,45 +261,45 @@ def make_network(architecture: str, image_size: int, key, *, mlp_widths=(512, 12
     ``image_size`` images, initialised from the ``jax.random`` ``key``; the defaults are the
     sizes of App. B.1. The NTK-parameterised inits are offered for the MLP only (module
     docstring)."""
-    import jax
-
-    check_choice("architecture", architecture, NETWORKS)
-    image_size = check_int("image_size", image_size, minimum=1, maximum=_MAX_SIZE)
-    if not (isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-            and key.shape == ()):
-        raise TypeError(f"key must be one jax.random key (jax.random.key(seed)), got {key!r}")
-    check_choice("init", init, INITS)
+    check_key(key)
     if init != "torch" and architecture != "mlp":
         raise ValueError(f"init {init!r} is offered for the mlp only, got it for "
                          f"{architecture!r}")
-    width = functools.partial(check_int, minimum=1, maximum=_MAX_WIDTH)
-    mlp_widths = check_sequence("mlp_widths", mlp_widths, lambda v: width("mlp_widths", v))
-    dropout = check_real("dropout", dropout, minimum=0.0, maximum=0.95)
-    if not isinstance(readout_bias, (bool, np.bool_)):
-        raise TypeError(f"readout_bias must be True or False, got {readout_bias!r}")
-    cnn_channels = check_sequence("cnn_channels", cnn_channels,
-                                  lambda v: width("cnn_channels", v))
-    if len(cnn_channels) != 2:
-        raise ValueError(f"cnn_channels must be two channel counts, got {cnn_channels}")
-    cnn_hidden, vit_patch, vit_dim, vit_depth, vit_heads, vit_head_dim, vit_mlp_dim = (
-        width(name, value) for name, value in (
-            ("cnn_hidden", cnn_hidden), ("vit_patch", vit_patch), ("vit_dim", vit_dim),
-            ("vit_depth", vit_depth), ("vit_heads", vit_heads), ("vit_head_dim", vit_head_dim),
-            ("vit_mlp_dim", vit_mlp_dim)))
-    if architecture == "cnn" and ((image_size - 4) // 2 - 2) // 2 < 1:
-        raise ValueError(f"image_size must be at least 16 for the cnn, got {image_size}")
-    if architecture == "vit":
-        if image_size % vit_patch:
-            raise ValueError(f"vit_patch must divide image_size {image_size}, got {vit_patch}")
-        if vit_dim % 4 or vit_dim < 8:
-            raise ValueError(f"vit_dim must be a multiple of 4 and at least 8, got {vit_dim}")
+    check_shapes(architecture, image_size, cnn_channels, vit_patch, vit_dim)
     cls = _classes()[architecture]
     if architecture == "mlp":
-        return cls(image_size, tuple(mlp_widths), dropout, readout_bias, init, key=key)
+        return cls(image_size, mlp_widths, dropout, readout_bias, init, key=key)
     if architecture == "cnn":
-        return cls(image_size, tuple(cnn_channels), cnn_hidden, key=key)
+        return cls(image_size, cnn_channels, cnn_hidden, key=key)
     return cls(image_size, vit_patch, vit_dim, vit_depth, vit_heads, vit_head_dim, vit_mlp_dim,
                key=key)
+
+
+def check_key(key) -> None:
+    """``key`` must be one ``jax.random`` key (``jax.random.key(seed)``)."""
+    import jax
+
+    if not (isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+            and key.shape == ()):
+        raise TypeError(f"key must be one jax.random key (jax.random.key(seed)), got {key!r}")
+
+
+def check_shapes(architecture: str, image_size: int, cnn_channels: tuple, vit_patch: int,
+                 vit_dim: int) -> None:
+    """The sizes ``architecture`` needs on ``image_size`` images: two CNN channel counts and
+    room for its two valid convolutions and poolings; a ViT patch dividing the image and a
+    width its sine-cosine position embeddings can split in four."""
+    if len(cnn_channels) != 2:
+        raise ValueError(f"cnn_channels must be two channel counts, got {cnn_channels}")
+    if architecture == "cnn" and image_size < 16:
+        raise ValueError(f"image_size must be at least 16 for the cnn, got {image_size}")
+    if architecture == "vit" and image_size % vit_patch:
+        allowed = [p for p in range(1, image_size + 1) if image_size % p == 0]
+        raise ValueError(f"vit_patch must divide image_size {image_size}, got {vit_patch} "
+                         f"(allowed: {allowed})")
+    if architecture == "vit" and (vit_dim % 4 or vit_dim < 8):
+        raise ValueError(f"vit_dim must be a multiple of 4 and at least 8 (sine-cosine "
+                         f"position embeddings), got {vit_dim}")
 
 
 def count_parameters(model) -> int:

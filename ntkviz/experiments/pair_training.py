@@ -25,9 +25,11 @@ import math
 import numpy as np
 
 from .._jax_compat import stable_random
-from .._validate import as_finite_array, check_allocation, check_int, check_real, check_sequence
+from .._validate import as_finite_array, check_allocation
+from ..params import Param, Params
+from ._common import check_progress
 
-__all__ = ["train_pair_networks"]
+__all__ = ["train_pair_networks", "PARAMS"]
 
 
 def init_params(key, d: int, width: int) -> dict:
@@ -83,6 +85,17 @@ def _trainer(steps: int, learning_rate: float):
     return train
 
 
+PARAMS = Params(
+    Param("left_out", "ints", 0),
+    Param("width", "int", 1, 1 << 14),
+    Param("steps", "int", 1, 10**6),
+    Param("learning_rate", "real", 0.0, 1.0, strict=True),
+    Param("seed", "int", 0),
+    Param("chunk", "int", 1),
+)
+
+
+@PARAMS.validated
 @stable_random()
 def train_pair_networks(X, y, left_out, *, width: int = 512, steps: int = 2000,
                         learning_rate: float = 1e-3, seed: int = 0, chunk: int = 8,
@@ -117,22 +130,16 @@ def train_pair_networks(X, y, left_out, *, width: int = 512, steps: int = 2000,
     y = as_finite_array("y", y, ndim=2).astype(np.float32)
     if y.shape != (P, n):
         raise ValueError(f"y must have shape {(P, n)} (datasets, rows), got {y.shape}")
-    rows = check_sequence("left_out", left_out,
-                          lambda r: check_int("left_out", r, minimum=0, maximum=n - 1))
-    if len(set(rows)) != len(rows):
-        raise ValueError(f"left_out must not repeat a row, got {rows}")
-    width = check_int("width", width, minimum=1, maximum=1 << 14)
-    steps = check_int("steps", steps, minimum=1, maximum=10**6)
-    learning_rate = check_real("learning_rate", learning_rate, minimum=0.0, strict_minimum=True,
-                               maximum=1.0)
-    chunk = min(check_int("chunk", chunk, minimum=1), P)
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable(done, total) or None, got {progress!r}")
+    rows = left_out
+    if len(set(rows)) != len(rows) or max(rows) >= n:
+        raise ValueError(f"left_out must be distinct rows of 0..{n - 1}, got {left_out}")
+    chunk = min(chunk, P)
+    progress = check_progress(progress, allow_bar=False)
     check_allocation("X", (min(chunk, P), len(rows), 4, X.shape[2], width), itemsize=4)
     masks = np.ones((len(rows), n), np.float32)
     masks[np.arange(len(rows)), rows] = 0.0
     train = _trainer(steps, float(learning_rate))
-    key = jax.random.key(check_int("seed", seed, minimum=0))
+    key = jax.random.key(seed)
     outputs, losses = [], []
     for start in range(0, P, chunk):
         idx = np.arange(start, min(start + chunk, P))

@@ -36,25 +36,33 @@ parameterisation with ``U(±1/√fan_out)`` parameters.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
-from .. import datasets
-from .._validate import (
-    as_finite_array,
-    check_allocation,
-    check_choice,
-    check_int,
-    check_real,
-    check_square,
-)
-from . import multiclass, orbits
+from .._validate import as_finite_array, check_allocation, check_square
+from ..params import Param, Params
+from . import fitting, multiclass, networks, orbits
+from ._common import SMALLEST_CLASS
+from .multiclass.leave_out import dense_leave_outs
 
 __all__ = ["B3_BIAS", "b3_kernel", "class_points", "gram", "spectral_predictions",
-           "exact_predictions", "train_leave_out"]
+           "exact_predictions", "train_leave_out", "PARAMS"]
 
 #: Bias scales of the Dense layers of App. B.3's network (0: the bias-free logit layer).
 B3_BIAS = (1.0, 1.0, 0.0, 1.0)
 N_CLASSES = 10
+
+PARAMS = Params(
+    *(multiclass.PARAMS[name] for name in ("seed", "order", "ridge")),
+    *(fitting.PARAMS[name] for name in ("learning_rate", "b1", "b2")),
+    *(networks.PARAMS[name] for name in ("dropout", "init")),
+    Param("seeds_per_class", "int", 1, SMALLEST_CLASS),
+    Param("N", "int", 1),
+    Param("tile", "int", 1),
+    Param("leave_out", "int", 0, N_CLASSES - 1),
+    Param("max_steps", "int", 1, 10**7),
+    Param("batch_size", "int", 1),
+    Param("input_scale", "real", 0.0, 1e6, strict=True),
+    Param("stop_accuracy", "real", 0.0, 1.0),
+)
 
 
 def b3_kernel():
@@ -64,27 +72,25 @@ def b3_kernel():
     return kernels.mlp(depth=3, W_std=1.0, b_std=B3_BIAS)
 
 
+@PARAMS.validated
 def class_points(seeds_per_class: int, N: int, seed: int = 0, order: int = 3
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X, labels, samples)``: the ``10·S·N`` images (n, 28, 28), class-major, then digit, then
     angle; their classes; and the (10, S) sample indices of the digits."""
-    seeds_per_class = check_int("seeds_per_class", seeds_per_class, minimum=1,
-                                maximum=min(orbits.class_size(c) for c in range(N_CLASSES)))
-    samples = multiclass.class_samples(seeds_per_class, check_int("seed", seed, minimum=0))
-    N = orbits.check_N(N, "rotate")
-    order = check_choice("order", order, datasets.ORDERS)
+    N = orbits.check_N.unchecked(N, "rotate", "mlp1")
+    samples = multiclass.class_samples.unchecked(seeds_per_class, seed)
     X = np.concatenate([orbits.prepared_orbit((c, int(s)), "rotate", N, "mlp1", order)
                         for c in range(N_CLASSES) for s in samples[c]])
     labels = np.repeat(np.arange(N_CLASSES), samples.shape[1] * N)
     return X, labels, samples
 
 
+@PARAMS.validated
 def gram(X, tile: int = 2048) -> np.ndarray:
     """The NTK Gram matrix of :func:`b3_kernel` on images ``X`` (n, 28, 28), float64, computed in
     ``tile × tile`` blocks (each small enough for the kernel's numpy path, without padding)
     and mirrored, so it is exactly symmetric."""
     X = as_finite_array("X", X, ndim=3)
-    tile = check_int("tile", tile, minimum=1)
     kernel = b3_kernel()
     n = len(X)
     check_allocation("X", (n, n))
@@ -101,6 +107,15 @@ def gram(X, tile: int = 2048) -> np.ndarray:
     return K
 
 
+def _points_of(K, S: int, N: int) -> np.ndarray:
+    """``K`` square, of the 10·S·N points of ``class_points(S, N)``."""
+    K = check_square("K", K)
+    if K.shape[0] != N_CLASSES * S * N:
+        raise ValueError(f"K must be the Gram of 10 · seeds_per_class · N = {N_CLASSES * S * N} "
+                         f"points (seeds_per_class={S}, N={N}), got {K.shape[0]}")
+    return K
+
+
 def _pair_rows_first(K: np.ndarray, M: int, N: int) -> tuple[np.ndarray, np.ndarray]:
     """Wrapped-diagonal means: ``own[a, l] = mean_i K_aa[i, i+l]`` (M, N) and
     ``cross[a, b, l] = mean_i K_ab[i, i+l]`` (M, M, N), indices mod N."""
@@ -113,23 +128,14 @@ def _pair_rows_first(K: np.ndarray, M: int, N: int) -> tuple[np.ndarray, np.ndar
     return own, cross
 
 
-def _check_size(K: np.ndarray, S: int, N: int) -> None:
-    if K.shape[0] != N_CLASSES * S * N:
-        raise ValueError(f"K must be the Gram of 10 · seeds_per_class · N = {N_CLASSES * S * N} "
-                         f"points (seeds_per_class={S}, N={N}), got {K.shape[0]}")
-
-
+@PARAMS.validated
 def spectral_predictions(K, seeds_per_class: int, N: int, ridge: float = 1e-5) -> np.ndarray:
     """``(10, S, 10)`` seed-averaged spectral predictions ``mean_j (1 − ε)`` of orbit i of class c
     against the orbits of class d (NaN for d = c), from the Gram ``K`` of :func:`class_points`'
     points; ``ridge`` is absolute (module docstring)."""
-    K = check_square("K", K)
-    S = check_int("seeds_per_class", seeds_per_class, minimum=1)
-    N = check_int("N", N, minimum=1)
+    S = seeds_per_class
     M = N_CLASSES * S
-    _check_size(K, S, N)
-    ridge = check_real("ridge", ridge, minimum=0.0)
-    own, cross = _pair_rows_first(K, M, N)
+    own, cross = _pair_rows_first(_points_of(K, S, N), M, N)
     lags = np.arange(N)
     # first row of the circularised interleaved pair (a first): even entries 2l average the two
     # orbits' own diagonals, odd entries 2l+1 the cross diagonals l and −l−1
@@ -144,34 +150,18 @@ def spectral_predictions(K, seeds_per_class: int, N: int, ridge: float = 1e-5) -
     return pred
 
 
+@PARAMS.validated
 def exact_predictions(K, seeds_per_class: int, N: int, ridge: float = 1e-10) -> np.ndarray:
     """``(10, S)`` one-versus-rest predictions at the angle-0 image of every orbit, each class's
     S images left out together, with the absolute ``ridge`` (module docstring)."""
-    K = check_square("K", K)
-    S = check_int("seeds_per_class", seeds_per_class, minimum=1)
-    N = check_int("N", N, minimum=1)
-    _check_size(K, S, N)
-    ridge = check_real("ridge", ridge, minimum=0.0)
+    K, S = _points_of(K, seeds_per_class, N), seeds_per_class
     labels = np.repeat(np.arange(N_CLASSES), S * N)
     Y = np.where(labels[:, None] == np.arange(N_CLASSES)[None, :], 1.0, -1.0)  # (n, 10)
     sets = [(c * S + np.arange(S)) * N for c in range(N_CLASSES)]              # angle-0 rows
-    columns = np.concatenate(sets)
-    E = np.zeros((K.shape[0], columns.size))
-    E[columns, np.arange(columns.size)] = 1.0
-    A = K + ridge * np.eye(K.shape[0])
-    rhs = np.hstack([Y, E])
-    try:
-        solved = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, lower=True), rhs,
-                                        check_finite=False)
-    except np.linalg.LinAlgError:   # numerically indefinite at this ridge: a symmetric solve
-        solved = scipy.linalg.solve(A, rhs, assume_a="sym", check_finite=False)
-    out = np.empty((N_CLASSES, S))
-    for c, rows in enumerate(sets):
-        block = solved[rows][:, N_CLASSES + c * S:N_CLASSES + (c + 1) * S]
-        out[c] = Y[rows, c] - np.linalg.solve(0.5 * (block + block.T), solved[rows, c])
-    return out
+    return np.stack(dense_leave_outs(K, Y, sets, ridge, columns=range(N_CLASSES)))
 
 
+@PARAMS.validated
 def train_leave_out(X, labels, leave_out: int, seeds_per_class: int, N: int, *,
                     max_steps: int, seed: int = 0, batch_size: int = 512,
                     learning_rate: float = 1e-3, b1: float = 0.7, b2: float = 0.9,
@@ -185,36 +175,29 @@ def train_leave_out(X, labels, leave_out: int, seeds_per_class: int, N: int, *,
     epochs, steps and mean loss per epoch."""
     import jax
 
-    from . import fitting, networks
-
     X = as_finite_array("X", X, ndim=3)
-    S = check_int("seeds_per_class", seeds_per_class, minimum=1)
-    N = check_int("N", N, minimum=1)
+    S = seeds_per_class
     if len(X) != N_CLASSES * S * N:
         raise ValueError(f"X must hold the {N_CLASSES} × {S} × {N} images of class_points("
                          f"seeds_per_class={S}, N={N}), got {len(X)}")
-    leave_out = check_int("leave_out", leave_out, minimum=0, maximum=N_CLASSES - 1)
-    max_steps = check_int("max_steps", max_steps, minimum=1, maximum=10**7)
-    input_scale = check_real("input_scale", input_scale, minimum=0.0, strict_minimum=True,
-                             maximum=1e6)
-    stop_accuracy = check_real("stop_accuracy", stop_accuracy, minimum=0.0, maximum=1.0)
     labels = np.asarray(labels)
     if labels.shape != (len(X),) or labels.dtype.kind not in "iu" or (
             labels.size and (labels.min() < 0 or labels.max() >= N_CLASSES)):
         raise ValueError(f"labels must be {len(X)} integer classes 0..9, one per image of X")
     test = (leave_out * S + np.arange(S)) * N
     train = np.setdiff1d(np.arange(len(X)), test)
-    key = jax.random.fold_in(jax.random.key(check_int("seed", seed, minimum=0)), leave_out)
+    key = jax.random.fold_in(jax.random.key(seed), leave_out)
     init_key, train_key = jax.random.split(key)
-    model = networks.make_network("mlp", X.shape[-1], init_key, mlp_widths=(512, 128),
-                                  dropout=dropout, readout_bias=False, init=init)
+    model = networks.make_network.unchecked("mlp", X.shape[-1], init_key, mlp_widths=(512, 128),
+                                            dropout=dropout, readout_bias=False, init=init)
     x = (X[train] * input_scale).astype(np.float32)
     y = labels[train].astype(np.int32)
-    batch = min(check_int("batch_size", batch_size, minimum=1), len(x))
+    batch = min(batch_size, len(x))
     epochs = -(-max_steps // -(-len(x) // batch))
-    result = fitting.fit(model, x, y, epochs=epochs, batch_size=batch, key=train_key,
-                         learning_rate=learning_rate, b1=b1, b2=b2, monitor={"train": (x, y)},
-                         stop=("train", stop_accuracy))
+    result = fitting.train_network(model, x, y, epochs=epochs, batch_size=batch, key=train_key,
+                                   learning_rate=learning_rate, b1=b1, b2=b2,
+                                   monitor={"train": (x, y)}, stop=("train", stop_accuracy),
+                                   progress=None)
     logits = np.asarray(jax.vmap(result.model)((X[test] * input_scale).astype(np.float32)))
     return {"predicted": logits.argmax(axis=1), "train_accuracy": float(result.curves["train"][-1]),
             "epochs": len(result.epoch_losses), "steps": len(result.losses),

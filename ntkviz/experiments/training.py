@@ -47,9 +47,10 @@ import numpy as np
 
 from .. import datasets
 from .._jax_compat import stable_random
-from .._validate import check_choice, check_int, check_real, check_sequence
-from . import networks
-from .fitting import MAX_EPOCHS, FitResult, accuracy, fit  # noqa: F401  (fit, FitResult: API)
+from ..params import Param, Params
+from . import fitting, networks
+from ._common import SMALLEST_CLASS, check_progress, frozen
+from .fitting import MAX_EPOCHS, FitResult, accuracy_of, fit, train_network  # noqa: F401
 
 __all__ = ["ARCHITECTURES", "MAX_N", "MAX_EPOCHS", "MONITOR", "TrainConfig", "TrainResult",
            "RotatedSplit", "AccuracyCurve", "rotated_split", "make_model", "train_and_evaluate",
@@ -65,8 +66,28 @@ MAX_N = 360
 MONITOR = 1024
 
 
-def _positive_ints(name, values) -> tuple[int, ...]:
-    return check_sequence(name, values, lambda v: check_int(name, v, minimum=1))
+#: The fields of ``TrainConfig`` that size the network (``networks.make_network``'s keywords).
+SIZES = ("mlp_widths", "dropout", "cnn_channels", "cnn_hidden", "vit_patch", "vit_dim",
+         "vit_depth", "vit_heads", "vit_head_dim", "vit_mlp_dim")
+
+#: The settings of a run: the network's and the optimiser's as ``networks`` and ``fitting``
+#: declare them, and the data's.
+PARAMS = Params(
+    *(networks.PARAMS[name] for name in ("architecture",) + SIZES),
+    *fitting.PARAMS.values(),
+    Param("N", "int", 1, MAX_N),
+    Param("leave_out", "int", 0, 9),
+    Param("n_per_class", "int", 1, SMALLEST_CLASS),
+    Param("seed", "int", 0),
+    Param("image_size", "choice", choices=(28, 14)),
+    Param("in_fraction", "real", 0.0, 0.9, strict=True),
+    Param("order", "choice", choices=datasets.ORDERS),
+    Param("centre", "flag"),
+    Param("input_scale", "real", 0.0, strict=True),
+    Param("stop_accuracy", "real", 0.0, 1.0, strict=True),
+    Param("Ns", "ints", 1, MAX_N),
+    Param("leave_out_classes", "ints", 0, 9),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,48 +134,12 @@ class TrainConfig:
     vit_mlp_dim: int = 256
 
     def __post_init__(self):
-        check_choice("architecture", self.architecture, ARCHITECTURES)
-        set_ = functools.partial(object.__setattr__, self)
-        for name, low, high in (("N", 1, MAX_N), ("leave_out", 0, 9), ("n_per_class", 1, None),
-                                ("epochs", 1, MAX_EPOCHS), ("batch_size", 1, None),
-                                ("seed", 0, None),
-                                ("cnn_hidden", 1, None), ("vit_patch", 1, None),
-                                ("vit_dim", 1, None), ("vit_depth", 1, None),
-                                ("vit_heads", 1, None), ("vit_head_dim", 1, None),
-                                ("vit_mlp_dim", 1, None)):
-            set_(name, check_int(name, getattr(self, name), minimum=low, maximum=high))
-        set_("learning_rate", check_real("learning_rate", self.learning_rate, minimum=0.0,
-                                         strict_minimum=True))
-        for name in ("b1", "b2"):
-            set_(name, check_real(name, getattr(self, name), minimum=0.0, maximum=1.0))
-        set_("dropout", check_real("dropout", self.dropout, minimum=0.0, maximum=0.95))
-        set_("image_size", check_choice("image_size", self.image_size, (28, 14)))
-        set_("order", check_choice("order", self.order, datasets.ORDERS))
-        if not isinstance(self.centre, (bool, np.bool_)):
-            raise TypeError(f"centre must be True or False, got {self.centre!r}")
-        set_("centre", bool(self.centre))
-        if self.stop_accuracy is not None:
-            set_("stop_accuracy", check_real("stop_accuracy", self.stop_accuracy, minimum=0.0,
-                                             maximum=1.0, strict_minimum=True))
-        set_("input_scale", check_real("input_scale", self.input_scale, minimum=0.0,
-                                       strict_minimum=True))
-        set_("in_fraction", check_real("in_fraction", self.in_fraction, minimum=0.0,
-                                       maximum=0.9, strict_minimum=True))
-        set_("mlp_widths", _positive_ints("mlp_widths", self.mlp_widths))
-        set_("cnn_channels", _positive_ints("cnn_channels", self.cnn_channels))
-        if len(self.cnn_channels) != 2:
-            raise ValueError(f"cnn_channels must be two channel counts, got {self.cnn_channels}")
-        if self.architecture == "cnn" and self.image_size < 16:
-            raise ValueError("image_size must be 28 for the cnn (two valid convolutions and "
-                             f"poolings leave nothing of {self.image_size}×{self.image_size})")
-        if self.architecture == "vit":
-            if self.image_size % self.vit_patch:
-                allowed = [p for p in range(1, self.image_size + 1) if self.image_size % p == 0]
-                raise ValueError(f"vit_patch must divide image_size {self.image_size}, got "
-                                 f"{self.vit_patch} (allowed: {allowed})")
-            if self.vit_dim % 4 or self.vit_dim < 8:
-                raise ValueError(f"vit_dim must be a multiple of 4 and at least 8 (sine-cosine "
-                                 f"position embeddings), got {self.vit_dim}")
+        values = PARAMS.check(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                                 if f.name != "stop_accuracy" or self.stop_accuracy is not None})
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        networks.check_shapes(self.architecture, self.image_size, self.cnn_channels,
+                              self.vit_patch, self.vit_dim)
         n_pool, n_in = self._pool_sizes()
         if n_in < 1 or n_pool - n_in < 1:
             raise ValueError(
@@ -174,12 +159,14 @@ class TrainConfig:
 
     def network_sizes(self) -> dict:
         """The keywords of ``networks.make_network`` set by this config."""
-        names = ("mlp_widths", "dropout", "cnn_channels", "cnn_hidden", "vit_patch", "vit_dim",
-                 "vit_depth", "vit_heads", "vit_head_dim", "vit_mlp_dim")
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in SIZES}
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
+
+
+#: The argument of the functions that take a run's configuration.
+CONFIG = Params(Param("config", "object", choices=(TrainConfig,)))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -236,12 +223,6 @@ class AccuracyCurve:
     results: tuple[TrainResult, ...]
 
 
-def _frozen(array, dtype=None) -> np.ndarray:
-    array = np.array(array, dtype=dtype)
-    array.setflags(write=False)
-    return array
-
-
 # --------------------------------------------------------------------------- data
 
 
@@ -250,10 +231,6 @@ def _rotated_images(N: int, n_per_class: int, image_size: int, seed: int, order:
                     centre: bool):
     """All ``10·n_per_class·N`` images, class-major then digit then k."""
     images, labels = datasets.load_mnist()
-    smallest = int(np.bincount(labels, minlength=N_CLASSES).min())
-    if n_per_class > smallest:
-        raise ValueError(f"n_per_class must be at most the size of the smallest class "
-                         f"{smallest}, got {n_per_class}")
     digits = datasets.digits_per_class(n_per_class, seed, N_CLASSES).ravel()
     seeds = images[digits].astype(np.float64)
     if image_size == 14:
@@ -266,14 +243,13 @@ def _rotated_images(N: int, n_per_class: int, image_size: int, seed: int, order:
                           for u in unit for k in range(N)])
     digit = np.repeat(digits, N)
     angle = np.tile(np.arange(N), len(digits))
-    return (_frozen(stack, np.float32), _frozen(labels[digit], np.int32), _frozen(digit),
-            _frozen(angle))
+    return (frozen(stack, np.float32), frozen(labels[digit], np.int32), frozen(digit, None),
+            frozen(angle, None))
 
 
+@CONFIG.validated
 def rotated_split(config: TrainConfig) -> RotatedSplit:
     """The train / in-test / out-test split of ``config`` (see the module docstring)."""
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     x, y, digit, angle = _rotated_images(config.N, config.n_per_class, config.image_size,
                                          config.seed, config.order, config.centre)
     if config.input_scale != 1.0:
@@ -289,6 +265,7 @@ def rotated_split(config: TrainConfig) -> RotatedSplit:
         in_angle=angle[in_idx], out_x=x[out_idx], out_y=y[out_idx], out_digit=digit[out_idx])
 
 
+@CONFIG.validated
 @stable_random()
 def make_model(config: TrainConfig, key=None):
     """The untrained network of ``config`` (``networks.make_network``); ``key`` defaults to
@@ -296,8 +273,6 @@ def make_model(config: TrainConfig, key=None):
     ``jax.random.split(jax.random.key(config.seed))``."""
     import jax
 
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     if key is None:
         key = jax.random.split(jax.random.key(config.seed))[0]
     return networks.make_network(config.architecture, config.image_size, key,
@@ -307,6 +282,7 @@ def make_model(config: TrainConfig, key=None):
 # --------------------------------------------------------------------------- training
 
 
+@CONFIG.validated
 @stable_random()
 def train_and_evaluate(config: TrainConfig, progress: Callable | bool | None = None
                        ) -> TrainResult:
@@ -317,12 +293,9 @@ def train_and_evaluate(config: TrainConfig, progress: Callable | bool | None = N
     """
     import jax
 
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError(f"progress must be None, a bool or a callable, got {progress!r}")
+    progress = check_progress(progress)
     start = time.perf_counter()
-    split = rotated_split(config)
+    split = rotated_split.unchecked(config)
     init_key, train_key = jax.random.split(jax.random.key(config.seed))
     n_monitor = max(len(split.in_x), min(len(split.train_x), MONITOR))
     monitored = np.random.default_rng([config.seed, config.leave_out, config.N, 1]).choice(
@@ -340,21 +313,23 @@ def train_and_evaluate(config: TrainConfig, progress: Callable | bool | None = N
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}")
 
-    result = fit(make_model(config, init_key), split.train_x, split.train_y,
-                 epochs=config.epochs, batch_size=config.batch_size, key=train_key,
-                 learning_rate=config.learning_rate, b1=config.b1, b2=config.b2,
-                 monitor=monitor, progress=progress or None,
-                 stop=None if config.stop_accuracy is None else ("train", config.stop_accuracy))
+    result = train_network(
+        make_model.unchecked(config, init_key), split.train_x, split.train_y,
+        epochs=config.epochs, batch_size=config.batch_size, key=train_key,
+        learning_rate=config.learning_rate, b1=config.b1, b2=config.b2, monitor=monitor,
+        progress=progress or None,
+        stop=None if config.stop_accuracy is None else ("train", config.stop_accuracy))
     if bar is not None:
         bar.close()
     return TrainResult(
-        config=config, train_accuracy=accuracy(result.model, split.train_x, split.train_y),
+        config=config, train_accuracy=accuracy_of(result.model, split.train_x, split.train_y),
         in_accuracy=float(result.curves["in"][-1]), out_accuracy=float(result.curves["out"][-1]),
         losses=result.losses, epoch_losses=result.epoch_losses, curves=result.curves,
         wall_time=time.perf_counter() - start, n_train=len(split.train_x),
         n_in=len(split.in_x), n_out=len(split.out_x))
 
 
+@PARAMS.validated
 def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(range(10)),
                   *, progress: Callable | bool | None = None, **config) -> AccuracyCurve:
     """In-test and out-test accuracy as a function of N, averaged over leave-out classes.
@@ -363,18 +338,12 @@ def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(
     (``TrainConfig`` keywords). ``progress``: ``True`` for a ``tqdm.auto`` bar over the runs, or a
     callable ``progress(done, total, result)`` called after every run.
     """
-    check_choice("architecture", architecture, ARCHITECTURES)
-    Ns = check_sequence("Ns", Ns, lambda v: check_int("Ns", v, minimum=1, maximum=MAX_N))
-    leave_out_classes = check_sequence(
-        "leave_out_classes", leave_out_classes,
-        lambda v: check_int("leave_out_classes", v, minimum=0, maximum=9))
     if len(set(leave_out_classes)) != len(leave_out_classes):
         raise ValueError(f"leave_out_classes must not repeat a class, got {leave_out_classes}")
     for bad in ("architecture", "N", "leave_out"):
         if bad in config:
             raise TypeError(f"{bad} is set by accuracy_vs_N, not a keyword (got {bad}=...)")
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError(f"progress must be None, a bool or a callable, got {progress!r}")
+    progress = check_progress(progress)
     configs = [TrainConfig(architecture=architecture, N=N, leave_out=c, **config)
                for N in Ns for c in leave_out_classes]
     start = time.perf_counter()
@@ -385,7 +354,7 @@ def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(
         bar = tqdm(total=len(configs), desc=f"{architecture} accuracy vs N")
     results = []
     for i, cfg in enumerate(configs):
-        results.append(train_and_evaluate(cfg))
+        results.append(train_and_evaluate.unchecked(cfg))
         if bar is not None:
             bar.update(1)
         elif callable(progress) and not isinstance(progress, bool):
@@ -397,6 +366,6 @@ def accuracy_vs_N(architecture: str, Ns=(4, 8, 16, 32), leave_out_classes=tuple(
     out_pc = np.array([r.out_accuracy for r in results]).reshape(shape)
     return AccuracyCurve(
         architecture=architecture, Ns=Ns, leave_out_classes=leave_out_classes,
-        in_accuracy=_frozen(in_pc.mean(axis=1)), out_accuracy=_frozen(out_pc.mean(axis=1)),
-        in_per_class=_frozen(in_pc), out_per_class=_frozen(out_pc),
+        in_accuracy=frozen(in_pc.mean(axis=1)), out_accuracy=frozen(out_pc.mean(axis=1)),
+        in_per_class=frozen(in_pc), out_per_class=frozen(out_pc),
         wall_time=time.perf_counter() - start, results=tuple(results))

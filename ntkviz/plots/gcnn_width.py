@@ -1,10 +1,9 @@
 """Finite C4 group CNNs against their infinite-width kernels (arXiv 2406.06504, Fig. 1): the
-relative
-error of the empirical NTK and NNGP against the width, on log-log axes.
+relative error of the empirical NTK and NNGP against the width, on log-log axes.
 
-The figure and its ``*_update`` twin validate their arguments first (``TypeError``/``ValueError``
-naming the argument). The only NaN accepted is a fit (slope/intercept NaN with a single width):
-then that fit draws no line (gaps, never NaN numbers).
+The ``*_update`` checks the arguments (``TypeError``/``ValueError`` naming the argument) and
+addresses the traces by name; the figure builds on it. The only NaN accepted is a fit
+(slope/intercept NaN with a single width): then that fit draws no line (gaps, never NaN numbers).
 """
 
 from __future__ import annotations
@@ -31,25 +30,6 @@ _NTK = COLORS["accent"]
 _NNGP = "#2ca02c"
 _NTK_SEED = "rgba(255,127,14,0.4)"
 _NNGP_SEED = "rgba(44,160,44,0.4)"
-
-
-def _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
-           depth, seeds) -> None:
-    widths = check_widths(widths)
-    ntk = np.atleast_2d(check_values("ntk_errors", ntk_errors, ndim=(1, 2)))
-    if len(ntk) != len(widths):
-        raise ValueError(f"ntk_errors must have one row per entry of widths ({len(widths)}), got shape "
-                         f"{ntk.shape}")
-    nngp = np.atleast_2d(check_values("nngp_errors", nngp_errors, ndim=(1, 2)))
-    if nngp.shape != ntk.shape:
-        raise ValueError(f"nngp_errors must have the shape of ntk_errors {ntk.shape} (widths × "
-                         f"seeds), got {nngp.shape}")
-    for name, value in (("ntk_slope", ntk_slope), ("ntk_intercept", ntk_intercept),
-                        ("nngp_slope", nngp_slope), ("nngp_intercept", nngp_intercept)):
-        check_number(name, value, allow_nan=True, nan_means="not fitted")
-    if depth is not None:
-        check_int("depth", depth, minimum=0)
-    check_seeds(seeds, ntk.shape[1], "the columns of ntk_errors")
 
 
 def _fit_name(kind: str, slope: float) -> str:
@@ -80,9 +60,19 @@ def gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope: float
                                ntk_intercept: float, nngp_slope: float, nngp_intercept: float,
                                depth: int | None = None, seeds=None) -> dict:
     """The data of ``gcnn_error_vs_width`` (same arguments)."""
-    _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
-           depth, seeds)
-    widths = np.asarray(widths, dtype=float)
+    widths = check_widths(widths)
+    ntk = np.atleast_2d(check_values("ntk_errors", ntk_errors, ndim=(1, 2)))
+    if len(ntk) != len(widths):
+        raise ValueError(f"ntk_errors must have one row per entry of widths ({len(widths)}), got "
+                         f"shape {ntk.shape}")
+    if np.atleast_2d(check_values("nngp_errors", nngp_errors, ndim=(1, 2))).shape != ntk.shape:
+        raise ValueError(f"nngp_errors must have the shape of ntk_errors {ntk.shape} (widths × "
+                         f"seeds), got {np.shape(nngp_errors)}")
+    for name, value in (("ntk_slope", ntk_slope), ("ntk_intercept", ntk_intercept),
+                        ("nngp_slope", nngp_slope), ("nngp_intercept", nngp_intercept)):
+        check_number(name, value, allow_nan=True, nan_means="not fitted")
+    depth = None if depth is None else check_int("depth", depth, minimum=0)
+    check_seeds(seeds, ntk.shape[1], "the columns of ntk_errors")
     x_ntk, y_ntk, s_ntk, mean_ntk = _points(widths, ntk_errors)
     x_nngp, y_nngp, s_nngp, mean_nngp = _points(widths, nngp_errors)
     if seeds is not None:
@@ -92,18 +82,18 @@ def gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope: float
     first = np.nanmean([mean_ntk[0], mean_nngp[0]])
     reference = first * (span / span[0]) ** -0.5
     return {
-        "data": [
-            dict(x=x_ntk, y=y_ntk, customdata=s_ntk),
-            dict(x=widths, y=finite_or_none(mean_ntk)),
-            dict(x=span, y=finite_or_none(_fit_line(span, ntk_slope, ntk_intercept)),
-                 name=_fit_name("NTK", ntk_slope)),
-            dict(x=x_nngp, y=y_nngp, customdata=s_nngp),
-            dict(x=widths, y=finite_or_none(mean_nngp)),
-            dict(x=span, y=finite_or_none(_fit_line(span, nngp_slope, nngp_intercept)),
-                 name=_fit_name("NNGP", nngp_slope)),
-            dict(x=span, y=finite_or_none(reference)),
-        ],
-        "layout": {"title_text": _title(depth, np.atleast_2d(ntk_errors).shape[1]),
+        "data": {
+            "ntk_seeds": dict(x=x_ntk, y=y_ntk, customdata=s_ntk),
+            "ntk_mean": dict(x=widths, y=finite_or_none(mean_ntk)),
+            "ntk_fit": dict(x=span, y=finite_or_none(_fit_line(span, ntk_slope, ntk_intercept)),
+                            name=_fit_name("NTK", ntk_slope)),
+            "nngp_seeds": dict(x=x_nngp, y=y_nngp, customdata=s_nngp),
+            "nngp_mean": dict(x=widths, y=finite_or_none(mean_nngp)),
+            "nngp_fit": dict(x=span, y=finite_or_none(_fit_line(span, nngp_slope, nngp_intercept)),
+                             name=_fit_name("NNGP", nngp_slope)),
+            "reference": dict(x=span, y=finite_or_none(reference)),
+        },
+        "layout": {"title_text": _title(depth, ntk.shape[1]),
                    "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w)
                                       for w in widths]},
     }
@@ -126,40 +116,45 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
     1 NTK mean, 2 NTK fit, 3 NNGP per seed, 4 NNGP mean, 5 NNGP fit, 6 slope −1/2 reference
     (through the first mean of the two).
     """
-    _check(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
-           depth, seeds)
+    update = gcnn_error_vs_width_update(widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept,
+                                        nngp_slope, nngp_intercept, depth, seeds)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        mode="markers", name="NTK Θ̂, one seed", marker=dict(size=6, color=_NTK_SEED),
+        mode="markers", name="NTK Θ̂, one seed", meta="ntk_seeds",
+        marker=dict(size=6, color=_NTK_SEED),
         hovertemplate=("width %{x}<br>seed %{customdata}<br>‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}"
                        "<extra>NTK</extra>"),
     ))
     fig.add_trace(go.Scatter(
-        mode="lines+markers", name="NTK, mean over seeds", line=dict(color=_NTK, width=2.5),
+        mode="lines+markers", name="NTK, mean over seeds", meta="ntk_mean",
+        line=dict(color=_NTK, width=2.5),
         marker=dict(size=8),
         hovertemplate="width %{x}<br>mean ‖Θ̂ − Θ‖/‖Θ‖ = %{y:.10g}<extra>NTK mean</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="NTK fit", line=dict(color=_NTK, width=1.5, dash="dash"),
+        mode="lines", name="NTK fit", meta="ntk_fit",
+        line=dict(color=_NTK, width=1.5, dash="dash"),
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NTK fit</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="markers", name="NNGP Σ̂, one seed",
+        mode="markers", name="NNGP Σ̂, one seed", meta="nngp_seeds",
         marker=dict(size=6, color=_NNGP_SEED, symbol="square"),
         hovertemplate=("width %{x}<br>seed %{customdata}<br>‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}"
                        "<extra>NNGP</extra>"),
     ))
     fig.add_trace(go.Scatter(
-        mode="lines+markers", name="NNGP, mean over seeds", line=dict(color=_NNGP, width=2.5),
+        mode="lines+markers", name="NNGP, mean over seeds", meta="nngp_mean",
+        line=dict(color=_NNGP, width=2.5),
         marker=dict(size=8, symbol="square"),
         hovertemplate="width %{x}<br>mean ‖Σ̂ − Σ‖/‖Σ‖ = %{y:.10g}<extra>NNGP mean</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="NNGP fit", line=dict(color=_NNGP, width=1.5, dash="dash"),
+        mode="lines", name="NNGP fit", meta="nngp_fit",
+        line=dict(color=_NNGP, width=1.5, dash="dash"),
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NNGP fit</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="slope −1/2 (∝ 1/√width)",
+        mode="lines", name="slope −1/2 (∝ 1/√width)", meta="reference",
         line=dict(color="#777777", width=1.5, dash="dot"),
         hovertemplate="width %{x}<br>∝ width^(−1/2): %{y:.10g}<extra>reference</extra>",
     ))
@@ -168,6 +163,4 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
         xaxis=dict(title="channels per rotation n (log scale)", type="log"),
         yaxis=dict(title="relative error ‖K̂ − K‖_F/‖K‖_F (log scale)", type="log", dtick="D2"),
     )
-    return apply_update(fig, gcnn_error_vs_width_update(
-        widths, ntk_errors, nngp_errors, ntk_slope, ntk_intercept, nngp_slope, nngp_intercept,
-        depth, seeds))
+    return apply_update(fig, update)

@@ -2,9 +2,10 @@
 arXiv 2406.06504, Fig. 1; docs/theory.md#the-empirical-ntk-and-width): the NTK curves
 ``Θ(x0, x(γ))`` and the relative error against width on log-log axes.
 
-Every figure and ``*_update`` twin validates its arguments first (``TypeError``/``ValueError``
-naming the argument). The only NaN accepted is the fit (``slope``, ``intercept``), which is NaN
-with a single width: then no fitted line is drawn (gaps, never NaN numbers).
+Each ``*_update`` checks its arguments (``TypeError``/``ValueError`` naming the argument) and
+addresses the traces by name; each figure builds on its update. The only NaN accepted is the
+fit (``slope``, ``intercept``), which is NaN with a single width: then no fitted line is drawn
+(gaps, never NaN numbers).
 """
 
 from __future__ import annotations
@@ -32,62 +33,35 @@ _PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
                  ticktext=["−π", "−π/2", "0", "π/2", "π"])
 
 
-def _check_network(width, depth, activation, width_name="width") -> None:
-    check_int(width_name, width, minimum=1)
-    if depth is not None:
-        check_int("depth", depth, minimum=0)
-    if activation is not None:
-        check_text("activation", activation)
-
-
-def _check_curves(gammas, theta, thetas, width, depth, activation, seeds) -> None:
-    gammas = check_values("gammas", gammas, ndim=1)
-    check_values("theta", theta, ndim=1, length=len(gammas), like="gammas")
-    thetas = np.atleast_2d(check_values("thetas", thetas, ndim=(1, 2)))
-    if thetas.shape[1] != len(gammas):
-        raise ValueError(f"thetas must have one column per angle of gammas ({len(gammas)}), got "
-                         f"shape {thetas.shape}")
-    _check_network(width, depth, activation)
-    check_seeds(seeds, len(thetas), "the rows of thetas")
-
-
-def _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth,
-                  activation) -> None:
-    widths = check_widths(widths)
-    errors = np.atleast_2d(check_values("errors", errors, ndim=(1, 2)))
-    if len(errors) != len(widths):
-        raise ValueError(f"errors must have one row per entry of widths ({len(widths)}), got shape "
-                         f"{errors.shape}")
-    check_number("slope", slope, allow_nan=True, nan_means="not fitted")
-    check_number("intercept", intercept, allow_nan=True, nan_means="not fitted")
-    _check_network(current_width, depth, activation, "current_width")
-    if current_errors is not None:
-        current = check_values("current_errors", current_errors, ndim=1)
-        if len(current) != errors.shape[1]:
-            raise ValueError(f"current_errors must have one entry per seed ({errors.shape[1]}, the "
-                             f"columns of errors), got {len(current)}")
-
-
-def _curves_title(width: int, n_seeds: int, depth: int | None, activation: str | None) -> str:
-    net = "" if depth is None else f"depth {depth}{'' if activation is None else ', ' + activation}, "
-    return f"NTK Θ(x₀, x(γ)): infinite width and {n_seeds} random networks ({net}width {width})"
+def _net(depth, activation) -> str:
+    """``depth d, φ`` of a title ('' without a depth); checks both."""
+    depth = None if depth is None else check_int("depth", depth, minimum=0)
+    activation = check_text("activation", activation, optional=True)
+    return "" if depth is None else f"depth {depth}" + (f", {activation}" if activation else "")
 
 
 def ntk_curves_update(gammas, theta, thetas, width: int, depth: int | None = None,
                       activation: str | None = None, seeds=None) -> dict:
     """The data of ``ntk_curves``: all empirical curves in one trace, separated by gaps."""
-    _check_curves(gammas, theta, thetas, width, depth, activation, seeds)
-    gammas = np.asarray(gammas, dtype=float)
-    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    gammas = check_values("gammas", gammas, ndim=1)
+    theta = check_values("theta", theta, ndim=1, length=len(gammas), like="gammas")
+    thetas = np.atleast_2d(check_values("thetas", thetas, ndim=(1, 2)))
+    if thetas.shape[1] != len(gammas):
+        raise ValueError(f"thetas must have one column per angle of gammas ({len(gammas)}), got "
+                         f"shape {thetas.shape}")
+    net = ", ".join(filter(None, (_net(depth, activation),
+                                  f"width {check_int('width', width, minimum=1)}")))
+    title = f"NTK Θ(x₀, x(γ)): infinite width and {len(thetas)} random networks ({net})"
+    check_seeds(seeds, len(thetas), "the rows of thetas")
     seeds = np.arange(len(thetas)) if seeds is None else np.asarray(seeds)
     gap = np.full((len(thetas), 1), np.nan)
     xs = np.hstack([np.broadcast_to(gammas, thetas.shape), gap]).ravel()
     ys = np.hstack([thetas, gap]).ravel()
     who = np.repeat(seeds, thetas.shape[1] + 1)
     return {
-        "data": [dict(x=gammas, y=np.asarray(theta, dtype=float)),
-                 dict(x=finite_or_none(xs), y=finite_or_none(ys), customdata=who)],
-        "layout": {"title_text": _curves_title(width, len(thetas), depth, activation)},
+        "data": {"analytic": dict(x=gammas, y=theta),
+                 "networks": dict(x=finite_or_none(xs), y=finite_or_none(ys), customdata=who)},
+        "layout": {"title_text": title},
     }
 
 
@@ -103,14 +77,16 @@ def ntk_curves(gammas, theta, thetas, width: int, depth: int | None = None,
 
     Traces: 0 the analytic curve, 1 all empirical curves (one trace, gaps between seeds).
     """
-    _check_curves(gammas, theta, thetas, width, depth, activation, seeds)
+    update = ntk_curves_update(gammas, theta, thetas, width, depth, activation, seeds)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        mode="lines", name="infinite width Θ", line=dict(color=COLORS["missing"], width=4),
+        mode="lines", name="infinite width Θ", meta="analytic",
+        line=dict(color=COLORS["missing"], width=4),
         hovertemplate="γ = %{x:.6f} rad<br>Θ = %{y:.10g}<extra>infinite width</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="finite width Θ̂ (one line per seed)", line=dict(color=_EMPIRICAL, width=1.2),
+        mode="lines", name="finite width Θ̂ (one line per seed)", meta="networks",
+        line=dict(color=_EMPIRICAL, width=1.2),
         connectgaps=False,
         hovertemplate="seed %{customdata}<br>γ = %{x:.6f} rad<br>Θ̂ = %{y:.10g}<extra>finite width</extra>",
     ))
@@ -119,22 +95,29 @@ def ntk_curves(gammas, theta, thetas, width: int, depth: int | None = None,
         xaxis=dict(title="angle γ (radians), x(γ) = (cos γ, sin γ)", range=[-np.pi, np.pi], **_PI_TICKS),
         yaxis=dict(title="NTK Θ(x₀, x(γ))"),
     )
-    return apply_update(fig, ntk_curves_update(gammas, theta, thetas, width, depth, activation, seeds))
-
-
-def _error_title(slope: float, depth: int | None, activation: str | None) -> str:
-    net = "" if depth is None else f" (depth {depth}{'' if activation is None else ', ' + activation})"
-    fit = f"fitted slope {slope:.3f}" if np.isfinite(slope) else "no slope fitted"
-    return f"Relative error ‖Θ̂ − Θ‖/‖Θ‖ against width{net}: {fit}, expected −1/2"
+    return apply_update(fig, update)
 
 
 def error_vs_width_update(widths, errors, slope: float, intercept: float, current_width: int,
                           current_errors=None, depth: int | None = None,
                           activation: str | None = None) -> dict:
     """The data of ``error_vs_width``."""
-    _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth, activation)
-    widths = np.asarray(widths, dtype=float)
-    errors = np.atleast_2d(np.asarray(errors, dtype=float))
+    widths = check_widths(widths)
+    errors = np.atleast_2d(check_values("errors", errors, ndim=(1, 2)))
+    if len(errors) != len(widths):
+        raise ValueError(f"errors must have one row per entry of widths ({len(widths)}), got shape "
+                         f"{errors.shape}")
+    slope = check_number("slope", slope, allow_nan=True, nan_means="not fitted")
+    intercept = check_number("intercept", intercept, allow_nan=True, nan_means="not fitted")
+    current_width = check_int("current_width", current_width, minimum=1)
+    net = _net(depth, activation)
+    if current_errors is not None and len(check_values("current_errors", current_errors,
+                                                       ndim=1)) != errors.shape[1]:
+        raise ValueError(f"current_errors must have one entry per seed ({errors.shape[1]}, the "
+                         f"columns of errors), got {len(current_errors)}")
+    fit = f"fitted slope {slope:.3f}" if np.isfinite(slope) else "no slope fitted"
+    title = (f"Relative error ‖Θ̂ − Θ‖/‖Θ‖ against width{f' ({net})' if net else ''}: {fit}, "
+             "expected −1/2")
     mean = errors.mean(axis=1)
     n_seeds = errors.shape[1]
     if current_errors is None:
@@ -143,18 +126,19 @@ def error_vs_width_update(widths, errors, slope: float, intercept: float, curren
     current_mean = float(np.mean(current_errors))
     span = np.array([widths.min(), widths.max()])
     with np.errstate(over="ignore"):  # an overflowing fit is drawn as a gap
-        fit = np.exp(intercept) * span**slope if np.isfinite(slope) else np.full(2, np.nan)
+        line = np.exp(intercept) * span**slope if np.isfinite(slope) else np.full(2, np.nan)
     reference = mean[0] * (span / span[0]) ** -0.5  # slope −1/2 through the first mean
     seed_index = np.tile(np.arange(n_seeds), len(widths))
     return {
-        "data": [
-            dict(x=np.repeat(widths, n_seeds), y=finite_or_none(errors.ravel()), customdata=seed_index),
-            dict(x=widths, y=finite_or_none(mean)),
-            dict(x=span, y=finite_or_none(fit)),
-            dict(x=span, y=finite_or_none(reference)),
-            dict(x=[float(current_width)], y=finite_or_none([current_mean])),
-        ],
-        "layout": {"title_text": _error_title(slope, depth, activation),
+        "data": {
+            "seeds": dict(x=np.repeat(widths, n_seeds), y=finite_or_none(errors.ravel()),
+                          customdata=seed_index),
+            "mean": dict(x=widths, y=finite_or_none(mean)),
+            "fit": dict(x=span, y=finite_or_none(line)),
+            "reference": dict(x=span, y=finite_or_none(reference)),
+            "current": dict(x=[float(current_width)], y=finite_or_none([current_mean])),
+        },
+        "layout": {"title_text": title,
                    "xaxis_tickvals": [int(w) if float(w).is_integer() else float(w) for w in widths]},
     }
 
@@ -175,26 +159,30 @@ def error_vs_width(widths, errors, slope: float, intercept: float, current_width
     Traces: 0 per-seed errors, 1 mean over seeds, 2 fitted power law, 3 slope −1/2 reference
     (through the first mean), 4 the current width.
     """
-    _check_errors(widths, errors, slope, intercept, current_width, current_errors, depth, activation)
+    update = error_vs_width_update(widths, errors, slope, intercept, current_width, current_errors,
+                                   depth, activation)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        mode="markers", name="one seed", marker=dict(size=6, color=_EMPIRICAL),
+        mode="markers", name="one seed", meta="seeds", marker=dict(size=6, color=_EMPIRICAL),
         hovertemplate="width %{x}<br>seed %{customdata}<br>error = %{y:.10g}<extra>one seed</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines+markers", name="mean over seeds", line=dict(color=COLORS["missing"], width=2.5),
+        mode="lines+markers", name="mean over seeds", meta="mean",
+        line=dict(color=COLORS["missing"], width=2.5),
         marker=dict(size=7), hovertemplate="width %{x}<br>mean error = %{y:.10g}<extra>mean</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="fitted power law", line=dict(color=COLORS["A"], width=2, dash="dash"),
+        mode="lines", name="fitted power law", meta="fit",
+        line=dict(color=COLORS["A"], width=2, dash="dash"),
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>fitted power law</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="lines", name="slope −1/2 (∝ 1/√width)", line=dict(color="#777777", width=1.5, dash="dot"),
+        mode="lines", name="slope −1/2 (∝ 1/√width)", meta="reference",
+        line=dict(color="#777777", width=1.5, dash="dot"),
         hovertemplate="width %{x}<br>∝ width^(−1/2): %{y:.10g}<extra>reference</extra>",
     ))
     fig.add_trace(go.Scatter(
-        mode="markers", name="current width",
+        mode="markers", name="current width", meta="current",
         marker=dict(size=14, color=COLORS["accent"], symbol="diamond", line=dict(width=1, color="#000")),
         hovertemplate="width %{x}<br>mean error = %{y:.10g}<extra>current width</extra>",
     ))
@@ -203,5 +191,4 @@ def error_vs_width(widths, errors, slope: float, intercept: float, current_width
         xaxis=dict(title="width n (log scale)", type="log"),
         yaxis=dict(title="relative error ‖Θ̂ − Θ‖/‖Θ‖ (log scale)", type="log", dtick="D2"),
     )
-    return apply_update(fig, error_vs_width_update(widths, errors, slope, intercept, current_width,
-                                                   current_errors, depth, activation))
+    return apply_update(fig, update)

@@ -156,28 +156,23 @@ class AugmentationExplorer(Explorer):
         return live if live is not None else core.cached_run(config)
 
     # --- panels -------------------------------------------------------------------------------
-    def _figure_data(self, s: Setting) -> dict:
+    def _plots(self, s: Setting) -> dict[str, tuple]:
+        """Panel → (plot function name, its arguments) for the setting ``s``."""
         c, trained = s.config, any(r is not None for r in s.runs.values())
         group = f"C{c.N} quarter turns" if c.action == "rot90" else f"C{c.N} x-shifts"
-        return dict(curves=core.curves(s.runs.values()), selected=(c.strategy, c.init),
-                    setting=f"{group}, depth {c.depth}, η = {c.learning_rate:g}" if trained
-                    else "no run yet", classes=c.classes if trained else 10,
-                    transformed=("rotated" if c.action == "rot90" else "shifted") if trained
-                    else "transformed")
+        setting = f"{group}, depth {c.depth}, η = {c.learning_rate:g}" if trained else "no run yet"
+        word = ("rotated" if c.action == "rot90" else "shifted") if trained else "transformed"
+        curves, selected = core.curves(s.runs.values()), (c.strategy, c.init)
+        return {"loss": ("loss_curves", (curves, selected, setting)),
+                "accuracy": ("augmentation_accuracy_curves",
+                             (curves, selected, c.classes if trained else 10, word)),
+                "distance": ("distance_curves", (curves, selected))}
 
     def panels(self, s) -> dict[str, go.Figure]:
-        d = self._figure_data(s)
-        return {"loss": plots.loss_curves(d["curves"], d["selected"], d["setting"]),
-                "accuracy": plots.augmentation_accuracy_curves(
-                    d["curves"], d["selected"], d["classes"], d["transformed"]),
-                "distance": plots.distance_curves(d["curves"], d["selected"])}
+        return {k: getattr(plots, f)(*args) for k, (f, args) in self._plots(s).items()}
 
     def updates(self, s) -> dict[str, dict]:
-        d = self._figure_data(s)
-        return {"loss": plots.loss_curves_update(d["curves"], d["selected"], d["setting"]),
-                "accuracy": plots.augmentation_accuracy_curves_update(
-                    d["curves"], d["selected"], d["classes"], d["transformed"]),
-                "distance": plots.distance_curves_update(d["curves"], d["selected"])}
+        return {k: getattr(plots, f + "_update")(*args) for k, (f, args) in self._plots(s).items()}
 
     def extra_controls(self) -> list:
         return [W.HBox([self.train_button, self.train_all_button]), self.progress]

@@ -1,12 +1,5 @@
-"""The group C_N acting on the network and the projection Π_E onto the equivariant subspace
-(docs/theory.md#the-equivariant-subspace).
-
-Every representation is a permutation, stored as an index array ``P[g]`` with
-``ρ_i(g) v = v[P[g]]``: ρ_0 permutes pixels (``datasets.transform``), a hidden layer carries the
-regular representation (each block of N units permuted cyclically), the logits the trivial
-one. ``Π_E(A) = (1/|G|) Σ_g ρ_{i+1}(g) A ρ_i(g)⁻¹`` is computed entrywise as
-``mean_g A[P_{i+1}[g]][:, P_i[g]]`` (no dense |G| matrices), on numpy or JAX arrays alike.
-"""
+"""The group C_N acting on the network's layers by index permutations, and the projection Π_E
+onto the equivariant subspace (the package docstring; docs/theory.md#the-equivariant-subspace)."""
 
 from __future__ import annotations
 

@@ -26,10 +26,9 @@ __all__ = ["init_params", "forward", "network", "TaskData", "task_data"]
 @RUN_PARAMS.validated
 @stable_random()
 def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
-    """Initial ``((A_1, b_1), …, (A_{L+1}, b_{L+1}))`` as float64 numpy arrays: He-normal
-    weights (variance 2/d_in, readout 1/d_in) and zero biases for ``"generic"``; √|G|·Π_E of
-    that for ``"equivariant"``; that plus ``PERTURBATION`` times the generic draw's E⊥ part for
-    ``"perturbed"``. ``init`` defaults to ``config.init``; deterministic in ``config.seed``."""
+    """Initial ``((A_1, b_1), …, (A_{L+1}, b_{L+1}))`` as float64 numpy arrays of the
+    initialisation ``init`` (default ``config.init``; the package docstring); deterministic in
+    ``config.seed``."""
     import jax
 
     init = config.init if init is None else init
@@ -95,10 +94,7 @@ class TaskData:
 
 @RUN_PARAMS.validated
 def task_data(config: AugmentConfig) -> TaskData:
-    """The digits of ``config``: ``n_train`` and ``n_test`` per class from the bundled test set
-    (``datasets.digits_per_class``, seed ``data_seed``), 2×2 mean-pooled to 14×14, centred,
-    unit-normed and multiplied by 14 (mean squared pixel 1); each test digit transformed by a
-    random group element (``default_rng(data_seed + 1)``). Cached."""
+    """The digits of ``config`` (the package docstring, "Data"); cached."""
     return _task_data(config.action, config.N, config.classes, config.n_train, config.n_test,
                       config.data_seed)
 

@@ -1,12 +1,6 @@
-"""The three training strategies and the runs (arXiv 2303.13458; docs/theory.md#augmentation-and-equivariance).
-
-NOMINAL: cross-entropy on the upright training digits. AUGMENTED: for each digit the
-cross-entropy averaged over its whole orbit (all N transformed copies, every step).
-EQUIVARIANT: the nominal loss with the gradient projected onto E (gradient descent on E
-itself). Plain minibatch gradient descent, float64 (``jax.enable_x64`` inside these functions
-only), one jitted ``lax.scan`` per epoch; after every epoch the loss, the test accuracy and the
-per-layer distances from E are recorded (and streamed to a callback).
-"""
+"""NOMINAL, AUGMENTED and EQUIVARIANT training by plain minibatch gradient descent in float64, one
+jitted ``lax.scan`` per epoch, recorded after every epoch (the package docstring), and the
+shipped runs."""
 
 from __future__ import annotations
 

@@ -69,12 +69,14 @@ def kernel_function(key: str, kind: str, action: str, N: int) -> Callable:
     return k.ntk if kind == "ntk" else k.nngp
 
 
-def dense_leave_outs(K: np.ndarray, Y: np.ndarray, sets, shift: float) -> list[np.ndarray]:
-    """``ŷ_S = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹Y]_S`` for each S, ``A = K + shift·I`` factorised once."""
+def dense_leave_outs(K: np.ndarray, Y: np.ndarray, sets, shift: float,
+                     columns=None) -> list[np.ndarray]:
+    """``ŷ_S = Y_S − ([A⁻¹]_SS)⁻¹ [A⁻¹Y]_S`` for each S, ``A = K + shift·I`` factorised once;
+    all columns of Y, or for the k-th set only column ``columns[k]``."""
     A = K + shift * np.eye(K.shape[0])
-    columns = np.concatenate(sets)
-    E = np.zeros((K.shape[0], columns.size))
-    E[columns, np.arange(columns.size)] = 1.0
+    left_out = np.concatenate(sets)
+    E = np.zeros((K.shape[0], left_out.size))
+    E[left_out, np.arange(left_out.size)] = 1.0
     rhs = np.hstack([Y, E])
     try:
         solved = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, lower=True), rhs,
@@ -82,9 +84,10 @@ def dense_leave_outs(K: np.ndarray, Y: np.ndarray, sets, shift: float) -> list[n
     except np.linalg.LinAlgError:  # numerically indefinite: a symmetric solve instead
         solved = scipy.linalg.solve(A, rhs, assume_a="sym", check_finite=False)
     T, out, start = Y.shape[1], [], 0
-    for S in sets:
+    for k, S in enumerate(sets):
         block = solved[S, T + start:T + start + S.size]
-        out.append(Y[S] - np.linalg.solve(0.5 * (block + block.T), solved[S, :T]))
+        c = slice(0, T) if columns is None else columns[k]
+        out.append(Y[S, c] - np.linalg.solve(0.5 * (block + block.T), solved[S, c]))
         start += S.size
     return out
 
