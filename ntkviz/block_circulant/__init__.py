@@ -43,8 +43,8 @@ matrix** (so it equals ``gp.posterior(K, Y_R, R, S, ridge=λ, relative=False)``,
 from __future__ import annotations
 
 from .layout import (
-    block_circulant_deviation,
     block_circulant_dense,
+    block_circulant_deviation,
     block_circulant_matvec,
     block_circularize,
     block_row_average,

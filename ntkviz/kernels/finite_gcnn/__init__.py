@@ -56,4 +56,5 @@ __all__ = [
     "FiniteNetwork",
     "finite_network",
     "MAX_WIDTH",
+    "MAX_IN_CHANNELS",
 ]
