@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 
 from .._validate import check_choice, check_int
-from ..datasets import ACTIONS, _check_action, transform
+from ..datasets import ACTIONS, transform
 from .base import Kernel, NeuralKernel, as_finite_array, check_same_features
 
 __all__ = ["OrbitAverage", "orbit_average"]
@@ -50,7 +50,7 @@ class OrbitAverage(NeuralKernel):
         b = a if x2 is None else as_finite_array("x2", x2, ndim=(3, 4))
         check_same_features(a, b)
         try:
-            _check_action(self.action, self.N, a.shape[1:])
+            transform(a[0], 0, self.N, self.action)  # checks the action's needs on this shape
         except ValueError as error:  # e.g. non-square images for rot90: say which input
             raise ValueError(f"x1 and x2 do not fit the orbit average: {error}") from None
         n1, n2 = a.shape[0], b.shape[0]
