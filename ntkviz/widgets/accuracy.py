@@ -6,33 +6,28 @@ recognise fresh upright digits of that class? The explorer reads the precomputed
 ``ntkviz precompute`` (``experiments.accuracy.load_precomputed``), so moving a control is instant;
 an architecture, kind or configuration that is not in the file is computed live with a progress bar.
 
-One plotly ``FigureWidget`` holds the three panels (accuracy against N, bars at the current N,
-thumbnails of the leave-out test digits), updated in place in one ``batch_update``. Controls
-redraw while dragged (throttled, the last value always lands); failures are shown in the
-message line and the last good figure stays.
+Three panels (``widgets.explorer``): accuracy against N, bars at the current N, thumbnails of
+the leave-out test digits. The N slider offers the orbit sizes of the chosen action.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import ipywidgets as W
 import numpy as np
+import plotly.graph_objects as go
 
+from .._validate import check_int
 from ..datasets import ACTIONS
 from ..experiments import accuracy
-from ..experiments.architectures import ARCHITECTURES, KINDS
+from ..experiments.architectures import ARCHITECTURES
+from ..params import Param
 from ..plots import accuracy as accuracy_plots
-from ._base import (
-    STYLE,
-    Explorer,
-    MessageLine,
-    Throttle,
-    compose_subplots,
-    guarded,
-    value_span,
-    write_panel_update,
-)
+from .display import value_span
+from .explorer import Control, Explorer
+from .throttle import guarded
 
 __all__ = ["AccuracyExplorer", "PANELS"]
 
@@ -45,11 +40,44 @@ COLUMNS_ONE_CLASS = 8
 
 _ACTION_LABELS = {"rotate": "rotation by 360°/N", "rot90": "quarter turns (rot90)",
                   "shift": "cyclic x-shifts"}
+_SHORT = {"mlp1": "MLP", "mlp5": "MLP ×5", "cnn_flatten": "CNN (flatten)", "cnn_gap": "CNN (GAP)",
+          "gcnn": "group CNN", "orbit_mlp": "orbit-avg MLP"}
+_P = accuracy.PARAMS
+#: An orbit size (the slider offers those of the configuration's grid for the action).
+_N = Param("N", "int", 2, 360, label="N (orbit size)")
 
 
 def _short(key: str) -> str:
-    return {"mlp1": "MLP", "mlp5": "MLP ×5", "cnn_flatten": "CNN (flatten)", "cnn_gap": "CNN (GAP)",
-            "gcnn": "group CNN", "orbit_mlp": "orbit-avg MLP"}.get(key, key)
+    return _SHORT.get(key, key)
+
+
+def _controls(architectures: tuple, classes: int) -> tuple[Control, ...]:
+    """The controls: the leave-out classes and the highlighted networks are the explorer's."""
+    return (
+        Control("action", dataclasses.replace(_P["action"], label="group action"),
+                "ntkviz-action", "action_buttons", buttons=True,
+                labels=tuple(_ACTION_LABELS[a] for a in ACTIONS)),
+        Control("N", _N, "ntkviz-N", "N_slider", options="orbit_sizes"),
+        Control("leave_out", Param("leave_out", "choice", choices=("all", *range(classes)),
+                                   label="leave-out class"),
+                "ntkviz-leave-out", "leave_out_dropdown",
+                labels=("all classes (mean)", *map(str, range(classes)))),
+        Control("highlight", Param("highlight", "choice", choices=architectures,
+                                   label="highlighted"),
+                "ntkviz-architecture", "architecture_dropdown",
+                labels=tuple(ARCHITECTURES[k].label for k in architectures)),
+        Control("kind", dataclasses.replace(_P["kind"], label="kernel"), "ntkviz-kind",
+                "kind_buttons", labels=("NTK (trained)", "NNGP (Bayesian)"), buttons=True),
+    )
+
+
+def _leave_out(value, classes: int):
+    """``"all"`` or a class 0..classes−1 (digit strings accepted), else the error naming it."""
+    if value == "all":
+        return value
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return check_int("leave_out", value, minimum=0, maximum=classes - 1)
 
 
 def _intro_html() -> str:
@@ -65,18 +93,16 @@ def _intro_html() -> str:
     )
 
 
-def _legend_html(architectures) -> str:
-    """One legend for the panels: each architecture's colour and line style, then the marks."""
-    items = []
-    for key in architectures:
-        style = "solid" if ARCHITECTURES[key].symmetry != "none" else "dashed"
-        colour = accuracy_plots.ARCH_COLORS.get(key, "#ff7f0e")
-        items.append(f'<span style="display:inline-block;width:26px;border-top:3px {style} {colour};'
-                     f'vertical-align:middle"></span> {html.escape(_short(key))}')
-    items += ['<span style="display:inline-block;width:26px;border-top:2px dotted #555;'
-              'vertical-align:middle"></span> highlighted network, upright digits seen (ceiling)',
-              "★ highlighted network at the current N", "▬ ceiling (bars)"]
-    return '<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(items) + "</div>"
+def _legend(architectures) -> tuple:
+    """Each architecture's colour and line style, then the marks."""
+    line = ('<span style="display:inline-block;width:26px;border-top:{};'
+            'vertical-align:middle"></span>')
+    items = [(line.format(f"3px {'dashed' if ARCHITECTURES[k].symmetry == 'none' else 'solid'} "
+                          f"{accuracy_plots.ARCH_COLORS.get(k, '#ff7f0e')}"),
+              html.escape(_short(k))) for k in architectures]
+    return (*items, (line.format("2px dotted #555"),
+                     "highlighted network, upright digits seen (ceiling)"),
+            ("★", "highlighted network at the current N"), ("▬", "ceiling (bars)"))
 
 
 class AccuracyExplorer(Explorer):
@@ -96,63 +122,37 @@ class AccuracyExplorer(Explorer):
     ----------
     widget : the top-level VBox (CSS class ``ntkviz-accuracy-explorer``)
     figure : the ``FigureWidget`` (``traces(name)`` per panel, names as in ``PANELS``)
-    result : the ``AccuracyResult`` the highlighted architecture's numbers come from
+    state : the setting shown (``action``, ``N``, ``leave_out``, ``highlight``, ``kind``) and
+        its ``results`` per architecture;  result : the highlighted architecture's
+        ``AccuracyResult``;  progress : the bar of a live computation
     """
 
     PANELS = PANELS
+    FIGURE = dict(rows=2, cols=2, specs=[[{"type": "xy"}, {"type": "xy"}],
+                                         [{"type": "xy", "colspan": 2}, None]],
+                  height=900, width=1180, column_widths=[0.6, 0.4], row_heights=[0.52, 0.48],
+                  horizontal_spacing=0.08, vertical_spacing=0.12)
+    CSS = "ntkviz-accuracy-explorer"
 
     def __init__(self, action: str = "rotate", N: int = 8, leave_out="all",
                  architectures=accuracy.DEFAULT_ARCHITECTURES, highlight: str | None = None,
                  kind: str = "ntk", config: accuracy.Config | None = None, results=None):
-        self.architectures = accuracy.PARAMS["architectures"].check(architectures)
-        self.config = accuracy.Config() if config is None else config
-        if not isinstance(self.config, accuracy.Config):
-            raise TypeError(f"config must be an accuracy.Config, got {type(self.config).__name__}")
+        self.architectures = _P["architectures"].check(architectures)
+        self.config = _P["config"].check(accuracy.Config() if config is None else config)
         self._precomputed = self._load(results)
-        self._throttle = Throttle(self._apply_controls)
-        self.message = MessageLine()
+        self.CONTROLS = _controls(self.architectures, self.config.classes)
+        self.LEGEND = _legend(self.architectures)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
                                       layout=W.Layout(width="420px", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
-        highlight = highlight or ("gcnn" if "gcnn" in self.architectures else self.architectures[0])
-        self.state = self._state(action, N, leave_out, highlight, kind)  # raises on bad input
-
-        control = dict(style={"description_width": "110px"}, layout=W.Layout(width="420px"))
-        self.action_buttons = W.ToggleButtons(
-            options=[(_ACTION_LABELS[a], a) for a in ACTIONS], value=self.state["action"],
-            description="group action", style={"description_width": "110px", "button_width": "150px"})
-        self.N_slider = W.SelectionSlider(options=list(self.config.grid(self.state["action"])),
-                                          value=self.state["N"], description="N (orbit size)",
-                                          continuous_update=True, **control)
-        self.leave_out_dropdown = W.Dropdown(
-            options=[("all classes (mean)", "all")] + [(str(c), c) for c in range(self.config.classes)],
-            value=self.state["leave_out"], description="leave-out class", **control)
-        self.architecture_dropdown = W.Dropdown(
-            options=[(ARCHITECTURES[k].label, k) for k in self.architectures],
-            value=self.state["highlight"], description="highlighted", **control)
-        self.kind_buttons = W.ToggleButtons(options=[("NTK (trained)", "ntk"), ("NNGP (Bayesian)", "nngp")],
-                                            value=self.state["kind"], description="kernel",
-                                            style={"description_width": "110px", "button_width": "150px"})
-        for control_widget, css in ((self.action_buttons, "ntkviz-action"), (self.N_slider, "ntkviz-N"),
-                                    (self.leave_out_dropdown, "ntkviz-leave-out"),
-                                    (self.architecture_dropdown, "ntkviz-architecture"),
-                                    (self.kind_buttons, "ntkviz-kind")):
-            control_widget.add_class(css)
-            control_widget.observe(self._on_control, names="value")
-        self.N_slider.add_class("ntkviz-slider")
-        self.readout = W.HTML(layout=W.Layout(min_width="440px"))
-        self.figure = self._build_figure(self.state)
-        self._show_readout(self.state)
-        self.widget = W.VBox([
-            W.HTML(STYLE),
-            W.HTML(_intro_html()),
-            W.HTML(_legend_html(self.architectures)),
-            W.HBox([W.VBox([self.action_buttons, self.N_slider, self.leave_out_dropdown,
-                            self.architecture_dropdown, self.kind_buttons]),
-                    W.VBox([self.readout, self.progress, self.message.widget])]),
-            self.figure,
-        ])
-        self.widget.add_class("ntkviz-accuracy-explorer")
+        action = _P["action"].check(action)
+        super().__init__(
+            action=action, N=self.CONTROLS[1].check(N, self.orbit_sizes({"action": action})),
+            leave_out=_leave_out(leave_out, self.config.classes), kind=kind,
+            highlight=highlight or ("gcnn" if "gcnn" in self.architectures
+                                    else self.architectures[0]))
+        style, *rest = self.widget.children
+        self.widget.children = (style, W.HTML(_intro_html()), *rest)
 
     # --- public -------------------------------------------------------------------------------
     def set(self, action: str | None = None, N: int | None = None, leave_out=None,
@@ -162,18 +162,17 @@ class AccuracyExplorer(Explorer):
         When only the action changes and the current N is not in its grid, the nearest N of the
         new grid is used. Bad values are shown in the message line, never raised.
         """
-        s = self.state
-        new_action = s["action"] if action is None else action
-        if N is None and new_action != s["action"] and new_action in ACTIONS:
-            grid = self.config.grid(new_action)
-            N = s["N"] if s["N"] in grid else min(grid, key=lambda n: (abs(np.log(n / s["N"])), n))
-        ok = self._update(new_action, s["N"] if N is None else N,
-                          s["leave_out"] if leave_out is None else leave_out,
-                          s["highlight"] if highlight is None else highlight,
-                          s["kind"] if kind is None else kind)
-        if ok:
-            self._sync_controls()
-        return ok
+        try:
+            leave_out = None if leave_out is None else _leave_out(leave_out, self.config.classes)
+        except (TypeError, ValueError) as error:
+            self.message.error(self.MESSAGE, error)
+            return False
+        now = self.state["N"]
+        if N is None and isinstance(action, str) and action in ACTIONS:
+            grid = self.config.grid(action)
+            N = now if now in grid else min(grid, key=lambda n: (abs(np.log(n / now)), n))
+        return super().set(action=action, N=N, leave_out=leave_out, highlight=highlight,
+                           kind=kind)
 
     def accuracy(self, key: str | None = None, which: str = "accuracy") -> float:
         """The accuracy shown for architecture ``key`` (default: highlighted) at the current
@@ -182,7 +181,23 @@ class AccuracyExplorer(Explorer):
         key = s["highlight"] if key is None else key
         return s["results"][key].at(key, s["N"], s["leave_out"], which)
 
+    @property
+    def result(self) -> accuracy.AccuracyResult:
+        return self.state["results"][self.state["highlight"]]
+
+    def orbit_sizes(self, values: dict) -> tuple[int, ...]:
+        """The orbit sizes the N slider offers for the controls' ``values`` (their action)."""
+        return self.config.grid(values["action"])
+
     # --- data ---------------------------------------------------------------------------------
+    def compute(self, action, N, leave_out, highlight, kind) -> dict:
+        try:
+            results = {key: self._result(key, action, kind) for key in self.architectures}
+        finally:
+            self.progress.layout.visibility = "hidden"
+        return dict(action=action, N=N, leave_out=leave_out, highlight=highlight, kind=kind,
+                    results=results)
+
     def _load(self, results):
         if results is not None:
             return dict(results)
@@ -204,23 +219,7 @@ class AccuracyExplorer(Explorer):
         self.progress.description = "computing" if done < total else "done"
         self.progress.layout.visibility = "visible" if done < total else "hidden"
 
-    def _state(self, action, N, leave_out, highlight, kind) -> dict:
-        """Validated setting and the results it shows (raises ValueError/TypeError)."""
-        from .._validate import check_choice, check_int
-
-        check_choice("action", action, ACTIONS)
-        check_choice("kind", kind, KINDS)
-        check_choice("highlight", highlight, self.architectures)
-        N = check_int("N", N)
-        check_choice("N", N, self.config.grid(action))
-        if leave_out != "all":
-            if isinstance(leave_out, str) and leave_out.isdigit():
-                leave_out = int(leave_out)
-            leave_out = check_int("leave_out", leave_out, minimum=0, maximum=self.config.classes - 1)
-        results = {key: self._result(key, action, kind) for key in self.architectures}
-        return dict(action=action, N=N, leave_out=leave_out, highlight=highlight, kind=kind, results=results)
-
-    # --- figure -------------------------------------------------------------------------------
+    # --- panels -------------------------------------------------------------------------------
     def _panel_data(self, s) -> dict:
         keys, results = self.architectures, s["results"]
         N, leave_out, hl = s["N"], s["leave_out"], s["highlight"]
@@ -259,106 +258,56 @@ class AccuracyExplorer(Explorer):
                                  f"{int(correct.sum())} of {len(correct)} upright test digits correct"),
         }
 
-    def _build_figure(self, s):
+    def panels(self, s) -> dict[str, go.Figure]:
         d = self._panel_data(s)
-        labels = {k: _short(k) for k in self.architectures}
-        symmetric = {k: ARCHITECTURES[k].symmetry != "none" for k in self.architectures}
-        panels = {
-            "curve": accuracy_plots.accuracy_curve(**d["curve"], labels=labels, symmetric=symmetric),
+        return {
+            "curve": accuracy_plots.accuracy_curve(
+                **d["curve"], labels={k: _short(k) for k in self.architectures},
+                symmetric={k: ARCHITECTURES[k].symmetry != "none" for k in self.architectures}),
             "bars": accuracy_plots.accuracy_bars(**d["bars"]),
             "digits": accuracy_plots.digit_thumbnails(**d["digits"]),
         }
-        specs = [[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None]]
 
-        def finish(fig, slices, axes):
-            self._slices, self._axes = slices, axes
-            x_name, y_name = axes["digits"]
-            fig.layout[y_name].scaleanchor = x_name.replace("axis", "")
-            fig.layout[y_name].constrain = "domain"
-            fig.layout[x_name].constrain = "domain"
-            fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
-                          annotation_text="chance (1 in 10)", annotation_position="bottom right")
-            # the legend is HTML above the figure (one for all panels, never squeezing the plots)
-            fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40), showlegend=False)
-            fig.update_traces(showlegend=False)
-            self._redraw(fig, s, d)
+    def updates(self, s) -> dict[str, dict]:
+        d = self._panel_data(s)
+        return {"curve": accuracy_plots.accuracy_curve_update(**d["curve"]),
+                "bars": accuracy_plots.accuracy_bars_update(**d["bars"]),
+                "digits": accuracy_plots.digit_thumbnails_update(**d["digits"])}
 
-        figure, _, _ = compose_subplots(
-            panels, PANELS, rows=2, cols=2, specs=specs, height=900, width=1180,
-            column_widths=[0.6, 0.4], row_heights=[0.52, 0.48], horizontal_spacing=0.08,
-            vertical_spacing=0.12, finish=finish)
-        return figure
+    def readout_text(self, s) -> str:
+        hl, N, leave_out = s["highlight"], s["N"], s["leave_out"]
+        r = s["results"][hl]
+        where = ("mean over the leave-out classes" if leave_out == "all"
+                 else f"leave-out class {leave_out}")
+        return (
+            f"<b>{html.escape(ARCHITECTURES[hl].label)}</b>, {s['action']}, N = {N}, "
+            f"{s['kind'].upper()}, {where}:<br>"
+            f"accuracy on unseen upright digits = "
+            f"{value_span('ntkviz-accuracy', r.at(hl, N, leave_out))}<br>"
+            f"same network, upright digits seen = "
+            f"{value_span('ntkviz-accuracy-full', r.at(hl, N, leave_out, 'full_accuracy'))}<br>"
+            f"other classes (seen upright) = "
+            f"{value_span('ntkviz-accuracy-in', r.at(hl, N, leave_out, 'in_accuracy'))}"
+            f'<span class="ntkviz-setting" data-action="{s["action"]}" data-n="{N}" '
+            f'data-leave-out="{leave_out}" data-architecture="{hl}" data-kind="{s["kind"]}"></span>')
 
-    def _redraw(self, fig, s, d=None):
-        d = d or self._panel_data(s)
-        updates = {
-            "curve": accuracy_plots.accuracy_curve_update(**d["curve"]),
-            "bars": accuracy_plots.accuracy_bars_update(**d["bars"]),
-            "digits": accuracy_plots.digit_thumbnails_update(**d["digits"]),
-        }
-        titles = {key: i for i, key in enumerate(PANELS)}
-        write_panel_update(fig, self._slices, self._axes, titles, updates)
+    def extra_controls(self) -> list:
+        return [self.progress]
+
+    def finish_figure(self, fig, slices, axes) -> None:
+        x, y = axes["digits"]  # square pixels (compose_subplots drops the anchors)
+        fig.layout[y].update(scaleanchor=x.replace("axis", ""), constrain="domain")
+        fig.layout[x].constrain = "domain"
+        fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1,
+                      annotation_text="chance (1 in 10)", annotation_position="bottom right")
+        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=60, r=30, t=50, b=40),
+                          showlegend=False)
+        fig.update_traces(showlegend=False)
 
     # --- events -------------------------------------------------------------------------------
     @guarded("Could not update")
     def _on_control(self, change):
-        if self._syncing:
-            return
-        if change["owner"] is self.action_buttons:
+        if not self._syncing and change["owner"] is self.action_buttons:
             self.set(action=change["new"])  # the N slider's options change with the action
-            return
-        self._throttle()
-
-    @guarded("Could not update")
-    def _apply_controls(self):
-        self._update(self.action_buttons.value, self.N_slider.value, self.leave_out_dropdown.value,
-                     self.architecture_dropdown.value, self.kind_buttons.value)
-
-    def _sync_controls(self):
-        s = self.state
-        with self._moving_controls():
-            self.action_buttons.value = s["action"]
-            grid = list(self.config.grid(s["action"]))
-            if list(self.N_slider.options) != grid:
-                self.N_slider.options = grid
-            self.N_slider.value = s["N"]
-            self.leave_out_dropdown.value = s["leave_out"]
-            self.architecture_dropdown.value = s["highlight"]
-            self.kind_buttons.value = s["kind"]
-
-    def _update(self, action, N, leave_out, highlight, kind) -> bool:
-        try:
-            state = self._state(action, N, leave_out, highlight, kind)
-            self._redraw(self.figure, state)
-        except Exception as error:  # a widget never raises into the page
-            self.progress.layout.visibility = "hidden"
-            self.message.error("Could not update", error)
-            return False
-        self.state = state
-        self._show_readout(state)
-        self.message.show("")
-        return True
-
-    @property
-    def result(self) -> accuracy.AccuracyResult:
-        return self.state["results"][self.state["highlight"]]
-
-    def _show_readout(self, s):
-        hl = s["highlight"]
-        r = s["results"][hl]
-        out = r.at(hl, s["N"], s["leave_out"])
-        full = r.at(hl, s["N"], s["leave_out"], "full_accuracy")
-        within = r.at(hl, s["N"], s["leave_out"], "in_accuracy")
-        where = ("mean over the leave-out classes" if s["leave_out"] == "all"
-                 else f"leave-out class {s['leave_out']}")
-        self.readout.value = (
-            '<div class="ntkviz-readout">'
-            f"<b>{html.escape(ARCHITECTURES[hl].label)}</b>, {s['action']}, N = {s['N']}, "
-            f"{s['kind'].upper()}, {where}:<br>"
-            f"accuracy on unseen upright digits = {value_span('ntkviz-accuracy', out)}<br>"
-            f"same network, upright digits seen = {value_span('ntkviz-accuracy-full', full)}<br>"
-            f"other classes (seen upright) = {value_span('ntkviz-accuracy-in', within)}"
-            f'<span class="ntkviz-setting" data-action="{s["action"]}" data-n="{s["N"]}" '
-            f'data-leave-out="{s["leave_out"]}" data-architecture="{hl}" data-kind="{s["kind"]}"></span>'
-            "</div>"
-        )
+        else:
+            super()._on_control(change)
