@@ -4,6 +4,7 @@ docs/theory.md#training-in-the-kernel-regime), each from an
 of the residual along Θ's eigenvectors, train/test error against time with the early-stopping
 point, and the distance of finite networks to the kernel prediction against width.
 
+The figures only read the state's arrays and numbers (``_FIELDS``); they compute nothing.
 Every figure ``f(state) -> go.Figure`` has a ``f_update(state) -> {"data", "layout"}`` twin
 with the same traces, for in-place updates of FigureWidgets.
 """
@@ -14,14 +15,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .style import COLORS, apply_update, finite_or_none, layout
-
-
-def _check_state(state) -> None:
-    from ..experiments.dynamics import DynamicsState
-
-    if not isinstance(state, DynamicsState):
-        raise TypeError(f"state must be a dynamics.DynamicsState (dynamics_state), got "
-                        f"{type(state).__name__}")
 
 __all__ = ["outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update",
            "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update"]
@@ -57,6 +50,19 @@ def _fmt_t(t: float) -> str:
 
 def _is_circle(state) -> bool:
     return state.setup.dataset == "circle"
+
+
+#: What the figures read of a state (``experiments.dynamics.DynamicsState`` has them all).
+_FIELDS = ("setup", "t", "width", "seeds", "kind", "mu_train", "mu_test", "net_test", "lin_test",
+           "t_net", "times", "train_error", "test_error", "t_stop", "test_error_stop",
+           "test_error_inf", "modes", "lam_modes", "mode_pred", "ckpt", "mode_measured",
+           "net_test_error", "widths", "D", "D_mean", "distance", "has_runs")
+
+
+def _check_state(state) -> None:
+    if not all(hasattr(state, field) for field in _FIELDS):
+        raise TypeError(f"state must be a dynamics state (experiments.dynamics.dynamics_state), "
+                        f"got {type(state).__name__}")
 
 
 # --- outputs --------------------------------------------------------------------------------
