@@ -103,9 +103,9 @@ def test_train_streams_updates():
     ex = DynamicsExplorer(dataset="circle", t=1000, width=8, depth=2, lr_factor=0.25, noise=0.5,
                           widths=(8, 16), seeds=(0, 1))
     assert not ex.state.has_runs
-    before = ex.updates
+    before = ex.redraws
     assert ex.train(wait=True)
-    assert ex.updates - before >= 2
+    assert ex.redraws - before >= 2
     assert ex.state.has_runs and ex.state.seeds == (0, 1)
     assert list(ex.state.widths) == [8, 16] and np.all(np.isfinite(ex.state.D))
     assert ex.progress.value == ex.progress.max and ex.progress.bar_style == "success"
@@ -114,9 +114,9 @@ def test_train_streams_updates():
     assert ex.train(wait=True) is False  # already trained: a note, nothing recomputed
     # a background training of another setting streams too, and the explorer stays usable
     assert ex.set(noise=0.0)
-    before = ex.updates
+    before = ex.redraws
     assert ex.train()
     ex.time_slider.value = 43
     ex.join(120)
-    assert not ex.thread.is_alive() and ex.updates - before >= 2
+    assert not ex.thread.is_alive() and ex.redraws - before >= 2
     assert ex.state.has_runs and ex.state.t == 43 and "Trained" in ex.message.value
