@@ -2,7 +2,7 @@
 rotated MNIST, with the other results on group CNNs (arXiv 2412.11521, Sec. 4 and App. C;
 arXiv 2406.06504, Fig. 1; docs/theory.md#group-cnn-kernels).
 
-One ``FigureWidget`` holds every panel (``widgets._base.compose_subplots``):
+One ``FigureWidget`` holds every panel (``widgets.explorer``):
 
 * ``accuracy``: kernel-regression test accuracy against the number of training digits, mean ±
   std over seeds (``experiments.equivariant_accuracy``, read from the shipped results file);
@@ -21,6 +21,7 @@ failure is shown in the message line and the last good figure stays.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import ipywidgets as W
@@ -28,32 +29,24 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import plots
-from .._validate import check_choice, check_int
+from .._validate import check_choice
 from ..experiments import equivariant_accuracy as eq
+from ..params import Param
 from ..plots import equivariant_accuracy as eq_plots
-from ._base import (
-    STYLE,
-    Explorer,
-    MessageLine,
-    Throttle,
-    compose_subplots,
-    guarded,
-    value_span,
-    write_panel_update,
-)
+from .display import value_span
+from .explorer import Control, Explorer
+from .throttle import guarded
 
 __all__ = ["EquivariantKernelsExplorer"]
 
 #: Panel name → (row, column) in the explorer's figure.
 PANELS = {"accuracy": (1, 1), "invariance": (1, 2), "width": (2, 1), "propositions": (3, 1)}
-_MODE_BUTTONS = [("90° multiples (exact)", "rot90"), ("continuous angles", "rotate")]
-_KIND_BUTTONS = [("NTK (trained)", "ntk"), ("NNGP (Bayesian)", "nngp")]
+_MODE_LABELS = {"rot90": "90° multiples (exact)", "rotate": "continuous angles"}
+_KIND_LABELS = {"ntk": "NTK (trained)", "nngp": "NNGP (Bayesian)"}
 _SHORT = {"gcnn": "group CNN", "cnn_gap": "CNN GAP", "cnn_flatten": "CNN flatten",
           "augmented_cnn": "CNN + augmentation"}
-
-
-def _angle_css(angle: float) -> str:
-    return f"{float(angle):g}".replace(".", "p")
+_WIDTH_FIELDS = ("widths", "ntk_errors", "nngp_errors", "ntk_slope", "ntk_intercept",
+                 "nngp_slope", "nngp_intercept", "depth", "seeds")
 
 
 class EquivariantKernelsExplorer(Explorer):
@@ -74,226 +67,151 @@ class EquivariantKernelsExplorer(Explorer):
     ----------
     widget : the root ipywidgets container (CSS class ``ntkviz-equivariant-explorer``)
     figure : the one ``FigureWidget``;  state : the setting shown (dict)
+    kernel_boxes : kernel key → its checkbox (which kernels are drawn)
     """
 
     PANELS = PANELS
+    FIGURE = dict(rows=3, cols=2, height=1750, width=1180, row_heights=[0.3, 0.24, 0.46],
+                  column_widths=[0.55, 0.45], horizontal_spacing=0.1, vertical_spacing=0.08,
+                  specs=[[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None],
+                         [{"type": "table", "colspan": 2}, None]])
+    CSS = "ntkviz-equivariant-explorer"
 
     def __init__(self, mode: str = "rot90", kind: str = "ntk", shown=None, n_train: int | None = None,
                  results: eq.EquivariantResult | None = None):
         self.results = eq.load_precomputed() if results is None else results
         if not isinstance(self.results, eq.EquivariantResult):
             raise TypeError(f"results must be an EquivariantResult, got {type(self.results).__name__}")
-        self.keys = self.results.kernels
-        self._throttle = Throttle(self._apply_controls)
-        self.message = MessageLine()
+        self.keys, r = self.results.kernels, self.results
+        # the choices are those of the results shown
+        self.CONTROLS = (
+            Control("mode", dataclasses.replace(eq.PARAMS["mode"], choices=r.modes,
+                                                label="digits rotated"),
+                    "ntkviz-mode", "mode_buttons", labels=_MODE_LABELS.get, buttons=True),
+            Control("kind", dataclasses.replace(eq.PARAMS["kind"], choices=r.kinds, label="kernel"),
+                    "ntkviz-kind", "kind_buttons", labels=_KIND_LABELS.get, buttons=True),
+            Control("n_train", Param("n_train", "int", label="n_train (readouts)"),
+                    "ntkviz-n-train", "n_train_slider", options="n_trains"),
+        )
+        initial = dict(mode=mode, kind=kind, n_train=self.n_trains[-1] if n_train is None else n_train)
+        for control in self.CONTROLS:  # before the companions (a minute) are computed
+            control.check(initial[control.name], control.options and control.choices(self, initial))
+        self._selected = self._check_shown(self.keys if shown is None else shown)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
                                       layout=W.Layout(width="420px", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
-        n_grid = self.results.config.n_train
-        self.state = self._state(mode, kind, self.keys if shown is None else shown,
-                                 n_grid[-1] if n_train is None else n_train)  # raises on bad input
         self.companions = self.results.companions
         if self.companions is None:
             self._progress(0, 1, "group-CNN width, Props.")
             self.companions = eq.companions()
             self._progress(1, 1)
-
-        buttons = dict(style={"description_width": "110px", "button_width": "170px"})
-        self.mode_buttons = W.ToggleButtons(options=_MODE_BUTTONS, value=self.state["mode"],
-                                            description="digits rotated", **buttons)
-        self.kind_buttons = W.ToggleButtons(options=_KIND_BUTTONS, value=self.state["kind"],
-                                            description="kernel", **buttons)
-        self.n_train_slider = W.SelectionSlider(
-            options=list(n_grid), value=self.state["n_train"], description="n_train (readouts)",
-            continuous_update=True, style={"description_width": "110px"}, layout=W.Layout(width="420px"))
         self.kernel_boxes = {
-            key: W.Checkbox(value=key in self.state["shown"], description=eq.KERNEL_LABELS[key],
+            key: W.Checkbox(value=key in self._selected, description=eq.KERNEL_LABELS[key],
                             indent=False, layout=W.Layout(width="340px"))
             for key in self.keys}
-        for control, css in ((self.mode_buttons, "ntkviz-mode"), (self.kind_buttons, "ntkviz-kind"),
-                             (self.n_train_slider, "ntkviz-n-train")):
-            control.add_class(css)
-            control.observe(self._on_control, names="value")
-        self.n_train_slider.add_class("ntkviz-slider")
         for key, box in self.kernel_boxes.items():
             box.add_class("ntkviz-kernel-toggle")
             box.add_class(f"ntkviz-show-{key.replace('_', '-')}")
-            box.observe(self._on_control, names="value")
-        self.readout = W.HTML(layout=W.Layout(min_width="520px"))
-        self.figure = self._build_figure(self.state)
-        self._show_readout(self.state)
-        self.widget = W.VBox([
-            W.HTML(STYLE),
-            W.HTML(_intro_html()),
-            W.HTML(_legend_html(self.keys, self.results.config.angles)),
-            W.HBox([W.VBox([self.mode_buttons, self.kind_buttons, self.n_train_slider,
-                            W.HTML("<b>kernels shown</b>"), *self.kernel_boxes.values()]),
-                    W.VBox([self.readout, self.progress, self.message.widget])]),
-            self.figure,
-        ])
-        self.widget.add_class("ntkviz-equivariant-explorer")
+            box.observe(self._on_box, names="value")
+        super().__init__(**initial)
+        for buttons in (self.mode_buttons, self.kind_buttons):
+            buttons.style.button_width = "170px"
+        self.readout.layout.min_width = "520px"
+        self.widget.children = (W.HTML(_intro_html()), W.HTML(_legend_html(self.keys, r.config.angles)),
+                                *self.widget.children)
+
+    @property
+    def n_trains(self) -> tuple:
+        """The training-set sizes of the results (the ``n_train`` slider's options)."""
+        return self.results.config.n_train
 
     # --- public -------------------------------------------------------------------------------
-    def set(self, mode: str | None = None, kind: str | None = None, shown=None,
-            n_train: int | None = None) -> bool:
-        """Move to a new setting (controls follow); returns whether it succeeded.
+    def set(self, shown=None, **changes) -> bool:
+        """Move to a new setting (controls follow); returns whether it succeeded. ``mode``,
+        ``kind``, ``shown``, ``n_train`` as in the constructor.
 
         Bad values are shown in the message line, never raised: the controls and the last good
         figure stay.
         """
-        s = self.state
-        ok = self._update(s["mode"] if mode is None else mode, s["kind"] if kind is None else kind,
-                          s["shown"] if shown is None else shown,
-                          s["n_train"] if n_train is None else n_train)
-        if ok:
-            self._sync_controls()
-        return ok
+        before = self._selected
+        try:
+            if shown is not None:
+                self._selected = self._check_shown(shown)
+        except (TypeError, ValueError) as error:
+            self.message.error(self.MESSAGE, error)
+            return False
+        if not super().set(**changes):
+            self._selected = before
+            return False
+        with self._moving_controls():
+            for key, box in self.kernel_boxes.items():
+                box.value = key in self._selected
+        return True
 
     def accuracy(self, key: str, n_train: int | None = None) -> float:
         """The mean test accuracy (in [0, 1]) of kernel ``key`` shown at the current mode and kind."""
         s = self.state
         return self.results.at(s["mode"], s["kind"], key, s["n_train"] if n_train is None else n_train)
 
-    # --- data ---------------------------------------------------------------------------------
-    def _state(self, mode, kind, shown, n_train) -> dict:
-        """Validated setting (raises ValueError/TypeError)."""
-        check_choice("mode", mode, self.results.modes)
-        check_choice("kind", kind, self.results.kinds)
-        if isinstance(shown, str):
-            shown = (shown,)
-        if not hasattr(shown, "__iter__"):
-            raise TypeError(f"shown must be a sequence of kernel keys, got {type(shown).__name__}")
-        shown = tuple(shown)
-        for key in shown:
-            check_choice("shown", key, self.keys)
-        n_train = check_int("n_train", n_train)
-        check_choice("n_train", n_train, self.results.config.n_train)
-        return dict(mode=mode, kind=kind, shown=tuple(k for k in self.keys if k in shown), n_train=n_train)
+    # --- the explorer's declarations ----------------------------------------------------------
+    def compute(self, mode, kind, n_train) -> dict:
+        return dict(mode=mode, kind=kind, shown=self._selected, n_train=n_train)
 
-    def _progress(self, done: int, total: int, label: str = ""):
-        self.progress.max = max(total, 1)
-        self.progress.value = done
-        self.progress.description = label[:30] if done < total else "done"
-        self.progress.layout.visibility = "visible" if done < total else "hidden"
-
-    def _panel_data(self, s) -> dict:
-        r, cfg = self.results, self.results.config
-        curves = {k: r.curve(s["mode"], s["kind"], k) for k in self.keys}
-        deviations = np.array([[r.deviation(s["mode"], s["kind"], k, a) for a in cfg.angles]
+    def _plots(self, s) -> dict:
+        """Panel → (figure, its ``*_update``, the arguments both take, the figure's own)."""
+        r, cfg, kind = self.results, self.results.config, s["kind"]
+        table = self.companions["propositions"][kind]
+        aug = "C4" if s["mode"] == "rot90" else f"{cfg.augment_N} angles"
+        deviations = np.array([[r.deviation(s["mode"], kind, k, a) for a in cfg.angles]
                                for k in self.keys])
-        table = self.companions["propositions"][s["kind"]]
-        w = self.companions["width"]
-        mode_text = eq.MODE_LABELS[s["mode"]]
-        aug = ("C4" if s["mode"] == "rot90" else f"{cfg.augment_N} angles")
         return {
-            "accuracy": dict(n_train=cfg.n_train, curves=curves, shown=s["shown"], current=s["n_train"],
-                             title=f"Test accuracy, {mode_text} ({s['kind'].upper()}, "
-                                   f"{len(cfg.seeds)} seeds × {cfg.n_test} test digits)"),
-            "invariance": dict(keys=self.keys, angles=cfg.angles, deviations=deviations, shown=s["shown"],
-                               labels=_SHORT,
-                               title=f"Invariance to a rotation g<sub>θ</sub> ({s['kind'].upper()}; "
-                                     f"augmented over {aug})"),
-            "width": {name: w[name] for name in ("widths", "ntk_errors", "nngp_errors", "ntk_slope",
-                                                 "ntk_intercept", "nngp_slope", "nngp_intercept",
-                                                 "depth", "seeds")},
-            "propositions": dict(header=table["header"], cells=table["cells"], agrees=table["agrees"]),
+            "accuracy": (eq_plots.accuracy_vs_ntrain, eq_plots.accuracy_vs_ntrain_update, dict(
+                n_train=cfg.n_train, curves={k: r.curve(s["mode"], kind, k) for k in self.keys},
+                shown=s["shown"], current=s["n_train"],
+                title=f"Test accuracy, {eq.MODE_LABELS[s['mode']]} ({kind.upper()}, "
+                      f"{len(cfg.seeds)} seeds × {cfg.n_test} test digits)"),
+                dict(labels=eq.KERNEL_LABELS)),
+            "invariance": (eq_plots.invariance_bars, eq_plots.invariance_bars_update, dict(
+                keys=self.keys, angles=cfg.angles, deviations=deviations, shown=s["shown"],
+                labels=_SHORT,
+                title=f"Invariance to a rotation g<sub>θ</sub> ({kind.upper()}; augmented over "
+                      f"{aug})"), {}),
+            "width": (plots.gcnn_error_vs_width, plots.gcnn_error_vs_width_update,
+                      {name: self.companions["width"][name] for name in _WIDTH_FIELDS}, {}),
+            "propositions": (plots.proposition_table_figure, plots.proposition_table_figure_update,
+                             dict(header=table["header"], cells=table["cells"],
+                                  agrees=table["agrees"]), dict(title=_table_title(s))),
         }
 
-    # --- figure -------------------------------------------------------------------------------
-    def _build_figure(self, s) -> go.FigureWidget:
-        d = self._panel_data(s)
-        panels = {
-            "accuracy": eq_plots.accuracy_vs_ntrain(**d["accuracy"], labels=eq.KERNEL_LABELS),
-            "invariance": eq_plots.invariance_bars(**d["invariance"]),
-            "width": plots.gcnn_error_vs_width(**d["width"]),
-        }
-        table = plots.proposition_table_figure(**d["propositions"], title=_table_title(s))
-        xy = {k: PANELS[k] for k in panels}
-        specs = [[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None],
-                 [{"type": "table", "colspan": 2}, None]]
+    def panels(self, s) -> dict[str, go.Figure]:
+        return {name: figure(**args, **own) for name, (figure, _, args, own) in self._plots(s).items()}
 
-        def finish(fig, slices, axes):
-            self._slices, self._axes = slices, axes
-            # (add_hline inspects every trace's axes, so it must come before the Table trace)
-            fig.add_hline(y=10.0, line=dict(color="#999", width=1, dash="dot"), row=1, col=1)
-            start = len(fig.data)
-            fig.add_trace(table.data[0], row=3, col=1)
-            slices["propositions"] = (start, len(fig.data))
-            # the table is no xy panel, so compose_subplots gave it no title: add the same kind
-            # of annotation as the others (titles are read by position in PANELS)
-            above = fig.layout.annotations[0]
-            fig.add_annotation(text=_table_title(s), x=0.5, xref="paper", xanchor="center",
-                               y=fig.data[start].domain.y[1] + 0.004, yref="paper", yanchor="bottom",
-                               showarrow=False, font=above.font)
-            x, y = (name.replace("axis", "") for name in axes["accuracy"])
-            fig.add_annotation(text="chance (1 in 10)", xref=f"{x} domain", x=1.0, xanchor="right",
-                               yref=y, y=10.0, yanchor="top", showarrow=False,
-                               font=dict(size=10, color="#777"))
-            # one HTML legend above the figure serves every panel
-            fig.update_traces(showlegend=False, selector=lambda t: t.type != "table")
-            fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=70, r=30, t=50, b=30),
-                              showlegend=False, barmode="group")
-            self._redraw(fig, s, d)
-
-        figure, _, _ = compose_subplots(
-            panels, xy, rows=3, cols=2, specs=specs, height=1750, width=1180,
-            row_heights=[0.3, 0.24, 0.46], column_widths=[0.55, 0.45], horizontal_spacing=0.1,
-            vertical_spacing=0.08, finish=finish)
-        return figure
-
-    def _redraw(self, fig, s, d=None):
-        d = d or self._panel_data(s)
-        updates = {
-            "accuracy": eq_plots.accuracy_vs_ntrain_update(**d["accuracy"]),
-            "invariance": eq_plots.invariance_bars_update(**d["invariance"]),
-            "width": plots.gcnn_error_vs_width_update(**d["width"]),
-            "propositions": plots.proposition_table_figure_update(**d["propositions"]),
-        }
+    def updates(self, s) -> dict[str, dict]:
+        updates = {name: update(**args) for name, (_, update, args, _) in self._plots(s).items()}
         updates["propositions"]["layout"] = {"title_text": _table_title(s)}
-        titles = {key: i for i, key in enumerate(PANELS)}
-        write_panel_update(fig, self._slices, self._axes, titles, updates)
+        return updates
 
-    # --- events -------------------------------------------------------------------------------
-    @guarded("Could not update")
-    def _on_control(self, change):
-        if not self._syncing:
-            self._throttle()
+    def extra_controls(self) -> list:
+        return [W.HTML("<b>kernels shown</b>"), *self.kernel_boxes.values(), self.progress]
 
-    @guarded("Could not update")
-    def _apply_controls(self):
-        shown = tuple(k for k, box in self.kernel_boxes.items() if box.value)
-        self._update(self.mode_buttons.value, self.kind_buttons.value, shown, self.n_train_slider.value)
+    def finish_figure(self, fig, slices, axes) -> None:
+        x, y = (name.replace("axis", "") for name in axes["accuracy"])
+        fig.add_shape(type="line", xref=f"{x} domain", x0=0, x1=1, yref=y, y0=10.0, y1=10.0,
+                      line=dict(color="#999", width=1, dash="dot"))
+        fig.add_annotation(text="chance (1 in 10)", xref=f"{x} domain", x=1.0, xanchor="right",
+                           yref=y, y=10.0, yanchor="top", showarrow=False,
+                           font=dict(size=10, color="#777"))
+        # one HTML legend above the figure serves every panel
+        fig.update_traces(showlegend=False, selector=lambda t: t.type != "table")
+        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=70, r=30, t=50, b=30),
+                          showlegend=False, barmode="group")
 
-    def _sync_controls(self):
-        s = self.state
-        with self._moving_controls():
-            self.mode_buttons.value = s["mode"]
-            self.kind_buttons.value = s["kind"]
-            self.n_train_slider.value = s["n_train"]
-            for key, box in self.kernel_boxes.items():
-                box.value = key in s["shown"]
-
-    def _update(self, mode, kind, shown, n_train) -> bool:
-        try:
-            state = self._state(mode, kind, shown, n_train)
-            self._redraw(self.figure, state)
-        except Exception as error:  # a widget never raises into the page
-            self.progress.layout.visibility = "hidden"
-            self.message.error("Could not update", error)
-            return False
-        self._progress(1, 1)
-        self.state = state
-        self._show_readout(state)
-        self.message.show("" if state["shown"] else "No kernel selected: tick one to draw its curve.")
-        return True
-
-    def _show_readout(self, s):
+    def readout_text(self, s) -> str:
         r, cfg = self.results, self.results.config
-        n = s["n_train"]
+        n, i = s["n_train"], cfg.n_train.index(s["n_train"])
         rows = []
         for key in self.keys:
             mean, std = r.curve(s["mode"], s["kind"], key)
-            i = cfg.n_train.index(n)
             css = key.replace("_", "-")
             inv = " ".join(
                 f"{a:g}°: " + value_span(f"ntkviz-inv-{css}-{_angle_css(a)}",
@@ -305,8 +223,7 @@ class EquivariantKernelsExplorer(Explorer):
                 f"{value_span(f'ntkviz-acc-std-{css}', float(std[i]), 2)}</td><td>{inv}</td></tr>")
         w = self.companions["width"]
         agrees = all(self.companions["propositions"][s["kind"]]["agrees"])
-        self.readout.value = (
-            '<div class="ntkviz-readout">'
+        return (
             f"Test accuracy at n<sub>train</sub> = {value_span('ntkviz-n-train-value', n)} "
             f"({eq.MODE_LABELS[s['mode']]}, {s['kind'].upper()}; mean ± std over {len(cfg.seeds)} seeds) "
             "and invariance max|K(g<sub>θ</sub>x, y) − K(x, y)|/max|K|:"
@@ -321,9 +238,36 @@ class EquivariantKernelsExplorer(Explorer):
             f"Props. 1–4 table: every row agrees with its claim: "
             f"{value_span('ntkviz-propositions-agree', bool(agrees))}"
             f'<span class="ntkviz-setting" data-mode="{s["mode"]}" data-kind="{s["kind"]}" '
-            f'data-n-train="{n}" data-shown="{",".join(s["shown"])}"></span>'
-            "</div>"
-        )
+            f'data-n-train="{n}" data-shown="{",".join(s["shown"])}"></span>')
+
+    def note(self, s) -> str:
+        return "" if s["shown"] else "No kernel selected: tick one to draw its curve."
+
+    # --- internals ----------------------------------------------------------------------------
+    def _check_shown(self, shown) -> tuple:
+        """The kernels ``shown`` (in the results' order), or the error naming ``shown``."""
+        if isinstance(shown, str):
+            shown = (shown,)
+        if not hasattr(shown, "__iter__"):
+            raise TypeError(f"shown must be a sequence of kernel keys, got {type(shown).__name__}")
+        shown = tuple(check_choice("shown", key, self.keys) for key in shown)
+        return tuple(k for k in self.keys if k in shown)
+
+    @guarded("Could not update")
+    def _on_box(self, change):
+        if not self._syncing:
+            self._selected = tuple(k for k, box in self.kernel_boxes.items() if box.value)
+            self._throttle()
+
+    def _progress(self, done: int, total: int, label: str = ""):
+        self.progress.max = max(total, 1)
+        self.progress.value = done
+        self.progress.description = label[:30] if done < total else "done"
+        self.progress.layout.visibility = "visible" if done < total else "hidden"
+
+
+def _angle_css(angle: float) -> str:
+    return f"{float(angle):g}".replace(".", "p")
 
 
 def _table_title(s) -> str:

@@ -26,7 +26,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
     in Voila, so every styling belongs there.
 
     Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
-    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes).
+    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes and
+    domain panels such as tables).
     """
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         subplot_titles=[panels[k].layout.title.text for k in grid], **subplot_args)
@@ -42,6 +43,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
             fig.update_scenes(scene, row=row, col=col)
             continue
         sub = fig.get_subplot(row, col)
+        if not hasattr(sub, "xaxis"):  # a domain panel (a table) has no axes
+            continue
         axes[key] = (sub.xaxis.plotly_name, sub.yaxis.plotly_name)
         for axis, source in ((sub.xaxis, panel.layout.xaxis), (sub.yaxis, panel.layout.yaxis)):
             settings = {k: v for k, v in source.to_plotly_json().items()
