@@ -7,7 +7,7 @@ import pytest
 
 from ntkviz.experiments import circle
 from ntkviz.widgets import CircleExplorer
-from ntkviz.widgets._base import STYLE, format_number, value_span
+from ntkviz.widgets.display import STYLE, format_number, value_span
 
 
 @pytest.fixture(scope="module")

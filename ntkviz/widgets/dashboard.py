@@ -23,7 +23,7 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ._base import STYLE
+from .display import STYLE
 
 __all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP"]
 
