@@ -15,18 +15,16 @@ VENV_NT ?= .venv-nt
 BIN_NT  := $(VENV_NT)/bin
 # JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
 JUNIT_DIR ?=
-# In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, experiments,
-# training, hostile inputs). Not the served dashboard, the widgets, the CLI and the full
-# reproduction runs: the main environment covers them (tests_nt drives a neural-tangents kernel
-# through the orbit explorer).
-NT_UI_TESTS := test_voila_lockdown test_server_limits test_offline test_widgets test_dashboard \
-	test_orbit_widgets test_accuracy_widget test_width_widget test_dynamics_widget \
-	test_equivariant_widget test_augmentation_widget test_widget_extremes_py test_cli \
-	test_reproduction hostile/test_hostile_widgets test_kernel_launcher test_serve_shutdown
+# In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, block-circulant,
+# experiments, training, hostile inputs). Not the served dashboard, the widgets, the docs, the CLI
+# and the reproduction runs (tests/serve, widgets, docs, reproduction): they use the numerical
+# layer the second run checks, and the main environment covers them (tests_nt drives a
+# neural-tangents kernel through the orbit explorer).
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
-	$(foreach t,$(NT_UI_TESTS),--ignore=tests/$(t).py)
+	$(foreach d,serve widgets docs reproduction hostile/test_hostile_widgets.py \
+	hostile/test_hostile_reproduction.py test_cli.py,--ignore=tests/$(d))
 
-.PHONY: dashboard test test-main test-nt fuzz install install-dev install-nt lock lock-nt lab \
+.PHONY: dashboard test test-main test-nt check fuzz install install-dev install-nt lock lock-nt lab \
 	benchmarks reproduce clean
 
 $(BIN)/python:
@@ -80,10 +78,15 @@ test-nt: install-nt
 	$(BIN_NT)/python -m pytest $(NT_TESTS) $(PYTEST_ARGS) \
 		$(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-nt.xml)
 
+## The developer's loop: lint, then the fast tests (no slow, browser, notebook or binder marker).
+check: install-dev
+	$(BIN)/ruff check ntkviz tests tests_nt benchmarks
+	$(BIN)/python -m pytest -m "not slow and not browser and not notebook and not binder" $(PYTEST_ARGS)
+
 ## Explore (opt-in, not part of `make test`): the property tests with fresh random examples and
 ## NTKVIZ_FUZZ_FACTOR (default 10) times their example budget. `make test` and CI run one
 ## fixed-seed profile (tests/property_budget.py); add what this finds as an explicit example.
-PROPERTY_TESTS := tests/hostile tests/test_spectral.py tests/test_gp.py tests/test_block_circulant.py
+PROPERTY_TESTS := tests/hostile tests/test_spectral.py tests/test_gp.py tests/block_circulant
 fuzz: install-dev
 	NTKVIZ_FUZZ=1 $(BIN)/python -m pytest $(PROPERTY_TESTS) $(PYTEST_ARGS)
 

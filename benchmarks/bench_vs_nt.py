@@ -289,7 +289,7 @@ NOTES = """Notes.
   ntkviz's cost there is fixed overhead: the input checks, the product and ~17 numpy calls
   per layer of 0.5–1 µs each. From 64 images on, every row leads.
 * Speed-ups behind the other rows (each tested against the plain computation in
-  tests/test_kernel_speedups.py): MLP — the arc-cosine recursion in numpy up to 2048² entries
+  tests/kernels/test_kernel_speedups.py): MLP — the arc-cosine recursion in numpy up to 2048² entries
   (the variances read off the diagonal, buffers reused), the input product a aᵀ on one BLAS
   thread (two OpenBLAS threads stalled for 12–24 ms at 256 images when the other core was busy;
   XLA's float64 product is 2× slower than one thread); GAP — one pair per orbit of the joint symmetries of the

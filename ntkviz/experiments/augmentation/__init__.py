@@ -47,7 +47,7 @@ that the data never see (orthogonal to every augmented input) do not move, so it
 E. For the MLPs with hidden layers (non-convex) nothing forces this: with these settings the
 distance of the hidden layers dips briefly and then *grows* with the weights (the relative
 distance ‖A − Π_E A‖/‖A‖ stays near its initial ≈ 0.86) even though the network becomes
-nearly invariant on the data. Both are measured (``tests/test_augmentation.py``).
+nearly invariant on the data. Both are measured (``tests/experiments/test_augmentation.py``).
 
 **Invariant, but not attracting.** E is invariant under augmented descent, but it need not be
 stable (arXiv 2303.13458, Prop. 3: equivariant points can be unstable for AUGMENTED while

@@ -33,7 +33,7 @@ Kernels (``KERNELS``), all one hidden layer of 3×3 circular convolutions (depth
   We average the *flatten* CNN rather than the GAP CNN because, at depth 1, the orbit average of
   the GAP CNN over C4 *is* the group CNN kernel (the group-pooled network is the mean of the GAP
   network over the four rotated copies of its input, with shared weights; equal to ~1e-15,
-  checked in ``tests/test_equivariant_accuracy.py``), so it would only repeat the ``gcnn`` curve;
+  checked in ``tests/experiments/test_equivariant_accuracy.py``), so it would only repeat the ``gcnn`` curve;
   and averaging the flatten readout is what augmentation gives a network without any built-in
   invariance.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "theory.md"
 PAPERS = ("2412.11521", "2406.06504", "1806.07572", "2303.13458")
 

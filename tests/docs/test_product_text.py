@@ -5,7 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # spelled in pieces so that this file does not match itself
 FORBIDDEN = re.compile("|".join(("[Ss]eed " + "00[0-4]", "THE" + "ORY", "[Ii]ssue" + " [0-9]")))
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_readme_python_example_runs(capsys):
@@ -20,7 +20,7 @@ def test_readme_names_the_two_commands_first():
     assert "make dashboard" in README[first_code:first_code + 200]
     assert "make test" in README[first_code:first_code + 200]
     assert "docs/images/circle_explorer.png" in README
-    assert (Path(__file__).resolve().parents[1] / "docs/images/circle_explorer.png").exists()
+    assert (Path(__file__).resolve().parents[2] / "docs/images/circle_explorer.png").exists()
 
 
 def test_readme_neural_tangents_example():

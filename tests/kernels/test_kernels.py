@@ -11,7 +11,7 @@ import pytest
 import ntkviz as nv
 from ntkviz import kernels
 
-REFERENCE = np.load(Path(__file__).parent / "reference" / "kernels_visible.npz")
+REFERENCE = np.load(Path(__file__).parents[1] / "reference" / "kernels_visible.npz")
 
 # Reference architecture id -> the same network in ntkviz (tests/reference/README.md).
 ARCHITECTURES = {
