@@ -5,6 +5,9 @@
 * Served dashboards keep their persistent JAX compilation cache under ``XDG_CACHE_HOME``
   (``ntkviz.serve.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
   earlier run compiled or marked as warmed up.
+* Markers: every test of ``tests/serve`` (a Voila server per test) and ``tests/reproduction``
+  (a quick run of every target) is ``slow``, beside the tests marked one by one; ``make check``
+  runs the rest.
 """
 
 from __future__ import annotations
@@ -13,5 +16,15 @@ import os
 import tempfile
 
 import property_budget  # noqa: F401  (registers and loads the hypothesis profile)
+import pytest
 
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ntkviz-test-cache-")
+
+
+SLOW_FOLDERS = ("serve", "reproduction")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

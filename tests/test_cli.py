@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from ntkviz import cli
 from ntkviz.serve import command as serve_command
 
@@ -34,6 +36,7 @@ def test_bad_port_is_rejected(capsys):
     assert "--port must be in 1..65535" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
     from ntkviz.experiments import accuracy
 

@@ -77,6 +77,7 @@ def test_element_major_order_and_point_index():
             np.testing.assert_array_equal(X[bcm.point_index(g, m, 3)], orbits[m, g])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_first_block_row_gives_the_dense_gram(name):
     kernel, orbits, K, bc = case(name)
@@ -242,6 +243,7 @@ def test_circle_pair_leave_one_out_is_the_symmetrised_error():
     assert np.mean(errors) == pytest.approx(gp.symmetrized_error(K, y), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_gap_cnn_on_shifts_is_singular_and_still_solved_exactly():
     """A GAP CNN is invariant to shifting ONE input: every orbit collapses to a point, all
     blocks C_d are equal, K̂_0 = N·C_0 and every other K̂_f vanishes (rank M of MN)."""

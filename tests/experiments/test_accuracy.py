@@ -42,6 +42,7 @@ def _direct_predictions(config, key, action, N, leave_out, kind):
     ("cnn_flatten", "rot90", 2, 1, "ntk"),
     ("gcnn", "rotate", 3, 0, "ntk"),
 ])
+@pytest.mark.slow
 def test_shared_gram_equals_a_direct_computation(key, action, N, leave_out, kind):
     r = acc.accuracy_curves(TINY, (key,), action, kind)
     n = r.Ns.index(N)
@@ -69,6 +70,7 @@ def test_nothing_left_out_is_the_ceiling():
     ("orbit_mlp", "rot90", (2, 4)),   # averaged over the data's own (exact) group
     ("orbit_mlp", "shift", (2, 7)),
 ])
+@pytest.mark.slow
 def test_an_invariant_kernel_loses_nothing(key, action, Ns):
     """If the kernel is invariant to an element of the orbit, removing the upright copy removes
     a duplicate: the predictions equal those with nothing removed."""

@@ -111,6 +111,7 @@ def test_bias_and_readout_projections_are_block_averages():
 
 # --------------------------------------------------------------------------- the network
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", ["rot90", "shift"])
 def test_equivariant_network_is_invariant(action):
     config = _small(action=action, depth=2)
@@ -131,6 +132,7 @@ def test_equivariant_network_is_invariant(action):
     assert all(0.6 < r < 1.4 for r in ratio)
 
 
+@pytest.mark.slow
 def test_augmented_gradient_is_projected_gradient_on_E():
     """Prop. 1 of arXiv 2303.13458: for A ∈ E, ∇R_aug(A) = Π_E ∇R(A) (independent jax.grad on the
     orbit-expanded data, dense projection)."""
@@ -159,6 +161,7 @@ def test_augmented_gradient_is_projected_gradient_on_E():
 
 # --------------------------------------------------------------------------- training
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", ["rot90", "shift"])
 def test_E_is_invariant_under_augmented_descent(action):
     """From an equivariant start, AUGMENTED stays in E to round-off over many steps and follows
@@ -179,6 +182,7 @@ def test_E_is_invariant_under_augmented_descent(action):
     np.testing.assert_allclose(equivariant.orbit_loss, equivariant.loss, rtol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("action", ["rot90", "shift"])
 def test_generic_start_drifts_toward_but_not_into_E_for_the_linear_model(action):
     """Convex case (depth 0): ‖A − Π_E A‖ decreases at every epoch, over seeds, yet stays
@@ -195,6 +199,7 @@ def test_generic_start_drifts_toward_but_not_into_E_for_the_linear_model(action)
         assert nominal.distance[-1, 0] > d[-1]
 
 
+@pytest.mark.slow
 def test_E_is_invariant_but_unstable_for_the_mlp():
     """A 1e-6 step out of E (``"perturbed"``) is amplified by augmented training of the MLP
     and damped for the linear classifier, over seeds."""
@@ -279,6 +284,7 @@ def test_task_data_rotates_test_digits():
 
 # --------------------------------------------------------------------------- shipped runs
 
+@pytest.mark.slow
 def test_shipped_runs_recompute():
     shipped = aug.load_precomputed()
     expected = {c for a in aug.ACTIONS for d in aug.PRECOMPUTED_DEPTHS

@@ -110,6 +110,7 @@ def test_early_stopping_with_label_noise():
         assert st.test_error_stop == st.test_error.min()
 
 
+@pytest.mark.slow
 def test_first_gd_step_of_a_wide_network_follows_the_analytic_ntk():
     s = dyn.setup("circle", 1, 1.0)
     eta = s.eta(0.5)
@@ -126,6 +127,7 @@ def test_first_gd_step_of_a_wide_network_follows_the_analytic_ntk():
     assert np.linalg.norm(step - own_step) < 0.2 * np.linalg.norm(step - predicted) + 1e-3
 
 
+@pytest.mark.slow
 def test_distance_to_kernel_prediction_falls_with_width():
     widths, seeds = (16, 128, 1024), (0, 1, 2)
     runs = dyn.finite_runs("circle", 1, widths, seeds, lr_factor=0.5, noise=0.5)
@@ -163,6 +165,7 @@ def test_large_learning_rate_makes_the_top_mode_oscillate():
     assert np.all(np.isfinite(st.test_error)) and np.isfinite(st.distance)
 
 
+@pytest.mark.slow
 def test_shipped_results_recompute():
     shipped = dyn.load_precomputed()
     assert shipped.widths == dyn.WIDTHS and shipped.seeds == dyn.SEEDS
@@ -193,6 +196,7 @@ def test_save_and_load_round_trip(tmp_path):
         dyn.load_results(tmp_path / "bad.npz")
 
 
+@pytest.mark.slow
 def test_precompute_quick_round_trip(tmp_path):
     calls = []
     path, lines = dyn.precompute(lambda done, total, label: calls.append((done, total)),

@@ -41,6 +41,7 @@ def test_group_cnn_and_augmented_kernels_are_exactly_invariant_to_quarter_turns(
         assert eq.invariance(SMALL, "augmented_cnn", "rot90", kind)[1] <= 1e-10
 
 
+@pytest.mark.slow
 def test_interpolated_rotations_are_only_approximate_symmetries():
     # 45°: no kernel on the pixel grid is exactly invariant (the NTK numbers, > 1e-6)
     for key in ("gcnn", "augmented_cnn", "cnn_gap", "cnn_flatten"):
@@ -154,6 +155,7 @@ def test_save_and_load_round_trip(tmp_path):
     assert back.at("rot90", "ntk", "cnn_flatten", 20) == pytest.approx(mean[1])
 
 
+@pytest.mark.slow
 def test_precompute_quick_writes_the_quick_configuration(tmp_path):
     calls = []
     path, lines = eq.precompute(lambda done, total, label: calls.append((done, total)), quick=True,

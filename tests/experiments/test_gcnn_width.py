@@ -26,6 +26,7 @@ def _rot(x, k=1):
 
 
 # --- the finite network -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_empirical_ntk_equals_brute_force_jacobian():
     arch = DEEP
     params = fg.init_params(arch, 1, 3, seed=2)
@@ -44,6 +45,7 @@ def test_empirical_ntk_equals_brute_force_jacobian():
     np.testing.assert_allclose(cross_nngp, nngp[:, :2], rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ARCHS, ids=lambda k: k.name)
 def test_network_equals_the_im2col_network_of_finite_width(arch):
     # kernels.finite_width builds the same network another way (stacked-rotation im2col).
@@ -59,6 +61,7 @@ def test_network_equals_the_im2col_network_of_finite_width(arch):
     np.testing.assert_allclose(fg.outputs(arch, EVEN, width=4, seed=5), expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_readout_nngp_is_the_mean_of_f_f_over_readout_draws():
     arch = DEEP
     params = fg.init_params(arch, 1, 3, seed=2)
@@ -71,6 +74,7 @@ def test_readout_nngp_is_the_mean_of_f_f_over_readout_draws():
     np.testing.assert_allclose(sampled, nngp, rtol=0.02)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch, x", [(ARCHS[0], EVEN), (DEEP, SMALL)],
                          ids=["depth 1, 6x6x2", "depth 2 erf, 5x5"])
 def test_output_and_kernels_are_invariant_to_quarter_turns(arch, x):
@@ -92,6 +96,7 @@ def test_output_and_kernels_are_invariant_to_quarter_turns(arch, x):
         np.testing.assert_allclose(turned_nngp, nngp, rtol=1e-10)
 
 
+@pytest.mark.slow
 def test_mc_nngp_is_the_mean_over_seeds():
     arch = kernels.gcnn(depth=1)
     mean = np.mean([fg.empirical_kernels(arch, SMALL, width=4, seed=s)[0] for s in (3, 4, 9)], axis=0)
@@ -139,6 +144,7 @@ def test_images_are_digits_and_their_quarter_turns():
     assert gw.gcnn_images().shape == (6, 14, 14)
 
 
+@pytest.mark.slow
 def test_errors_fall_with_width(sweep):
     assert sweep.ntk_errors.shape == sweep.nngp_errors.shape == (3, 8)
     assert sweep.ntk_hat.shape == (3, 8, 6, 6) and sweep.nngp.shape == (6, 6)
@@ -150,6 +156,7 @@ def test_errors_fall_with_width(sweep):
                                np.exp(sweep.ntk_intercept) * np.array([4, 256.0]) ** sweep.ntk_slope)
 
 
+@pytest.mark.slow
 def test_errors_are_the_relative_frobenius_errors_of_each_network(sweep):
     x = gw.gcnn_images(resolution=7)
     arch = kernels.gcnn(depth=1)
@@ -162,6 +169,7 @@ def test_errors_are_the_relative_frobenius_errors_of_each_network(sweep):
     assert gw.relative_errors(depth=1, widths=(256, 4, 32, 4), seeds=range(8), resolution=7) is sweep
 
 
+@pytest.mark.slow
 def test_wide_networks_match_the_analytic_kernels(sweep):
     # Largest width (256 channels per rotation): each network within ~15 %, the mean over
     # eight seeds (Monte-Carlo NNGP and NTK) within a few per cent of kernels.gcnn.
@@ -170,6 +178,7 @@ def test_wide_networks_match_the_analytic_kernels(sweep):
     assert gw.relative_error(sweep.ntk_hat[-1].mean(axis=0), sweep.ntk) < 0.05
 
 
+@pytest.mark.slow
 def test_two_layer_network_approaches_the_group_conv_kernel():
     # Smoke test of the depth-2 limit (lifting + group conv); the layer conventions themselves
     # are pinned by the equality with finite_width's network above.

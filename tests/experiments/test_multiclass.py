@@ -287,6 +287,7 @@ def _independent_predictions(classes, S, N, action, key, kind="ntk"):
     ("shift", 4, "cnn_gap", "ntk"),    # 14×14 pixel-pair kernel, canvas 14 → 16
     ("rot90", 4, "gcnn", "ntk"),
 ])
+@pytest.mark.slow
 def test_exact_block_equals_dense_and_an_independent_solve(action, N, key, kind):
     classes, S = (1, 4, 6), 2
     block = multiclass.exact_accuracy(S, N, action, key, kind, classes=classes, solver="block")
@@ -396,6 +397,7 @@ def test_canvas_width_pads_shifts_to_a_multiple_of_N():
     assert (small.resolution, small.canvas_width) == (14, 16)
 
 
+@pytest.mark.slow
 def test_exact_accuracy_medium_case_progress_and_cache():
     calls = []
     result = multiclass.exact_accuracy(10, 32, progress=lambda d, t: calls.append((d, t)))

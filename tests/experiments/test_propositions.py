@@ -57,6 +57,7 @@ def dirac(side=14, pixels=((3, 5),)):
 # --------------------------------------------------------------------------- the propositions
 
 
+@pytest.mark.slow
 def test_reference_cnn_matches_the_package():
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(2, 8, 8))
@@ -207,6 +208,7 @@ def test_claim_mismatches_are_reported():
     assert len(wrong) == 3 and "constant" in wrong[0] and "rank" in wrong[1]
 
 
+@pytest.mark.slow
 def test_table_on_user_images_and_nngp(digits):
     t = P.proposition_table(np.array(digits), kind="nngp")
     assert t.kind == "nngp" and t.digits is None and t.agrees

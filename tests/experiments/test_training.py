@@ -148,6 +148,7 @@ def _numpy_forward(model, architecture, image):
     return dense(model.head, _layer_norm(h).mean(axis=0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("architecture, changes", [
     ("mlp", {}), ("mlp", dict(image_size=28, mlp_widths=(32, 8))),
     ("cnn", dict(image_size=28)), ("vit", {}), ("vit", dict(image_size=28, vit_patch=4))])
@@ -163,6 +164,7 @@ def test_every_network_equals_a_numpy_forward_pass(architecture, changes):
     np.testing.assert_allclose(batch[1], logits, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_paper_sizes_by_default():
     sizes = {a: networks.count_parameters(training.make_model(TrainConfig(architecture=a)))
              for a in training.ARCHITECTURES}
@@ -174,6 +176,7 @@ def test_the_paper_sizes_by_default():
     assert sizes["vit"] == 2 * 16 + (16 * 256 + 256) + 2 * 256 + 2 * block + 2 * 256 + 2570
 
 
+@pytest.mark.slow
 def test_torch_and_ntk_initialisations():
     key = jax.random.key(0)
     torch = networks.make_network("mlp", 28, key, mlp_widths=(512, 128))
@@ -188,6 +191,7 @@ def test_torch_and_ntk_initialisations():
         networks.make_network("cnn", 28, key, init="ntk")
 
 
+@pytest.mark.slow
 def test_dropout_only_in_training_mode():
     model = training.make_model(tiny(mlp_widths=(64,), dropout=0.5))
     image = jnp.ones((14, 14), jnp.float32)
@@ -200,6 +204,7 @@ def test_dropout_only_in_training_mode():
                                   np.asarray(no_dropout(image)))
 
 
+@pytest.mark.slow
 def test_vit_position_embeddings_break_permutation_symmetry():
     import equinox as eqx
 
@@ -223,6 +228,7 @@ def test_vit_position_embeddings_break_permutation_symmetry():
 # --------------------------------------------------------------------------- training
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_in_the_seed():
     config = tiny(seed=3, epochs=2)
     first = training.train_and_evaluate(config)
@@ -245,6 +251,7 @@ def test_training_is_deterministic_in_the_seed():
     assert first.curves["out"][-1] == first.out_accuracy
 
 
+@pytest.mark.slow
 def test_the_padded_batch_weighs_only_real_images():
     """A padded last batch gives the loss of its real images alone (zero weights)."""
     model = training.make_model(tiny(dropout=0.0))
@@ -260,6 +267,7 @@ def test_the_padded_batch_weighs_only_real_images():
     assert split.losses.shape == (2,)   # 16 images, then 4 real ones and 12 padded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("architecture", training.ARCHITECTURES)
 def test_the_loss_falls_on_a_tiny_problem(architecture):
     calls = []
@@ -277,6 +285,7 @@ def test_the_loss_falls_on_a_tiny_problem(architecture):
     assert np.all(np.isfinite(result.losses))
 
 
+@pytest.mark.slow
 def test_training_stops_at_the_monitored_accuracy():
     config = tiny(n_per_class=2, N=2, epochs=40, batch_size=8, learning_rate=1e-2,
                   mlp_widths=(32,), dropout=0.0, input_scale=14.0)
@@ -290,6 +299,7 @@ def test_training_stops_at_the_monitored_accuracy():
     assert stopped.curves["train"][-1] == stopped.train_accuracy
 
 
+@pytest.mark.slow
 def test_accuracy_vs_n_averages_single_runs():
     seen = []
     curve = training.accuracy_vs_N("mlp", Ns=(2, 4), leave_out_classes=(1, 7),

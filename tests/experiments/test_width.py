@@ -15,6 +15,7 @@ X0 = np.array([1.0, 0.0])
 
 
 # --- ntk_row: one gradient and one jvp, against full Jacobians --------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", [kernels.mlp(depth=2, b_std=0.1), kernels.mlp(depth=1, activation="erf")],
                          ids=lambda k: k.name)
 def test_ntk_row_equals_full_empirical_ntk(arch):
@@ -79,6 +80,7 @@ def test_default_grid_and_circle_points():
 
 
 # --- empirical Θ̂ ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_empirical_thetas_are_the_networks_of_empirical_ntk():
     thetas = wd.empirical_thetas(GAMMAS, depth=2, width=48, seeds=(0, 1, 7))
     assert thetas.shape == (3, len(GAMMAS)) and thetas.dtype == np.float64
@@ -98,6 +100,7 @@ def sweep():
     return wd.relative_errors(depth=1, widths=(64, 256, 1024), seeds=wd.SEEDS)
 
 
+@pytest.mark.slow
 def test_relative_error_falls_with_width_like_inverse_sqrt(sweep):
     assert sweep.errors.shape == (3, 10)
     assert sweep.mean[0] > sweep.mean[1] > sweep.mean[2], sweep.mean
@@ -108,6 +111,7 @@ def test_relative_error_falls_with_width_like_inverse_sqrt(sweep):
         np.polyfit(np.log(sweep.widths), np.log(sweep.mean), 1), np.log(sweep.widths))), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_relative_errors_recomputed_independently(sweep):
     theta = kernels.mlp(depth=1, b_std=0.1).ntk(wd.X0[None], wd.circle_points(wd.GAMMAS))[0]
     for i, width in enumerate((64, 256, 1024)):
@@ -125,6 +129,7 @@ def test_relative_errors_are_cached_and_report_progress(sweep):
     assert calls == [(k, 30) for k in range(1, 31)]
 
 
+@pytest.mark.slow
 def test_width_state_holds_what_the_explorer_shows(sweep):
     s = wd.width_state(1, 256, "relu", widths=(64, 256, 1024))
     assert s is wd.width_state(1, 256, widths=(64, 256, 1024))
@@ -255,6 +260,7 @@ def test_shipped_analytic_theta_is_recomputed(shipped, depth, activation):
     np.testing.assert_allclose(shipped.entry(depth, activation)[0], direct, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_shipped_curves_and_errors_are_recomputed(shipped):
     """Depth 1, ReLU, two widths, all seeds, and one deep erf network, from scratch with ntk_row."""
     points = wd.circle_points(wd.GAMMAS)
@@ -294,6 +300,7 @@ def test_default_configuration_is_read_not_computed(shipped, monkeypatch):
             wd.empirical_thetas(wd.GAMMAS, 2, **{"width": 64, **kwargs})
 
 
+@pytest.mark.slow
 def test_other_configurations_are_computed_not_read(shipped, tmp_path, monkeypatch):
     """A file with doctored curves shows what is read: only the exact shipped configuration."""
     import dataclasses

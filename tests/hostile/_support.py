@@ -450,7 +450,8 @@ def hostile_tests(cases: list[Case]):
     ids = [c.id for c in cases]
     assert len(set(ids)) == len(ids), "case ids must be unique"
 
-    @pytest.mark.parametrize("case", [c for c in cases if c.check_base],
+    @pytest.mark.parametrize("case", [pytest.param(c, marks=[pytest.mark.slow] if c.slow else [])
+                                      for c in cases if c.check_base],
                              ids=[c.id for c in cases if c.check_base])
     def test_baseline(case):
         run_base(case)
@@ -468,6 +469,7 @@ def hostile_tests(cases: list[Case]):
     def test_hostile(case, data):
         _hostile(case, data)
 
+    @pytest.mark.slow
     @pytest.mark.parametrize("case", slow, ids=[c.id for c in slow])
     @settings(parent=settings.get_profile("hostile-slow"))
     @given(data=st.data())

@@ -84,6 +84,7 @@ def direct_kernel(x1, x2, depth, f, s, readout, W=1.0, b=1.0):
     return nngp, W**2 * mean_t + nngp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("readout", ["flatten", "gap"])
 @pytest.mark.parametrize("depth, f, s", [(1, 3, 2), (1, 3, 3), (1, 5, 2), (2, 3, 2), (1, 7, 7)])
 def test_strided_cnn_equals_the_direct_pixel_pair_formula(readout, depth, f, s):
@@ -96,6 +97,7 @@ def test_strided_cnn_equals_the_direct_pixel_pair_formula(readout, depth, f, s):
             np.testing.assert_allclose((nngp[i, j], ntk[i, j]), expected, rtol=1e-11)
 
 
+@pytest.mark.slow
 def test_non_square_images_and_two_channels():
     x = RNG.normal(size=(3, 6, 9, 2))
     kernel = kernels.cnn(depth=2, filter_size=3, readout="gap", stride=2, b_std=0.0)
@@ -106,6 +108,7 @@ def test_non_square_images_and_two_channels():
             np.testing.assert_allclose((nngp[i, j], ntk[i, j]), expected, rtol=1e-11)
 
 
+@pytest.mark.slow
 def test_stride_one_is_the_default_network():
     for readout in ("flatten", "gap"):
         plain = kernels.cnn(depth=2, readout=readout)
@@ -134,6 +137,7 @@ def _lax_network(params, x, f, s, readout, W_std, b_std):
     return (W_std / math.sqrt(weight.shape[0]) * feats @ weight + b_std * bias)[:, 0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("readout", ["flatten", "gap"])
 def test_finite_strided_network_matches_an_independent_lax_network(readout):
     with enable_x64(True):
@@ -153,6 +157,7 @@ def test_finite_strided_network_matches_an_independent_lax_network(readout):
                                rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("readout", ["flatten", "gap"])
 def test_empirical_strided_ntk_approaches_the_analytic_ntk(readout):
     # Monte-Carlo check of the infinite-width limit: the finite NTK's relative error is

@@ -52,6 +52,7 @@ def test_two_layer_group_cnn_approaches_the_analytic_ntk():
     assert errors[2] < 0.5 * errors[0], errors
 
 
+@pytest.mark.slow
 def test_empirical_ntk_is_symmetric_and_consistent():
     arch = kernels.cnn(readout="gap")
     K = kernels.empirical_ntk(arch, IMAGES, width=32, seed=1)
@@ -60,6 +61,7 @@ def test_empirical_ntk_is_symmetric_and_consistent():
     np.testing.assert_allclose(cross, K[:, :2], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_finite_group_cnn_is_invariant_to_rot90():
     arch = kernels.gcnn(depth=2)
     params = init_params(arch, 1, 36, 8, seed=0)
@@ -68,6 +70,7 @@ def test_finite_group_cnn_is_invariant_to_rot90():
     np.testing.assert_allclose(rotated, out, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_linear_network_ntk_equals_nngp_of_one_layer():
     # With no hidden nonlinearity below the readout, the first-layer NTK equals its NNGP; a
     # one-layer finite CNN's NTK is exactly the readout of that: Θ̂ = analytic in expectation.

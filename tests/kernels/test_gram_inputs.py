@@ -209,6 +209,7 @@ def test_gram_from_a_kernel_equals_the_kernel_path_in_propositions():
                                                                 abs=1e-13)
 
 
+@pytest.mark.slow
 def test_gram_from_a_kernel_equals_block_row_from_the_kernel():
     """``first_block_row`` of a kernel equals ``from_gram`` of the Gram it produces, also when
     the kernel is a from_stax one returning JAX arrays."""

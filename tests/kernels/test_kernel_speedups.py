@@ -38,6 +38,7 @@ def quarter_turn_orbits(n_seeds: int, side: int) -> np.ndarray:
     kernels.mlp(depth=2, activation="erf"),
     kernels.mlp(depth=3, W_std=1.5, b_std=0.1, activation="erf"),
 ], ids=lambda k: k.name)
+@pytest.mark.slow
 def test_small_mlp_in_numpy_equals_the_compiled_recursion(arch, monkeypatch):
     x, y = RNG.normal(size=(20, 30)), RNG.normal(size=(7, 30))
     assert 20 * 20 <= fully_connected.NUMPY_ENTRIES
@@ -122,6 +123,7 @@ def test_pair_orbits_reproduce_a_jointly_invariant_matrix():
     np.testing.assert_allclose(K[rows, cols][slot], K, rtol=1e-13)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [1, 2])
 def test_gap_cnn_on_pair_orbits_equals_all_pairs(depth):
     x = quarter_turn_orbits(2, 6)
@@ -137,6 +139,7 @@ def test_gap_cnn_on_pair_orbits_equals_all_pairs(depth):
     np.testing.assert_array_equal(T, T.T)
 
 
+@pytest.mark.slow
 def test_gap_cnn_on_rotated_mnist_orbits_equals_all_pairs():
     from ntkviz import datasets
 
@@ -166,6 +169,7 @@ def test_gap_cnn_on_rotated_mnist_orbits_equals_all_pairs():
     kernels.cnn(depth=1, readout="gap"),
     kernels.cnn(depth=2, readout="gap", activation="erf"),
 ], ids=lambda k: k.name)
+@pytest.mark.slow
 def test_layerwise_empirical_ntk_equals_the_jacobian_contraction(arch):
     is_mlp = isinstance(arch, fully_connected.MLP)
     x, y = RNG.normal(size=(5, 6, 6, 1)), RNG.normal(size=(3, 6, 6, 1))
@@ -179,6 +183,7 @@ def test_layerwise_empirical_ntk_equals_the_jacobian_contraction(arch):
             assert rel(fast, plain) < TOL
 
 
+@pytest.mark.slow
 def test_empirical_ntk_uses_the_seeded_parameters():
     arch = kernels.mlp(depth=2)
     x = RNG.normal(size=(4, 10))

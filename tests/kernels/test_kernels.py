@@ -44,6 +44,7 @@ def test_every_reference_architecture_is_covered():
     assert stored == set(IDS), settings.get("ids")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch_id", IDS)
 def test_reference_nngp_and_ntk(arch_id):
     kernel = kernel_for(arch_id)
@@ -77,6 +78,7 @@ TRANSFORMS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [k for k in SYMMETRY_KEYS if k.endswith("nngp_12")])
 def test_reference_symmetry_checks(key):
     arch_id, _, transform, _ = key.split("__")
@@ -86,6 +88,7 @@ def test_reference_symmetry_checks(key):
     assert relative_error(ntk, REFERENCE[key.replace("nngp_12", "ntk_12")]) <= REL_TOL
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transform", sorted(TRANSFORMS))
 @pytest.mark.parametrize("depth", [1, 2])
 def test_group_cnn_is_invariant_to_rot90_and_shifts(transform, depth):
@@ -127,6 +130,7 @@ ALL_KERNELS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kernel", ALL_KERNELS, ids=lambda k: k.name)
 def test_kernel_contract(kernel):
     K = kernel(IMAGES)
@@ -143,6 +147,7 @@ def test_kernel_contract(kernel):
 NEURAL_KERNELS = [k for k in ALL_KERNELS if isinstance(getattr(k, "base", k), kernels.NeuralKernel)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kernel", NEURAL_KERNELS, ids=lambda k: k.name)
 def test_neural_kernel_ntk_is_the_call_and_dominates_the_nngp(kernel):
     nngp, ntk = kernel.nngp_ntk(IMAGES)
@@ -163,6 +168,7 @@ def test_flatten_cnn_on_one_pixel_is_an_mlp():
     )
 
 
+@pytest.mark.slow
 def test_orbit_average_matches_its_formula_and_is_invariant():
     base = kernels.cnn(readout="flatten")
     avg = kernels.orbit_average(base, action="rot90", N=4)
@@ -212,6 +218,7 @@ def test_public_names():
     assert nv.kernels.mlp is kernels.mlp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kernel", [kernels.cnn(depth=1), kernels.cnn(depth=2), kernels.cnn(readout="gap")],
                          ids=lambda k: k.name)
 def test_tiles_and_chunks_assemble_the_same_gram_matrix(kernel):

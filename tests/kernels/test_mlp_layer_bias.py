@@ -74,6 +74,7 @@ def test_a_scalar_and_equal_per_layer_values_give_the_same_bits():
         np.testing.assert_array_equal(scalar.nngp(*args), listed.nngp(*args))
 
 
+@pytest.mark.slow
 def test_finite_networks_converge_to_the_per_layer_kernel():
     """Monte Carlo: the empirical NTK of wide networks with N(0, 1) parameters, averaged over
     initialisations, approaches the analytic NTK (the bias-free layer has no bias gradient)."""
@@ -89,6 +90,7 @@ def test_finite_networks_converge_to_the_per_layer_kernel():
     assert np.linalg.norm(all_bias - exact) / np.linalg.norm(exact) > 5 * error
 
 
+@pytest.mark.slow
 def test_layerwise_and_jacobian_finite_kernels_agree():
     import jax.numpy as jnp
 

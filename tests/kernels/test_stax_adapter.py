@@ -77,6 +77,7 @@ def test_from_stax_equals_the_wrapped_kernel(x2):
         assert np.array_equal(ntk, ntk.T) and np.array_equal(nngp, nngp.T)
 
 
+@pytest.mark.slow
 def test_pure_jax_arccos_kernel_matches_the_built_in_mlp_in_float64():
     x1, x2 = RNG.standard_normal((9, 5)), RNG.standard_normal((4, 5))
     k = nv.kernels.from_stax(arccos_fn, name="arc-cosine")
@@ -107,6 +108,7 @@ def test_each_method_asks_only_for_what_it_needs():
     assert spy.calls[0][1] is None  # x2=None is passed on as None
 
 
+@pytest.mark.slow
 def test_auto_inputs_flatten_for_dense_and_keep_images_for_conv():
     dense, conv = Recorder(MLP, "vectors"), Recorder(CNN, "images")
     k_dense, k_conv = nv.kernels.from_stax(dense), nv.kernels.from_stax(conv)
@@ -220,6 +222,7 @@ def test_bad_inputs_are_named():
         nv.kernels.from_stax(lambda *a: pytest.fail("called"))(big)
 
 
+@pytest.mark.slow
 def test_a_stax_kernel_runs_through_the_analysis():
     X, y = nv.datasets.circle_pair(N=6, delta=0.7)
     k = nv.kernels.from_stax(arccos_fn)

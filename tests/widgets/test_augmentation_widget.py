@@ -115,6 +115,7 @@ def test_bad_input_is_shown_not_raised(explorer, kwargs, name):
     assert [list(t.y) for t in explorer.traces("loss")] == ys
 
 
+@pytest.mark.slow
 def test_training_streams_in_a_background_thread():
     ex = AugmentationExplorer(strategy="augmented", init="equivariant", base=SMALL, epochs=10,
                               warm_up=False)
@@ -148,6 +149,7 @@ def test_training_streams_in_a_background_thread():
     np.testing.assert_allclose(loss, run.final_loss, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_second_train_while_running_is_refused():
     ex = AugmentationExplorer(base=SMALL.replace(seed=5), epochs=200, warm_up=False)
     assert ex.train(block=False)
@@ -158,6 +160,7 @@ def test_second_train_while_running_is_refused():
     assert ex.run is not None and ex.run.complete
 
 
+@pytest.mark.slow
 def test_warm_up_compiles_the_current_shape_in_the_background():
     base = SMALL.replace(blocks=2)                  # a shape no other test compiles
     ex = AugmentationExplorer(base=base, epochs=10)

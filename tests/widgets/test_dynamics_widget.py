@@ -99,6 +99,7 @@ def test_failure_inside_update_is_caught(explorer, monkeypatch):
     assert "ntkviz-message-error" in explorer.message.value and "broken" in explorer.message.value
 
 
+@pytest.mark.slow
 def test_train_streams_updates():
     ex = DynamicsExplorer(dataset="circle", t=1000, width=8, depth=2, lr_factor=0.25, noise=0.5,
                           widths=(8, 16), seeds=(0, 1))

@@ -173,6 +173,7 @@ EXPECTED_CONTROLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_control_to_its_extremes(name):
     explorer = explorer_of(name)
@@ -201,6 +202,7 @@ def test_every_control_to_its_extremes(name):
     assert "ntkviz-message-error" not in explorer.message.value
 
 
+@pytest.mark.slow
 def test_orbit_every_architecture_at_the_largest_N():
     """The slowest kernels (GAP CNN, group CNN) at N = 64: computed in seconds,
     shown without NaN; ⟨λ⁻¹⟩ = ∞ of a rank-deficient kernel comes with its note."""

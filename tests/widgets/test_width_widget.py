@@ -78,6 +78,7 @@ def test_set_width_updates_in_place(explorer):
     assert explorer.width_slider.value == 256
 
 
+@pytest.mark.slow
 def test_controls_update_depth_and_activation(explorer):
     seen = []
     explorer.progress.observe(lambda change: seen.append(change["new"]), names="value")
