@@ -254,7 +254,7 @@ class DynamicsExplorer(Explorer):
 
 def _snap(t) -> int:
     """``t`` checked and moved to the nearest checkpoint."""
-    return int(core.TIMES[core.nearest_checkpoint(_TIME.check(t))])
+    return int(core.TIMES[core.nearest_checkpoint.unchecked(_TIME.check(t))])
 
 
 def _key(state) -> tuple:

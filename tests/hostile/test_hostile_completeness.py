@@ -22,7 +22,7 @@ EXEMPT = {
         "kernels.finite_gcnn.FiniteNetwork", "spectral.SpectralAnalysis", "gp.Posterior",
         "gp.Conditioning", "experiments.accuracy.AccuracyResult",
         "experiments.augmentation.AugmentationRun", "experiments.dynamics.DynamicsState",
-        "experiments.dynamics.Run", "experiments.equivariant_accuracy.EquivariantResult",
+        "experiments.dynamics.Run", "experiments.dynamics.DynamicsResults", "experiments.equivariant_accuracy.EquivariantResult",
         "experiments.multiclass.ExactAccuracy", "experiments.multiclass.ExactAccuracyCurve",
         "experiments.multiclass.SeedsAgreement", "experiments.multiclass.SeedsTrial",
         "experiments.multiclass.SpectralAccuracy", "experiments.multiclass.SpectralAccuracyCurve",

@@ -144,6 +144,7 @@ CASES = [
               lr_factor=Real(minimum=0.0, strict=True, maximum=2.0))),
     Case(DY.linearized, dict(s=SETUP, eta=0.1, run=RUN),
          dict(s=Obj(), eta=ETA, run=Obj(), kind=Choice(("gd", "flow")))),
+    Case(DY.nearest_checkpoint, dict(t=1.0), dict(t=Real(minimum=0.0))),
     Case(DY.finite_runs, {}, dict(dataset=Choice(DY.DATASETS), depth=Int(minimum=1, maximum=DY.MAX_DEPTH),
                                   widths=Seq((16,), minimum=1), seeds=BAD_SEEDS,
                                   lr_factor=Real(minimum=0.0, strict=True, maximum=2.0, fuzz=False),
@@ -237,6 +238,8 @@ CASES = [
          dict(config=Values((3, "config", {}, [], object(), np.zeros(3))),  # None: the default run
               callback=Values((3, "f", [len], np.zeros(2))),
               stop=Values((3, "f", [len], np.zeros(2)))), check_base=False),
+    Case(AU.parameter_path, dict(config=AUG), dict(config=NOT_A_CONFIG, start=NOT_PARAMS),
+         check_base=False),
     Case(AU.input_permutations, {}, dict(action=Choice(AU.ACTIONS), N=Int(minimum=1))),
     Case(AU.layer_permutations, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG)),
     Case(AU.init_params, dict(config=AU.AugmentConfig()), dict(config=NOT_A_CONFIG,

@@ -159,22 +159,23 @@ def _check_perm(name: str, P, size: int, group: int | None = None) -> np.ndarray
     return P
 
 
-def checked_layers(params) -> tuple:
-    """``params`` as numpy ``((A_i, b_i), …)`` with chained shapes, or the error naming it."""
+def checked_layers(params, name: str = "params") -> tuple:
+    """``params`` as numpy ``((A_i, b_i), …)`` with chained shapes, or the error naming it
+    (``name``)."""
     if isinstance(params, (str, bytes, np.ndarray)) or not hasattr(params, "__iter__"):
-        raise TypeError(f"params must be a sequence of (A, b) pairs, got {type(params).__name__}")
+        raise TypeError(f"{name} must be a sequence of (A, b) pairs, got {type(params).__name__}")
     out = []
     for i, pair in enumerate(params):
         if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
-            raise TypeError(f"params[{i}] must be a pair (A, b), got {type(pair).__name__}")
-        A = as_finite_array(f"params[{i}] A", pair[0], ndim=2)
-        b = as_finite_array(f"params[{i}] b", pair[1], ndim=1)
+            raise TypeError(f"{name}[{i}] must be a pair (A, b), got {type(pair).__name__}")
+        A = as_finite_array(f"{name}[{i}] A", pair[0], ndim=2)
+        b = as_finite_array(f"{name}[{i}] b", pair[1], ndim=1)
         if b.shape[0] != A.shape[0] or (out and out[-1][0].shape[0] != A.shape[1]):
-            raise ValueError(f"params[{i}] has shapes {A.shape}, {b.shape}: not a layer of the "
+            raise ValueError(f"{name}[{i}] has shapes {A.shape}, {b.shape}: not a layer of the "
                              "chain")
         out.append((A, b))
     if not out:
-        raise ValueError("params must hold at least one layer, got none")
+        raise ValueError(f"{name} must hold at least one layer, got none")
     return tuple(out)
 
 
@@ -190,8 +191,8 @@ def _check_perms(perms, params: tuple) -> None:
         group = len(_check_perm(f"perms[{i}]", perms[i], size, group))
 
 
-def checked_params(params, perms) -> tuple:
+def checked_params(params, perms, name: str = "params") -> tuple:
     """``checked_layers(params)``, with ``perms`` checked to be their representations."""
-    params = checked_layers(params)
+    params = checked_layers(params, name)
     _check_perms(perms, params)
     return params

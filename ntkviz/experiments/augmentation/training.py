@@ -232,11 +232,11 @@ def parameter_path(config: AugmentConfig, start=None) -> list[tuple]:
     point reached by another run plus a perturbation). Not cached."""
     perms = layer_permutations.unchecked(config)
     if start is not None:
-        start = checked_layers(start)
+        start = checked_layers(start, "start")
         if len(start) != config.depth + 1:
             raise ValueError(f"start must hold the {config.depth + 1} layers of config's network, "
                              f"got {len(start)}")
-        start = checked_params(start, perms)
+        start = checked_params(start, perms, "start")
     return _parameter_path(config, start)
 
 

@@ -107,11 +107,6 @@ class Run:
     diverged: bool
 
 
-def nearest_checkpoint(t: float) -> int:
-    """The index of the checkpoint of ``TIMES`` nearest ``t`` on a log(1 + t) scale."""
-    return int(np.argmin(np.abs(np.log1p(TIMES) - np.log1p(t))))
-
-
 #: The arguments of the public functions; the explorer's controls show the labelled ones.
 PARAMS = Params(
     Param("dataset", "choice", choices=DATASETS, label="dataset"),
@@ -129,3 +124,9 @@ PARAMS = Params(
     Param("run", "object", choices=(Run,)),
     Param("quick", "flag"),
 )
+
+
+@PARAMS.validated
+def nearest_checkpoint(t: float) -> int:
+    """The index of the checkpoint of ``TIMES`` nearest ``t`` on a log(1 + t) scale."""
+    return int(np.argmin(np.abs(np.log1p(TIMES) - np.log1p(t))))

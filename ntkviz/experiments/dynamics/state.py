@@ -125,7 +125,7 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
     runs = {} if runs is None else check_runs(runs)
     seeds = tuple(sorted({seed for w, seed in runs if w == width}))
     here = [runs[width, seed] for seed in seeds]
-    c = nearest_checkpoint(t)
+    c = nearest_checkpoint.unchecked(t)
     if here:
         net_train = np.stack([r.f_train[c] for r in here])
         net_test = np.stack([r.f_test[c] for r in here])
