@@ -151,9 +151,12 @@ def test_stop_ends_the_server_and_what_it_started_in_other_sessions(monkeypatch,
         stand_in.wait()
 
 
+# SIGHUP as in a terminal, also when the tests themselves run under nohup (which ignores it, and
+# process.run then leaves it ignored, as it should).
 RUNNER = """
-import sys
+import signal, sys
 from ntkviz.serve import process
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 process.GRACE_SECONDS = process.KILL_SECONDS = 1.0
 sys.exit(process.run([sys.executable, "-c", sys.argv[1], "stubborn"], {}))
 """
