@@ -2,32 +2,12 @@
 (cubic rotations, absolute exact ridge, signed error, the code's ridge on Eq. 7), against a
 computation written here from hand-built orbits, a closed-form MLP kernel and dense solves."""
 
-import math
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from independent import mlp1_kernels, rotated_orbit
 
 from ntkviz.experiments import multiclass, orbits
-
-
-def _orbit(image, N):
-    out = []
-    for k in range(N):
-        x = image if k == 0 else ndimage.rotate(image, 360 * k / N, axes=(1, 0), reshape=False,
-                                                order=3, mode="constant", cval=0.0)
-        x = x.ravel() - x.mean()
-        out.append(x / np.linalg.norm(x))
-    return np.array(out)
-
-
-def _mlp1_ntk(X):
-    s1 = X @ X.T / X.shape[1] + 1.0
-    q = np.sqrt(np.diag(s1))
-    cos = np.clip(s1 / np.outer(q, q), -1, 1)
-    t = np.arccos(cos)
-    nngp = np.outer(q, q) * (np.sin(t) + (math.pi - t) * cos) / (2 * math.pi) + 1.0
-    return s1 * (math.pi - t) / (2 * math.pi) + nngp
 
 
 @pytest.mark.parametrize("S, N", [(2, 4), (3, 2)])
@@ -35,9 +15,9 @@ def test_papers_protocol_against_a_dense_computation(S, N):
     trial = multiclass.seeds_trial(4, 9, seeds=S, N=N, seed=3, order=3, ridge=1e-10,
                                    relative_ridge=False, spectral_ridge=1e-5)
     samples = multiclass.class_samples(S, 3)
-    orbits_ = [_orbit(orbits.digit(c, int(s)), N) for c in (4, 9) for s in samples[c]]
+    orbits_ = [rotated_orbit(orbits.digit(c, int(s)), N) for c in (4, 9) for s in samples[c]]
     X = np.concatenate(orbits_)
-    K = _mlp1_ntk(X)
+    K = mlp1_kernels(X)[1]
     y = np.repeat([1.0, -1.0], S * N)
     angle0 = np.arange(2 * S) * N
     means = []

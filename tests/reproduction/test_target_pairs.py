@@ -1,12 +1,11 @@
 """The pairs target (Fig. 4B–E, App. D of arXiv 2412.11521): its numbers against a computation
-written here (cubic orbits, the one-hidden-layer MLP's NNGP/NTK in closed form, dense solves,
+written in the tests (cubic orbits, the one-hidden-layer MLP's NNGP/NTK in closed form, dense solves,
 Eq. 7 by FFT), its claims, and its figure."""
 
-import math
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from independent import mlp1_kernels, rotated_orbit
 
 from ntkviz import reproduction
 from ntkviz.experiments import orbits
@@ -18,34 +17,13 @@ def quick(quick_results):
     return quick_results["pairs"]
 
 
-def _orbit(image, N):
-    """Cubic-spline rotations by 360k/N degrees, each demeaned and put on the unit sphere."""
-    out = []
-    for k in range(N):
-        x = image if k == 0 else ndimage.rotate(image, 360 * k / N, axes=(1, 0), reshape=False,
-                                                order=3, mode="constant", cval=0.0)
-        x = x.ravel() - x.mean()
-        out.append(x / np.linalg.norm(x))
-    return np.array(out)
-
-
-def _mlp1(X):
-    """NNGP and NTK of Dense(1, 1) → ReLU → Dense(1, 1) in the NTK parameterisation."""
-    s1 = X @ X.T / X.shape[1] + 1.0
-    q = np.sqrt(np.diag(s1))
-    cos = np.clip(s1 / np.outer(q, q), -1, 1)
-    t = np.arccos(cos)
-    nngp = np.outer(q, q) * (np.sin(t) + (math.pi - t) * cos) / (2 * math.pi) + 1.0
-    return nngp, s1 * (math.pi - t) / (2 * math.pi) + nngp
-
-
 def _expected(pair, N, kind):
     (la, sa, lb, sb) = pair
-    A, B = _orbit(orbits.digit(la, sa), N), _orbit(orbits.digit(lb, sb), N)
+    A, B = rotated_orbit(orbits.digit(la, sa), N), rotated_orbit(orbits.digit(lb, sb), N)
     X = np.empty((2 * N, A.shape[1]))
     X[0::2], X[1::2] = A, B
     y = np.tile([1.0, -1.0], N)
-    nngp, ntk = _mlp1(X)
+    nngp, ntk = mlp1_kernels(X)
     K = ntk if kind == "ntk" else nngp
     n = 2 * N
     predictions = []

@@ -1,12 +1,11 @@
 """The seeds target (Fig. 6A, App. F of arXiv 2412.11521): its numbers against a computation
-written here (hand-built cubic orbits, a closed-form MLP kernel, dense solves with the absolute
+written in the tests (hand-built cubic orbits, a closed-form MLP kernel, dense solves with the absolute
 ridge, Eq. 7 by FFT on every cross-class pair), its claims and its figure."""
 
-import math
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from independent import mlp1_kernels, rotated_orbit
 
 from ntkviz import reproduction
 from ntkviz.experiments import multiclass, orbits
@@ -18,29 +17,10 @@ def quick(quick_results):
     return quick_results["seeds"]
 
 
-def _orbit(image, N):
-    out = []
-    for k in range(N):
-        x = image if k == 0 else ndimage.rotate(image, 360 * k / N, axes=(1, 0), reshape=False,
-                                                order=3, mode="constant", cval=0.0)
-        x = x.ravel() - x.mean()
-        out.append(x / np.linalg.norm(x))
-    return np.array(out)
-
-
-def _mlp1_ntk(X):
-    s1 = X @ X.T / X.shape[1] + 1.0
-    q = np.sqrt(np.diag(s1))
-    cos = np.clip(s1 / np.outer(q, q), -1, 1)
-    t = np.arccos(cos)
-    nngp = np.outer(q, q) * (np.sin(t) + (math.pi - t) * cos) / (2 * math.pi) + 1.0
-    return s1 * (math.pi - t) / (2 * math.pi) + nngp
-
-
 def _expected(a, b, digit_seed, S, N):
     samples = multiclass.class_samples(S, digit_seed)
-    X = np.concatenate([_orbit(orbits.digit(c, int(s)), N) for c in (a, b) for s in samples[c]])
-    K = _mlp1_ntk(X)
+    X = np.concatenate([rotated_orbit(orbits.digit(c, int(s)), N) for c in (a, b) for s in samples[c]])
+    K = mlp1_kernels(X)[1]
     y = np.repeat([1.0, -1.0], S * N)
     angle0 = np.arange(2 * S) * N
     means = []
