@@ -13,6 +13,10 @@ UV_VERSION := 0.13.9
 PORT   ?= 8866
 VENV_NT ?= .venv-nt
 BIN_NT  := $(VENV_NT)/bin
+# Tests run in WORKERS processes (pytest-xdist; one per core of the 2-core machines we test on): a
+# test file is one unit of work, tests/serve and tests/reproduction one unit each (tests/conftest.py).
+WORKERS ?= 2
+PARALLEL := -n $(WORKERS) --dist loadgroup
 # JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
 JUNIT_DIR ?=
 # In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, block-circulant,
@@ -71,17 +75,18 @@ dashboard: install
 test: test-main test-nt
 
 test-main: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS) $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit.xml)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS) $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit.xml)
 
 ## Only the second environment: .venv-nt (neural-tangents 0.6.5, JAX 0.4.30) and its tests.
 test-nt: install-nt
-	$(BIN_NT)/python -m pytest $(NT_TESTS) $(PYTEST_ARGS) \
+	$(BIN_NT)/python -m pytest $(NT_TESTS) $(PARALLEL) $(PYTEST_ARGS) \
 		$(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-nt.xml)
 
 ## The developer's loop: lint, then the fast tests (no slow, browser, notebook or binder marker).
 check: install-dev
 	$(BIN)/ruff check ntkviz tests tests_nt benchmarks
-	$(BIN)/python -m pytest -m "not slow and not browser and not notebook and not binder" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not browser and not notebook and not binder" $(PARALLEL) \
+		$(PYTEST_ARGS)
 
 ## Explore (opt-in, not part of `make test`): the property tests with fresh random examples and
 ## NTKVIZ_FUZZ_FACTOR (default 10) times their example budget. `make test` and CI run one

@@ -185,3 +185,11 @@ def test_broken_numbers_are_reported_as_not_holding(quick):
                                                               for r in props["Prop. 2"]["rows"]]}}
     outcome = claims["arch-prop2"].evaluate({"architectures": {**quick, "propositions": bent}})
     assert outcome.verdict == "does not hold" and "constant: no" in outcome.note
+
+
+def test_the_run_leaves_the_architecture_list_as_it_was(quick_run):
+    """The paper's CNNs are registered for the run only: explorers built after it offer the
+    built-in architectures, as before."""
+    from ntkviz.experiments.architectures import ARCHITECTURES, BUILT_IN
+
+    assert set(ARCHITECTURES) == set(BUILT_IN)

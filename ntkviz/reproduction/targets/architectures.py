@@ -131,7 +131,19 @@ def _propositions(cfg: Config) -> dict:
 
 
 def compute(cfg: Config, progress, checkpoints) -> dict:
+    """The run; the paper's CNNs are registered for it only (the process's explorers and
+    architecture list are left as they were)."""
+    from ...experiments import architectures
+
     keys = paper_cnns(cfg.strided_filter)
+    try:
+        return _compute(cfg, keys, progress, checkpoints)
+    finally:
+        for key in set(keys.values()) - architectures.BUILT_IN:
+            architectures.unregister_architecture(key)
+
+
+def _compute(cfg: Config, keys: dict[str, str], progress, checkpoints) -> dict:
     parts = [("rotate", name, cfg.rotate_N) for name in ROTATION]
     parts += [("shift", name, cfg.shift_N) for name in SHIFT]
     total, out = len(parts) + 2, {"rotate": {}, "shift": {}}
