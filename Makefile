@@ -16,7 +16,7 @@ BIN_NT  := $(VENV_NT)/bin
 # Tests run in WORKERS processes (pytest-xdist; one per core of the 2-core machines we test on): a
 # test file is one unit of work, tests/serve and tests/reproduction one unit each (tests/conftest.py).
 WORKERS ?= 2
-PARALLEL := -n $(WORKERS) --dist loadgroup
+PARALLEL := -n $(WORKERS)
 # JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
 JUNIT_DIR ?=
 # In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, block-circulant,

@@ -8,17 +8,16 @@
 * Markers: every test of ``tests/serve`` (a Voila server per test) and ``tests/reproduction``
   (a quick run of every target) is ``slow``, beside the tests marked one by one; ``make check``
   runs the rest.
-* Parallel runs (``pytest -n 2 --dist loadgroup``, as ``make test`` does): a test file is one unit
-  of work, so its module fixtures are built once; ``tests/reproduction`` (one quick run shared by
-  the whole folder) and ``tests/serve`` (one served dashboard at a time) are one unit each and go
-  first: they are the longest units.
+* Parallel runs (``pytest -n 2``, as ``make test`` does): a test file is one unit of work, so its
+  module fixtures are built once; ``tests/reproduction`` (one quick run shared by the folder) and
+  ``tests/serve`` (one served dashboard at a time) are one unit each and are handed out first,
+  being the longest.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 import property_budget  # noqa: F401  (registers and loads the hypothesis profile)
 import pytest
@@ -26,16 +25,31 @@ import pytest
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ntkviz-test-cache-")
 
 
-ROOT = Path(__file__).parent.parent
 SLOW_FOLDERS = ("serve", "reproduction")
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
-        folder = item.path.parent.name
-        if folder in SLOW_FOLDERS:
+        if item.path.parent.name in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
-        group = folder if folder in SLOW_FOLDERS else item.path.relative_to(ROOT).as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: item.path.parent.name not in SLOW_FOLDERS)
+
+
+def _unit_of_work(nodeid: str) -> str:
+    """``tests/serve`` or ``tests/reproduction`` for their tests, else the test's file."""
+    path = nodeid.split("::", 1)[0]
+    folder = path.rsplit("/", 1)[0]
+    return folder if folder.rsplit("/", 1)[-1] in SLOW_FOLDERS else path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scope scheduler with our units of work, handed out in collection order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _unit_of_work(nodeid)
+
+    config.option.loadscopereorder = False
+    return UnitScheduling(config, log)
