@@ -167,6 +167,9 @@ def write_report(out_dir, report_path) -> Path:
     """The Markdown report: how it was made, the claims per paper, each target's figure,
     protocol and deviations."""
     out_dir, report_path = check_path("out_dir", out_dir), check_path("report_path", report_path)
+    if report_path.is_dir():   # said before the claims are checked (seconds), not after
+        raise IsADirectoryError(f"report_path must be a file to write, got the folder "
+                                f"{report_path}")
     results = load_results(out_dir)
     verdicts = check(results)
     rel = Path(os.path.relpath(out_dir.resolve(), report_path.resolve().parent))

@@ -14,7 +14,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Interval", "bootstrap", "pearson", "mean", "mean_difference", "loglog_slope"]
+__all__ = ["Interval", "bootstrap", "pearson", "pearson_r", "mean", "mean_difference",
+           "loglog_slope"]
 
 N_BOOT = 2000
 LEVEL = 0.95
@@ -49,12 +50,14 @@ class Interval:
 
 
 def bootstrap(statistic: Callable[..., float], *samples, n_boot: int = N_BOOT, seed: int = 0,
-              level: float = LEVEL) -> Interval:
+              level: float = LEVEL, vectorized: bool = False) -> Interval:
     """``statistic(*samples)`` and its percentile bootstrap interval.
 
     ``samples`` are arrays sharing their first axis (the units); each replicate resamples the
     units with replacement, the same indices for every array. Replicates whose statistic is not
-    finite (e.g. a correlation of constant values) are dropped.
+    finite (e.g. a correlation of constant values) are dropped. ``vectorized``: ``statistic``
+    also takes arrays with a leading axis of replicates and returns one value per replicate,
+    so many replicates are computed in one call.
     """
     arrays = [np.asarray(s, dtype=float) for s in samples]
     n = len(arrays[0])
@@ -62,9 +65,15 @@ def bootstrap(statistic: Callable[..., float], *samples, n_boot: int = N_BOOT, s
         raise ValueError(f"samples must share a non-empty first axis, got lengths "
                          f"{[len(a) for a in arrays]}")
     value = float(statistic(*arrays))
-    rng = np.random.default_rng(seed)
-    replicates = np.array([statistic(*(a[idx] for a in arrays))
-                           for idx in rng.integers(0, n, size=(n_boot, n))], dtype=float)
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    if vectorized:   # blocks of replicates of at most ~2**22 values per array
+        step = max(1, 2**22 // max(a.size for a in arrays))
+        replicates = np.concatenate([
+            np.asarray(statistic(*(a[draws[i:i + step]] for a in arrays)), dtype=float).ravel()
+            for i in range(0, n_boot, step)])
+    else:
+        replicates = np.array([statistic(*(a[idx] for a in arrays)) for idx in draws],
+                              dtype=float)
     replicates = replicates[np.isfinite(replicates)]
     if not math.isfinite(value) or replicates.size == 0:
         return Interval(value, math.nan, math.nan, n, level)
@@ -73,25 +82,28 @@ def bootstrap(statistic: Callable[..., float], *samples, n_boot: int = N_BOOT, s
     return Interval(value, float(low), float(high), n, level)
 
 
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    x, y = x - x.mean(), y - y.mean()
-    norm = math.sqrt(float(x @ x) * float(y @ y))
-    return float(x @ y) / norm if norm > 0 else math.nan
+def pearson_r(x: np.ndarray, y: np.ndarray):
+    """Pearson r of ``x`` and ``y`` along their last axis (NaN where either is constant)."""
+    x = x - x.mean(axis=-1, keepdims=True)
+    y = y - y.mean(axis=-1, keepdims=True)
+    norm = np.sqrt((x * x).sum(axis=-1) * (y * y).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, (x * y).sum(axis=-1) / norm, np.nan)
 
 
 def pearson(x, y, **kwargs) -> Interval:
     """Pearson correlation of paired values, units = pairs."""
-    return bootstrap(_pearson, x, y, **kwargs)
+    return bootstrap(pearson_r, x, y, vectorized=True, **kwargs)
 
 
 def mean(x, **kwargs) -> Interval:
     """Mean of independent values."""
-    return bootstrap(np.mean, x, **kwargs)
+    return bootstrap(lambda a: a.mean(axis=-1), x, vectorized=True, **kwargs)
 
 
 def mean_difference(x, y, **kwargs) -> Interval:
     """Mean of ``x − y`` over paired units."""
-    return bootstrap(lambda a, b: float(np.mean(a - b)), x, y, **kwargs)
+    return bootstrap(lambda a, b: (a - b).mean(axis=-1), x, y, vectorized=True, **kwargs)
 
 
 def loglog_slope(widths, errors, **kwargs) -> Interval:

@@ -72,18 +72,13 @@ def correlation(x, y) -> stats.Interval:
     return stats.pearson(x[keep], y[keep])
 
 
-def _r(x: np.ndarray, y: np.ndarray) -> float:
-    x, y = x - x.mean(), y - y.mean()
-    norm = math.sqrt(float(x @ x) * float(y @ y))
-    return float(x @ y) / norm if norm > 0 else math.nan
-
-
 def correlation_difference(x1, y1, x2, y2) -> stats.Interval:
     """``r(x1, y1) − r(x2, y2)`` over the same pairs (paired bootstrap: the four arrays are
     resampled with the same indices); pairs where any value is not finite are dropped."""
     arrays_ = [np.asarray(v, dtype=float) for v in (x1, y1, x2, y2)]
     keep = np.logical_and.reduce([np.isfinite(v) for v in arrays_])
-    return stats.bootstrap(lambda a, b, c, d: _r(a, b) - _r(c, d), *(v[keep] for v in arrays_))
+    return stats.bootstrap(lambda a, b, c, d: stats.pearson_r(a, b) - stats.pearson_r(c, d),
+                           *(v[keep] for v in arrays_), vectorized=True)
 
 
 def agreement(numbers: dict) -> tuple[stats.Interval, stats.Interval]:

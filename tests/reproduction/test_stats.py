@@ -38,3 +38,20 @@ def test_paired_difference_and_undefined_statistics():
     assert constant.text() == "undefined" and not constant.above(0)
     with pytest.raises(ValueError, match="share a non-empty first axis"):
         stats.pearson([1.0, 2.0], [1.0])
+
+
+@pytest.mark.parametrize("n_boot", [2000, 37])
+def test_vectorized_statistics_give_the_intervals_of_one_call_per_replicate(n_boot):
+    """The vectorized path (all replicates per call, in blocks) against a loop over replicates
+    with numpy's own statistics, the same resampled indices (3000 units: two blocks)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(3000)
+    y = 0.4 * x + rng.standard_normal(3000)
+    pairs = [(stats.pearson(x, y, n_boot=n_boot),
+              stats.bootstrap(lambda a, b: np.corrcoef(a, b)[0, 1], x, y, n_boot=n_boot)),
+             (stats.mean(x, n_boot=n_boot), stats.bootstrap(np.mean, x, n_boot=n_boot)),
+             (stats.mean_difference(x, y, n_boot=n_boot),
+              stats.bootstrap(lambda a, b: np.mean(a - b), x, y, n_boot=n_boot))]
+    for fast, loop in pairs:
+        for field in ("value", "low", "high"):
+            assert getattr(fast, field) == pytest.approx(getattr(loop, field), abs=1e-12)
