@@ -12,6 +12,7 @@ moves the same slider. Then one session opens every tab, for the peak memory of 
 
     python benchmarks/bench_classroom.py [--sessions 30] [--moves 8] [--max-kernels 40]
         [--arrival-seconds 120]   # arrivals spread over two minutes instead of all at once
+        [--class-size 30]         # that many pages rendered ahead (ntkviz serve --class-size)
 """
 
 from __future__ import annotations
@@ -92,11 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=8)
     parser.add_argument("--arrival-seconds", type=float, default=0.0,
                         help="spread the arrivals evenly over this many seconds (0: all at once)")
-    parser.add_argument("--max-kernels", type=int, default=serve.MAX_KERNELS)
+    parser.add_argument("--class-size", type=int, default=serve.CLASS_SIZE)
+    parser.add_argument("--max-kernels", type=int, default=None,
+                        help="default: as ntkviz serve (25, or the class size + 1 if larger)")
     parser.add_argument("--kernel-memory-mb", type=int, default=serve.KERNEL_MEMORY_MB)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
+    if args.max_kernels is None:
+        args.max_kernels = max(serve.MAX_KERNELS, args.class_size + 1)
 
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     used_before = _used_mb()
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}/"
     log_path = ROOT / "tests" / "artifacts" / "bench_classroom.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = serve.voila_command(port, serve.dashboard_path(), max_kernels=args.max_kernels,
+    command = serve.voila_command(port, serve.dashboard_path(), class_size=args.class_size,
+                                  max_kernels=args.max_kernels,
                                   kernel_memory_mb=args.kernel_memory_mb)
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
@@ -117,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
             break
         except OSError:
             time.sleep(0.5)
-    # Let the preheated kernel finish (as before a lesson) so the numbers are those of a class
-    # arriving at a ready server.
-    deadline = time.monotonic() + 180
+    # Let the pool of preheated kernels fill (as before a lesson) so the numbers are those of a
+    # class arriving at a ready server.
+    pool_start = time.monotonic()
+    deadline = pool_start + 180 + 20 * args.class_size
     while time.monotonic() < deadline and "is filled with" not in log_path.read_text():
         time.sleep(1)
+    pool_seconds = time.monotonic() - pool_start
+    pool_rss = [_status(p, "VmRSS") for p in kernel_pids(server.pid).values()]
+    pool_used = _used_mb()
     time.sleep(5)
     try:
         async def scenario():
@@ -224,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                f"one every {args.arrival_seconds / args.sessions:.1f} s (over {args.arrival_seconds:g} s)")
     lines = [
         f"{args.sessions} visitors open the dashboard {arrival} on one Voila server started as "
-        f"`ntkviz serve` starts it (loopback, one preheated kernel, `--max-kernels "
+        f"`ntkviz serve` starts it (loopback, `--class-size {args.class_size}`: "
+        f"{args.class_size} page(s) rendered ahead in preheated kernels, `--max-kernels "
         f"{args.max_kernels}`, `--kernel-memory-mb {args.kernel_memory_mb}`), each through "
         "`ntkviz.serve.DashboardSession` (page request, kernel websocket with the browser's "
         f"v1 protocol, widget states, δ-slider updates); then every session moves δ {args.moves} "
@@ -232,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{round(int(Path('/proc/meminfo').read_text().split()[1]) / 2**20)} GB.",
         "",
         f"* before: `{uptime_before}`; under load: `{uptime_loaded}`",
+        f"* before the class: {len(pool_rss)} pages rendered ahead in {pool_seconds:.0f} s, "
+        f"each kernel {_pct(pool_rss, 50):.0f} MB resident (p50; max {max(pool_rss, default=0):.0f}"
+        f" MB), machine memory in use {pool_used - used_before:+.0f} MB",
         f"* sessions opened: {len(opened)} of {args.sessions} ({len(refused)} refused with 503); "
         f"all open after {data['all_open']:.0f} s from the first arrival",
         "",
@@ -244,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         row("kernel resident memory after the moves", rss_after, "MB", 1, 0),
         row("kernel peak resident memory (VmHWM) after the moves", peaks, "MB", 1, 0),
         "",
-        f"* kernel processes: {n_kernels} (sessions + the preheated spare); their resident "
+        f"* kernel processes: {n_kernels} (sessions + preheated kernels); their resident "
         f"memory in total {sum(rss_after):.0f} MB",
         f"* Voila server process: {server_rss:.0f} MB resident (peak {server_peak:.0f} MB)",
         f"* machine memory in use: {data['used_open'] - used_before:+.0f} MB with all sessions open, "

@@ -1,7 +1,7 @@
 """The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results,
 reproduce the papers' figures and claims.
 
-    ntkviz serve [--port 8866] [--max-kernels N] [--kernel-memory-mb MB]
+    ntkviz serve [--port 8866] [--class-size N] [--max-kernels N] [--kernel-memory-mb MB]
                  [--cull-idle-timeout S] [--cull-connected-timeout S]
                                    # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .results import PRECOMPUTED
 from .serve.command import (
+    CLASS_SIZE,
     CULL_CONNECTED_TIMEOUT,
     CULL_IDLE_TIMEOUT,
     KERNEL_MEMORY_MB,
@@ -37,7 +38,12 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it): at "
           f"most {args.max_kernels} sessions of at most {args.kernel_memory_mb or 'unbounded'} MB "
           "each", flush=True)
-    voila = command.voila_command(args.port, notebook, max_kernels=args.max_kernels,
+    if args.class_size > 1:
+        print(f"Rendering {args.class_size} pages ahead for the class (about "
+              f"{args.class_size * command.POOL_KERNEL_MB / 1024:.1f} GB); Voila says \"Kernel "
+              "pool ... is filled\" when they are ready", flush=True)
+    voila = command.voila_command(args.port, notebook, class_size=args.class_size,
+                                  max_kernels=args.max_kernels,
                                   kernel_memory_mb=args.kernel_memory_mb,
                                   cull_idle_timeout=args.cull_idle_timeout,
                                   cull_connected_timeout=args.cull_connected_timeout)
@@ -156,11 +162,15 @@ def main(argv: list[str] | None = None) -> int:
                     "a kernel of their own; the number of kernels and the memory of each are "
                     "bounded and idle kernels are ended.")
     serve.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
-    serve.add_argument("--max-kernels", type=int, default=MAX_KERNELS, metavar="N",
-                       help="most sessions (kernels, the preheated spare included) at once; a "
+    serve.add_argument("--class-size", type=int, default=CLASS_SIZE, metavar="N",
+                       help="pages rendered ahead, each in a kernel of its own: N visitors "
+                            "arriving together all get a page at once (start the server a few "
+                            "minutes before class; about 0.3 GB per page; default %(default)s)")
+    serve.add_argument("--max-kernels", type=int, default=None, metavar="N",
+                       help="most kernels (sessions and pages rendered ahead) at once; a "
                             "further visitor gets an HTTP 503 page 'The server is full' while "
-                            f"open sessions go on (default {MAX_KERNELS}; each kernel takes "
-                            "about 0.5 GB)")
+                            f"open sessions go on (default {MAX_KERNELS}, or the class size + 1 "
+                            "if larger; each kernel takes about 0.3-0.5 GB)")
     serve.add_argument("--kernel-memory-mb", type=int, default=KERNEL_MEMORY_MB, metavar="MB",
                        help="resident memory bound per kernel: a session passing it is ended "
                             "and its page says why (default %(default)s; 0: no bound)")
@@ -211,12 +221,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         if not 1 <= args.port <= 65535:
             parser.error(f"--port must be in 1..65535, got {args.port}")
-        for option, value, least in (("--max-kernels", args.max_kernels, 1),
+        if args.max_kernels is None:
+            args.max_kernels = max(MAX_KERNELS, args.class_size + 1)
+        for option, value, least in (("--class-size", args.class_size, 1),
+                                     ("--max-kernels", args.max_kernels, 1),
                                      ("--kernel-memory-mb", args.kernel_memory_mb, 0),
                                      ("--cull-idle-timeout", args.cull_idle_timeout, 1),
                                      ("--cull-connected-timeout", args.cull_connected_timeout, 0)):
             if value < least:
                 parser.error(f"{option} must be at least {least}, got {value}")
+        if args.class_size > args.max_kernels:
+            parser.error(f"--class-size ({args.class_size}) must be at most --max-kernels "
+                         f"({args.max_kernels}): the pages rendered ahead count as kernels")
+        from .serve.command import check_pool_memory
+
+        try:
+            check_pool_memory(args.class_size)
+        except ValueError as error:
+            parser.error(str(error).replace("class_size=", "--class-size "))
     return args.run(args)
 
 

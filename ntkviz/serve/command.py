@@ -12,7 +12,8 @@ from .._validate import check_int
 from .template import template_root
 
 __all__ = ["dashboard_path", "voila_command", "voila_environment", "jax_cache_dir",
-           "VOILA_SETTINGS", "MAX_KERNELS", "KERNEL_MEMORY_MB", "CULL_IDLE_TIMEOUT",
+           "available_memory_mb", "check_pool_memory", "VOILA_SETTINGS", "MAX_KERNELS",
+           "KERNEL_MEMORY_MB", "CLASS_SIZE", "POOL_KERNEL_MB", "CULL_IDLE_TIMEOUT",
            "CULL_CONNECTED_TIMEOUT", "JAX_CACHE_MAX_BYTES"]
 
 _CLASSES = "ntkviz.serve.classroom"
@@ -24,10 +25,10 @@ VOILA_SETTINGS = (
     "--no-browser",
     "--VoilaConfiguration.show_tracebacks=False",
     "--MappingKernelManager.cull_connected=False",
-    # One kernel kept ready with the dashboard already executed (JAX imported, first tab
-    # computed): the next visitor gets it at once while a new one heats up in the background.
+    # Kernels kept ready with the dashboard already executed (JAX imported, first tab
+    # computed): a visitor gets one at once while a new one heats up in the background. How
+    # many: ``class_size`` of voila_command.
     "--VoilaConfiguration.preheat_kernel=True",
-    "--VoilaConfiguration.default_pool_size=1",
     # The cap on kernels and the memory bound per kernel (their values: voila_command).
     f"--VoilaConfiguration.multi_kernel_manager_class={_CLASSES}.ClassroomKernelManager",
     f"--VoilaConfiguration.kernel_spec_manager_class={_CLASSES}.ClassroomKernelSpecManager",
@@ -49,6 +50,11 @@ VOILA_SETTINGS = (
 #: minutes; one whose page is still open after 2 idle hours (longer than a lesson).
 MAX_KERNELS = 25
 KERNEL_MEMORY_MB = 1500
+#: Pages pre-rendered by default (Voila's pool of preheated kernels): one, for the next visitor.
+CLASS_SIZE = 1
+#: Resident memory of a kernel waiting in the pool with the dashboard rendered (measured:
+#: benchmarks/results_classroom.md), for the memory check of ``class_size``.
+POOL_KERNEL_MB = 330
 CULL_IDLE_TIMEOUT = 600
 CULL_CONNECTED_TIMEOUT = 7200
 
@@ -67,17 +73,24 @@ def dashboard_path() -> Path:
     raise FileNotFoundError("notebooks/dashboard.ipynb was not found next to the ntkviz package")
 
 
-def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
-                  kernel_memory_mb: int = KERNEL_MEMORY_MB,
+def voila_command(port: int, notebook: Path, *, class_size: int = CLASS_SIZE,
+                  max_kernels: int = MAX_KERNELS, kernel_memory_mb: int = KERNEL_MEMORY_MB,
                   cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
                   cull_connected_timeout: int = CULL_CONNECTED_TIMEOUT,
                   cull_interval: int = 60) -> list[str]:
-    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``, with at most
-    ``max_kernels`` kernels of at most ``kernel_memory_mb`` MB resident each (0: unbounded),
-    ending kernels without a page after ``cull_idle_timeout`` idle seconds and those with a page
-    after ``cull_connected_timeout`` (0: never), checked every ``cull_interval`` seconds. Run it
-    with ``voila_environment()``."""
+    """The Voila command line that serves only ``notebook`` on 127.0.0.1:``port``, with
+    ``class_size`` pages rendered ahead in preheated kernels (Voila's kernel pool: that many
+    visitors arriving together get a page at once), at most ``max_kernels`` kernels (pool
+    included) of at most ``kernel_memory_mb`` MB resident each (0: unbounded), ending kernels
+    without a page after ``cull_idle_timeout`` idle seconds and those with a page after
+    ``cull_connected_timeout`` (0: never), checked every ``cull_interval`` seconds. Run it with
+    ``voila_environment()``."""
     check_int("max_kernels", max_kernels, minimum=1)
+    check_int("class_size", class_size, minimum=1)
+    if class_size > max_kernels:
+        raise ValueError(f"class_size ({class_size}) must be at most max_kernels "
+                         f"({max_kernels}): the pool's kernels count towards the cap")
+    check_pool_memory(class_size)
     check_int("kernel_memory_mb", kernel_memory_mb, minimum=0)
     check_int("cull_idle_timeout", cull_idle_timeout, minimum=1)
     check_int("cull_connected_timeout", cull_connected_timeout, minimum=0)
@@ -88,8 +101,31 @@ def voila_command(port: int, notebook: Path, *, max_kernels: int = MAX_KERNELS,
             f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
             f"--ClassroomKernelManager.cull_connected_timeout={cull_connected_timeout}",
+            f"--VoilaConfiguration.default_pool_size={class_size}",
             f"--ClassroomKernelManager.max_kernels={max_kernels}",
             f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
+
+
+def available_memory_mb() -> float | None:
+    """The machine's available memory (``MemAvailable``, Linux) in MB, or None if unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_pool_memory(class_size: int) -> None:
+    """A ``ValueError`` naming ``class_size`` if its pre-rendered pages (``POOL_KERNEL_MB``
+    each) would not fit the machine's available memory."""
+    need, available = class_size * POOL_KERNEL_MB, available_memory_mb()
+    if available is not None and need > available:
+        raise ValueError(
+            f"class_size={class_size} would pre-render {class_size} pages of about "
+            f"{POOL_KERNEL_MB} MB each ({need / 1024:.1f} GB); this machine has "
+            f"{available / 1024:.1f} GB available: at most {int(available // POOL_KERNEL_MB)}")
 
 
 def jax_cache_dir() -> Path:

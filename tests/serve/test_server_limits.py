@@ -1,8 +1,10 @@
-"""A classroom server cannot be exhausted: Voila started by ``ntkviz.serve.voila_command``
-(the command of ``ntkviz serve``) refuses the visitor past ``--max-kernels`` with a 503 page
-while open sessions go on; a kernel whose resident memory passes ``--kernel-memory-mb`` tells
-its page and ends, and the server keeps serving; idle kernels are culled, with and without an
-open page.
+"""A classroom server cannot be exhausted, and a class arriving together is served at once.
+
+Voila started by ``ntkviz.serve.voila_command`` (the command of ``ntkviz serve``) refuses the
+visitor past ``--max-kernels`` with a 503 page while open sessions go on; a kernel whose
+resident memory passes ``--kernel-memory-mb`` tells its page and ends, and the server keeps
+serving; idle kernels are culled, with and without an open page; with ``--class-size N``, N
+pages are rendered ahead and N visitors arriving together each get one.
 
 The server runs a small test notebook (plain ipywidgets, no JAX: kernels start in a second or
 two) from a temporary folder with exactly the dashboard's settings; its visitors are
@@ -211,6 +213,32 @@ def test_idle_kernels_are_culled_without_a_page_and_with_one(tmp_path):
     assert "its page is open but idle" in text
 
 
+def test_a_class_arriving_together_gets_pages_rendered_ahead(tmp_path):
+    class_size = 3
+    with probe_server(tmp_path, "pool", class_size=class_size, max_kernels=class_size + 1) \
+            as (url, process, log):
+        deadline = time.monotonic() + 120
+        while f"is filled with {class_size} kernel(s)" not in log.read_text():
+            assert time.monotonic() < deadline, "the pool was not filled within 120 s"
+            time.sleep(0.3)
+
+        async def scenario():
+            sessions = await asyncio.gather(*(DashboardSession.open(url, timeout=120)
+                                              for _ in range(class_size)))
+            readouts = [await _readout_after(s, 10 + i) for i, s in enumerate(sessions)]
+            await asyncio.sleep(3)      # the pool refills, within the cap
+            kernels = len(kernel_pids(process.pid))
+            for session in sessions:
+                await session.close()
+            return [s.kernel_id for s in sessions], readouts, kernels
+
+        ids, readouts, kernels = asyncio.run(scenario())
+    text = log.read_text()
+    assert all(f"Using pre-heated kernel: {kernel_id}" in text for kernel_id in ids)
+    assert readouts == ["20", "22", "24"]
+    assert kernels <= class_size + 1
+
+
 def test_serve_passes_the_limits_to_voila(monkeypatch):
     seen = {}
     from ntkviz.serve import process
@@ -228,6 +256,11 @@ def test_serve_passes_the_limits_to_voila(monkeypatch):
                     "--VoilaConfiguration.kernel_spec_manager_class=ntkviz.serve.classroom.ClassroomKernelSpecManager",
                     "--KernelRestarter.restart_limit=0", "--VoilaConfiguration.template=ntkviz"):
         assert setting in command
+    assert "--VoilaConfiguration.default_pool_size=1" in command
+    # a class: that many pages rendered ahead, room for one more kernel by default
+    assert cli.main(["serve", "--class-size", "30"]) == 0
+    assert "--VoilaConfiguration.default_pool_size=30" in seen["command"]
+    assert "--ClassroomKernelManager.max_kernels=31" in seen["command"]
     template = Path(seen["env"]["JUPYTER_PATH"].split(os.pathsep)[0]) / "voila" / "templates" / "ntkviz"
     assert (template / "index.html.j2").is_file() and (template / "503.html").is_file()
 
@@ -237,13 +270,20 @@ def test_serve_passes_the_limits_to_voila(monkeypatch):
     ("--kernel-memory-mb", "-5", "--kernel-memory-mb must be at least 0, got -5"),
     ("--cull-idle-timeout", "0", "--cull-idle-timeout must be at least 1, got 0"),
     ("--cull-connected-timeout", "-1", "--cull-connected-timeout must be at least 0, got -1"),
+    ("--class-size", "0", "--class-size must be at least 1, got 0"),
+    ("--class-size", "10 --max-kernels 5", "--class-size (10) must be at most --max-kernels (5)"),
+    ("--class-size", "1000000", "--class-size 1000000 would pre-render 1000000 pages"),
 ])
 def test_bad_limits_are_rejected(capsys, option, value, message):
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["serve", option, value])
+        cli.main(["serve", option, *value.split()])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_voila_command_names_bad_limits():
     with pytest.raises(ValueError, match="max_kernels"):
         serve_command.voila_command(8866, cli.dashboard_path(), max_kernels=0)
+    with pytest.raises(ValueError, match="class_size"):
+        serve_command.voila_command(8866, cli.dashboard_path(), class_size=3, max_kernels=2)
+    with pytest.raises(ValueError, match="class_size=100000 would pre-render"):
+        serve_command.voila_command(8866, cli.dashboard_path(), class_size=10**5, max_kernels=10**6)
