@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     # class arriving at a ready server.
     pool_start = time.monotonic()
     deadline = pool_start + 180 + 20 * args.class_size
-    while time.monotonic() < deadline and "is filled with" not in log_path.read_text():
+    ready = serve.classroom.READY_MESSAGE % args.class_size
+    while time.monotonic() < deadline and ready not in log_path.read_text():
         time.sleep(1)
     pool_seconds = time.monotonic() - pool_start
     pool_rss = [_status(p, "VmRSS") for p in kernel_pids(server.pid).values()]

@@ -33,6 +33,7 @@ __all__ = ["main", "dashboard_path"]
 
 def _serve(args: argparse.Namespace) -> int:
     from .serve import command, process
+    from .serve.classroom import READY_MESSAGE
 
     notebook = dashboard_path()
     print(f"Serving the ntkviz dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C stops it): at "
@@ -40,8 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
           "each", flush=True)
     if args.class_size > 1:
         print(f"Rendering {args.class_size} pages ahead for the class (about "
-              f"{args.class_size * command.POOL_KERNEL_MB / 1024:.1f} GB); Voila says \"Kernel "
-              "pool ... is filled\" when they are ready", flush=True)
+              f"{args.class_size * command.POOL_KERNEL_MB / 1024:.1f} GB); the log says "
+              f"\"{READY_MESSAGE % args.class_size}\" when the class may arrive", flush=True)
     voila = command.voila_command(args.port, notebook, class_size=args.class_size,
                                   max_kernels=args.max_kernels,
                                   kernel_memory_mb=args.kernel_memory_mb,

@@ -12,7 +12,8 @@ its command line.
   a session has ended, so the number of kernel processes never exceeds ``max_kernels``. It also
   culls kernels whose page is still open after ``cull_connected_timeout`` idle seconds (the
   jupyter_server culler, with ``cull_connected=False``, ends those without a page after
-  ``cull_idle_timeout``).
+  ``cull_idle_timeout``), and logs ``READY_MESSAGE`` once every page of the pool (``ntkviz
+  serve --class-size``) has been rendered: then a class arriving together waits for nothing.
 * ``ClassroomKernelSpecManager`` (``VoilaConfiguration.kernel_spec_manager_class``): starts
   Python kernels through ``ntkviz.serve.launcher`` with ``--memory-mb``, which ends a kernel
   whose resident memory passes the bound after telling its page why.
@@ -37,11 +38,13 @@ from .launcher import MODULE as LAUNCHER
 from .protocol import WS_PROTOCOL
 
 __all__ = ["ClassroomKernelManager", "ClassroomKernelSpecManager", "BrowserProtocolConnection",
-           "full_message"]
+           "full_message", "READY_MESSAGE"]
 
 # Voila sets this variable in the environment of every kernel it starts: "True" for a kernel
 # started for its preheated pool, "False" for one started for a visitor's request.
 PREHEAT_VARIABLE = "VOILA_PREHEAT"
+#: Logged once the pool's pages have all been rendered (the dashboard run in each kernel).
+READY_MESSAGE = "Ready for the class: %d page(s) rendered ahead"
 
 
 def full_message(max_kernels: int) -> str:
@@ -82,6 +85,27 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
                 return render_task, rendered, kernel_id
 
             self.get_rendered_notebook = get_rendered_notebook
+        # Voila's own step that starts a pool kernel and its rendering of the page: counted
+        # when the rendering has finished, so the server can say when the class may arrive.
+        initialize = getattr(self, "_initialize", None)
+        if take is not None and initialize is not None:
+            async def _initialize(*args, **kw):
+                content = await initialize(*args, **kw)
+                content["task"].add_done_callback(self._page_rendered)
+                return content
+
+            self._initialize = _initialize
+        self._pages_rendered = 0
+        self._announced = False
+
+    def _page_rendered(self, task: asyncio.Task) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        self._pages_rendered += 1
+        pool_size = self.kernel_pools_config.get("default", {}).get("pool_size", 1)
+        if not self._announced and self._pages_rendered >= pool_size:
+            self._announced = True
+            self.log.info(READY_MESSAGE, pool_size)
 
     # -- counting ---------------------------------------------------------------------------
     def _live_ids(self) -> set[str]:

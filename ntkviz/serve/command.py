@@ -52,9 +52,10 @@ MAX_KERNELS = 25
 KERNEL_MEMORY_MB = 1500
 #: Pages pre-rendered by default (Voila's pool of preheated kernels): one, for the next visitor.
 CLASS_SIZE = 1
-#: Resident memory of a kernel waiting in the pool with the dashboard rendered (measured:
-#: benchmarks/results_classroom.md), for the memory check of ``class_size``.
-POOL_KERNEL_MB = 330
+#: Resident memory of a kernel waiting in the pool with the dashboard rendered, rounded up
+#: (measured 256 MB, peak 271 MB: benchmarks/results_classroom.md), for the memory check of
+#: ``class_size``.
+POOL_KERNEL_MB = 300
 CULL_IDLE_TIMEOUT = 600
 CULL_CONNECTED_TIMEOUT = 7200
 

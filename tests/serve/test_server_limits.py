@@ -28,6 +28,7 @@ from browser_support import ARTIFACTS, free_port
 from ntkviz import cli
 from ntkviz.serve import DashboardSession, PageRefused, full_message, kernel_pids
 from ntkviz.serve import command as serve_command
+from ntkviz.serve.classroom import READY_MESSAGE
 from ntkviz.serve.launcher import BANNER_CLASS, EXIT_STATUS, banner_text
 
 PROBE = '''import ipywidgets as W
@@ -218,8 +219,8 @@ def test_a_class_arriving_together_gets_pages_rendered_ahead(tmp_path):
     with probe_server(tmp_path, "pool", class_size=class_size, max_kernels=class_size + 1) \
             as (url, process, log):
         deadline = time.monotonic() + 120
-        while f"is filled with {class_size} kernel(s)" not in log.read_text():
-            assert time.monotonic() < deadline, "the pool was not filled within 120 s"
+        while READY_MESSAGE % class_size not in log.read_text():
+            assert time.monotonic() < deadline, "the pages were not rendered within 120 s"
             time.sleep(0.3)
 
         async def scenario():
