@@ -23,6 +23,7 @@ from typing import Callable
 
 import ipywidgets as W
 
+from . import views
 from .display import STYLE
 
 __all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP"]
@@ -95,10 +96,14 @@ def default_tabs() -> tuple[Tab, ...]:
 class Dashboard:
     """The explorers as tabs; ``widget`` is the ``ipywidgets.Tab`` (with an intro line per tab).
 
-    ``explorer(key)`` builds (once) and returns a tab's explorer; ``select(key)`` opens a tab.
+    ``explorer(key)`` builds (once) and returns a tab's explorer; ``select(key)`` opens a tab;
+    ``view()`` is the tab and its controls' values, ``open_view(query)`` goes to a view given as
+    a URL query (``tab=orbit&N=8…``). Under Voila the page's own URL query is opened when a
+    visitor arrives (``follow_url``); the "Link and code for this view" button shows both.
     """
 
-    def __init__(self, tabs: tuple[Tab, ...] | None = None, *, warm_up: bool = True):
+    def __init__(self, tabs: tuple[Tab, ...] | None = None, *, warm_up: bool = True,
+                 follow_url: bool = True):
         if tabs is not None and (isinstance(tabs, (str, bytes)) or not hasattr(tabs, "__iter__")):
             raise TypeError(f"tabs must be a sequence of Tab, got {type(tabs).__name__}")
         self.tabs = tuple(default_tabs() if tabs is None else tabs)
@@ -111,8 +116,17 @@ class Dashboard:
         self.widget = W.Tab(children=[self._boxes[t.key] for t in self.tabs])
         self.widget.titles = tuple(t.title for t in self.tabs)
         self.widget.add_class("ntkviz-dashboard")
+        self.share_button = W.Button(description="Link and code for this view",
+                                     layout=W.Layout(width="240px"))
+        self.share_button.add_class("ntkviz-share")
+        self.share = W.HTML()
+        self.share.add_class("ntkviz-share-view")
+        self.share_button.on_click(lambda _: self._show_share())
         self._fill(self.tabs[0])
         self.widget.observe(self._on_select, names="selected_index")
+        self._displayed = threading.Event()
+        if follow_url:
+            threading.Thread(target=self._follow_page_url, name="ntkviz-url", daemon=True).start()
         self.warm_up_thread = None
         if warm_up:
             self.warm_up_thread = threading.Thread(target=_warm_up_kernels, name="ntkviz-warm-up", daemon=True)
@@ -129,10 +143,35 @@ class Dashboard:
         """Open tab ``key`` (building its explorer if needed)."""
         self.widget.selected_index = [t.key for t in self.tabs].index(self._tab(key).key)
 
+    def view(self) -> tuple[str, dict]:
+        """The open tab's key and its explorer's control values."""
+        key = self.tabs[self.widget.selected_index or 0].key
+        return key, self.explorer(key).values()
+
+    def open_view(self, query: str) -> bool:
+        """Open the view of a URL query (``tab=…&<control>=…``): select its tab (the first tab
+        when it names none) and set the controls it names. Returns whether every part applied;
+        what did not is shown (under the button, or in the explorer's message line)."""
+        tab, raw = views.parse_view(query)
+        key = self.tabs[0].key if tab is None else tab
+        try:
+            new = key not in self._explorers
+            explorer = self.explorer(key)
+            values = views.typed_values(explorer.CONTROLS, raw)
+        except ValueError as error:
+            self.share.value = _message(f"This link could not be opened: {error}", "error")
+            return False
+        self.select(key)
+        ok = explorer.set(**values) if values else True
+        if new and values:   # its figure was edited before the page drew it
+            explorer.redraw()
+        return ok
+
     def display(self):
         from IPython.display import display
 
-        display(W.VBox([W.HTML(STYLE), self.widget]))
+        display(W.VBox([W.HTML(STYLE), self.widget, W.HBox([self.share_button, self.share])]))
+        self._displayed.set()
 
     def _ipython_display_(self):
         self.display()
@@ -143,6 +182,25 @@ class Dashboard:
             if tab.key == key:
                 return tab
         raise ValueError(f"key must be one of {[t.key for t in self.tabs]}, got {key!r}")
+
+    def _follow_page_url(self):
+        try:
+            query = views.page_query()
+            if query:
+                # not while the notebook is still building or showing the page (a visitor
+                # may claim a kernel whose page is still being rendered)
+                self._displayed.wait(timeout=120)
+                self.open_view(query)
+        except Exception as error:  # noqa: BLE001 - the page works without its link
+            self.share.value = _message(f"The link's view could not be opened: {error}", "error")
+
+    def _show_share(self):
+        key, values = self.view()
+        query = html.escape(views.view_query(key, values), quote=True)
+        code = html.escape(views.view_code(self.explorer(key), values))
+        self.share.value = (f'<a class="ntkviz-view-link" href="?{query}" target="_blank">link '
+                            f"to this view</a> (served by Voila) · code for a notebook:"
+                            f'<pre class="ntkviz-view-code">{code}</pre>')
 
     @staticmethod
     def _intro(tab: Tab) -> W.HTML:
@@ -163,8 +221,8 @@ class Dashboard:
         try:
             explorer = self.explorer(tab.key)
         except Exception as error:  # a tab that cannot be built must not take the page down
-            message = html.escape(f"This explorer could not start: {type(error).__name__}: {error}")
-            box.children = (box.children[0], W.HTML(f'<div class="ntkviz-message ntkviz-message-error">{message}</div>'))
+            text = f"This explorer could not start: {type(error).__name__}: {error}"
+            box.children = (box.children[0], W.HTML(_message(text, "error")))
             return
         box.children = (box.children[0], explorer.widget)
         # A tab built for another (the orbit explorer behind the survey) goes on the page at
@@ -173,6 +231,10 @@ class Dashboard:
             other_box = self._boxes[other.key]
             if other.key in self._explorers and len(other_box.children) == 1:
                 other_box.children = (other_box.children[0], self._explorers[other.key].widget)
+
+
+def _message(text: str, level: str) -> str:
+    return f'<div class="ntkviz-message ntkviz-message-{level}">{html.escape(text)}</div>'
 
 
 #: Scheduling priority (nice value) of the warm-up thread: compiling for later must not slow

@@ -139,9 +139,7 @@ class Explorer:
         for widget in self.controls.values():
             widget.add_class("ntkviz-control")
             widget.observe(self._on_control, names="value")
-        panels = self.panels(self.state)
-        self.figure, self._slices, self._axes = compose_subplots(
-            panels, self.PANELS, finish=self.finish_figure, **self.FIGURE)
+        self._build_figure()
         self._show(self.state)
         self.widget = W.VBox([
             W.HTML(STYLE),
@@ -177,6 +175,9 @@ class Explorer:
         fig.update_traces(showlegend=False)
         fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
 
+    def figure_built(self) -> None:
+        """Called each time ``self.figure`` is a new FigureWidget (attach trace callbacks)."""
+
     # --- public --------------------------------------------------------------------------------
     def values(self) -> dict:
         """The controls' current values, by name."""
@@ -208,6 +209,13 @@ class Explorer:
                     widget.value = target[control.name]
         return ok
 
+    def redraw(self) -> None:
+        """Draw the figure anew from the setting shown, as a new FigureWidget in its place: edits
+        to a figure whose page has not drawn it yet may not all reach the browser."""
+        with self._lock:   # (the old widget is not closed: a page may still be drawing it)
+            self._build_figure()
+            self.widget.children = (*self.widget.children[:-1], self.figure)
+
     def refresh(self) -> bool:
         """Recompute and redraw the setting shown (e.g. when a background job brings new
         data); returns whether it succeeded (a failure is shown, never raised)."""
@@ -229,6 +237,11 @@ class Explorer:
 
     def _ipython_display_(self):
         self.display()
+
+    def _build_figure(self) -> None:
+        self.figure, self._slices, self._axes = compose_subplots(
+            self.panels(self.state), self.PANELS, finish=self.finish_figure, **self.FIGURE)
+        self.figure_built()
 
     # --- the event path ------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -128,10 +128,6 @@ class PairSurvey(Explorer):
             widget.add_class(css)
         self.run_button.on_click(lambda _: self.run())
         super().__init__()
-        for name in PANELS:
-            for trace in self.traces(name):
-                if trace.name in _POINTS:
-                    trace.on_click(self._on_click)
         self._show_setting()
         if orbit_explorer is not None and hasattr(orbit_explorer, "observe_state"):
             orbit_explorer.observe_state(lambda _state: self._show_setting())
@@ -264,6 +260,12 @@ class PairSurvey(Explorer):
 
     def extra_controls(self) -> list:
         return [self.setting, self.n_pairs_slider, W.HBox([self.run_button, self.progress])]
+
+    def figure_built(self) -> None:
+        for name in PANELS:
+            for trace in self.traces(name):
+                if trace.name in _POINTS:
+                    trace.on_click(self._on_click)
 
     def finish_figure(self, fig, slices, axes) -> None:
         super().finish_figure(fig, slices, axes)

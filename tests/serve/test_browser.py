@@ -219,6 +219,47 @@ def test_orbit_tab_shows_a_bad_shift_count_and_keeps_its_figures(page):
     _assert_orbit_matches_core(page, a=a, b=b, action="shift", N=7, architecture="mlp1", kind="ntk")
     _no_error(page)
 
+def _open_view(page, url: str):
+    """A new page of the same browser at ``url``, once its orbit tab is drawn."""
+    view = page.context.browser.new_page(viewport={"width": 1400, "height": 1800})
+    view.goto(url, timeout=FIRST_RENDER_TIMEOUT_MS)
+    try:
+        view.wait_for_selector(f"{ORBIT} .js-plotly-plot .main-svg", state="visible",
+                               timeout=FIRST_RENDER_TIMEOUT_MS)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        view.screenshot(path=str(ARTIFACTS / "view_link_failed.png"), full_page=True)
+        raise
+    return view
+
+
+def test_a_link_opens_its_view_and_each_view_offers_its_link_and_code(page, voila_url):
+    setting = dict(a=(3, 0), b=(8, 0), action="rotate", N=16, architecture="cnn_gap", kind="nngp")
+    view = _open_view(page, voila_url + "?tab=orbit&N=16&architecture=cnn_gap&kind=nngp")
+    try:
+        _assert_orbit_matches_core(view, **setting)
+        view.locator("button.ntkviz-share").click()
+        link = view.locator(".ntkviz-view-link").first
+        link.wait_for(timeout=UPDATE_TIMEOUT_MS)
+        href = link.get_attribute("href")
+        for part in ("tab=orbit", "N=16", "architecture=cnn_gap", "kind=nngp", "action=rotate"):
+            assert part in href, href
+        code = view.locator(".ntkviz-view-code").inner_text()
+        assert "OrbitExplorer()" in code and "N=16" in code and "architecture='cnn_gap'" in code
+        _no_error(view)
+    finally:
+        view.close()
+    again = _open_view(page, voila_url + href)   # the page's own link, opened: the same view
+    try:
+        _assert_orbit_matches_core(again, **setting)
+        _no_error(again)
+    except Exception:
+        again.screenshot(path=str(ARTIFACTS / "view_link_failed.png"), full_page=True)
+        raise
+    finally:
+        again.close()
+
+
 # --- Equivariant vs plain ---------------------------------------------------------------------
 def test_accuracy_tab_follows_N_and_the_architecture(page):
     from ntkviz.experiments import accuracy
