@@ -13,7 +13,7 @@ its command line.
   culls kernels whose page is still open after ``cull_connected_timeout`` idle seconds (the
   jupyter_server culler, with ``cull_connected=False``, ends those without a page after
   ``cull_idle_timeout``), and logs ``READY_MESSAGE`` once every page of the pool (``ntkviz
-  serve --class-size``) has been rendered: then a class arriving together waits for nothing.
+  serve --class-size``) has been rendered: a class arriving then gets pages already rendered.
 * ``ClassroomKernelSpecManager`` (``VoilaConfiguration.kernel_spec_manager_class``): starts
   Python kernels through ``ntkviz.serve.launcher`` with ``--memory-mb``, which ends a kernel
   whose resident memory passes the bound after telling its page why.
