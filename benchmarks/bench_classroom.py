@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
     if args.max_kernels is None:
-        args.max_kernels = max(serve.MAX_KERNELS, args.class_size + 1)
+        args.max_kernels = serve.command.default_max_kernels(args.class_size)
 
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     used_before = _used_mb()

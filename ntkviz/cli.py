@@ -25,7 +25,9 @@ from .serve.command import (
     CULL_IDLE_TIMEOUT,
     KERNEL_MEMORY_MB,
     MAX_KERNELS,
+    check_pool_memory,
     dashboard_path,
+    default_max_kernels,
 )
 
 __all__ = ["main", "dashboard_path"]
@@ -223,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.port <= 65535:
             parser.error(f"--port must be in 1..65535, got {args.port}")
         if args.max_kernels is None:
-            args.max_kernels = max(MAX_KERNELS, args.class_size + 1)
+            args.max_kernels = default_max_kernels(args.class_size)
         for option, value, least in (("--class-size", args.class_size, 1),
                                      ("--max-kernels", args.max_kernels, 1),
                                      ("--kernel-memory-mb", args.kernel_memory_mb, 0),
@@ -234,8 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.class_size > args.max_kernels:
             parser.error(f"--class-size ({args.class_size}) must be at most --max-kernels "
                          f"({args.max_kernels}): the pages rendered ahead count as kernels")
-        from .serve.command import check_pool_memory
-
         try:
             check_pool_memory(args.class_size)
         except ValueError as error:

@@ -12,7 +12,8 @@ from .._validate import check_int
 from .template import template_root
 
 __all__ = ["dashboard_path", "voila_command", "voila_environment", "jax_cache_dir",
-           "available_memory_mb", "check_pool_memory", "VOILA_SETTINGS", "MAX_KERNELS",
+           "available_memory_mb", "check_pool_memory", "default_max_kernels", "VOILA_SETTINGS",
+           "MAX_KERNELS",
            "KERNEL_MEMORY_MB", "CLASS_SIZE", "POOL_KERNEL_MB", "CULL_IDLE_TIMEOUT",
            "CULL_CONNECTED_TIMEOUT", "JAX_CACHE_MAX_BYTES"]
 
@@ -105,6 +106,11 @@ def voila_command(port: int, notebook: Path, *, class_size: int = CLASS_SIZE,
             f"--VoilaConfiguration.default_pool_size={class_size}",
             f"--ClassroomKernelManager.max_kernels={max_kernels}",
             f"--ClassroomKernelSpecManager.kernel_memory_mb={kernel_memory_mb}"]
+
+
+def default_max_kernels(class_size: int = CLASS_SIZE) -> int:
+    """``MAX_KERNELS``, or room for the class and one more kernel when that is larger."""
+    return max(MAX_KERNELS, class_size + 1)
 
 
 def available_memory_mb() -> float | None:
