@@ -2,12 +2,12 @@
 
 No widgets and no kernel computation here: every function takes arrays (the fields of an
 ``experiments`` result) and returns a new figure, so scripts can export them and the explorers
-can copy their traces into ``FigureWidget``s. Class A is always ``COLORS["A"]``, class B
+can copy their traces into their own figures. Class A is always ``COLORS["A"]``, class B
 ``COLORS["B"]``; the left-out point is ``COLORS["missing"]``.
 
 Each figure also has an ``*_update`` function returning only what changes with the data
 (``{"data": [per-trace dicts], "layout": {magic-underscore keys}}``); ``apply_update`` writes it
-into any figure with the same traces, which is how the explorers update ``FigureWidget``s in
+into any figure with the same traces, which is how the explorers update their figures in
 place without rebuilding (and re-validating) whole figures.
 
 One module per subject: ``style`` (colours, layout, updates), ``spectra`` (any kernel's K,

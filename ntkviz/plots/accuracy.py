@@ -260,7 +260,7 @@ def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *
     check_text("title", title, optional=True)
     z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names, outcomes)
     n_right = int(np.sum(correct))
-    # gaps as None, not NaN: a FigureWidget sends JSON, which has no NaN
+    # gaps as None, not NaN: figures travel as JSON, which has no NaN
     z = [[None if np.isnan(v) else float(v) for v in row] for row in z]
     return {"data": [dict(z=z, text=text), dict(x=mx, y=my, text=mt)],
             "layout": {"title_text": title or f"Test digits: {n_right} of {len(correct)} correct",

@@ -6,7 +6,7 @@ point, and the distance of finite networks to the kernel prediction against widt
 
 The figures only read the state's arrays and numbers (``_FIELDS``); they compute nothing.
 Every figure ``f(state) -> go.Figure`` has a ``f_update(state) -> {"data", "layout"}`` twin
-with the same traces, for in-place updates of FigureWidgets.
+with the same traces, for in-place updates of the explorers' figures.
 """
 
 from __future__ import annotations

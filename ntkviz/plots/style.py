@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.basedatatypes import BaseFigure
 
 from .._validate import as_finite_array, check_int, check_real
 
@@ -174,11 +175,9 @@ def write_traces(traces, data) -> None:
 
 
 def apply_update(fig, update: dict):
-    """Write an ``*_update`` result into ``fig`` (a ``go.Figure`` or ``go.FigureWidget``).
-
-    Wrap the call in ``fig.batch_update()`` for a FigureWidget to send one message.
-    """
-    if not isinstance(fig, (go.Figure, go.FigureWidget)):
+    """Write an ``*_update`` result into ``fig`` (a ``go.Figure`` or ``go.FigureWidget``; wrap
+    the call in ``fig.batch_update()`` for a FigureWidget to send one message)."""
+    if not isinstance(fig, BaseFigure):  # (go.FigureWidget itself would import nbformat)
         raise TypeError(f"fig must be a plotly Figure or FigureWidget, got {type(fig).__name__}")
     data = update.get("data") if isinstance(update, dict) else None
     if not isinstance(update, dict) or set(update) != {"data", "layout"} or not isinstance(

@@ -1,4 +1,4 @@
-"""Interactive explorers built from ``plots`` and the core (ipywidgets + plotly FigureWidgets).
+"""Interactive explorers built from ``plots`` and the core (ipywidgets + plotly).
 
 Loaded on first use, so importing ``ntkviz.widgets`` does not import ipywidgets or plotly.
 """

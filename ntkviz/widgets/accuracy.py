@@ -121,7 +121,7 @@ class AccuracyExplorer(Explorer):
     Attributes
     ----------
     widget : the top-level VBox (CSS class ``ntkviz-accuracy-explorer``)
-    figure : the ``FigureWidget`` (``traces(name)`` per panel, names as in ``PANELS``)
+    figure : the ``go.Figure`` (``traces(name)`` per panel, names as in ``PANELS``)
     state : the setting shown (``action``, ``N``, ``leave_out``, ``highlight``, ``kind``) and
         its ``results`` per architecture;  result : the highlighted architecture's
         ``AccuracyResult``;  progress : the bar of a live computation

@@ -73,7 +73,7 @@ class AugmentationExplorer(Explorer):
     ----------
     widget : the top-level ipywidgets container;  config : the selected run's ``AugmentConfig``
     run : the selected run's ``AugmentationRun`` (None while it is not trained)
-    figure : the ``FigureWidget`` with panels ``"loss"``, ``"accuracy"``, ``"distance"``
+    figure : the ``go.Figure`` with panels ``"loss"``, ``"accuracy"``, ``"distance"``
     """
 
     CONTROLS = (

@@ -2,7 +2,7 @@
 (docs/theory.md#the-circle-pair, docs/theory.md#the-spectral-error).
 
 Every slider move recomputes ``experiments.circle`` (cached) and writes the new data of the six
-panels into the one FigureWidget in one batched message (``widgets.explorer``).
+panels into the one figure (``widgets.explorer``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class CircleExplorer(Explorer):
     Attributes
     ----------
     widget : the top-level ipywidgets container (display it, or put it in a Tab)
-    state : the ``CircleState`` currently shown;  figure : the ``FigureWidget`` with six panels
+    state : the ``CircleState`` currently shown;  figure : the ``go.Figure`` with six panels
     (``traces(name)`` gives the traces of one panel, names as in ``PANELS``)
     """
 

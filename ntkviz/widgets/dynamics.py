@@ -4,7 +4,7 @@ docs/theory.md#training-in-the-kernel-regime).
 Controls: the dataset (unit circle or two MNIST classes), the training time t (a slider over
 the log-spaced checkpoints ``experiments.dynamics.TIMES``), the width of the finite networks
 shown, the depth, the learning rate ``η λ_max`` and the label noise; a **Train** button.
-One ``FigureWidget`` holds four panels: the outputs f_t (kernel mean μ_t against finite
+One figure holds four panels: the outputs f_t (kernel mean μ_t against finite
 networks and their linearised predictions), the per-mode residual decay, train/test error of
 μ_t against time with the early-stopping point, and the distance to the kernel prediction
 against width.
@@ -66,7 +66,7 @@ class DynamicsExplorer(Explorer):
     Attributes
     ----------
     widget : the ipywidgets root (CSS class ``ntkviz-dynamics-explorer``);  state : the shown
-    ``DynamicsState``;  figure : the FigureWidget (panels ``PANELS``);  redraws : number of
+    ``DynamicsState``;  figure : the ``go.Figure`` (panels ``PANELS``);  redraws : number of
     redraws so far (streaming tests count them);  thread : the running training thread or None
     """
 

@@ -2,7 +2,7 @@
 rotated MNIST, with the other results on group CNNs (arXiv 2412.11521, Sec. 4 and App. C;
 arXiv 2406.06504, Fig. 1; docs/theory.md#group-cnn-kernels).
 
-One ``FigureWidget`` holds every panel (``widgets.explorer``):
+One figure holds every panel (``widgets.explorer``):
 
 * ``accuracy``: kernel-regression test accuracy against the number of training digits, mean ±
   std over seeds (``experiments.equivariant_accuracy``, read from the shipped results file);
@@ -66,7 +66,7 @@ class EquivariantKernelsExplorer(Explorer):
     Attributes
     ----------
     widget : the root ipywidgets container (CSS class ``ntkviz-equivariant-explorer``)
-    figure : the one ``FigureWidget``;  state : the setting shown (dict)
+    figure : the one ``go.Figure``;  state : the setting shown (dict)
     kernel_boxes : kernel key → its checkbox (which kernels are drawn)
     """
 

@@ -5,14 +5,15 @@ An explorer subclass declares
 
 * ``CONTROLS``: :class:`Control` records (an argument of ``compute``, its declared ``Param``,
   a CSS class, whether it updates while dragged, and for selections where its options come from);
-* ``PANELS``: panel name → (row, column) of the one ``FigureWidget`` (``FIGURE`` holds the
-  subplot layout), and ``LEGEND``: the shared legend entries;
+* ``PANELS``: panel name → (row, column) of the one figure (``FIGURE`` holds the subplot
+  layout), and ``LEGEND``: the shared legend entries;
 * ``compute(**values)`` → state (the experiment's result for the controls' values),
   ``panels(state)`` → initial plotly figures by panel name, ``updates(state)`` → their
   ``*_update`` dicts by name (only these are sent when a control moves), ``readout_text(state)``
   → HTML of the numbers shown, and optionally ``note(state)``.
 
-The base builds the controls from the declarations, composes the figure, throttles drags (at
+The base builds the controls from the declarations, composes the figure (``self.figure``, a
+``go.Figure``, shown by ``self.plot``, a ``widgets.plot.Plot``), throttles drags (at
 most one redraw per ``THROTTLE_SECONDS``, always ending on the latest value), guards every
 event (a failure shows in the message line; the last good figure stays), keeps the controls in
 sync with ``set(**values)`` and checks ``set``'s values against the controls' ranges.
@@ -31,6 +32,7 @@ import plotly.graph_objects as go
 from ..params import Param
 from .display import STYLE, MessageLine, legend_html
 from .figure import compose_subplots, write_panel_update
+from .plot import Plot
 from .throttle import Throttle, guarded
 
 __all__ = ["Control", "Explorer"]
@@ -146,7 +148,7 @@ class Explorer:
             W.HBox([W.VBox([*self.controls.values(), *self.extra_controls()]),
                     W.VBox([self.readout, self.message.widget])]),
             W.HTML(legend_html(self.LEGEND)),
-            self.figure,
+            self.plot,
         ])
         self.widget.add_class(self.CSS)
 
@@ -176,7 +178,7 @@ class Explorer:
         fig.update_layout(showlegend=False, margin=dict(l=60, r=40, t=40, b=50))
 
     def figure_built(self) -> None:
-        """Called each time ``self.figure`` is a new FigureWidget (attach trace callbacks)."""
+        """Called each time ``self.plot`` is a new ``Plot`` (attach click callbacks)."""
 
     # --- public --------------------------------------------------------------------------------
     def values(self) -> dict:
@@ -210,11 +212,10 @@ class Explorer:
         return ok
 
     def redraw(self) -> None:
-        """Draw the figure anew from the setting shown, as a new FigureWidget in its place: edits
-        to a figure whose page has not drawn it yet may not all reach the browser."""
+        """Draw the figure anew from the setting shown, as a new ``Plot`` in its place."""
         with self._lock:   # (the old widget is not closed: a page may still be drawing it)
             self._build_figure()
-            self.widget.children = (*self.widget.children[:-1], self.figure)
+            self.widget.children = (*self.widget.children[:-1], self.plot)
 
     def refresh(self) -> bool:
         """Recompute and redraw the setting shown (e.g. when a background job brings new
@@ -241,7 +242,14 @@ class Explorer:
     def _build_figure(self) -> None:
         self.figure, self._slices, self._axes = compose_subplots(
             self.panels(self.state), self.PANELS, finish=self.finish_figure, **self.FIGURE)
+        self.plot = Plot(self.figure)
         self.figure_built()
+
+    def _draw(self, updates: dict) -> None:
+        """Write ``updates`` (``updates(state)``'s form) into the figure and show it."""
+        titles = {key: i for i, key in enumerate(self.PANELS)}
+        write_panel_update(self.figure, self._slices, self._axes, titles, updates)
+        self.plot.show(self.figure)
 
     # --- the event path ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -266,9 +274,7 @@ class Explorer:
         with self._lock:  # events and background jobs (``refresh``) redraw one at a time
             try:
                 state = self.compute(**values)
-                titles = {key: i for i, key in enumerate(self.PANELS)}
-                write_panel_update(self.figure, self._slices, self._axes, titles,
-                                   self.updates(state))
+                self._draw(self.updates(state))
             except Exception as error:  # a widget never raises into the page
                 self.message.error(self.MESSAGE, error)
                 return False

@@ -1,29 +1,21 @@
-"""One FigureWidget for all panels of an explorer: ``ntkviz.plots`` figures composed as subplots,
-and per-panel updates written in one batched message.
-
-(Each FigureWidget front end loads the whole plotly bundle before it accepts updates; with many
-separate widgets the late ones silently lost their first updates in Voila.)
-"""
+"""One figure for all panels of an explorer: ``ntkviz.plots`` figures composed as subplots, and
+per-panel updates written into it (``widgets.plot.Plot`` shows it)."""
 
 from __future__ import annotations
-
-import copy
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..plots.style import write_traces
 
-__all__ = ["compose_subplots", "write_panel_update", "sync_initial_state"]
+__all__ = ["compose_subplots", "write_panel_update"]
 
 
 def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, int]], *, rows: int,
                      cols: int, specs=None, height: int, width: int, finish=None, **subplot_args):
-    """Copy the traces, axes and titles of ``panels`` into one ``go.FigureWidget``.
+    """Copy the traces, axes and titles of ``panels`` into one ``go.Figure``.
 
-    ``finish(fig, slices, axes)``, if given, edits the composed ``go.Figure`` before it becomes a
-    widget: edits made to a FigureWidget before it is displayed did not all reach the browser
-    in Voila, so every styling belongs there.
+    ``finish(fig, slices, axes)``, if given, styles the composed figure.
 
     Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
     panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes and
@@ -53,44 +45,27 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
     fig.update_layout(height=height, width=width, template="plotly_white", uirevision="explorer")
     if finish is not None:
         finish(fig, slices, axes)
-    return go.FigureWidget(fig), slices, axes
+    return fig, slices, axes
 
 
 def write_panel_update(fig, slices, axes, titles_index: dict[str, int], updates: dict[str, dict]):
-    """Write per-panel ``*_update`` dicts into a composed figure, in one batched message
-    (and into its initial state while it has no view yet, see ``sync_initial_state``).
+    """Write per-panel ``*_update`` dicts into a composed figure.
 
     ``titles_index[name]`` is the annotation holding that panel's title; an update's ``data``
     addresses the panel's traces in order or by name (``plots.style.write_traces``); layout keys
     ``xaxis_…``/``yaxis_…`` go to the panel's own axes, anything else (``scene_…``) as given.
     """
     layout = {}
-    with fig.batch_update():
-        for key, update in updates.items():
-            start, stop = slices[key]
-            write_traces(fig.data[start:stop], update["data"])
-            for name, value in update.get("layout", {}).items():
-                if name == "title_text":
-                    fig.layout.annotations[titles_index[key]].text = value
-                elif name.startswith(("xaxis_", "yaxis_")):
-                    x, y = axes[key]
-                    layout[(x if name.startswith("xaxis_") else y) + name[5:]] = value
-                else:
-                    layout[name] = value
-        if layout:
-            fig.update_layout(layout)
-    sync_initial_state(fig)
-
-
-def sync_initial_state(fig) -> None:
-    """Make edits to a FigureWidget that is not displayed yet part of its initial state.
-
-    A FigureWidget sends each edit as a message that only views existing at that moment apply
-    (and that is lost while its front end is still loading); a view created later draws the
-    synced initial state. Seen in Voila: explorers built, then set up or run before they were
-    shown, came up with stale traces and legends. Once a view exists (``_view_count`` > 0) the
-    edits reach it and nothing is copied.
-    """
-    if isinstance(fig, go.FigureWidget) and not getattr(fig, "_view_count", 0):
-        fig._widget_data = copy.deepcopy(fig._data)
-        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+    for key, update in updates.items():
+        start, stop = slices[key]
+        write_traces(fig.data[start:stop], update["data"])
+        for name, value in update.get("layout", {}).items():
+            if name == "title_text":
+                fig.layout.annotations[titles_index[key]].text = value
+            elif name.startswith(("xaxis_", "yaxis_")):
+                x, y = axes[key]
+                layout[(x if name.startswith("xaxis_") else y) + name[5:]] = value
+            else:
+                layout[name] = value
+    if layout:
+        fig.update_layout(layout)

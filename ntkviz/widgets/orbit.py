@@ -67,7 +67,7 @@ class OrbitExplorer(Explorer):
     Attributes
     ----------
     widget : the top-level ipywidgets container;  state : the ``OrbitPairState`` shown
-    figure : the ``FigureWidget`` (``traces(name)`` and ``panel_title(name)`` per panel, names as
+    figure : the ``go.Figure`` (``traces(name)`` and ``panel_title(name)`` per panel, names as
     in ``PANELS``);  readout : the HTML readout;  message : the message line
     """
 

@@ -3,7 +3,7 @@
 
 The survey takes its setting (architecture, action, N, NTK/NNGP) from an ``OrbitExplorer`` (or
 its own defaults), runs ``experiments.survey.pair_survey`` with a progress bar and shows three
-scatters in one ``FigureWidget``: spectral vs exact error with the diagonal, ``λ_N`` against the
+scatters in one figure: spectral vs exact error with the diagonal, ``λ_N`` against the
 orbit separation ``Δ²`` and ``⟨λ⁻¹⟩`` against the orbit density ``1/r``. Clicking a point (or
 ``select_pair(index)``) loads that pair into the orbit explorer and rings it in every scatter.
 Nothing is computed until "Run survey" is pressed: the survey has no controls that redraw.
@@ -85,7 +85,7 @@ class PairSurvey(Explorer):
     Attributes
     ----------
     widget : the top-level container;  result : the ``SurveyResult`` shown (None before a run)
-    figure : the ``FigureWidget`` with three panels (``traces(name)``, names as in ``PANELS``)
+    figure : the ``go.Figure`` with three panels (``traces(name)``, names as in ``PANELS``)
     selected : index of the selected pair or None
     """
 
@@ -262,10 +262,7 @@ class PairSurvey(Explorer):
         return [self.setting, self.n_pairs_slider, W.HBox([self.run_button, self.progress])]
 
     def figure_built(self) -> None:
-        for name in PANELS:
-            for trace in self.traces(name):
-                if trace.name in _POINTS:
-                    trace.on_click(self._on_click)
+        self.plot.on_click(self._on_click)
 
     def finish_figure(self, fig, slices, axes) -> None:
         super().finish_figure(fig, slices, axes)
@@ -300,9 +297,10 @@ class PairSurvey(Explorer):
         return False
 
     @guarded("Could not select the pair")
-    def _on_click(self, trace, points, _state):
-        if points.point_inds and trace.customdata is not None:
-            self.select_pair(int(np.asarray(trace.customdata)[points.point_inds[0]][0]))
+    def _on_click(self, trace_index: int, point: int):
+        trace = self.figure.data[trace_index]
+        if trace.name in _POINTS and trace.customdata is not None:
+            self.select_pair(int(np.asarray(trace.customdata)[point][0]))
 
     def _show_setting(self):
         s = self.current_setting()

@@ -29,7 +29,6 @@ from ..experiments import width as core
 from ..plots.width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
 from .display import value_span
 from .explorer import Control, Explorer
-from .figure import write_panel_update
 
 __all__ = ["WidthExplorer"]
 
@@ -54,7 +53,7 @@ class WidthExplorer(Explorer):
     Attributes
     ----------
     widget : the top-level ipywidgets container;  state : the ``WidthState`` shown
-    figure : the ``FigureWidget`` with the panels ``"curves"`` and ``"errors"`` (``traces(name)``)
+    figure : the ``go.Figure`` with the panels ``"curves"`` and ``"errors"`` (``traces(name)``)
     """
 
     CONTROLS = (
@@ -149,10 +148,6 @@ class WidthExplorer(Explorer):
         with contextlib.suppress(Exception):  # curves may have been drawn ahead: the last good
             self._draw(self.updates(self.state))
         return False
-
-    def _draw(self, updates: dict) -> None:
-        titles = {key: i for i, key in enumerate(self.PANELS)}
-        write_panel_update(self.figure, self._slices, self._axes, titles, updates)
 
     def _report(self, done: int, total: int):
         self.progress.max = max(total, 1)

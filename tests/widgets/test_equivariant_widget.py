@@ -9,11 +9,13 @@ import re
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from ntkviz.experiments import equivariant_accuracy as eq
 from ntkviz.plots import equivariant_accuracy as eq_plots
 from ntkviz.widgets.equivariant import EquivariantKernelsExplorer
+from ntkviz.widgets.plot import Plot
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def _classes(widget) -> set:
 
 def test_structure_controls_and_css_classes(explorer):
     assert "ntkviz-equivariant-explorer" in _classes(explorer.widget)
-    assert isinstance(explorer.figure, go.FigureWidget)
+    assert isinstance(explorer.figure, go.Figure)
     assert isinstance(explorer.n_train_slider, W.SelectionSlider)
     assert {"ntkviz-n-train", "ntkviz-slider"} <= _classes(explorer.n_train_slider)
     assert "ntkviz-mode" in _classes(explorer.mode_buttons)
@@ -48,9 +50,9 @@ def test_structure_controls_and_css_classes(explorer):
     for key, box in explorer.kernel_boxes.items():
         assert {"ntkviz-kernel-toggle", f"ntkviz-show-{key.replace('_', '-')}"} <= _classes(box)
     assert "ntkviz-progress" in _classes(explorer.progress)
-    # one FigureWidget holds every panel
-    figures = [w for w in explorer.widget.children if isinstance(w, go.FigureWidget)]
-    assert figures == [explorer.figure]
+    # one figure holds every panel, shown by one plot
+    plots = [w for w in explorer.widget.children if isinstance(w, Plot)]
+    assert plots == [explorer.plot] and explorer.plot.figure == pio.to_json(explorer.figure, validate=False)
     assert len(explorer.traces("accuracy")) == 2 * len(eq.KERNELS) + 1
     assert len(explorer.traces("invariance")) == len(explorer.results.config.angles) + 1
     assert len(explorer.traces("width")) == 7

@@ -1,11 +1,12 @@
 """Orbit and survey figures, OrbitExplorer and PairSurvey: controls drive the figures to exactly
 the core's numbers; bad input is shown, never raised; a clicked pair lands in the explorer."""
 
+import base64
+import json
 import re
 
 import numpy as np
 import pytest
-from plotly.callbacks import Points
 
 from ntkviz import plots
 from ntkviz.experiments import orbits, survey
@@ -265,10 +266,10 @@ def test_survey_runs_with_the_explorers_setting():
     assert s.traces("separation")[3].x[0] == r.separation_sq[5]
     assert int(_data_value(s.readout.value, "ntkviz-selected-pair")) == 5
 
-    # a click on a point of the scatter does the same (plotly's click dispatch)
+    # a click on a point of the scatter does the same (the click message a browser sends)
     trace = s.traces("errors")[1] if len(s.traces("errors")[1].x) else s.traces("errors")[0]
     index = int(np.asarray(trace.customdata)[0][0])
-    trace._dispatch_on_click(Points(point_inds=[0], xs=[trace.x[0]], ys=[trace.y[0]]), None)
+    s.plot._on_message(s.plot, {"event": "click", "trace": s.figure.data.index(trace), "point": 0}, [])
     assert selected[-1] == (index, *r.pair(index))
     assert (explorer.state.a, explorer.state.b) == r.pair(index)
 
@@ -289,19 +290,29 @@ def test_survey_bad_setting_shows_a_message():
     assert s.result is None and not s.run_button.disabled
 
 
-def test_a_figure_not_yet_displayed_carries_its_edits_in_the_initial_state():
-    """A view created later draws ``_widget_data``/``_widget_layout``: edits made before the
-    explorer is shown must be in them (messages sent before a view exists are lost)."""
+def _shown(plot) -> dict:
+    """The figure a plot's views draw: its synced JSON, typed arrays decoded."""
+    def decode(value):
+        if isinstance(value, dict) and "bdata" in value:
+            shape = [int(n) for n in str(value.get("shape", "-1")).split(",")]
+            return np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"]).reshape(shape)
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        return [decode(v) for v in value] if isinstance(value, list) else value
+    return decode(json.loads(plot.figure))
+
+
+def test_the_plot_shows_the_figure_after_every_edit():
+    """Views draw the plot's synced figure: it is the explorer's figure before the explorer is
+    shown and after each move (a view created later draws the latest setting)."""
     e = OrbitExplorer(N=6)
-    assert e.figure._widget_layout["showlegend"] is False
-    assert all(t["showlegend"] is False for t in e.figure._widget_data)
+    shown = _shown(e.plot)
+    assert shown["layout"]["showlegend"] is False
+    assert all(t["showlegend"] is False for t in shown["data"])
     assert e.set(N=7)
     start = e._slices["kernel"][0]
-    np.testing.assert_array_equal(np.asarray(e.figure._widget_data[start]["z"]), e.state.K)
+    np.testing.assert_array_equal(_shown(e.plot)["data"][start]["z"], e.state.K)
     s = PairSurvey(e, n_pairs=16)
     assert s.run()
-    assert len(s.figure._widget_data[0]["x"]) + len(s.figure._widget_data[1]["x"]) == 16
-    e.figure._view_count = 1  # displayed: edits reach the view, nothing is copied
-    before = e.figure._widget_data
-    assert e.set(N=8)
-    assert e.figure._widget_data is before
+    shown = _shown(s.plot)["data"]
+    assert len(shown[0]["x"]) + len(shown[1]["x"]) == 16
