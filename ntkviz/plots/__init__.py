@@ -58,6 +58,7 @@ from .propositions import (  # noqa: E501
     orbit_heatmaps_update,
     proposition_table_figure,
     proposition_table_figure_update,
+    proposition_table_html,
     propositions_figure,
     propositions_figure_update,
 )
@@ -100,7 +101,7 @@ __all__ = [
     "ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update",
     "gcnn_error_vs_width", "gcnn_error_vs_width_update",
     "outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update", "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update",  # noqa: E501
-    "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "propositions_figure", "propositions_figure_update",  # noqa: E501
+    "orbit_heatmaps", "orbit_heatmaps_update", "proposition_table_figure", "proposition_table_figure_update", "proposition_table_html", "propositions_figure", "propositions_figure_update",  # noqa: E501
 ]
 __all__ += ["loss_curves", "loss_curves_update", "augmentation_accuracy_curves", "augmentation_accuracy_curves_update", "distance_curves", "distance_curves_update"]  # noqa: E501
 __all__ += ["accuracy_vs_ntrain", "accuracy_vs_ntrain_update", "invariance_bars", "invariance_bars_update"]

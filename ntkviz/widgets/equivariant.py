@@ -2,7 +2,7 @@
 rotated MNIST, with the other results on group CNNs (arXiv 2412.11521, Sec. 4 and App. C;
 arXiv 2406.06504, Fig. 1; docs/theory.md#group-cnn-kernels).
 
-One figure holds every panel (``widgets.explorer``):
+One figure holds the first three panels (``widgets.explorer``), the table is HTML under it:
 
 * ``accuracy``: kernel-regression test accuracy against the number of training digits, mean ±
   std over seeds (``experiments.equivariant_accuracy``, read from the shipped results file);
@@ -40,7 +40,7 @@ from .throttle import guarded
 __all__ = ["EquivariantKernelsExplorer"]
 
 #: Panel name → (row, column) in the explorer's figure.
-PANELS = {"accuracy": (1, 1), "invariance": (1, 2), "width": (2, 1), "propositions": (3, 1)}
+PANELS = {"accuracy": (1, 1), "invariance": (1, 2), "width": (2, 1)}
 _MODE_LABELS = {"rot90": "90° multiples (exact)", "rotate": "continuous angles"}
 _KIND_LABELS = {"ntk": "NTK (trained)", "nngp": "NNGP (Bayesian)"}
 _SHORT = {"gcnn": "group CNN", "cnn_gap": "CNN GAP", "cnn_flatten": "CNN flatten",
@@ -71,10 +71,9 @@ class EquivariantKernelsExplorer(Explorer):
     """
 
     PANELS = PANELS
-    FIGURE = dict(rows=3, cols=2, height=1750, width=1180, row_heights=[0.3, 0.24, 0.46],
-                  column_widths=[0.55, 0.45], horizontal_spacing=0.1, vertical_spacing=0.08,
-                  specs=[[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None],
-                         [{"type": "table", "colspan": 2}, None]])
+    FIGURE = dict(rows=2, cols=2, height=960, width=1180, row_heights=[0.56, 0.44],
+                  column_widths=[0.55, 0.45], horizontal_spacing=0.1, vertical_spacing=0.14,
+                  specs=[[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None]])
     CSS = "ntkviz-equivariant-explorer"
 
     def __init__(self, mode: str = "rot90", kind: str = "ntk", shown=None, n_train: int | None = None,
@@ -97,6 +96,7 @@ class EquivariantKernelsExplorer(Explorer):
         for control in self.CONTROLS:  # before the companions (a minute) are computed
             control.check(initial[control.name], control.options and control.choices(self, initial))
         self._selected = self._check_shown(self.keys if shown is None else shown)
+        self.table = W.HTML()   # the Props. 1-4 table, under the figure
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
                                       layout=W.Layout(width="420px", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
@@ -160,7 +160,6 @@ class EquivariantKernelsExplorer(Explorer):
     def _plots(self, s) -> dict:
         """Panel → (figure, its ``*_update``, the arguments both take, the figure's own)."""
         r, cfg, kind = self.results, self.results.config, s["kind"]
-        table = self.companions["propositions"][kind]
         aug = "C4" if s["mode"] == "rot90" else f"{cfg.augment_N} angles"
         deviations = np.array([[r.deviation(s["mode"], kind, k, a) for a in cfg.angles]
                                for k in self.keys])
@@ -178,18 +177,22 @@ class EquivariantKernelsExplorer(Explorer):
                       f"{aug})"), {}),
             "width": (plots.gcnn_error_vs_width, plots.gcnn_error_vs_width_update,
                       {name: self.companions["width"][name] for name in _WIDTH_FIELDS}, {}),
-            "propositions": (plots.proposition_table_figure, plots.proposition_table_figure_update,
-                             dict(header=table["header"], cells=table["cells"],
-                                  agrees=table["agrees"]), dict(title=_table_title(s))),
         }
 
     def panels(self, s) -> dict[str, go.Figure]:
         return {name: figure(**args, **own) for name, (figure, _, args, own) in self._plots(s).items()}
 
     def updates(self, s) -> dict[str, dict]:
-        updates = {name: update(**args) for name, (_, update, args, _) in self._plots(s).items()}
-        updates["propositions"]["layout"] = {"title_text": _table_title(s)}
-        return updates
+        return {name: update(**args) for name, (_, update, args, _) in self._plots(s).items()}
+
+    def below_figure(self) -> list:
+        return [self.table]
+
+    def _show(self, s) -> None:
+        super()._show(s)
+        table = self.companions["propositions"][s["kind"]]
+        self.table.value = plots.proposition_table_html(
+            table["header"], table["cells"], table["agrees"], title=_table_title(s))
 
     def extra_controls(self) -> list:
         return [W.HTML("<b>kernels shown</b>"), *self.kernel_boxes.values(), self.progress]
@@ -202,7 +205,7 @@ class EquivariantKernelsExplorer(Explorer):
                            yref=y, y=10.0, yanchor="top", showarrow=False,
                            font=dict(size=10, color="#777"))
         # one HTML legend above the figure serves every panel
-        fig.update_traces(showlegend=False, selector=lambda t: t.type != "table")
+        fig.update_traces(showlegend=False)
         fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=70, r=30, t=50, b=30),
                           showlegend=False, barmode="group")
 

@@ -149,6 +149,7 @@ class Explorer:
                     W.VBox([self.readout, self.message.widget])]),
             W.HTML(legend_html(self.LEGEND)),
             self.plot,
+            *self.below_figure(),
         ])
         self.widget.add_class(self.CSS)
 
@@ -170,6 +171,10 @@ class Explorer:
 
     def extra_controls(self) -> list:
         """Widgets shown under the controls (buttons, progress bars)."""
+        return []
+
+    def below_figure(self) -> list:
+        """Widgets shown under the figure (tables kept out of plotly, which redraws slowly)."""
         return []
 
     def finish_figure(self, fig, slices, axes) -> None:
@@ -214,8 +219,9 @@ class Explorer:
     def redraw(self) -> None:
         """Draw the figure anew from the setting shown, as a new ``Plot`` in its place."""
         with self._lock:   # (the old widget is not closed: a page may still be drawing it)
+            old = self.plot
             self._build_figure()
-            self.widget.children = (*self.widget.children[:-1], self.plot)
+            self.widget.children = tuple(self.plot if w is old else w for w in self.widget.children)
 
     def refresh(self) -> bool:
         """Recompute and redraw the setting shown (e.g. when a background job brings new

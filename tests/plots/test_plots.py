@@ -145,3 +145,14 @@ def test_unfitted_slope_and_infinite_mean_inverse_are_gaps():
 def test_experiment_figures_name_a_bad_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_proposition_table_html_colours_rows_and_escapes_text():
+    page = plots.proposition_table_html(["claim", "value <x>"], [["P1", "a & b"], ["P2", "1e-3"]],
+                                        [True, False], title="Props. 1–4")
+    assert page.count("<tr") == 3 and "<caption>Props. 1–4</caption>" in page
+    assert "value &lt;x&gt;" in page and "a &amp; b" in page and "<x>" not in page
+    rows = page.split("<tr")[2:]
+    assert "#e8f4e8" in rows[0] and "#fbe3e3" in rows[1]
+    with pytest.raises(ValueError, match="agrees"):
+        plots.proposition_table_html(["claim"], [["P1"]], [True, False])

@@ -56,8 +56,8 @@ def test_structure_controls_and_css_classes(explorer):
     assert len(explorer.traces("accuracy")) == 2 * len(eq.KERNELS) + 1
     assert len(explorer.traces("invariance")) == len(explorer.results.config.angles) + 1
     assert len(explorer.traces("width")) == 7
-    assert explorer.traces("propositions")[0].type == "table"
-    assert "Props. 1–4" in explorer.panel_title("propositions")
+    assert "Props. 1–4" in explorer.table.value and "ntkviz-proposition-table" in explorer.table.value
+    assert explorer.widget.children[-1] is explorer.table
 
 
 def test_readouts_are_the_stored_numbers(explorer, results):
@@ -92,7 +92,7 @@ def test_set_moves_controls_and_traces(explorer, results):
     g = eq.KERNELS.index("gcnn")
     mean, _ = results.curve("rot90", "nngp", "gcnn")
     np.testing.assert_allclose(np.array(explorer.traces("accuracy")[2 * g + 1].y, dtype=float), 100 * mean)
-    assert "NNGP" in explorer.panel_title("accuracy") and "NNGP" in explorer.panel_title("propositions")
+    assert "NNGP" in explorer.panel_title("accuracy") and "NNGP" in explorer.table.value
     # hiding kernels keeps the traces, invisible
     assert explorer.set(shown=["gcnn", "cnn_gap"])
     visible = [t.visible for t in explorer.traces("accuracy")[:2 * len(eq.KERNELS)]]
