@@ -85,7 +85,7 @@ class DashboardSession:
 
         ws_url = self.url.replace("http://", "ws://", 1).rstrip("/")
         ws_url += f"/api/kernels/{self.kernel_id}/channels?session_id={self._session_id}"
-        # the widget states carry the plotly bundle (megabytes per figure)
+        # the widget states carry plotly.js (megabytes)
         self._ws = await asyncio.wait_for(websocket_connect(
             ws_url, max_message_size=2**30, subprotocols=[WS_PROTOCOL]), timeout)
         self._reader = asyncio.ensure_future(self._read())
@@ -172,10 +172,9 @@ class DashboardSession:
         raise KeyError(f"no widget with class {dom_class!r} among {len(self.states)}")
 
     def figure_ids(self) -> set[str]:
-        """Model ids of the plotly figures."""
+        """Model ids of the explorers' figures (``widgets.plot.Plot``)."""
         return {m for m, e in self.states.items()
-                if "plotly" in json.dumps(e.get("state", {}).get("_esm", ""))[:20000].lower()
-                or "FigureModel" in e.get("model_name", "")}
+                if e.get("state", {}).get("_anywidget_id") == "ntkviz.widgets.plot.Plot"}
 
     async def move(self, model_id: str, value, watch: set[str], timeout: float = 120.0,
                    settle: float = 0.15, trait: str = "value") -> float:
