@@ -1,11 +1,13 @@
 """The Voila page template ``ntkviz``: the lab template without its links to a font CDN, and a
-readable page for "server full". ``template_root()`` writes it once to a user cache folder."""
+readable page for "server full". ``template_root()`` writes it once to a user cache folder,
+with plotly's plotly.js as a static file of the page."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,10 +18,18 @@ TEMPLATE = "ntkviz"
 
 # Voila's lab template links Font Awesome from a CDN; the dashboard uses no icon font, and a
 # classroom server must not depend on (or leak visits to) another host. The template below
-# extends lab and drops every <link> to an absolute URL from that block.
+# extends lab and drops every <link> to an absolute URL from that block. It also loads plotly.js
+# from the server with the page (``static/plotly.min.js``, plotly's own copy), in parallel and
+# cached by the browser, so the figures need not bring it through the kernel
+# (``widgets.plot.PlotlyLibrary`` asks the kernel only when the page has none).
 FILES = {
     "conf.json": json.dumps({"base_template": "lab"}) + "\n",
     "index.html.j2": """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}
+{{ super() }}
+<script id="ntkviz-plotly-page" async onerror="this.dataset.failed = 'yes'"
+ src="{{ resources.base_url }}voila/templates/ntkviz/static/plotly.min.js"></script>
+{%- endblock html_head_js -%}
 {%- block notebook_css -%}
 {%- for line in super().split('\\n') -%}
 {%- if not ('<link' in line and '://' in line) %}
@@ -46,7 +56,10 @@ def template_root() -> Path:
     Written to ``$XDG_CACHE_HOME/ntkviz`` (or ``~/.cache/ntkviz``; a private temporary folder
     when neither is writable) and rewritten only when its content changed.
     """
-    digest = hashlib.sha256(json.dumps(FILES, sort_keys=True).encode()).hexdigest()[:12]
+    from ..widgets.plot import PLOTLY_JS as plotly_js
+
+    digest = hashlib.sha256(json.dumps([FILES, str(plotly_js), plotly_js.stat().st_size],
+                                       sort_keys=True).encode()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ntkviz"
     for base in (cache, None):
         try:
@@ -54,14 +67,18 @@ def template_root() -> Path:
                 base = Path(tempfile.mkdtemp(prefix="ntkviz-voila-"))
             root = base / f"voila-template-{digest}"
             folder = root / "voila" / "templates" / TEMPLATE
-            if all((folder / name).is_file() and (folder / name).read_text() == text
-                   for name, text in FILES.items()):
+            static = folder / "static" / "plotly.min.js"
+            if static.is_file() and all((folder / name).is_file() and (folder / name).read_text()
+                                        == text for name, text in FILES.items()):
                 return root
-            folder.mkdir(parents=True, exist_ok=True)
+            static.parent.mkdir(parents=True, exist_ok=True)
             for name, text in FILES.items():
                 partial = folder / f".{name}.{os.getpid()}"
                 partial.write_text(text)
                 partial.replace(folder / name)
+            partial = static.with_name(f".plotly.min.js.{os.getpid()}")
+            shutil.copyfile(plotly_js, partial)   # (a link out of the template is refused)
+            partial.replace(static)
             return root
         except OSError:
             continue

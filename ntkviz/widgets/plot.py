@@ -10,7 +10,8 @@ Why not plotly's ``FigureWidget``: each one carries plotly.js (about 5 MB) in it
 state, so every figure made the page download and run plotly.js again, and after each update
 the browser sent the whole figure with all its defaults back to the kernel (measured on the
 orbit tab: a 462 kB update, then 19 kB and more echoed back, some rejected by the kernel's
-validators). Here plotly.js reaches the page once per kernel (``PlotlyLibrary``).
+validators). Here plotly.js reaches the page once: with the page itself under ``ntkviz serve``
+(its Voila template), else through the kernel (``PlotlyLibrary``).
 """
 
 from __future__ import annotations
@@ -30,13 +31,21 @@ __all__ = ["Plot", "PlotlyLibrary"]
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 _LIBRARY_ESM = """
+// plotly.js from the page (the ntkviz Voila template loads it with the page), else from the kernel
 export default {
   initialize({ model }) {
     if (globalThis.Plotly || document.getElementById("ntkviz-plotly")) return;
-    const script = document.createElement("script");
-    script.id = "ntkviz-plotly";
-    script.src = URL.createObjectURL(new Blob([model.get("source")], { type: "text/javascript" }));
-    document.head.appendChild(script);
+    const load = () => {
+      if (globalThis.Plotly || document.getElementById("ntkviz-plotly") || !model.get("source")) return;
+      const script = document.createElement("script");
+      script.id = "ntkviz-plotly";
+      script.src = URL.createObjectURL(new Blob([model.get("source")], { type: "text/javascript" }));
+      document.head.appendChild(script);
+    };
+    const ask = () => { model.on("change:source", load); model.send({ request: "source" }); };
+    const page = document.getElementById("ntkviz-plotly-page");
+    if (!page || page.dataset.failed) ask();
+    else page.addEventListener("error", ask);
   },
 };
 """
@@ -90,19 +99,28 @@ export default {
 
 
 class PlotlyLibrary(anywidget.AnyWidget):
-    """Puts plotly.js on the page once (one instance per kernel: ``PlotlyLibrary.shared()``)."""
+    """Puts plotly.js on the page once (one instance per kernel: ``PlotlyLibrary.shared()``):
+    a page without it (JupyterLab, Voila's own templates) asks for ``source``, then runs it."""
 
     _esm = _LIBRARY_ESM
     source = traitlets.Unicode().tag(sync=True)
     _shared: PlotlyLibrary | None = None
     _lock = threading.Lock()
 
+    def __init__(self):
+        super().__init__()
+        self.on_msg(self._on_message)
+
     @classmethod
     def shared(cls) -> PlotlyLibrary:
         with cls._lock:
             if cls._shared is None:
-                cls._shared = cls(source=PLOTLY_JS.read_text(encoding="utf-8"))
+                cls._shared = cls()
             return cls._shared
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("request") == "source" and not self.source:
+            self.source = PLOTLY_JS.read_text(encoding="utf-8")
 
 
 class Plot(anywidget.AnyWidget):
