@@ -42,7 +42,7 @@ def _unit_of_work(nodeid: str) -> str:
     return folder if folder.rsplit("/", 1)[-1] in SLOW_FOLDERS else path
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)   # (known only with xdist loaded)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's scope scheduler with our units of work, handed out in collection order."""
     from xdist.scheduler import LoadScopeScheduling

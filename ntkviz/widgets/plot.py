@@ -78,6 +78,7 @@ export default {
       }
       if (!clicks && alive) {
         clicks = true;
+        model.send({ event: "drawn" });
         div.on("plotly_click", (event) => {
           const point = event.points && event.points[0];
           if (point) model.send({ event: "click", trace: point.curveNumber, point: point.pointNumber });
@@ -125,7 +126,7 @@ class PlotlyLibrary(anywidget.AnyWidget):
 
 class Plot(anywidget.AnyWidget):
     """Shows a ``go.Figure``; ``show(fig)`` redraws it, ``on_click(callback)`` reports clicks as
-    ``callback(trace_index, point_index)``."""
+    ``callback(trace_index, point_index)``; ``drawn`` is set once a page has drawn it."""
 
     _esm = _PLOT_ESM
     figure = traitlets.Unicode().tag(sync=True)
@@ -134,6 +135,7 @@ class Plot(anywidget.AnyWidget):
         super().__init__()
         self.library = PlotlyLibrary.shared()
         self._clicks: list[Callable[[int, int], None]] = []
+        self.drawn = threading.Event()
         self.on_msg(self._on_message)
         self.show(fig)
 
@@ -152,3 +154,5 @@ class Plot(anywidget.AnyWidget):
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("event") == "click":
             self.click(int(content["trace"]), int(content["point"]))
+        elif isinstance(content, dict) and content.get("event") == "drawn":
+            self.drawn.set()

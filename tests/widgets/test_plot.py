@@ -36,6 +36,9 @@ def test_a_plot_holds_its_figure_and_reports_clicks():
     plot._on_message(plot, {"event": "click", "trace": 0, "point": 1}, [])
     plot._on_message(plot, {"event": "hover", "trace": 0, "point": 0}, [])
     assert clicks == [(0, 1)]
+    assert not plot.drawn.is_set()
+    plot._on_message(plot, {"event": "drawn"}, [])    # a page drew it
+    assert plot.drawn.is_set()
 
 
 def test_the_voila_template_serves_plotly_js_with_the_page():
