@@ -1,5 +1,5 @@
 """The ``ntkviz`` command: serve the dashboard, check the bundled data, precompute results,
-reproduce the papers' figures and claims.
+reproduce the papers' figures and claims, prepare the compilation cache of dashboard kernels.
 
     ntkviz serve [--port 8866] [--class-size N] [--max-kernels N] [--kernel-memory-mb MB]
                  [--cull-idle-timeout S] [--cull-connected-timeout S]
@@ -10,6 +10,10 @@ reproduce the papers' figures and claims.
                                    # the results the explorers ship with (data/results/*.npz)
     ntkviz reproduce TARGET|all [--quick] [--out DIR] [--report FILE] [--replot] [--resume]
                                    # the papers' figures (JSON + HTML + PNG) and claims report
+    ntkviz warm-cache [--cache-dir DIR]
+                                   # compile what the dashboard compiles ahead into JAX's
+                                   # persistent cache (the one served kernels use)
+    ntkviz kernel-env              # that cache and one BLAS thread, as shell export lines
 """
 
 from __future__ import annotations
@@ -156,6 +160,88 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_jax_cache(settings: dict[str, str]) -> None:
+    """Give this process the ``JAX_*`` settings of ``settings`` (what served kernels get). JAX
+    reads them from the environment when imported; if it was imported already, they go through
+    ``jax.config`` and the cache is opened anew."""
+    import os
+
+    os.environ.update(settings)
+    if "jax" not in sys.modules:
+        return
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache
+
+    for name, value in settings.items():
+        if name.startswith("JAX_"):
+            current = getattr(jax.config, name.lower())
+            jax.config.update(name.lower(), (str if current is None else type(current))(value))
+    compilation_cache.reset_cache()
+
+
+def _cache_files(folder: Path) -> tuple[int, int]:
+    """(programs, bytes) in the JAX compilation cache ``folder``."""
+    files = list(folder.glob("*-cache"))
+    return len(files), sum(f.stat().st_size for f in files)
+
+
+def _warm_cache(args: argparse.Namespace) -> int:
+    """Compile every program the dashboard compiles ahead (``widgets.dashboard.warm_up_kernels``)
+    into JAX's persistent cache: the folder ``ntkviz serve`` gives its kernels, or
+    ``--cache-dir``; print each part and its time."""
+    import time
+
+    from .serve import command
+
+    settings = command.kernel_environment()
+    if args.cache_dir is not None:
+        settings["JAX_COMPILATION_CACHE_DIR"] = str(Path(args.cache_dir).expanduser().absolute())
+    folder = Path(settings["JAX_COMPILATION_CACHE_DIR"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        named = "--cache-dir" if args.cache_dir is not None else "the cache folder"
+        print(f"ntkviz warm-cache: error: {named} {folder} cannot be made a folder: {error}",
+              file=sys.stderr)
+        return 2
+    _use_jax_cache(settings)
+    from .widgets import dashboard
+
+    print(f"Compiling what the dashboard compiles ahead into the JAX cache {folder}", flush=True)
+    start, before = time.perf_counter(), _cache_files(folder)[0]
+
+    def report(part: str, seconds: float):
+        print(f"  {part}: {seconds:.1f} s ({_cache_files(folder)[0] - before} programs so far)",
+              flush=True)
+
+    if not dashboard.warm_up_kernels(report=report):
+        print(f"Nothing to do: {dashboard.warmed_up_marker(folder).name} says this cache is "
+              "warmed up already (delete the folder to compile afresh)", flush=True)
+        return 0
+    programs, size = _cache_files(folder)
+    if programs == 0:
+        dashboard.warmed_up_marker(folder).unlink()
+        print(f"ntkviz warm-cache: error: JAX wrote no program to {folder}: its persistent cache "
+              "does not work here (see JAX's warnings above)", file=sys.stderr)
+        return 1
+    print(f"Compiled {programs - before} new programs in {time.perf_counter() - start:.1f} s; the "
+          f"cache holds {programs} ({size / 2**20:.1f} MB) and is marked as warmed up "
+          f"({dashboard.warmed_up_marker(folder).name})", flush=True)
+    return 0
+
+
+def _kernel_env(_: argparse.Namespace) -> int:
+    """Print ``serve.command.kernel_environment()`` as shell ``export`` lines (for
+    ``eval "$(ntkviz kernel-env)"`` before starting a Jupyter server, as Binder's start does)."""
+    import shlex
+
+    from .serve import command
+
+    for name, value in command.kernel_environment().items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ntkviz", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +306,24 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--no-png", action="store_true",
                      help="skip the PNG files (they need Chrome or Chromium)")
     rep.set_defaults(run=_reproduce)
+    warm = commands.add_parser(
+        "warm-cache", help="compile what the dashboard compiles ahead into JAX's persistent "
+                           "compilation cache",
+        description="Compile every program the dashboard compiles ahead (the orbit kernels of "
+                    "each shape bucket) into JAX's persistent compilation cache, and mark it "
+                    "as warmed up: dashboard kernels using that cache then load the programs "
+                    "instead of compiling them, and skip their own warm-up.")
+    warm.add_argument("--cache-dir", default=None, metavar="DIR",
+                      help="the cache folder (default: $JAX_COMPILATION_CACHE_DIR, else the one "
+                           "ntkviz serve gives its kernels, ~/.cache/ntkviz/jax)")
+    warm.set_defaults(run=_warm_cache)
+    env = commands.add_parser(
+        "kernel-env", help="print the environment ntkviz serve gives dashboard kernels, as "
+                           "shell export lines",
+        description="Print the variables ntkviz serve gives its kernels (the JAX compilation "
+                    "cache, one BLAS thread) as shell export lines, for a Jupyter server "
+                    "started another way: eval \"$(ntkviz kernel-env)\"")
+    env.set_defaults(run=_kernel_env)
     args = parser.parse_args(argv)
     if args.command == "serve":
         if not 1 <= args.port <= 65535:

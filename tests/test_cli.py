@@ -111,3 +111,85 @@ def test_voila_keeps_one_preheated_kernel_and_culls_idle_ones():
     assert "--VoilaConfiguration.default_pool_size=1" in command
     assert "--MappingKernelManager.cull_idle_timeout=600" in command
     assert "--Voila.ip=127.0.0.1" in command
+
+
+# --- warm-cache and kernel-env ----------------------------------------------------------------
+def _run(code: str, *args: str, env: dict | None = None) -> str:
+    """Run ``code`` in a fresh Python (``sys.argv[1:]`` = ``args``); its standard output."""
+    import os
+
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            env=None if env is None else os.environ | env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_kernel_env_prints_the_environment_of_served_kernels(monkeypatch, tmp_path):
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a value already set wins, as for ntkviz serve
+    expected = serve_command.kernel_environment()
+    assert expected["OMP_NUM_THREADS"] == "3"
+    assert expected["JAX_COMPILATION_CACHE_DIR"] == str(serve_command.jax_cache_dir())
+    printed = subprocess.run([sys.executable, "-m", "ntkviz.cli", "kernel-env"], capture_output=True,
+                             text=True, check=True).stdout
+    # what a shell gets from eval "$(ntkviz kernel-env)", as binder/start runs it
+    shell = subprocess.run(["bash", "-c", 'eval "$1"; env -0', "-", printed], capture_output=True,
+                           check=True, env={"PATH": "/usr/bin:/bin"}).stdout
+    got = dict(item.decode().split("=", 1) for item in shell.split(b"\0") if b"=" in item)
+    assert {name: got.get(name) for name in expected} == expected
+    for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
+                 "JAX_COMPILATION_CACHE_MAX_SIZE", "OPENBLAS_NUM_THREADS"):
+        assert serve_command.voila_environment()[name] == expected[name]  # one set of values
+
+
+_WARM_CACHE = """
+import sys
+import jax.numpy as jnp
+from ntkviz import cli
+from ntkviz.widgets import dashboard
+
+jnp.ones(3).sum()  # JAX in use already (no cache): the command must still fill its folder
+dashboard.WARM_UP = (("cnn_gap", (8,)),)
+sys.exit(cli.main(["warm-cache", "--cache-dir", sys.argv[1]]))
+"""
+
+_SERVED_KERNEL = """
+from jax import monitoring
+from ntkviz.experiments import orbits
+
+events = []
+monitoring.register_event_listener(lambda event, **_: events.append(event))
+orbits.orbit_pair_state(N=16, architecture="cnn_gap")  # the same shape bucket as N = 8
+print(events.count("/jax/compilation_cache/cache_hits"),
+      events.count("/jax/compilation_cache/cache_misses"))
+"""
+
+
+@pytest.mark.slow
+def test_warm_cache_fills_the_cache_that_kernels_then_load_from(tmp_path):
+    folder = tmp_path / "jax"
+    printed = _run(_WARM_CACHE, str(folder))
+    assert f"into the JAX cache {folder}" in printed
+    assert "orbit kernels, cnn_gap, N = 8:" in printed and "marked as warmed up" in printed
+    assert list(folder.glob("*-cache")) and list(folder.glob("ntkviz-*-warmed-up"))
+    # a second run finds the marker and compiles nothing
+    again = subprocess.run([sys.executable, "-m", "ntkviz.cli", "warm-cache", "--cache-dir",
+                            str(folder)], capture_output=True, text=True, check=True).stdout
+    assert "Nothing to do" in again
+    # a kernel with the environment ntkviz serve (or binder/start) gives loads, never compiles
+    env = serve_command.kernel_environment() | {"JAX_COMPILATION_CACHE_DIR": str(folder)}
+    hits, misses = map(int, _run(_SERVED_KERNEL, env=env).split())
+    assert hits >= 1 and misses == 0, (hits, misses)
+    # a cache that receives no program is an error, not a warmed-up cache
+    numpy_only = _WARM_CACHE.replace('(("cnn_gap", (8,)),)', '(("mlp1", (8,)),)')
+    failed = subprocess.run([sys.executable, "-c", numpy_only, str(tmp_path / "empty")],
+                            capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1 and "JAX wrote no program" in failed.stderr, failed.stderr
+    assert not list((tmp_path / "empty").glob("ntkviz-*-warmed-up"))
+
+
+def test_warm_cache_names_a_cache_dir_that_cannot_be_a_folder(tmp_path, capsys):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    assert cli.main(["warm-cache", "--cache-dir", str(not_a_folder / "jax")]) == 2
+    assert "--cache-dir" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "voila_command": "command", "voila_environment": "command", "dashboard_path": "command",
+    "kernel_environment": "command",
     "jax_cache_dir": "command", "MAX_KERNELS": "command", "KERNEL_MEMORY_MB": "command",
     "CLASS_SIZE": "command", "POOL_KERNEL_MB": "command",
     "CULL_IDLE_TIMEOUT": "command", "CULL_CONNECTED_TIMEOUT": "command", "run": "process",

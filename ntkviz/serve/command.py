@@ -11,7 +11,8 @@ from pathlib import Path
 from .._validate import check_int
 from .template import template_root
 
-__all__ = ["dashboard_path", "voila_command", "voila_environment", "jax_cache_dir",
+__all__ = ["dashboard_path", "voila_command", "voila_environment", "kernel_environment",
+           "jax_cache_dir",
            "available_memory_mb", "check_pool_memory", "default_max_kernels", "VOILA_SETTINGS",
            "MAX_KERNELS",
            "KERNEL_MEMORY_MB", "CLASS_SIZE", "POOL_KERNEL_MB", "CULL_IDLE_TIMEOUT",
@@ -41,6 +42,9 @@ VOILA_SETTINGS = (
     f"--Voila.kernel_websocket_connection_class={_CLASSES}.BrowserProtocolConnection",
     # The lab template without its icon-font CDN links (template.template_root).
     "--VoilaConfiguration.template=ntkviz",
+    # plotly's JupyterLab extension (its 5 MB renderer for plotly outputs and FigureWidget) is
+    # not used by the dashboard, whose figures bring their own plotly.js (widgets.plot).
+    "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
     "--VoilaConfiguration.allow_template_override=NO",
 )
 
@@ -142,17 +146,25 @@ def jax_cache_dir() -> Path:
     return Path(base) / "ntkviz" / "jax"
 
 
+def kernel_environment() -> dict[str, str]:
+    """The variables dashboard kernels run with: one BLAS thread per kernel, because the
+    explorers solve many small systems, where threads only add latency, and a classroom server
+    runs many kernels at once; one persistent JAX compilation cache for all kernels (every
+    kernel compiles the same orbit kernels in the background: the first one compiles, the
+    others load the programs from disk; ``ntkviz warm-cache`` fills it ahead). Values already
+    in the environment win. ``ntkviz kernel-env`` prints them for a Jupyter server started
+    another way (Binder's ``binder/start``)."""
+    defaults = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                "JAX_COMPILATION_CACHE_DIR": str(jax_cache_dir()),
+                "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)}
+    return {name: os.environ.get(name, value) for name, value in defaults.items()}
+
+
 def voila_environment() -> dict[str, str]:
-    """The environment for Voila and its kernels: one BLAS thread per kernel, because the
-    explorers solve many small systems, where threads only add latency, and a classroom
-    server runs many kernels at once; one persistent JAX compilation cache for all kernels
-    (every kernel compiles the same orbit kernels in the background: the first one compiles,
-    the others load the programs from disk); ``JUPYTER_PATH`` starts with the folder of the
-    ``ntkviz`` page template. Values already in the environment win."""
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "JAX_COMPILATION_CACHE_DIR": str(jax_cache_dir()),
-           "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-           "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)} | dict(os.environ)
+    """The environment for Voila and its kernels: ``kernel_environment()`` over the current
+    one, and ``JUPYTER_PATH`` starting with the folder of the ``ntkviz`` page template."""
+    env = dict(os.environ) | kernel_environment()
     env["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
     return env

@@ -1,12 +1,12 @@
-"""``Dashboard``: every explorer in one ``ipywidgets.Tab``, each built when its tab is opened.
+"""``Dashboard``: every explorer in one ``ipywidgets.Tab``.
 
-The first tab is built at once; the others on first selection (a "preparing…" line shows
-meanwhile), so the page appears quickly and a visitor pays only for the tabs they open. A tab
-whose explorer fails to build shows the error in place; the other tabs keep working.
-
-Meanwhile a background thread (at low priority) compiles the orbit kernels once per JAX shape
-bucket (``experiments.orbits.warm_up``), so moving N later costs milliseconds instead of a compile
-(0.2–1.5 s each). Voila keeps a preheated kernel, so usually this is done before anyone looks.
+The first tab is built at once, so the page appears quickly. Meanwhile a background thread (at
+low priority) compiles the orbit kernels once per JAX shape bucket (``experiments.orbits.warm_up``),
+so moving N later costs milliseconds instead of a compile (0.2–1.5 s each), then, once a page
+has drawn the first tab, builds the other tabs' explorers, so opening a tab only draws it; a
+tab opened before its explorer is ready builds it then (a "preparing…" line shows meanwhile). A
+tab whose explorer fails to build shows the error in place; the other tabs keep working. Voila
+keeps a preheated kernel, so usually the compiling is done before anyone looks.
 Under ``ntkviz serve`` the kernels share a persistent compilation cache, and only one kernel of
 the server warms up (``_warm_up_turn``).
 """
@@ -26,7 +26,7 @@ import ipywidgets as W
 from . import views
 from .display import STYLE
 
-__all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP"]
+__all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP", "warm_up_kernels", "warmed_up_marker"]
 
 #: (architecture, orbit sizes) compiled in the background: every shape bucket of 2N up to 128
 #: for the cheap kernels; for the group CNN every N up to 32, because its chunk shapes depend
@@ -42,12 +42,14 @@ WARM_UP = (
 
 @dataclasses.dataclass(frozen=True)
 class Tab:
-    """One tab: a title, a one-line explanation and a factory ``(dashboard) -> explorer``."""
+    """One tab: a title, a one-line explanation and a factory ``(dashboard) -> explorer``;
+    ``prepare``: build it in the background before it is opened (see ``Dashboard``)."""
 
     key: str
     title: str
     explanation: str
     build: Callable
+    prepare: bool = True
 
 
 def default_tabs() -> tuple[Tab, ...]:
@@ -89,7 +91,8 @@ def default_tabs() -> tuple[Tab, ...]:
         Tab("augmentation", "Augmentation",
             "Plain, augmented and equivariant training of the same MLP on rotated digits: how far "
             "each layer sits from the equivariant subspace E while it trains.",
-            lambda d: w.AugmentationExplorer()),
+            # (built only when opened: it compiles its training steps when built)
+            lambda d: w.AugmentationExplorer(), prepare=False),
     )
 
 
@@ -110,6 +113,7 @@ class Dashboard:
         if not self.tabs or not all(isinstance(t, Tab) for t in self.tabs):
             raise TypeError(f"tabs must be a non-empty sequence of Tab, got {self.tabs!r:.80}")
         self._explorers: dict[str, object] = {}
+        self._building = threading.RLock()   # one explorer built at a time (page or background)
         self._boxes = {t.key: W.VBox([self._intro(t)]) for t in self.tabs}
         for tab in self.tabs:
             self._boxes[tab.key].add_class(f"ntkviz-tab-{tab.key}")
@@ -129,15 +133,17 @@ class Dashboard:
             threading.Thread(target=self._follow_page_url, name="ntkviz-url", daemon=True).start()
         self.warm_up_thread = None
         if warm_up:
-            self.warm_up_thread = threading.Thread(target=_warm_up_kernels, name="ntkviz-warm-up", daemon=True)
+            self.warm_up_thread = threading.Thread(target=self._warm_up, name="ntkviz-warm-up",
+                                                   daemon=True)
             self.warm_up_thread.start()
 
     def explorer(self, key: str):
         """The explorer of tab ``key``, built on first request."""
-        if key not in self._explorers:
-            tab = self._tab(key)
-            self._explorers[key] = tab.build(self)
-        return self._explorers[key]
+        with self._building:
+            if key not in self._explorers:
+                tab = self._tab(key)
+                self._explorers[key] = tab.build(self)
+            return self._explorers[key]
 
     def select(self, key: str):
         """Open tab ``key`` (building its explorer if needed)."""
@@ -155,17 +161,13 @@ class Dashboard:
         tab, raw = views.parse_view(query)
         key = self.tabs[0].key if tab is None else tab
         try:
-            new = key not in self._explorers
             explorer = self.explorer(key)
             values = views.typed_values(explorer.CONTROLS, raw)
         except ValueError as error:
             self.share.value = _message(f"This link could not be opened: {error}", "error")
             return False
         self.select(key)
-        ok = explorer.set(**values) if values else True
-        if new and values:   # its figure was edited before the page drew it
-            explorer.redraw()
-        return ok
+        return explorer.set(**values) if values else True
 
     def display(self):
         from IPython.display import display
@@ -193,6 +195,22 @@ class Dashboard:
                 self.open_view(query)
         except Exception as error:  # noqa: BLE001 - the page works without its link
             self.share.value = _message(f"The link's view could not be opened: {error}", "error")
+
+    def _warm_up(self):
+        """The background work of a new dashboard: compile the orbit kernels
+        (``_warm_up_kernels``), then, once a page has drawn the first tab (so that its widgets
+        reach the page alone, and sooner), build the explorers of the other tabs: opening a tab
+        then only draws it (building one takes 0.1-1.1 s of CPU, measured)."""
+        _warm_up_kernels()
+        plot = getattr(self.explorer(self.tabs[0].key), "plot", None)
+        if plot is None:
+            return
+        plot.drawn.wait()
+        for tab in (t for t in self.tabs if t.prepare):
+            try:
+                self.explorer(tab.key)
+            except Exception:  # noqa: BLE001 - a tab that fails shows its error when opened
+                pass
 
     def _show_share(self):
         key, values = self.view()
@@ -225,8 +243,8 @@ class Dashboard:
             box.children = (box.children[0], W.HTML(_message(text, "error")))
             return
         box.children = (box.children[0], explorer.widget)
-        # A tab built for another (the orbit explorer behind the survey) goes on the page at
-        # once: a FigureWidget that was never displayed held back other figures' updates.
+        # A tab built for another (the orbit explorer behind the survey) goes on its page at
+        # once, so that tab shows it when opened.
         for other in self.tabs:
             other_box = self._boxes[other.key]
             if other.key in self._explorers and len(other_box.children) == 1:
@@ -253,17 +271,27 @@ def _lower_this_thread_priority(nice: int = WARM_UP_NICE) -> None:
 
 def _shared_cache_dir() -> Path | None:
     """The folder of JAX's persistent compilation cache, when one is configured (``ntkviz serve``
-    gives its kernels one: ``serve.voila_environment``)."""
+    gives its kernels one: ``serve.kernel_environment``)."""
     folder = os.environ.get("JAX_COMPILATION_CACHE_DIR")
     return Path(folder) if folder else None
 
 
+def warmed_up_marker(folder: Path) -> Path:
+    """The file that marks the compilation cache ``folder`` as warmed up by this ntkviz and JAX."""
+    import jax
+
+    from .. import __version__
+
+    return Path(folder) / f"ntkviz-{__version__}-jax-{jax.__version__}-warmed-up"
+
+
 @contextlib.contextmanager
-def _warm_up_turn():
+def _warm_up_turn(wait: bool = False):
     """Yield whether this kernel should warm up. Without a shared compilation cache: always.
     With one, the warm-up (~30 s of CPU, two thirds of it computing the kernels, not compiling)
     is done by one kernel of the server, once: the others load the compiled programs from the
-    cache when a visitor first needs them. A kernel ended mid-way leaves no mark, so the next
+    cache when a visitor first needs them. ``wait``: wait for a warm-up under way to end (then
+    it is done) instead of leaving at once. A kernel ended mid-way leaves no mark, so the next
     one warms up instead."""
     folder = _shared_cache_dir()
     if folder is None:
@@ -271,36 +299,63 @@ def _warm_up_turn():
         return
     import fcntl
 
-    import jax
-
-    from .. import __version__
-
-    done = folder / f"ntkviz-{__version__}-jax-{jax.__version__}-warmed-up"
+    done = warmed_up_marker(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if done.exists():
         yield False
         return
     with open(folder / "ntkviz-warm-up.lock", "w") as lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # another kernel is warming up
+            yield False
+            return
+        if done.exists():  # finished while this one waited
             yield False
             return
         yield True
         done.touch()  # reached only when the warm-up finished
 
 
+def _sizes(Ns) -> str:
+    Ns = tuple(Ns)
+    if len(Ns) > 3 and Ns == tuple(range(Ns[0], Ns[-1] + 1)):
+        return f"{Ns[0]}–{Ns[-1]}"
+    return ", ".join(map(str, Ns))
+
+
+def warm_up_kernels(*, wait: bool = True,
+                    report: Callable[[str, float], None] | None = None) -> bool:
+    """Compile now, in this thread, everything the dashboard compiles ahead of a visitor's moves:
+    the orbit kernels of ``WARM_UP`` (add further parts here). With a persistent compilation
+    cache (``JAX_COMPILATION_CACHE_DIR``) the programs land in it and the cache is marked as
+    warmed up, so kernels using it skip their own warm-up (``ntkviz warm-cache``, Binder's
+    postBuild). Returns False, compiling nothing, when the cache already is marked, or when
+    another kernel is warming it up and ``wait`` is False. ``report(part, seconds)`` follows
+    each part."""
+    import time
+
+    from ..experiments import orbits
+
+    def part(what: str, compile_, *args):
+        start = time.perf_counter()
+        compile_(*args)
+        if report is not None:
+            report(what, time.perf_counter() - start)
+
+    with _warm_up_turn(wait=wait) as mine:
+        if not mine:
+            return False
+        for architecture, Ns in WARM_UP:
+            part(f"orbit kernels, {architecture}, N = {_sizes(Ns)}", orbits.warm_up, architecture, Ns)
+    return True
+
+
 def _warm_up_kernels():
-    """Compile the orbit kernels of ``WARM_UP`` at low priority, when it is this kernel's turn
-    (errors are ignored: this only saves time)."""
+    """The dashboard's background warm-up: ``warm_up_kernels`` at low priority, when it is this
+    kernel's turn (errors are ignored: this only saves time)."""
     _lower_this_thread_priority()
     try:
-        with _warm_up_turn() as mine:
-            if not mine:
-                return
-            from ..experiments import orbits
-
-            for architecture, Ns in WARM_UP:
-                orbits.warm_up(architecture, Ns)
+        warm_up_kernels(wait=False)
     except Exception:  # noqa: BLE001 - a failed warm-up must never disturb the page
         pass

@@ -1,31 +1,34 @@
 """The Binder files work: build the environment from ``binder/`` the way repo2docker does.
 
 Binder itself cannot be reached from here, so the test repeats repo2docker's Python build pack
-by hand: copy the repository, make a Python 3.11 environment (``binder/runtime.txt``), run
-``pip install --no-cache-dir -r binder/requirements.txt`` from the repository root, then
-``binder/postBuild``. It then starts a Jupyter server from that environment, as Binder does,
-and requests the two pages the README badges open: the Voila dashboard (rendered, so every
-explorer's first state is computed) and JupyterLab.
+by hand (``tests/binder_support.py``: pip from ``binder/requirements.txt``, then
+``binder/postBuild``), checks that the build filled JAX's persistent compilation cache in the
+image, starts a Jupyter server through ``binder/start`` as the container does, and opens the two
+pages the README badges open: the Voila dashboard, in headless Chromium, where a visitor's first
+moves on the orbit tab must load every XLA program from that cache (none compiled), and
+JupyterLab. Timings are printed, never asserted (``benchmarks/bench_binder.py`` measures them).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from binder_support import (
+    DASHBOARD_URLPATH,
+    add_compile_log,
+    build,
+    first_moves,
+    get,
+    jupyter_server,
+    read_compile_log,
+)
+from browser_support import ARTIFACTS, CHROMIUM, free_port, launch_chromium, open_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
-DASHBOARD_URLPATH = "voila/render/notebooks/dashboard.ipynb"
 
 
 def _requirement_lines(path: Path) -> list[str]:
@@ -38,6 +41,13 @@ def test_binder_uses_the_tested_lock_and_python():
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK)
     assert "set -euo pipefail" in post_build.read_text()
+    commands = [line for line in post_build.read_text().splitlines() if line and line[0] != "#"]
+    assert "python -m compileall -q ntkviz" in commands and "ntkviz warm-cache" in commands
+    start = BINDER / "start"
+    assert os.access(start, os.X_OK)
+    lines = [line for line in start.read_text().splitlines() if line.strip()]
+    assert lines[0] == "#!/bin/bash" and lines[-1] == 'exec "$@"'  # repo2docker's contract
+    assert "ntkviz kernel-env" in start.read_text()  # the values of ntkviz serve, not a copy
     # `make test` installs the same runtime lock (plus test tools on top of it)
     assert "requirements/runtime.lock" in (ROOT / "Makefile").read_text()
     assert "-r runtime.in" in (ROOT / "requirements" / "dev.in").read_text()
@@ -50,80 +60,73 @@ def test_readme_badges_open_voila_and_lab():
     assert any("urlpath=lab" in b for b in badges), badges
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _kernel_environment(server_pid: int) -> list[dict[str, str]]:
+    """The environment of each kernel the server ``server_pid`` started (from /proc)."""
+    from ntkviz.serve.client import kernel_pids
 
-
-def _get(url: str, timeout: float) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+    found = []
+    for pid in kernel_pids(server_pid).values():
+        raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        found.append(dict(item.decode().split("=", 1) for item in raw if b"=" in item))
+    return found
 
 
 @pytest.mark.binder
+@pytest.mark.browser
 def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
-    repo = tmp_path / "repo"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, tracked.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repo / name)
+    if not os.environ.get("CI") and not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)")
+    binder = build(tmp_path)
+    print("\nBinder build: " + ", ".join(f"{k} {v:.0f} s" for k, v in binder.step_seconds.items()))
     # Only what the repository holds goes in: no generated files, no local virtual environment.
-    assert not (repo / ".venv").exists() and (repo / "binder" / "postBuild").exists()
+    assert not (binder.repo / ".venv").exists() and (binder.repo / "binder" / "start").exists()
+    # postBuild compiled the package's bytecode and filled the compilation cache in the image
+    assert (binder.repo / "ntkviz" / "widgets" / "__pycache__").is_dir()
+    entries = list(binder.cache_dir.glob("*-cache"))
+    assert len(entries) >= 3, f"postBuild left {len(entries)} programs in {binder.cache_dir}"
+    assert list(binder.cache_dir.glob("ntkviz-*-jax-*-warmed-up")), "no warmed-up marker"
 
-    python = shutil.which("python3.11") or sys.executable
-    env_dir = tmp_path / "env"
-    subprocess.run([python, "-m", "venv", str(env_dir)], check=True)
-    bin_dir = env_dir / "bin"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
-    env["HOME"] = str(tmp_path / "home")
-    log = open(tmp_path / "build.log", "w")
-    steps = [
-        [str(bin_dir / "python"), "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check",
-         "-r", "binder/requirements.txt"],
-        ["bash", "binder/postBuild"],
-    ]
-    for step in steps:
-        result = subprocess.run(step, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
-        assert result.returncode == 0, f"{' '.join(step)} failed; see {log.name}:\n" + Path(log.name).read_text()[-3000:]
-
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(bin_dir / "jupyter"), "server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-         # Binder runs as an ordinary user; CI containers here run as root
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
+    env = dict(binder.env)
+    compile_log = add_compile_log(env, tmp_path)
+    port = free_port()
+    server_log = tmp_path / "server.log"
+    with jupyter_server(binder, port, server_log, env=env) as server:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = None
             try:
-                status, _ = _get(f"{base}/api/status", timeout=5)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, "jupyter server exited; see build.log"
-            assert time.monotonic() < deadline, "jupyter server did not start within 120 s"
-            time.sleep(1)
-        status, page = _get(f"{base}/{DASHBOARD_URLPATH}", timeout=600)
-        assert status == 200, page[-2000:]
-        assert "application/vnd.jupyter.widget-view+json" in page  # the explorers rendered as widgets
-        assert "Traceback" not in page and "There was an error when executing cell" not in page
-        status, page = _get(f"{base}/lab", timeout=120)
-        assert status == 200 and "JupyterLab" in page
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+                page = open_dashboard(browser, f"{base}/{DASHBOARD_URLPATH}")
+                moves = first_moves(page)
+                text = page.inner_text("body")
+                assert "Traceback" not in text and "There was an error when executing cell" not in text
+                print(f"first render {page.first_render_seconds:.1f} s; " +
+                      "; ".join(f"{label} {seconds:.2f} s" for label, seconds in moves))
+                kernels = _kernel_environment(server.pid)  # while the page holds its kernel
+            except Exception:
+                if page is not None:
+                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / "binder_dashboard_failed.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+        status, page_html = get(f"{base}/lab", timeout=120)
+        assert status == 200 and "JupyterLab" in page_html
+
+    # binder/start gave the page's kernel the cache postBuild filled ...
+    assert len(kernels) == 1, f"{len(kernels)} kernels; see {server_log}"
+    assert kernels[0].get("JAX_COMPILATION_CACHE_DIR") == str(binder.cache_dir)
+    assert kernels[0].get("OPENBLAS_NUM_THREADS") == "1"
+    # ... and every XLA program the first moves needed came from it: none was compiled on the
+    # interactive path (the kernel's main thread, which handles the page's messages)
+    records = read_compile_log(compile_log)
+    moves = [r for r in records if r["thread"] == "MainThread"]
+    compiled = [r["program"] for r in moves if not r["from_cache"]]
+    assert not compiled, f"compiled on the interactive path: {compiled}"
+    assert len({r["program"] for r in moves}) >= 3, records  # the group CNN, GAP and flatten kernels
+    assert {r["cache_dir"] for r in records} == {str(binder.cache_dir)}
+    background = [(r["thread"], r["program"]) for r in records if not r["from_cache"]]
+    print(f"{len(moves)} programs of the moves loaded from the cache; compiled in background "
+          f"threads: {background or 'none'}")
