@@ -20,16 +20,16 @@ PARALLEL := -n $(WORKERS)
 # JUNIT_DIR=dir writes dir/junit.xml (main run) and dir/junit-nt.xml (.venv-nt run).
 JUNIT_DIR ?=
 # In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, block-circulant,
-# experiments, training, hostile inputs). Not the served dashboard, the widgets, the docs, the CLI
-# and the reproduction runs (tests/serve, widgets, docs, reproduction): they use the numerical
-# layer the second run checks, and the main environment covers them (tests_nt drives a
-# neural-tangents kernel through the orbit explorer).
+# experiments, training, hostile inputs). Not the served dashboard, the widgets, the docs, the CLI,
+# the deployment files and the reproduction runs (tests/serve, widgets, docs, deploy,
+# reproduction): they use the numerical layer the second run checks, and the main environment
+# covers them (tests_nt drives a neural-tangents kernel through the orbit explorer).
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
-	$(foreach d,serve widgets docs reproduction hostile/test_hostile_widgets.py \
+	$(foreach d,serve widgets docs deploy reproduction hostile/test_hostile_widgets.py \
 	hostile/test_hostile_reproduction.py test_cli.py,--ignore=tests/$(d))
 
 .PHONY: dashboard test test-main test-nt check fuzz install install-dev install-nt lock lock-nt lab \
-	benchmarks reproduce clean
+	benchmarks reproduce hub clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.runtime-installed
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/dev.lock
 	touch $@
 
+# configurable-http-proxy for the local course hub (deploy/jupyterhub, `make hub` and its test),
+# exactly as deploy/jupyterhub/package-lock.json pins it; needs Node >= 20 and npm.
+HUB_PROXY := deploy/jupyterhub/node_modules/.installed
+$(HUB_PROXY): deploy/jupyterhub/package-lock.json
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+	touch $@
+
 # (the inner .gitignore keeps the environment out of git, as Python >= 3.13 venvs do)
 $(BIN_NT)/python:
 	$(PYTHON) -m venv $(VENV_NT)
@@ -63,7 +70,7 @@ $(VENV_NT)/.nt-installed: requirements/nt.lock pyproject.toml | $(BIN_NT)/python
 	touch $@
 
 install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed
+install-dev: $(VENV)/.dev-installed $(HUB_PROXY)
 install-nt: $(VENV_NT)/.nt-installed
 
 ## Serve the Voila dashboard at http://127.0.0.1:$(PORT) on the bundled data.
@@ -84,7 +91,7 @@ test-nt: install-nt
 
 ## The developer's loop: lint, then the fast tests (no slow, browser, notebook or binder marker).
 check: install-dev
-	$(BIN)/ruff check ntkviz tests tests_nt benchmarks
+	$(BIN)/ruff check ntkviz tests tests_nt benchmarks deploy
 	$(BIN)/python -m pytest -m "not slow and not browser and not notebook and not binder" $(PARALLEL) \
 		$(PYTEST_ARGS)
 
@@ -95,9 +102,14 @@ PROPERTY_TESTS := tests/hostile tests/test_spectral.py tests/test_gp.py tests/bl
 fuzz: install-dev
 	NTKVIZ_FUZZ=1 $(BIN)/python -m pytest $(PROPERTY_TESTS) $(PYTEST_ARGS)
 
+## JupyterHub for a course on this machine (docs/deploy.md): each student who logs in gets a
+## server of their own that opens on the dashboard. NTKVIZ_HUB_PASSWORD=... make hub
+hub: install-dev
+	$(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
 ## JupyterLab on the notebooks.
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## The papers' figures and claims, full run (under 3 hours on 2 cores; needs Chromium for PNG):
 ## writes data/results/reproduction/ and docs/reproduction.md. Resumes: a target whose JSON has
@@ -119,4 +131,4 @@ lock-nt: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 --no-emit-package ntkviz requirements/nt.in -o requirements/nt.lock
 
 clean:
-	rm -rf $(VENV) $(VENV_NT) .pytest_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) $(VENV_NT) .pytest_cache .hypothesis tests/artifacts deploy/jupyterhub/node_modules
