@@ -206,7 +206,7 @@ class EquivariantKernelsExplorer(Explorer):
                            font=dict(size=10, color="#777"))
         # one HTML legend above the figure serves every panel
         fig.update_traces(showlegend=False)
-        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=70, r=30, t=50, b=30),
+        fig.update_layout(plot_bgcolor="#ffffff", margin=dict(l=70, r=30, t=50, b=45),
                           showlegend=False, barmode="group")
 
     def readout_text(self, s) -> str:
