@@ -196,11 +196,11 @@ def _table_trace() -> go.Table:
     )
 
 
-def proposition_table_html(header, cells, agrees=None, *, title: str = "") -> str:
+def proposition_table_html(header, cells, agrees=None, *, title: str | None = None) -> str:
     """The proposition table as an HTML table (rows agreeing with the claim green, others red):
     for pages, where a plotly Table redraws slowly (240 ms per redraw measured in Chromium)."""
     header, cells, agrees = _check_table(header, cells, agrees)
-    check_text("title", title)
+    check_text("title", title, optional=True)
     _table_columns(header, cells)  # (checks the row lengths)
     fills = _fills(agrees, len(cells), len(header))
     rows = [f'<tr style="background:{fills if agrees is None else fills[0][i]}">'

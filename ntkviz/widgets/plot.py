@@ -69,22 +69,25 @@ export default {
     const draw = async () => {
       if (drawing) return;
       drawing = true;
-      const Plotly = await plotly();
-      while (!div.isConnected && alive) await new Promise((r) => requestAnimationFrame(r));
-      while (stale && alive) {
-        stale = false;
-        const figure = JSON.parse(model.get("figure"));
-        await Plotly.react(div, figure.data, figure.layout, CONFIG);
+      try {
+        const Plotly = await plotly();
+        while (!div.isConnected && alive) await new Promise((r) => requestAnimationFrame(r));
+        while (stale && alive) {
+          stale = false;
+          const figure = JSON.parse(model.get("figure"));
+          await Plotly.react(div, figure.data, figure.layout, CONFIG);
+        }
+        if (!clicks && alive) {
+          clicks = true;
+          model.send({ event: "drawn" });
+          div.on("plotly_click", (event) => {
+            const point = event.points && event.points[0];
+            if (point) model.send({ event: "click", trace: point.curveNumber, point: point.pointNumber });
+          });
+        }
+      } finally {
+        drawing = false;   // (a figure that failed to draw leaves the next one free to try)
       }
-      if (!clicks && alive) {
-        clicks = true;
-        model.send({ event: "drawn" });
-        div.on("plotly_click", (event) => {
-          const point = event.points && event.points[0];
-          if (point) model.send({ event: "click", trace: point.curveNumber, point: point.pointNumber });
-        });
-      }
-      drawing = false;
     };
     const changed = () => { stale = true; draw(); };
     model.on("change:figure", changed);

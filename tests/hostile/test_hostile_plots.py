@@ -200,6 +200,7 @@ def proposition_cases():
             Case(P.orbit_heatmaps_update, heat, heat_kinds),
             Case(P.proposition_table_figure, dict(table, title="T"), dict(table_kinds, **titled)),
             Case(P.proposition_table_figure_update, table, table_kinds),
+            Case(P.proposition_table_html, dict(table, title="T"), dict(table_kinds, **titled)),
             Case(P.propositions_figure, dict(heat, **table, title="T"),
                  dict(heat_kinds, **table_kinds, **titled)),
             Case(P.propositions_figure_update, dict(heat, **table), dict(heat_kinds, **table_kinds))]
