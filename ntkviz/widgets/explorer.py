@@ -216,13 +216,6 @@ class Explorer:
                     widget.value = target[control.name]
         return ok
 
-    def redraw(self) -> None:
-        """Draw the figure anew from the setting shown, as a new ``Plot`` in its place."""
-        with self._lock:   # (the old widget is not closed: a page may still be drawing it)
-            old = self.plot
-            self._build_figure()
-            self.widget.children = tuple(self.plot if w is old else w for w in self.widget.children)
-
     def refresh(self) -> bool:
         """Recompute and redraw the setting shown (e.g. when a background job brings new
         data); returns whether it succeeded (a failure is shown, never raised)."""
