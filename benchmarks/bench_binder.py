@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "* postBuild cache: the server started through `binder/start`, which gives kernels the",
         "  compilation cache `ntkviz warm-cache` filled in postBuild (marked as warmed up, so the",
         "  kernel runs no warm-up of its own) and one BLAS thread; empty cache: the same with an",
-        "  empty cache folder, so the kernel compiles in its background warm-up (at nice 19) and",
+        "  empty cache folder, so the kernel compiles in its background warm-up and",
         "  on the moves; before: the server started as before `binder/start` existed (no",
         "  persistent cache, OpenBLAS's default threads), the kernel compiling as with an empty",
         "  cache.",

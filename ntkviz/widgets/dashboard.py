@@ -1,7 +1,7 @@
 """``Dashboard``: every explorer in one ``ipywidgets.Tab``.
 
-The first tab is built at once, so the page appears quickly. Meanwhile a background thread (at
-low priority) compiles the orbit kernels once per JAX shape bucket (``experiments.orbits.warm_up``),
+The first tab is built at once, so the page appears quickly. Meanwhile a background thread
+compiles the orbit kernels once per JAX shape bucket (``experiments.orbits.warm_up``),
 so moving N later costs milliseconds instead of a compile (0.2–1.5 s each), then, once a page
 has drawn the first tab, builds the other tabs' explorers, so opening a tab only draws it; a
 tab opened before its explorer is ready builds it then (a "preparing…" line shows meanwhile). A
@@ -9,6 +9,11 @@ tab whose explorer fails to build shows the error in place; the other tabs keep 
 keeps a preheated kernel, so usually the compiling is done before anyone looks.
 Under ``ntkviz serve`` the kernels share a persistent compilation cache, and only one kernel of
 the server warms up (``_warm_up_turn``).
+
+The background thread runs at the kernel's own priority, not a lower one: JAX compiles a
+program once per process, and a visitor needing a program the warm-up is compiling waits for
+that compile; at a low priority on a busy machine it crawls (measured on 2 busy cores: a
+visitor waited 57 s for a compile taking 16 s alone, and a dashboard test timed out).
 """
 
 from __future__ import annotations
@@ -255,20 +260,6 @@ def _message(text: str, level: str) -> str:
     return f'<div class="ntkviz-message ntkviz-message-{level}">{html.escape(text)}</div>'
 
 
-#: Scheduling priority (nice value) of the warm-up thread: compiling for later must not slow
-#: down what visitors do now (on a classroom server many kernels warm up at once).
-WARM_UP_NICE = 19
-
-
-def _lower_this_thread_priority(nice: int = WARM_UP_NICE) -> None:
-    """Give the calling thread the given nice value (Linux schedules threads separately; a
-    no-op where that is not supported)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except (AttributeError, OSError):
-        pass
-
-
 def _shared_cache_dir() -> Path | None:
     """The folder of JAX's persistent compilation cache, when one is configured (``ntkviz serve``
     gives its kernels one: ``serve.kernel_environment``)."""
@@ -352,9 +343,8 @@ def warm_up_kernels(*, wait: bool = True,
 
 
 def _warm_up_kernels():
-    """The dashboard's background warm-up: ``warm_up_kernels`` at low priority, when it is this
-    kernel's turn (errors are ignored: this only saves time)."""
-    _lower_this_thread_priority()
+    """The dashboard's background warm-up: ``warm_up_kernels``, when it is this kernel's turn
+    (errors are ignored: this only saves time)."""
     try:
         warm_up_kernels(wait=False)
     except Exception:  # noqa: BLE001 - a failed warm-up must never disturb the page

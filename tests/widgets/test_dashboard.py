@@ -120,17 +120,3 @@ def test_an_interrupted_warm_up_leaves_the_turn_to_the_next_kernel(monkeypatch, 
             raise RuntimeError("kernel ended mid-way")
     with dashboard._warm_up_turn() as mine:
         assert mine
-
-
-def test_warm_up_thread_runs_at_low_priority(monkeypatch):
-    import os
-
-    from ntkviz.widgets import dashboard
-
-    got = []
-    worker = threading.Thread(target=lambda: (dashboard._lower_this_thread_priority(),
-                                              got.append(os.getpriority(os.PRIO_PROCESS, 0))))
-    worker.start()
-    worker.join(30)
-    assert got == [dashboard.WARM_UP_NICE]
-    assert os.getpriority(os.PRIO_PROCESS, 0) != dashboard.WARM_UP_NICE  # only that thread
