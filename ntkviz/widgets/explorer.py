@@ -238,17 +238,29 @@ class Explorer:
     def _ipython_display_(self):
         self.display()
 
+    @property
+    def figure(self) -> go.Figure:
+        """The figure shown, as a ``go.Figure`` (built from the figure's JSON when read)."""
+        with self._lock:
+            if self._figure is None:
+                self._figure = go.Figure(self._spec)
+            return self._figure
+
     def _build_figure(self) -> None:
-        self.figure, self._slices, self._axes = compose_subplots(
+        figure, self._slices, self._axes = compose_subplots(
             self.panels(self.state), self.PANELS, finish=self.finish_figure, **self.FIGURE)
-        self.plot = Plot(self.figure)
+        # The figure lives as plain plotly JSON: moves write into it and send it without
+        # plotly.py's validation and copies (``figure.write_panel_update``, ``plot.figure_json``).
+        self._spec, self._figure = figure.to_plotly_json(), figure
+        self.plot = Plot(self._spec)
         self.figure_built()
 
     def _draw(self, updates: dict) -> None:
         """Write ``updates`` (``updates(state)``'s form) into the figure and show it."""
         titles = {key: i for i, key in enumerate(self.PANELS)}
-        write_panel_update(self.figure, self._slices, self._axes, titles, updates)
-        self.plot.show(self.figure)
+        write_panel_update(self._spec, self._slices, self._axes, titles, updates)
+        self._figure = None
+        self.plot.show(self._spec)
 
     # --- the event path ------------------------------------------------------------------------
     @contextlib.contextmanager

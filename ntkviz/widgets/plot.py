@@ -16,16 +16,20 @@ validators). Here plotly.js reaches the page once: with the page itself under ``
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 import threading
 from pathlib import Path
 from typing import Callable
 
 import anywidget
+import numpy as np
 import plotly
-import plotly.io as pio
 import traitlets
+from plotly.basedatatypes import BaseFigure
 
-__all__ = ["Plot", "PlotlyLibrary"]
+__all__ = ["Plot", "PlotlyLibrary", "figure_json"]
 
 #: plotly.js as plotly.py ships it (the version its figures are written for).
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -102,6 +106,55 @@ export default {
 """
 
 
+def figure_json(figure) -> str:
+    """``figure`` (a ``go.Figure``, or its plotly JSON as a dict) as the JSON plotly.js draws:
+    numeric arrays as base64 typed arrays (``{"dtype": "f8", "bdata": …}``, as plotly.py writes
+    them), non-finite numbers as ``null``. Written directly, without plotly.py's copy of the
+    figure in ``pio.to_json`` (44 of a circle-tab move's 110 ms under load, measured)."""
+    spec = figure.to_plotly_json() if isinstance(figure, BaseFigure) else figure
+    if not isinstance(spec, dict) or not isinstance(spec.get("data", []), (list, tuple)):
+        raise TypeError(f"figure must be a plotly Figure or its JSON dict, got {type(figure).__name__}")
+    return json.dumps(_jsonable(spec), separators=(",", ":"), allow_nan=False)
+
+
+#: Keys whose arrays plotly.js reads as plain lists (as plotly.py leaves them).
+_PLAIN_ARRAYS = frozenset({"range", "geojson", "layer", "layers"})
+#: Integer arrays are sent as the smallest of these typed arrays that holds them.
+_INT_TYPES = (("i1", np.int8), ("i2", np.int16), ("i4", np.int32))
+
+
+def _jsonable(value, key=None):
+    if isinstance(value, dict):
+        return {k: _jsonable(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _typed_array(value) if key not in _PLAIN_ARRAYS else _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _typed_array(array: np.ndarray):
+    if array.size == 0 or array.dtype.kind not in "fiu":
+        return _jsonable(array.tolist())
+    if array.dtype.kind == "f":
+        dtype, array = "f8", array.astype("<f8", copy=False)
+    else:
+        low, high = int(array.min()), int(array.max())
+        fits = [(name, t) for name, t in _INT_TYPES
+                if np.iinfo(t).min <= low and high <= np.iinfo(t).max]
+        if not fits:
+            return _jsonable(array.tolist())
+        dtype, array = fits[0][0], array.astype(fits[0][1])
+    spec = {"dtype": dtype, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = ", ".join(map(str, array.shape))
+    return spec
+
+
 class PlotlyLibrary(anywidget.AnyWidget):
     """Puts plotly.js on the page once (one instance per kernel: ``PlotlyLibrary.shared()``):
     a page without it (JupyterLab, Voila's own templates) asks for ``source``, then runs it."""
@@ -128,7 +181,7 @@ class PlotlyLibrary(anywidget.AnyWidget):
 
 
 class Plot(anywidget.AnyWidget):
-    """Shows a ``go.Figure``; ``show(fig)`` redraws it, ``on_click(callback)`` reports clicks as
+    """Shows a ``go.Figure`` (or its plotly JSON dict); ``show(fig)`` redraws it, ``on_click(callback)`` reports clicks as
     ``callback(trace_index, point_index)``; ``drawn`` is set once a page has drawn it."""
 
     _esm = _PLOT_ESM
@@ -144,7 +197,7 @@ class Plot(anywidget.AnyWidget):
 
     def show(self, fig) -> None:
         """Send ``fig`` to every view of this plot (each redraws it)."""
-        self.figure = pio.to_json(fig, validate=False)
+        self.figure = figure_json(fig)
 
     def on_click(self, callback: Callable[[int, int], None]) -> None:
         self._clicks.append(callback)

@@ -92,10 +92,10 @@ def test_default_view_reads_the_shipped_results(explorer, shipped):
 
 
 def test_controls_update_the_figure_in_place(explorer, shipped):
-    figure = explorer.figure
+    plot = explorer.plot
     explorer.N_slider.value = 3
     r = shipped[("rotate", "ntk")]
-    assert explorer.figure is figure and explorer.state["N"] == 3
+    assert explorer.plot is plot and explorer.state["N"] == 3
     assert list(explorer.traces("curve")[-2].x) == [3, 3]
     assert _data_value(explorer.readout.value, "ntkviz-accuracy") == r.at("gcnn", 3)
     explorer.architecture_dropdown.value = "mlp1"

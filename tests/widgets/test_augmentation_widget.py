@@ -72,10 +72,10 @@ def test_controls_have_css_classes(explorer):
 def test_set_and_controls_redraw_from_cache(explorer):
     # timings of these moves are in benchmarks/results_augmentation.md, not asserted here
     shipped = aug.load_precomputed()
-    figure = explorer.figure
+    plot = explorer.plot
     assert explorer.set(strategy="equivariant")
     assert not explorer.training          # a shipped run: shown from the cache, nothing trains
-    assert explorer.figure is figure
+    assert explorer.plot is plot
     assert explorer.strategy_buttons.value == "equivariant"
     assert _number(explorer.readout.value, "ntkviz-aug-distance") < 1e-12
     assert _number(explorer.readout.value, "ntkviz-aug-invariance") < 1e-11

@@ -48,9 +48,9 @@ def test_time_moves_change_the_traces(explorer):
     explorer.set(dataset="circle", t=100, width=256)
     before = np.array(explorer.traces("outputs")[2].y, dtype=float)
     nets_before = list(explorer.traces("outputs")[4].y)
-    figure = explorer.figure
+    plot = explorer.plot
     explorer.time_slider.value = 5  # a real slider event
-    assert explorer.state.t == 5 and explorer.figure is figure
+    assert explorer.state.t == 5 and explorer.plot is plot
     after = np.array(explorer.traces("outputs")[2].y, dtype=float)
     assert not np.allclose(before, after)
     s = explorer.state.setup

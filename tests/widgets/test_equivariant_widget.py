@@ -4,18 +4,18 @@ bad input in the message line, traces that follow the data."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 
 from ntkviz.experiments import equivariant_accuracy as eq
 from ntkviz.plots import equivariant_accuracy as eq_plots
 from ntkviz.widgets.equivariant import EquivariantKernelsExplorer
-from ntkviz.widgets.plot import Plot
+from ntkviz.widgets.plot import figure_json
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,7 @@ def test_structure_controls_and_css_classes(explorer):
         assert {"ntkviz-kernel-toggle", f"ntkviz-show-{key.replace('_', '-')}"} <= _classes(box)
     assert "ntkviz-progress" in _classes(explorer.progress)
     # one figure holds every panel, shown by one plot
-    plots = [w for w in explorer.widget.children if isinstance(w, Plot)]
-    assert plots == [explorer.plot] and explorer.plot.figure == pio.to_json(explorer.figure, validate=False)
+    assert json.loads(explorer.plot.figure) == json.loads(figure_json(explorer.figure))
     assert len(explorer.traces("accuracy")) == 2 * len(eq.KERNELS) + 1
     assert len(explorer.traces("invariance")) == len(explorer.results.config.angles) + 1
     assert len(explorer.traces("width")) == 7

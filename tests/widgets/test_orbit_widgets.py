@@ -145,10 +145,10 @@ def test_defaults_show_the_core(explorer):
 
 
 def test_set_and_controls_update_in_place(explorer):
-    figure = explorer.figure
+    plot = explorer.plot
     assert explorer.set(a=(1, 4), b=(7, 2), N=10, kind="nngp")
     s = orbits.orbit_pair_state((1, 4), (7, 2), "rotate", 10, "mlp1", "nngp")
-    assert explorer.figure is figure
+    assert explorer.plot is plot
     _check_shows(explorer, s)
     assert (explorer.class_a.value, explorer.sample_a.value, explorer.class_b.value) == (1, 4, 7)
     assert (explorer.N_slider.value, explorer.kind.value) == (10, "nngp")

@@ -70,10 +70,10 @@ def test_defaults_show_core_values(explorer):
 
 
 def test_set_updates_every_figure_in_place(explorer):
-    figure_before = explorer.figure
+    plot_before = explorer.plot
     assert explorer.set(delta=2.0, N=12, length_scale=0.5)
     s = circle.circle_state(12, 2.0, 0.5)
-    assert explorer.figure is figure_before  # updated in place
+    assert explorer.plot is plot_before  # updated in place
     f = explorer.traces
     np.testing.assert_array_equal(np.asarray(f("kernel")[0].z), s.K)
     np.testing.assert_allclose(f("spectrum")[0].y, 1.0 / s.lam, rtol=1e-12)
@@ -83,7 +83,7 @@ def test_set_updates_every_figure_in_place(explorer):
     assert f("vs_N")[1].x[0] == 12 and f("vs_N")[1].y[0] == pytest.approx(s.eps_spectral)
     assert explorer.panel_title("vs_N") == "ε against N (δ = 2, ℓ = 0.5)"
     assert f"{s.eps_spectral:.6g}" in explorer.panel_title("spectrum")
-    x_name = explorer.figure.get_subplot(2, 1).xaxis.plotly_name
+    x_name = "xaxis" + explorer.traces("spectrum")[0].xaxis[1:]
     assert list(explorer.figure.layout[x_name].range) == [-0.5, 23.5]
     assert _data_value(explorer.readout.value, "ntkviz-eps") == s.eps_spectral
     assert (explorer.delta_slider.value, explorer.N_slider.value) == (2.0, 12)

@@ -71,9 +71,9 @@ def test_css_classes(explorer):
 
 
 def test_set_width_updates_in_place(explorer):
-    figure = explorer.figure
+    plot = explorer.plot
     assert explorer.set(width=256)
-    assert explorer.figure is figure
+    assert explorer.plot is plot
     _assert_shows(explorer, _core(1, 256))
     assert explorer.width_slider.value == 256
 
