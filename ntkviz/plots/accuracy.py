@@ -216,8 +216,8 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
     nrows = -(-m // ncols)
     H, Wd = nrows * (h + _GAP) - _GAP, ncols * (w + _GAP) - _GAP
     z = np.full((H, Wd), np.nan)
-    text = np.full((H, Wd), "", dtype=object)
     marks_x, marks_y, marks_text = [], [], []
+    centres_x, centres_y, hover = [], [], []
     scale = np.max(images) or 1.0
     for i in range(m):
         r, c = divmod(i, ncols)
@@ -228,14 +228,15 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
         verdict = outcomes[0] if correct[i] else outcomes[1]
         name = "" if names is None else f"{names[i]}<br>"
         labelled = predicted is not None and true_labels is not None
-        text[top:top + h, left:left + w] = (
-            f"{name}true label {int(true_labels[i])}, predicted {int(predicted[i])} ({verdict})"
-            if labelled else f"{name}{verdict}")
+        centres_x.append(left + (w - 1) / 2)
+        centres_y.append(top + (h - 1) / 2)
+        hover.append(f"{name}true label {int(true_labels[i])}, predicted {int(predicted[i])} ({verdict})"
+                     if labelled else f"{name}{verdict}")
         if labelled and not correct[i]:
             marks_x.append(left + w - 1.5)
             marks_y.append(top + 1.5)
             marks_text.append(f"→{int(predicted[i])}")
-    return z, text, (marks_x, marks_y, marks_text), (H, Wd)
+    return z, (marks_x, marks_y, marks_text), (centres_x, centres_y, hover), (H, Wd)
 
 
 def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *, ncols: int = 8,
@@ -258,11 +259,12 @@ def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *
             isinstance(word, str) for word in outcomes):
         raise TypeError(f"outcomes must be two strings (right, wrong), got {outcomes!r:.60}")
     check_text("title", title, optional=True)
-    z, text, (mx, my, mt), (H, Wd) = _mosaic(images, correct, predicted, true_labels, ncols, names, outcomes)
+    z, (mx, my, mt), (cx, cy, hover), (H, Wd) = _mosaic(images, correct, predicted, true_labels,
+                                                         ncols, names, outcomes)
     n_right = int(np.sum(correct))
     # gaps as None, not NaN: figures travel as JSON, which has no NaN
     z = [[None if np.isnan(v) else float(v) for v in row] for row in z]
-    return {"data": [dict(z=z, text=text), dict(x=mx, y=my, text=mt)],
+    return {"data": [dict(z=z), dict(x=mx, y=my, text=mt), dict(x=cx, y=cy, text=hover)],
             "layout": {"title_text": title or f"Test digits: {n_right} of {len(correct)} correct",
                        "xaxis_range": [-0.5, Wd - 0.5], "yaxis_range": [H - 0.5, -0.5]}}
 
@@ -271,6 +273,9 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
                      outcomes=("correct", "WRONG"), title: str | None = None) -> go.Figure:
     """Test digits as a grid of thumbnails: green ink = classified correctly, red ink = wrong
     (the wrong prediction is written in the corner as "→k"); hover shows true and predicted label.
+    The hover text sits on one invisible square marker per thumbnail, not on every pixel of the
+    mosaic: a pixel's text made 88 % of the accuracy explorer's figure (535 of 609 kB, sent on
+    every move).
 
     Parameters
     ----------
@@ -280,17 +285,20 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
     names : optional (m,) strings shown on hover (e.g. the MNIST index)
     outcomes : the hover words for green and red thumbnails
 
-    Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions.
+    Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions, 2 the hover markers
+    (one per thumbnail, at its centre).
     """
     update = digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
                                      names=names, outcomes=outcomes, title=title)
     scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.49, "#ffffff"],
              [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
     fig = go.Figure()
-    fig.add_trace(go.Heatmap(colorscale=scale, zmin=0.0, zmax=1.0, showscale=False, hoverongaps=False,
-                             hovertemplate="%{text}<extra></extra>"))
+    fig.add_trace(go.Heatmap(colorscale=scale, zmin=0.0, zmax=1.0, showscale=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(mode="text", textposition="bottom left", hoverinfo="skip",
                              textfont=dict(color=OUTCOME_COLORS["wrong"], size=13)))
+    # (a marker's hover area is its size: 30 px covers a thumbnail at the explorers' sizes)
+    fig.add_trace(go.Scatter(mode="markers", hovertemplate="%{text}<extra></extra>",
+                             marker=dict(symbol="square", size=30, opacity=0)))
     layout(fig, "", xaxis=dict(visible=False, constrain="domain"),
            yaxis=dict(visible=False, scaleanchor="x", constrain="domain"),
            plot_bgcolor="#e8e8e8", showlegend=False)

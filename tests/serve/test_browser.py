@@ -276,6 +276,16 @@ def test_accuracy_tab_follows_N_and_the_architecture(page):
     wait_for_value(page, "ntkviz-setting@n", "v === '4'")
     wait_for_number(page, "ntkviz-accuracy", shipped.at("gcnn", 4), rtol=1e-12)
     _wait_for_figure_text(page, root, "At N = 4")  # the bar chart follows
+    # hovering a test digit names it (its thumbnail's invisible marker carries the text)
+    box = page.evaluate("""(root) => {
+      const gd = document.querySelector(root + ' .js-plotly-plot');
+      const t = gd._fullData.find(d => d.mode === 'markers' && (d.hovertemplate || '').includes('%{text}'));
+      const r = gd.querySelector('.trace' + t.uid + ' .points path').getBoundingClientRect();
+      return [r.x + r.width / 2, r.y + r.height / 2];
+    }""", root)
+    page.mouse.move(box[0] + 6, box[1] + 6)   # off the centre, still on the thumbnail
+    page.wait_for_function("() => [...document.querySelectorAll('.hovertext')]"
+                           ".some(t => t.textContent.includes('true label'))", timeout=UPDATE_TIMEOUT_MS)
 
     page.locator(f"{root} .ntkviz-architecture select").select_option(label=ARCHITECTURES["mlp1"].label)
     wait_for_value(page, "ntkviz-setting@architecture", "v === 'mlp1'")
