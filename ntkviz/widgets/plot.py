@@ -1,10 +1,12 @@
 """``Plot``: a one-way plotly view of a ``go.Figure`` (an anywidget), for the explorers.
 
-The explorers keep their figure as a plain ``go.Figure`` (the model: tests and code read its
-traces) and show it with a ``Plot``. Each ``show(fig)`` sends the figure once, as JSON with its
+The explorers keep their figure as plotly JSON (a dict; ``Explorer.figure`` reads it as a
+``go.Figure``) and show it with a ``Plot``. Each ``show(fig)`` sends the figure once, as JSON with its
 numeric arrays base64-encoded (plotly's typed-array form), and the browser redraws it with
 ``Plotly.react``; a redraw still running when the next figure arrives draws only the newest one
-(fast drags coalesce). Nothing is sent back but clicks.
+(fast drags coalesce). A figure is drawn only while it is on screen (a figure sent to a hidden
+tab is drawn when the tab opens), and fits its width to the page as the page changes. Nothing
+is sent back but clicks and "drawn".
 
 Why not plotly's ``FigureWidget``: each one carries plotly.js (about 5 MB) in its own widget
 state, so every figure made the page download and run plotly.js again, and after each update
@@ -70,18 +72,19 @@ export default {
     div.className = "ntkviz-plot";
     el.appendChild(div);
     let drawing = false, stale = true, alive = true, clicks = false;
+    // a figure is drawn only while its div is on screen (a hidden tab has no width to draw at)
+    const shown = () => alive && div.isConnected && div.clientWidth > 0;
     const draw = async () => {
       if (drawing) return;
       drawing = true;
       try {
         const Plotly = await plotly();
-        while (!div.isConnected && alive) await new Promise((r) => requestAnimationFrame(r));
-        while (stale && alive) {
+        while (stale && shown()) {
           stale = false;
           const figure = JSON.parse(model.get("figure"));
           await Plotly.react(div, figure.data, figure.layout, CONFIG);
         }
-        if (!clicks && alive) {
+        if (!clicks && div._fullLayout && alive) {
           clicks = true;
           model.send({ event: "drawn" });
           div.on("plotly_click", (event) => {
@@ -95,8 +98,18 @@ export default {
     };
     const changed = () => { stale = true; draw(); };
     model.on("change:figure", changed);
+    // shown, or its width changed (a tab opened, the window resized): draw what is pending,
+    // else fit the figure drawn to the new width (plotly debounces resizes)
+    const resized = new ResizeObserver(() => {
+      if (!shown()) return;
+      if (stale) draw();
+      else if (div._fullLayout && Math.abs(div._fullLayout.width - div.clientWidth) > 1)
+        globalThis.Plotly.Plots.resize(div).catch(() => {});
+    });
+    resized.observe(div);
     draw();
     return () => {
+      resized.disconnect();
       alive = false;
       model.off("change:figure", changed);
       if (globalThis.Plotly) globalThis.Plotly.purge(div);
