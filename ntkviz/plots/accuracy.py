@@ -4,7 +4,8 @@
 * ``accuracy_curve``: accuracy on the unseen upright digits against the orbit size N, one line
   per architecture (plain networks dashed, networks with a built-in symmetry solid).
 * ``accuracy_bars``: the same at one N, one bar per architecture, with each one's ceiling.
-* ``digit_thumbnails``: the leave-out test digits, green when classified correctly, red when not.
+* ``digit_thumbnails``: the leave-out test digits, blue when classified correctly, vermillion
+  (and marked) when not.
 
 Every figure has an ``*_update`` twin with only what changes with the data. Both validate their
 arguments first (``TypeError``/``ValueError`` naming the argument). An accuracy may be NaN (not
@@ -20,7 +21,10 @@ import plotly.graph_objects as go
 
 from .._validate import check_int
 from .style import (
+    ARCH_COLORS,
     COLORS,
+    MARKS,
+    OUTCOME_COLORS,
     apply_update,
     check_accuracies,
     check_integers,
@@ -43,17 +47,6 @@ __all__ = [
     "MAX_COLUMNS",
 ]
 
-#: One colour per architecture (none of them the class colours ``COLORS["A"]``/``["B"]``).
-ARCH_COLORS = {
-    "mlp1": "#7f7f7f",
-    "mlp5": "#bcbd22",
-    "cnn_flatten": "#8c564b",
-    "cnn_gap": "#9467bd",
-    "gcnn": "#2ca02c",
-    "orbit_mlp": "#17becf",
-}
-#: Thumbnails: a correctly classified digit is drawn in green, a misclassified one in red.
-OUTCOME_COLORS = {"correct": "#1b7837", "wrong": "#c51b7d"}
 
 _GAP = 1  # pixels of empty space between thumbnails
 #: Most thumbnails per row of ``digit_thumbnails`` (the mosaic's width grows with ``ncols``).
@@ -62,6 +55,10 @@ MAX_COLUMNS = 1000
 
 def _color(key: str) -> str:
     return ARCH_COLORS.get(key, COLORS["accent"])
+
+
+def _mark(key: str) -> str:
+    return MARKS.get(key, "circle")
 
 
 def _pct(values) -> list:
@@ -140,7 +137,7 @@ def accuracy_curve(Ns, curves: dict, current_N: int, highlight: str, ceiling=Non
         fig.add_trace(go.Scatter(
             mode="lines+markers", name=label, line=dict(color=_color(key),
                                                         dash="solid" if symmetric.get(key) else "dash"),
-            marker=dict(size=7),
+            marker=dict(size=8, symbol=_mark(key)),
             hovertemplate=f"{label}<br>N = %{{x}}<br>accuracy = %{{y:.4g}} %<extra></extra>"))
     fig.add_trace(go.Scatter(
         mode="lines", name="highlighted network, upright digits seen (ceiling)",
@@ -223,7 +220,7 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
         r, c = divmod(i, ncols)
         top, left = r * (h + _GAP), c * (w + _GAP)
         ink = np.clip(images[i] / scale, 0.0, 1.0)
-        # correct digits on [0, 0.49] (white → green), wrong ones on [0.51, 1] (white → red)
+        # correct digits on [0, 0.49] (white → blue), wrong ones on [0.51, 1] (white → vermillion)
         z[top:top + h, left:left + w] = 0.49 * ink if correct[i] else 0.51 + 0.49 * ink
         verdict = outcomes[0] if correct[i] else outcomes[1]
         name = "" if names is None else f"{names[i]}<br>"
@@ -232,10 +229,10 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
         centres_y.append(top + (h - 1) / 2)
         hover.append(f"{name}true label {int(true_labels[i])}, predicted {int(predicted[i])} ({verdict})"
                      if labelled else f"{name}{verdict}")
-        if labelled and not correct[i]:
+        if not correct[i]:  # a mark as well as the ink colour: it reads in greyscale too
             marks_x.append(left + w - 1.5)
             marks_y.append(top + 1.5)
-            marks_text.append(f"→{int(predicted[i])}")
+            marks_text.append(f"→{int(predicted[i])}" if labelled else "✗")
     return z, (marks_x, marks_y, marks_text), (centres_x, centres_y, hover), (H, Wd)
 
 
@@ -271,9 +268,9 @@ def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *
 
 def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols: int = 8, names=None,
                      outcomes=("correct", "WRONG"), title: str | None = None) -> go.Figure:
-    """Test digits as a grid of thumbnails: green ink = classified correctly, red ink = wrong
-    (the wrong prediction is written in the corner as "→k"); hover shows true and predicted label.
-    The hover text sits on one invisible square marker per thumbnail, not on every pixel of the
+    """Test digits as a grid of thumbnails: blue ink = classified correctly, vermillion ink = wrong
+    (and marked in the corner: "→k", the wrong prediction, or "✗" without labels); hover
+    shows true and predicted label. The hover text sits on one invisible square marker per thumbnail, not on every pixel of the
     mosaic: a pixel's text made 88 % of the accuracy explorer's figure (535 of 609 kB, sent on
     every move).
 
@@ -283,9 +280,9 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
     predicted, true_labels : (m,) ints, or None for thumbnails that are not predictions (then
         the hover shows only ``names`` and the outcome);  ncols : thumbnails per row
     names : optional (m,) strings shown on hover (e.g. the MNIST index)
-    outcomes : the hover words for green and red thumbnails
+    outcomes : the hover words for blue and vermillion thumbnails
 
-    Traces: 0 the heatmap mosaic, 1 the "→k" marks of the wrong predictions, 2 the hover markers
+    Traces: 0 the heatmap mosaic, 1 the marks of the wrong predictions, 2 the hover markers
     (one per thumbnail, at its centre).
     """
     update = digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,

@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._validate import check_int
-from .style import apply_update, finite_or_none, layout
+from .style import STRATEGY_COLORS, apply_update, finite_or_none, layout
 
 __all__ = ["SLOTS", "STRATEGY_COLORS", "slot_label", "loss_curves", "loss_curves_update",
            "accuracy_curves", "accuracy_curves_update", "distance_curves",
@@ -32,8 +32,6 @@ __all__ = ["SLOTS", "STRATEGY_COLORS", "slot_label", "loss_curves", "loss_curves
 SLOTS = (("nominal", "generic"), ("nominal", "equivariant"), ("nominal", "perturbed"),
          ("augmented", "generic"), ("augmented", "equivariant"), ("augmented", "perturbed"),
          ("equivariant", "equivariant"))
-#: One colour per strategy (the class colours A/B stay reserved for classes).
-STRATEGY_COLORS = {"nominal": "#7f7f7f", "augmented": "#2ca02c", "equivariant": "#9467bd"}
 _DASH = {"generic": "dash", "equivariant": "solid", "perturbed": "dashdot"}
 #: The arrays each panel reads from a run's curves.
 _FIELDS = {"loss": ("epochs", "loss", "orbit_loss"),

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, check_index, check_number, check_values, class_mask, layout
+from .style import (
+    CLASS_DASHES,
+    CLASS_SYMBOLS,
+    COLORS,
+    apply_update,
+    check_index,
+    check_number,
+    check_values,
+    class_mask,
+    layout,
+)
 
 
 def _check_points(X, y, missing):
@@ -54,7 +64,7 @@ def orbits_3d(X, y, missing: int = 0) -> go.Figure:
         fig.add_trace(
             go.Scatter3d(
                 mode="markers", name=f"orbit {name} (y = {label})",
-                marker=dict(size=5, color=COLORS[name]),
+                marker=dict(size=5, color=COLORS[name], symbol=CLASS_SYMBOLS[name]),
                 hovertemplate="row %{customdata}<br>x = (%{x:.6f}, %{y:.6f}, %{z:.6f})"
                 f"<br>y = {label}<extra>orbit {name}</extra>",
             )
@@ -123,7 +133,7 @@ def posterior_ring(angles, mean_A, mean_B, X, y, prediction: float, missing: int
     for name in ("A", "B"):
         fig.add_trace(
             go.Scatter(
-                mode="lines", name=f"mean on ring {name}", line=dict(color=COLORS[name], width=2),
+                mode="lines", name=f"mean on ring {name}", line=dict(color=COLORS[name], width=2, dash=CLASS_DASHES[name]),
                 hovertemplate="θ = %{x:.2f}°<br>mean = %{y:.10g}<extra>ring " + name + "</extra>",
             )
         )
@@ -131,7 +141,8 @@ def posterior_ring(angles, mean_A, mean_B, X, y, prediction: float, missing: int
         fig.add_trace(
             go.Scatter(
                 mode="markers", name=f"training labels {name}",
-                marker=dict(size=7, color=COLORS[name], line=dict(width=1, color="#fff")),
+                marker=dict(size=7, color=COLORS[name], symbol=CLASS_SYMBOLS[name],
+                            line=dict(width=1, color="#fff")),
                 hovertemplate="θ = %{x:.2f}°<br>y = %{y:+g}<extra>orbit " + name + "</extra>",
             )
         )

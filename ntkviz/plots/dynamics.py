@@ -14,15 +14,24 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import COLORS, apply_update, finite_or_none, layout
+from .style import (
+    CLASS_DASHES,
+    CLASS_SYMBOLS,
+    COLORS,
+    FILLS,
+    MODE_COLORS,
+    MODE_DASHES,
+    MODE_SYMBOLS,
+    apply_update,
+    finite_or_none,
+    layout,
+)
 
 __all__ = ["outputs_figure", "outputs_figure_update", "mode_decay", "mode_decay_update",
            "error_vs_time", "error_vs_time_update", "distance_vs_width", "distance_vs_width_update"]
 
-_NET = "rgba(255,127,14,0.55)"  # COLORS["accent"], semi-transparent: finite networks
+_NET = FILLS["finite"]  # COLORS["accent"], semi-transparent: finite networks
 _LIN = "rgba(90,90,90,0.8)"
-#: One colour per eigen-direction (distinct from the class colours).
-MODE_COLORS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 #: Smallest ratio drawn on the log-y decay panel.
 FLOOR = 1e-6
 _PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
@@ -42,6 +51,10 @@ def _gapped(x, rows):
 
 def _class_colors(y) -> list:
     return [COLORS["A"] if v > 0 else COLORS["B"] for v in np.asarray(y)]
+
+
+def _class_symbols(y) -> list:
+    return [CLASS_SYMBOLS["A"] if v > 0 else CLASS_SYMBOLS["B"] for v in np.asarray(y)]
 
 
 def _fmt_t(t: float) -> str:
@@ -78,7 +91,7 @@ def outputs_figure_update(state) -> dict:
     return {
         "data": [
             dict(x=s.coord_test, y=s.y_test),
-            dict(x=s.coord_train, y=s.y_train, marker=dict(color=_class_colors(s.y_clean))),
+            dict(x=s.coord_train, y=s.y_train, marker=dict(color=_class_colors(s.y_clean), symbol=_class_symbols(s.y_clean))),
             dict(x=s.coord_test, y=state.mu_test),
             dict(x=s.coord_train, y=state.mu_train),
             dict(x=x_net, y=y_net, customdata=seed_of),
@@ -178,12 +191,14 @@ def mode_decay(state) -> go.Figure:
     for k in range(K):
         fig.add_trace(go.Scatter(
             mode="lines", name=f"mode {k + 1}: λ = {state.lam_modes[k]:.4g}",
-            line=dict(color=MODE_COLORS[k % len(MODE_COLORS)], width=2),
+            line=dict(color=MODE_COLORS[k % len(MODE_COLORS)], width=2,
+                      dash=MODE_DASHES[k % len(MODE_DASHES)]),
             hovertemplate="t = %{x:.6g}<br>predicted = %{y:.10g}<extra>%{fullData.name}</extra>"))
     for k in range(K):
         fig.add_trace(go.Scatter(
             mode="markers", name=f"mode {k + 1} measured",
-            marker=dict(color=MODE_COLORS[k % len(MODE_COLORS)], size=7, symbol="circle-open",
+            marker=dict(color=MODE_COLORS[k % len(MODE_COLORS)], size=7,
+                        symbol=MODE_SYMBOLS[k % len(MODE_SYMBOLS)],
                         line=dict(width=2)),
             hovertemplate=f"mode {k + 1}<br>t = %{{x}}<br>measured Σ|pᵢ(t)|/Σ|pᵢ(0)| = %{{y:.10g}}<extra></extra>"))
     fig.add_trace(go.Scatter(mode="lines", name="current t", line=dict(color=COLORS["accent"], width=1.5, dash="dash"),
@@ -229,7 +244,7 @@ def error_vs_time(state) -> go.Figure:
                              line=dict(color=COLORS["A"], width=2),
                              hovertemplate="t = %{x:.6g}<br>train MSE = %{y:.10g}<extra></extra>"))
     fig.add_trace(go.Scatter(mode="lines", name="test MSE of μ_t (clean targets)",
-                             line=dict(color=COLORS["B"], width=2.5),
+                             line=dict(color=COLORS["B"], width=2.5, dash=CLASS_DASHES["B"]),
                              hovertemplate="t = %{x:.6g}<br>test MSE = %{y:.10g}<extra></extra>"))
     fig.add_trace(go.Scatter(mode="markers", name="finite networks: test MSE (mean over seeds)",
                              marker=dict(color=COLORS["accent"], size=7, symbol="circle-open", line=dict(width=2)),

@@ -23,6 +23,8 @@ import plotly.graph_objects as go
 from .._validate import check_int
 from .style import (
     COLORS,
+    KERNEL_COLORS,
+    MARKS,
     apply_update,
     check_accuracies,
     check_integers,
@@ -31,6 +33,7 @@ from .style import (
     check_text,
     check_values,
     layout,
+    rgba,
 )
 
 __all__ = [
@@ -43,13 +46,6 @@ __all__ = [
     "invariance_bars_update",
 ]
 
-#: One colour per kernel (the group CNN green as in ``plots.accuracy``; none are class colours).
-KERNEL_COLORS = {
-    "gcnn": "#2ca02c",
-    "cnn_gap": "#9467bd",
-    "cnn_flatten": "#8c564b",
-    "augmented_cnn": "#17becf",
-}
 #: Deviations below this are round-off: the kernel is exactly invariant (drawn as a dotted line).
 EXACT_LEVEL = 1e-10
 #: Deviations are drawn no lower than this on the log axis (an exact 0 has no logarithm).
@@ -67,10 +63,6 @@ def _color(key: str) -> str:
     return KERNEL_COLORS.get(key, COLORS["accent"])
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _pct(values) -> list:
@@ -178,13 +170,13 @@ def accuracy_vs_ntrain(n_train, curves: dict, shown=None, current: int | None = 
     for key in curves:
         label = labels.get(key, key)
         fig.add_trace(go.Scatter(
-            mode="lines", fill="toself", fillcolor=_rgba(_color(key), 0.18), line=dict(width=0),
+            mode="lines", fill="toself", fillcolor=rgba(_color(key), 0.18), line=dict(width=0),
             name=f"{label} ± 1 std", legendgroup=key, showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(
             mode="lines+markers", name=label, legendgroup=key,
             line=dict(color=_color(key), width=2.5,
                       dash="solid" if key in ("gcnn", "augmented_cnn") else "dash"),
-            marker=dict(size=7),
+            marker=dict(size=8, symbol=MARKS.get(key, "circle")),
             hovertemplate=(f"{label}<br>n<sub>train</sub> = %{{x}}<br>accuracy = %{{y:.6g}} %"
                            "<br>std over seeds = %{customdata[0]:.6g} %<extra></extra>")))
     fig.add_trace(go.Scatter(mode="lines", name="current n<sub>train</sub>", showlegend=False,

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from .._validate import check_int
 from .style import (
-    COLORS,
+    NTK_NNGP_COLORS,
     apply_update,
     check_number,
     check_seeds,
@@ -21,15 +21,16 @@ from .style import (
     check_widths,
     finite_or_none,
     layout,
+    rgba,
 )
 
 __all__ = ["gcnn_error_vs_width", "gcnn_error_vs_width_update"]
 
-# Kernels, not classes: neither class colour. NTK in the accent colour, NNGP in green.
-_NTK = COLORS["accent"]
-_NNGP = "#2ca02c"
-_NTK_SEED = "rgba(255,127,14,0.4)"
-_NNGP_SEED = "rgba(44,160,44,0.4)"
+# NTK: orange circles, dashed fit; NNGP: blue squares, dash-dot fit (apart in greyscale too).
+_NTK = NTK_NNGP_COLORS["ntk"]
+_NNGP = NTK_NNGP_COLORS["nngp"]
+_NTK_SEED = rgba(_NTK, 0.4)
+_NNGP_SEED = rgba(_NNGP, 0.4)
 
 
 def _fit_name(kind: str, slope: float) -> str:
@@ -150,7 +151,7 @@ def gcnn_error_vs_width(widths, ntk_errors, nngp_errors, ntk_slope: float, ntk_i
     ))
     fig.add_trace(go.Scatter(
         mode="lines", name="NNGP fit", meta="nngp_fit",
-        line=dict(color=_NNGP, width=1.5, dash="dash"),
+        line=dict(color=_NNGP, width=1.5, dash="dashdot"),
         hovertemplate="width %{x}<br>fit = %{y:.10g}<extra>NNGP fit</extra>",
     ))
     fig.add_trace(go.Scatter(

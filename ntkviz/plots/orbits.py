@@ -8,7 +8,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .spectra import heatmap_trace
-from .style import COLORS, apply_update, check_number, check_text, check_values, layout
+from .style import (
+    CLASS_DASHES,
+    CLASS_SYMBOLS,
+    COLORS,
+    apply_update,
+    check_number,
+    check_text,
+    check_values,
+    layout,
+)
 
 __all__ = ["orbit_strip", "orbit_strip_update", "kernel_pair", "kernel_pair_update",
            "error_bars", "error_bars_update", "kernel_color_range", "kernel_titles"]
@@ -96,7 +105,7 @@ def orbit_strip(orbit_a, orbit_b, labels=("A", "B"), missing: bool = True) -> go
         hovertemplate="pixel value %{z:.6g}<extra></extra>",
     ))
     for name in ("A", "B"):
-        fig.add_trace(go.Scatter(mode="lines", line=dict(color=COLORS[name], width=3),
+        fig.add_trace(go.Scatter(mode="lines", line=dict(color=COLORS[name], width=3, dash=CLASS_DASHES[name]),
                                  hoverinfo="skip", showlegend=True))
     fig.add_trace(go.Scatter(mode="lines", name="left out: A₀", hoverinfo="skip",
                              line=dict(color=COLORS["missing"], width=3)))
@@ -217,7 +226,8 @@ def error_bars(eps_spectral: float, eps_exact: float, prediction_a: float, predi
     for name, label, sign in (("A", "A₀", "+1"), ("B", "B₀", "−1")):
         fig.add_trace(go.Scatter(
             mode="markers", name=f"exact error at {label} (y = {sign})",
-            marker=dict(size=11, color=COLORS[name], symbol="diamond", line=dict(width=1, color="#fff")),
+            marker=dict(size=11, color=COLORS[name], symbol=CLASS_SYMBOLS[name],
+                        line=dict(width=1, color="#fff")),
             hovertemplate=f"left out {label}: ŷ = %{{customdata:.10g}}<br>|ŷ − y| = %{{y:.10g}}<extra></extra>"))
     fig.add_trace(go.Scatter(mode="lines", name="error = 1: wrong sign above",
                              line=dict(color="#888", dash="dash", width=1), hoverinfo="skip"))

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from .style import (
     COLORS,
+    FILLS,
     apply_update,
     check_index,
     check_number,
@@ -91,7 +92,7 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             mode="lines+markers", line_shape="hvh",
-            fill="tozeroy", fillcolor="rgba(31,119,180,0.25)", line=dict(color=COLORS["A"]),
+            fill="tozeroy", fillcolor=FILLS["area"], line=dict(color=COLORS["A"]),
             marker=dict(size=4), name="1/λ<sub>f</sub> (area = n⟨λ⁻¹⟩)",
             hovertemplate="f = %{x}<br>λ<sub>f</sub> = %{customdata:.10g}<br>1/λ<sub>f</sub> = %{y:.10g}"
             "<extra></extra>",
@@ -100,7 +101,7 @@ def inverse_spectrum(lam, N: int, eps: float, *, log: bool = True) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             mode="lines", fill="tozeroy",
-            fillcolor="rgba(255,127,14,0.30)", line=dict(color=COLORS["accent"], dash="dash", width=2),
+            fillcolor=FILLS["rectangle"], line=dict(color=COLORS["accent"], dash="dash", width=2),
             name="rectangle n × 1/λ<sub>N</sub>",
             hovertemplate="1/λ<sub>N</sub> = %{y:.10g}<extra>rectangle</extra>",
         )

@@ -12,12 +12,76 @@ from plotly.basedatatypes import BaseFigure
 
 from .._validate import as_finite_array, check_int, check_real
 
-__all__ = ["COLORS", "apply_update", "write_traces", "layout", "finite_or_none", "class_mask", "check_values",
+__all__ = ["OKABE_ITO", "COLORS", "CLASS_SYMBOLS", "CLASS_DASHES", "FILLS", "OUTCOME_COLORS",
+           "ARCH_COLORS", "KERNEL_COLORS", "MARKS", "STRATEGY_COLORS", "NTK_NNGP_COLORS",
+           "MODE_COLORS", "MODE_DASHES", "MODE_SYMBOLS", "GLYPHS", "CONTRASTS", "rgba", "apply_update", "write_traces", "layout", "finite_or_none", "class_mask", "check_values",
            "check_number", "check_text", "check_index", "check_seeds", "check_integers",
            "check_keys", "check_mapping", "check_accuracies", "check_widths"]
 
-#: One colour per class, used by every figure; ``missing`` marks the left-out point.
-COLORS = {"A": "#1f77b4", "B": "#d62728", "missing": "#111111", "accent": "#ff7f0e"}
+#: Okabe & Ito's palette for readers with a colour-vision deficiency, by name.
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+             "reddish purple": "#CC79A7", "black": "#000000"}
+_OI = OKABE_ITO
+_PLAIN = "#555555"  # plain networks, NOMINAL training
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    """``"#rrggbb"`` with opacity ``alpha`` as a CSS/plotly ``rgba(...)`` string."""
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+#: One colour per class, used by every figure; ``missing`` marks the left-out point,
+#: ``neutral`` the correctly classified pairs of the survey.
+COLORS = {"A": _OI["blue"], "B": _OI["vermillion"], "missing": "#111111",
+          "accent": _OI["orange"], "neutral": "#444444"}
+#: Marker symbol and line dash per class: the classes differ in greyscale too.
+CLASS_SYMBOLS = {"A": "circle", "B": "square"}
+CLASS_DASHES = {"A": "solid", "B": "dash"}
+#: Translucent fills: the area under 1/λ_f and the rectangle 1/λ_N (Eq. 7); finite networks.
+FILLS = {"area": rgba(COLORS["A"], 0.25), "rectangle": rgba(COLORS["accent"], 0.3),
+         "finite": rgba(COLORS["accent"], 0.55)}
+#: Digit thumbnails: ink of a correctly and of a wrongly classified digit.
+OUTCOME_COLORS = {"correct": _OI["blue"], "wrong": _OI["vermillion"]}
+#: Colour and marker per architecture / kernel (one key, one look, in every figure).
+ARCH_COLORS = {"mlp1": _PLAIN, "mlp5": _OI["blue"], "cnn_flatten": _OI["vermillion"],
+               "cnn_gap": _OI["reddish purple"], "gcnn": _OI["bluish green"],
+               "orbit_mlp": _OI["sky blue"]}
+KERNEL_COLORS = {"gcnn": ARCH_COLORS["gcnn"], "cnn_gap": ARCH_COLORS["cnn_gap"],
+                 "cnn_flatten": ARCH_COLORS["cnn_flatten"], "augmented_cnn": _OI["sky blue"]}
+MARKS = {"mlp1": "circle", "mlp5": "triangle-down", "cnn_flatten": "square", "cnn_gap": "diamond",
+         "gcnn": "triangle-up", "orbit_mlp": "cross", "augmented_cnn": "cross"}
+#: How a legend written in HTML shows a plotly marker symbol.
+GLYPHS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-up": "▲", "triangle-down": "▼",
+          "cross": "✚", "x": "✖", "star": "★"}
+#: Training strategies of the augmentation figures (the initialisation is the dash).
+STRATEGY_COLORS = {"nominal": _PLAIN, "augmented": _OI["sky blue"],
+                   "equivariant": _OI["bluish green"]}
+#: The empirical NTK and NNGP of finite networks (circles and squares).
+NTK_NNGP_COLORS = {"ntk": COLORS["accent"], "nngp": _OI["blue"]}
+#: One colour, dash and marker per eigen-direction of the dynamics figures.
+MODE_COLORS = (_OI["bluish green"], _OI["reddish purple"], _OI["sky blue"], _PLAIN, _OI["blue"],
+               _OI["vermillion"])
+MODE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MODE_SYMBOLS = ("circle-open", "square-open", "diamond-open", "triangle-up-open",
+                "triangle-down-open", "x-open")
+#: Colours that tell things apart within one panel: every two of a set must stay apart for
+#: readers with a colour-vision deficiency (the tests simulate them).
+CONTRASTS = {
+    "class A / class B": (COLORS["A"], COLORS["B"]),
+    "correct / wrong digit": (OUTCOME_COLORS["correct"], OUTCOME_COLORS["wrong"]),
+    "NTK / NNGP": (NTK_NNGP_COLORS["ntk"], NTK_NNGP_COLORS["nngp"]),
+    "finite / infinite width": (FILLS["finite"], COLORS["missing"]),
+    "spectral / exact error": (COLORS["accent"], COLORS["missing"]),
+    "area / rectangle": (FILLS["area"], FILLS["rectangle"]),
+    "right / wrong sign": (COLORS["neutral"], COLORS["accent"]),
+    "architectures": tuple(ARCH_COLORS.values()),
+    "equivariant kernels": tuple(KERNEL_COLORS.values()),
+    "augmentation strategies": tuple(STRATEGY_COLORS.values()),
+    "eigen-directions": MODE_COLORS,
+}
 
 _HEIGHT = 430
 _WIDTH = 600

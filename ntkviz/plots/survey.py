@@ -23,8 +23,6 @@ from .style import COLORS, apply_update, check_index, check_number, finite_or_no
 __all__ = ["error_scatter", "error_scatter_update", "separation_scatter", "separation_scatter_update",
            "density_scatter", "density_scatter_update"]
 
-_CORRECT = "#444444"
-
 _HOVER_PAIR = ("pair %{customdata[0]}: A = %{customdata[1]} (#%{customdata[2]}), "
                "B = %{customdata[3]} (#%{customdata[4]})<br>")
 
@@ -103,7 +101,7 @@ def _fmt(value: float) -> str:
 def _scatter(xlabel: str, ylabel: str, hover_x: str, hover_y: str) -> go.Figure:
     fig = go.Figure()
     hover = _HOVER_PAIR + f"{hover_x} = %{{x:.10g}}<br>{hover_y} = %{{y:.10g}}"
-    fig.add_trace(go.Scatter(mode="markers", name="correct sign", marker=dict(size=7, color=_CORRECT, opacity=0.75),
+    fig.add_trace(go.Scatter(mode="markers", name="correct sign", marker=dict(size=7, color=COLORS["neutral"], opacity=0.75),
                                hovertemplate=hover + "<extra>correct</extra>"))
     fig.add_trace(go.Scatter(mode="markers", name="misclassified (wrong sign)",
                                marker=dict(size=9, color=COLORS["accent"], symbol="x", line=dict(width=1)),

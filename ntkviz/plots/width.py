@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from .._validate import check_int
 from .style import (
     COLORS,
+    FILLS,
     apply_update,
     check_number,
     check_seeds,
@@ -28,7 +29,7 @@ from .style import (
 
 __all__ = ["ntk_curves", "ntk_curves_update", "error_vs_width", "error_vs_width_update"]
 
-_EMPIRICAL = "rgba(255,127,14,0.45)"  # COLORS["accent"], semi-transparent
+_EMPIRICAL = FILLS["finite"]  # COLORS["accent"], semi-transparent
 _PI_TICKS = dict(tickvals=[-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi],
                  ticktext=["−π", "−π/2", "0", "π/2", "π"])
 

@@ -168,8 +168,8 @@ def test_bad_constructor_arguments_raise():
         AccuracyExplorer(config={"classes": 3})
 
 
-def test_thumbnails_without_predictions_only_colour():
+def test_thumbnails_without_predictions_mark_the_second_outcome():
     images = np.ones((3, 2, 2))
     fig = plots.digit_thumbnails(images, [False, True, True], names=["a", "b", "c"], outcomes=("kept", "removed"))
-    assert len(fig.data[1].text or ()) == 0
+    assert list(fig.data[1].text) == ["✗"]  # no predicted label to write: a mark, not colour alone
     assert list(fig.data[2].text) == ["a<br>removed", "b<br>kept", "c<br>kept"]
