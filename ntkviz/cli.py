@@ -5,7 +5,7 @@ reproduce the papers' figures and claims, prepare the compilation cache of dashb
                  [--cull-idle-timeout S] [--cull-connected-timeout S]
                                    # the Voila dashboard on the bundled data, loopback only
     ntkviz check-data              # verify the bundled MNIST checksums and print a summary
-    ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant] [--quick]
+    ntkviz precompute [--only accuracy|width|dynamics|augmentation|equivariant|survey] [--quick]
                       [--out PATH]
                                    # the results the explorers ship with (data/results/*.npz)
     ntkviz reproduce TARGET|all [--quick] [--out DIR] [--report FILE] [--replot] [--resume]

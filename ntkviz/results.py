@@ -115,6 +115,7 @@ PRECOMPUTED: dict[str, str] = {
     "dynamics": "ntkviz.experiments.dynamics",
     "augmentation": "ntkviz.experiments.augmentation",
     "equivariant": "ntkviz.experiments.equivariant_accuracy",
+    "survey": "ntkviz.experiments.survey",
 }
 
 

@@ -44,11 +44,12 @@ def test_precompute_quick_writes_a_loadable_results_file(tmp_path, capsys):
     assert cli.main(["precompute", "--quick", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     for name in ("accuracy.npz", "width.npz", "dynamics.npz", "augmentation.npz",
-                 "equivariant_accuracy.npz"):
+                 "equivariant_accuracy.npz", "survey.npz"):
         assert f"Wrote {out / name}" in printed
-    from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy
+    from ntkviz.experiments import augmentation, dynamics, equivariant_accuracy, survey
 
     assert dynamics.load_results(out / "dynamics.npz") is not None
+    assert survey.load_result(out / "survey.npz").n_pairs == 4
     assert len(augmentation.load_precomputed(out / "augmentation.npz")) == 7
     assert equivariant_accuracy.load_results(
         out / "equivariant_accuracy.npz").config == equivariant_accuracy.QUICK
@@ -78,7 +79,8 @@ def test_precompute_runs_every_registered_part_on_its_bundled_file(monkeypatch, 
         monkeypatch.setattr(module, "precompute", fake_precompute)
     assert cli.main(["precompute"]) == 0
     assert seen == {part: (False, None) for part in results.PRECOMPUTED}
-    assert list(seen) == ["accuracy", "width", "dynamics", "augmentation", "equivariant"]
+    assert list(seen) == ["accuracy", "width", "dynamics", "augmentation", "equivariant",
+                          "survey"]
     printed = capsys.readouterr().out
     for part in results.PRECOMPUTED:
         assert f"Wrote {results.precomputed(part).precomputed_path()}" in printed

@@ -6,22 +6,28 @@ architecture's kernel, its circularisation and Eq. 7; the survey keeps only the 
 matrices), so hundreds of pairs fit in memory. Across pairs it reports how well the spectral
 error ``ε(K̃)`` tracks the symmetrised exact error (Pearson correlation, mean absolute
 difference) and how often the exact prediction of a left-out point has the wrong sign.
+
+The survey of the default setting (``SHIPPED``) ships in ``data/results/survey.npz`` (``ntkviz
+precompute --only survey``), so the survey tab opens on it without computing.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .._validate import as_finite_array, check_int, check_real
-from ..params import Params
+from ..params import Param, Params
+from ..results import ResultsFile
 from . import orbits
 from ._common import frozen
 
-__all__ = ["SurveyResult", "pair_survey", "pearson"]
+__all__ = ["SurveyResult", "pair_survey", "pearson", "SHIPPED", "FILE", "precompute",
+           "save_result", "load_result", "shipped_result", "precomputed_path"]
 
 
 def pearson(x, y) -> float:
@@ -201,3 +207,68 @@ def _cached(architecture, action, N, kind, n_pairs, seed, order=1, spectral_ridg
 
 pair_survey.cached = _cached
 pair_survey.cache_clear = _CACHE.clear
+
+
+#: The setting whose survey ships with the package: ``pair_survey``'s defaults.
+SHIPPED = dict(architecture="mlp1", action="rotate", N=8, kind="ntk", n_pairs=128, seed=0,
+               order=1, spectral_ridge=None)
+#: The shipped survey: the per-pair arrays of ``SurveyResult`` and its setting as configuration.
+FILE = ResultsFile("survey", version=1)
+_FLAGS = ("misclassified", "misclassified_spectral")
+
+
+def save_result(result: SurveyResult, path=None) -> Path:
+    """Write ``result`` through ``FILE`` to ``path`` (default: the bundled file)."""
+    if not isinstance(result, SurveyResult):
+        raise TypeError(f"result must be a SurveyResult, got {type(result).__name__}")
+    config = {name: getattr(result, name) for name in SHIPPED}
+    arrays = {name: getattr(result, name) for name in (*_DIGITS, *_FIELDS, *_FLAGS)}
+    return FILE.save(config, arrays, path)
+
+
+def load_result(path=None) -> SurveyResult:
+    """The survey stored by ``save_result`` at ``path`` (default: the bundled file)."""
+    stored = FILE.load(path)
+    return _result(stored.config, stored.arrays)
+
+
+@_PARAMS.validated
+def shipped_result(architecture: str = "mlp1", action: str = "rotate", N: int = 8,
+                   n_pairs: int = 128, seed: int = 0, kind: str = "ntk") -> SurveyResult | None:
+    """The bundled survey if it is ``pair_survey``'s at this setting (the other arguments as
+    ``SHIPPED``), else None."""
+    config = SHIPPED | dict(architecture=architecture, action=action, N=N, n_pairs=n_pairs,
+                            seed=seed, kind=kind)
+    arrays = FILE.shipped(config)
+    return None if arrays is None else _result(config, arrays)
+
+
+def _result(config: dict, a: dict) -> SurveyResult:
+    values = {name: frozen(a[name]) for name in _FIELDS}
+    return SurveyResult(
+        **config, **{name: frozen(a[name], np.int64) for name in _DIGITS}, **values,
+        **{name: frozen(a[name], bool) for name in _FLAGS},
+        correlation=_pearson(values["eps_spectral"], values["eps_exact"]),
+        fraction_misclassified=float(np.mean(a["misclassified"])),
+        mean_abs_difference=float(np.mean(np.abs(values["eps_spectral"] - values["eps_exact"]))))
+
+
+def precomputed_path() -> Path:
+    """The bundled survey file (``data/results/survey.npz``)."""
+    return FILE.path
+
+
+@Params(Param("quick", "flag")).validated
+def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, list[str]]:
+    """Run the survey of ``SHIPPED`` (``quick``: of 4 pairs, a file the explorer never reads) and
+    save it to ``path`` (default the bundled file); returns the path and a summary line.
+    ``progress(done, total, label)`` follows the pairs."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be None or a callable(done, total, label), got "
+                        f"{progress!r}")
+    setting = SHIPPED | (dict(n_pairs=4) if quick else {})
+    result = pair_survey(**setting, progress=None if progress is None else (
+        lambda done, total: progress(done, total, "pairs")))
+    return save_result(result, path), [
+        f"{result.n_pairs} pairs of {result.architecture}, {result.action}, N = {result.N}: "
+        f"correlation {result.correlation:.4f}, misclassified {result.fraction_misclassified:.3f}"]

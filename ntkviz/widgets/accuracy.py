@@ -25,7 +25,9 @@ from ..experiments import accuracy
 from ..experiments.architectures import ARCHITECTURES
 from ..params import Param
 from ..plots import accuracy as accuracy_plots
+from ..plots import style as plot_style
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 from .throttle import guarded
 
@@ -80,16 +82,16 @@ def _leave_out(value, classes: int):
     return check_int("leave_out", value, minimum=0, maximum=classes - 1)
 
 
-def _intro_html() -> str:
+def _details_html() -> str:
     c = accuracy_plots.OUTCOME_COLORS
     return (
-        '<div class="ntkviz-intro">Training set: the orbits of a few MNIST digits per class under '
+        '<p>Training set: the orbits of a few MNIST digits per class under '
         "the chosen action, <b>minus the upright copies of one leave-out class</b>. Kernel "
         "regression (infinite-width network) must classify fresh upright digits of that class. "
         "Dashed lines: plain networks; solid: networks with a built-in symmetry; dotted: the "
         "highlighted network when the upright digits are seen (its ceiling). Thumbnails: "
-        f'<span style="color:{c["correct"]}">green = correct</span>, '
-        f'<span style="color:{c["wrong"]}">red = wrong (→ predicted label)</span>.</div>'
+        f'<span style="color:{c["correct"]}">blue = correct</span>, '
+        f'<span style="color:{c["wrong"]}">vermillion = wrong (→ predicted label)</span>.</p>'
     )
 
 
@@ -97,8 +99,11 @@ def _legend(architectures) -> tuple:
     """Each architecture's colour and line style, then the marks."""
     line = ('<span style="display:inline-block;width:26px;border-top:{};'
             'vertical-align:middle"></span>')
+    style = plot_style
+    colour = {k: style.ARCH_COLORS.get(k, style.COLORS["accent"]) for k in architectures}
     items = [(line.format(f"3px {'dashed' if ARCHITECTURES[k].symmetry == 'none' else 'solid'} "
-                          f"{accuracy_plots.ARCH_COLORS.get(k, '#ff7f0e')}"),
+                          f"{colour[k]}")
+              + f'<span style="color:{colour[k]}">{style.GLYPHS[style.MARKS.get(k, "circle")]}</span>',
               html.escape(_short(k))) for k in architectures]
     return (*items, (line.format("2px dotted #555"),
                      "highlighted network, upright digits seen (ceiling)"),
@@ -130,8 +135,10 @@ class AccuracyExplorer(Explorer):
     PANELS = PANELS
     FIGURE = dict(rows=2, cols=2, specs=[[{"type": "xy"}, {"type": "xy"}],
                                          [{"type": "xy", "colspan": 2}, None]],
-                  height=900, width=1180, column_widths=[0.6, 0.4], row_heights=[0.52, 0.48],
+                  height=900, column_widths=[0.6, 0.4], row_heights=[0.52, 0.48],
                   horizontal_spacing=0.08, vertical_spacing=0.12)
+    MAIN_PANEL = "curve"
+    EXPLANATION = EXPLANATIONS["accuracy"]
     CSS = "ntkviz-accuracy-explorer"
 
     def __init__(self, action: str = "rotate", N: int = 8, leave_out="all",
@@ -143,7 +150,7 @@ class AccuracyExplorer(Explorer):
         self.CONTROLS = _controls(self.architectures, self.config.classes)
         self.LEGEND = _legend(self.architectures)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
-                                      layout=W.Layout(width="420px", visibility="hidden"))
+                                      layout=W.Layout(width="100%", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
         action = _P["action"].check(action)
         super().__init__(
@@ -151,8 +158,6 @@ class AccuracyExplorer(Explorer):
             leave_out=_leave_out(leave_out, self.config.classes), kind=kind,
             highlight=highlight or ("gcnn" if "gcnn" in self.architectures
                                     else self.architectures[0]))
-        style, *rest = self.widget.children
-        self.widget.children = (style, W.HTML(_intro_html()), *rest)
 
     # --- public -------------------------------------------------------------------------------
     def set(self, action: str | None = None, N: int | None = None, leave_out=None,
@@ -290,6 +295,9 @@ class AccuracyExplorer(Explorer):
             f"{value_span('ntkviz-accuracy-in', r.at(hl, N, leave_out, 'in_accuracy'))}"
             f'<span class="ntkviz-setting" data-action="{s["action"]}" data-n="{N}" '
             f'data-leave-out="{leave_out}" data-architecture="{hl}" data-kind="{s["kind"]}"></span>')
+
+    def explanation_body(self) -> str:
+        return super().explanation_body() + _details_html()
 
     def extra_controls(self) -> list:
         return [self.progress]

@@ -31,6 +31,7 @@ from ..experiments import augmentation as core
 from ..params import Param
 from ..plots.augmentation import SLOTS, slot_label
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 
 __all__ = ["AugmentationExplorer"]
@@ -91,7 +92,9 @@ class AugmentationExplorer(Explorer):
                 "ntkviz-epochs", "epochs_slider"),
     )
     PANELS = {"loss": (1, 1), "accuracy": (1, 2), "distance": (1, 3)}
-    FIGURE = dict(rows=1, cols=3, height=470, width=1250, horizontal_spacing=0.07)
+    FIGURE = dict(rows=1, cols=3, height=470, horizontal_spacing=0.07)
+    MAIN_PANEL = "distance"
+    EXPLANATION = EXPLANATIONS["augmentation"]
     CSS = "ntkviz-augmentation-explorer"
     learning_rates = LEARNING_RATES
 
@@ -111,7 +114,7 @@ class AugmentationExplorer(Explorer):
         self.train_all_button = W.Button(description="Train all", icon="forward",
                                          tooltip="train every missing run of this setting")
         self.progress = W.IntProgress(value=0, min=0, description="training",
-                                      layout=W.Layout(width="440px", visibility="hidden"))
+                                      layout=W.Layout(width="100%", visibility="hidden"))
         for widget, css in ((self.train_button, "ntkviz-train"),
                             (self.train_all_button, "ntkviz-train-all"),
                             (self.progress, "ntkviz-progress")):

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from .. import plots
 from ..experiments import circle
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 
 __all__ = ["CircleExplorer"]
@@ -44,22 +45,25 @@ class CircleExplorer(Explorer):
         Control("length_scale", circle.PARAMS["length_scale"], "ntkviz-length-scale",
                 "length_slider"),
     )
-    PANELS = {"orbits": (1, 1), "kernel": (1, 2), "spectrum": (2, 1), "posterior": (2, 2),
+    # row by row; the inverse spectrum (Eq. 7) first, so it shows beside the controls
+    PANELS = {"spectrum": (1, 1), "posterior": (1, 2), "orbits": (2, 1), "kernel": (2, 2),
               "vs_delta": (3, 1), "vs_N": (3, 2)}
-    FIGURE = dict(rows=3, cols=2, height=1350, width=1180, horizontal_spacing=0.1,
+    FIGURE = dict(rows=3, cols=2, height=1350, horizontal_spacing=0.1,
                   vertical_spacing=0.09,
-                  specs=[[{"type": "scene"}, {"type": "xy"}], [{"type": "xy"}] * 2,
+                  specs=[[{"type": "xy"}] * 2, [{"type": "scene"}, {"type": "xy"}],
                          [{"type": "xy"}] * 2])
+    MAIN_PANEL = "spectrum"
+    EXPLANATION = EXPLANATIONS["circle"]
     LEGEND = (
-        (f'<span style="color:{_C["A"]}">●</span>', "orbit A, label y = +1"),
-        (f'<span style="color:{_C["B"]}">●</span>', "orbit B, label y = −1"),
+        (f'<span style="color:{_C["A"]}">● ━</span>', "orbit A, label y = +1 (circles, solid)"),
+        (f'<span style="color:{_C["B"]}">■ ╍</span>', "orbit B, label y = −1 (squares, dashed)"),
         (f'<span style="color:{_C["missing"]}">◇ ○</span>',
          "the left-out point A₀ and its true label"),
         (f'<span style="color:{_C["accent"]}">★</span>',
          "prediction ŷ₀ / label frequency f = N / current setting"),
-        ('<span style="background:rgba(31,119,180,0.25)">&nbsp;&nbsp;&nbsp;</span>',
+        (f'<span style="background:{plots.style.FILLS["area"]}">&nbsp;&nbsp;&nbsp;</span>',
          "area under 1/λ<sub>f</sub>"),
-        ('<span style="background:rgba(255,127,14,0.30)">&nbsp;&nbsp;&nbsp;</span>',
+        (f'<span style="background:{plots.style.FILLS["rectangle"]}">&nbsp;&nbsp;&nbsp;</span>',
          "rectangle of height 1/λ<sub>N</sub>: ε = rectangle / area (Eq. 7)"),
     )
     CSS = "ntkviz-circle-explorer"
@@ -117,7 +121,7 @@ class CircleExplorer(Explorer):
 
     def finish_figure(self, fig, slices, axes) -> None:
         super().finish_figure(fig, slices, axes)
-        fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.86, len=0.3))
+        fig.update_traces(selector=dict(type="heatmap"), colorbar=dict(x=1.0, y=0.5, len=0.3))
 
 
 def _kernel_title(state) -> str:

@@ -29,7 +29,8 @@ from typing import Callable
 import ipywidgets as W
 
 from . import views
-from .display import STYLE
+from .display import STYLE, explanation_html
+from .explanations import EXPLANATIONS
 
 __all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP", "warm_up_kernels", "warmed_up_marker"]
 
@@ -47,7 +48,8 @@ WARM_UP = (
 
 @dataclasses.dataclass(frozen=True)
 class Tab:
-    """One tab: a title, a one-line explanation and a factory ``(dashboard) -> explorer``;
+    """One tab: a title, an explanation (folded behind "What am I looking at?") and a factory
+    ``(dashboard) -> explorer``;
     ``prepare``: build it in the background before it is opened (see ``Dashboard``)."""
 
     key: str
@@ -64,40 +66,20 @@ def default_tabs() -> tuple[Tab, ...]:
     """
     from .. import widgets as w
 
+    def tab(key, title, build, prepare=True):
+        return Tab(key, title, EXPLANATIONS[key], build, prepare)
+
     return (
-        Tab("circle", "Circle toy model",
-            "Two interleaved orbits on a circle: leave one point out and the GP error is ε = λ_N⁻¹/⟨λ⁻¹⟩ (Eq. 7).",
-            lambda d: w.CircleExplorer()),
-        Tab("orbit", "Orbits of two digits",
-            "Two MNIST digits and their rotations or shifts: the kernel of each architecture, its "
-            "circularisation, its inverse spectrum and the spectral error against the exact one.",
-            lambda d: w.OrbitExplorer()),
-        Tab("survey", "Pair survey",
-            "The same over many random digit pairs: spectral against exact error, and what the "
-            "geometry of the orbits predicts. Click a point to open that pair.",
+        tab("circle", "Circle toy model", lambda d: w.CircleExplorer()),
+        tab("orbit", "Orbits of two digits", lambda d: w.OrbitExplorer()),
+        tab("survey", "Pair survey",
             lambda d: w.PairSurvey(d.explorer("orbit"), on_pair_selected=lambda *_: d.select("orbit"))),
-        Tab("accuracy", "Equivariant vs plain",
-            "A class whose upright digits were never seen: accuracy on them against N, for plain "
-            "networks and for networks with the symmetry built in.",
-            lambda d: w.AccuracyExplorer()),
-        Tab("width", "Finite width",
-            "Random networks of finite width scatter around the infinite-width NTK; the scatter "
-            "shrinks like 1/√width.",
-            lambda d: w.WidthExplorer()),
-        Tab("equivariant", "Equivariant kernels",
-            "Kernel regression with the C4 group-CNN kernel against plain and augmented CNN "
-            "kernels as the training set grows; exact invariance to quarter turns only; "
-            "finite group CNNs converging to their kernel; which kernels are circulant.",
-            lambda d: w.EquivariantKernelsExplorer()),
-        Tab("dynamics", "Training dynamics",
-            "Gradient descent in the kernel regime: the closed form f_t against finite networks "
-            "trained from the same start; each eigen-direction of Θ is learnt at its own rate.",
-            lambda d: w.DynamicsExplorer()),
-        Tab("augmentation", "Augmentation",
-            "Plain, augmented and equivariant training of the same MLP on rotated digits: how far "
-            "each layer sits from the equivariant subspace E while it trains.",
-            # (built only when opened: it compiles its training steps when built)
-            lambda d: w.AugmentationExplorer(), prepare=False),
+        tab("accuracy", "Equivariant vs plain", lambda d: w.AccuracyExplorer()),
+        tab("width", "Finite width", lambda d: w.WidthExplorer()),
+        tab("equivariant", "Equivariant kernels", lambda d: w.EquivariantKernelsExplorer()),
+        tab("dynamics", "Training dynamics", lambda d: w.DynamicsExplorer()),
+        # (built only when opened: it compiles its training steps when built)
+        tab("augmentation", "Augmentation", lambda d: w.AugmentationExplorer(), prepare=False),
     )
 
 
@@ -227,8 +209,19 @@ class Dashboard:
 
     @staticmethod
     def _intro(tab: Tab) -> W.HTML:
-        return W.HTML(f'<div class="ntkviz-intro"><b>{html.escape(tab.title)}.</b> '
-                      f"{html.escape(tab.explanation)}</div>")
+        """The tab's explanation, folded, until its explorer shows its own (``_place``)."""
+        return W.HTML(f'<div class="ntkviz-intro">'
+                      f"{explanation_html(html.escape(tab.explanation), open_=False)}</div>")
+
+    @staticmethod
+    def _place(box, explorer) -> None:
+        """Show ``explorer`` in its tab's ``box``: its own "What am I looking at?" (folded)
+        takes the place of the intro's."""
+        fold = getattr(explorer, "fold_explanation", None)
+        if fold is not None:
+            fold()
+            box.children[0].layout.display = "none"
+        box.children = (box.children[0], explorer.widget)
 
     def _on_select(self, change):
         index = change["new"]
@@ -247,13 +240,13 @@ class Dashboard:
             text = f"This explorer could not start: {type(error).__name__}: {error}"
             box.children = (box.children[0], W.HTML(_message(text, "error")))
             return
-        box.children = (box.children[0], explorer.widget)
+        self._place(box, explorer)
         # A tab built for another (the orbit explorer behind the survey) goes on its page at
         # once, so that tab shows it when opened.
         for other in self.tabs:
             other_box = self._boxes[other.key]
             if other.key in self._explorers and len(other_box.children) == 1:
-                other_box.children = (other_box.children[0], self._explorers[other.key].widget)
+                self._place(other_box, self._explorers[other.key])
 
 
 def _message(text: str, level: str) -> str:

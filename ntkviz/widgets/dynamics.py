@@ -34,6 +34,7 @@ from .. import plots
 from ..experiments import dynamics as core
 from ..params import Param
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 
 __all__ = ["DynamicsExplorer", "LR_FACTORS", "NOISES"]
@@ -83,8 +84,10 @@ class DynamicsExplorer(Explorer):
                 options="noises"),
     )
     PANELS = PANELS
-    FIGURE = dict(rows=2, cols=2, height=900, width=1200, horizontal_spacing=0.09,
+    FIGURE = dict(rows=2, cols=2, height=900, horizontal_spacing=0.09,
                   vertical_spacing=0.13)
+    MAIN_PANEL = "outputs"
+    EXPLANATION = EXPLANATIONS["dynamics"]
     CSS = "ntkviz-dynamics-explorer"
     times = tuple(int(v) for v in core.TIMES)
     lr_factors, noises = LR_FACTORS, NOISES
@@ -105,13 +108,12 @@ class DynamicsExplorer(Explorer):
         self.train_button = W.Button(description="Train finite networks", button_style="primary",
                                      icon="play", layout=W.Layout(width="200px"))
         self.progress = W.IntProgress(value=0, min=0, max=1, description="",
-                                      layout=W.Layout(width="220px", visibility="hidden"))
+                                      layout=W.Layout(width="100%", visibility="hidden"))
         self.train_button.add_class("ntkviz-train")
         self.progress.add_class("ntkviz-progress")
         self.train_button.on_click(lambda _: self.train())
         super().__init__(**initial)
         self.dataset_toggle.style.button_width = "120px"
-        self.readout.layout.min_width = "520px"
 
     # --- public -------------------------------------------------------------------------------
     def set(self, t: float | None = None, **changes) -> bool:

@@ -33,7 +33,9 @@ from .._validate import check_choice
 from ..experiments import equivariant_accuracy as eq
 from ..params import Param
 from ..plots import equivariant_accuracy as eq_plots
+from ..plots import style as plot_style
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 from .throttle import guarded
 
@@ -71,9 +73,11 @@ class EquivariantKernelsExplorer(Explorer):
     """
 
     PANELS = PANELS
-    FIGURE = dict(rows=2, cols=2, height=960, width=1180, row_heights=[0.56, 0.44],
+    FIGURE = dict(rows=2, cols=2, height=960, row_heights=[0.56, 0.44],
                   column_widths=[0.55, 0.45], horizontal_spacing=0.1, vertical_spacing=0.14,
                   specs=[[{"type": "xy"}, {"type": "xy"}], [{"type": "xy", "colspan": 2}, None]])
+    MAIN_PANEL = "accuracy"
+    EXPLANATION = EXPLANATIONS["equivariant"]
     CSS = "ntkviz-equivariant-explorer"
 
     def __init__(self, mode: str = "rot90", kind: str = "ntk", shown=None, n_train: int | None = None,
@@ -98,7 +102,7 @@ class EquivariantKernelsExplorer(Explorer):
         self._selected = self._check_shown(self.keys if shown is None else shown)
         self.table = W.HTML()   # the Props. 1-4 table, under the figure
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
-                                      layout=W.Layout(width="420px", visibility="hidden"))
+                                      layout=W.Layout(width="100%", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
         self.companions = self.results.companions
         if self.companions is None:
@@ -107,7 +111,7 @@ class EquivariantKernelsExplorer(Explorer):
             self._progress(1, 1)
         self.kernel_boxes = {
             key: W.Checkbox(value=key in self._selected, description=eq.KERNEL_LABELS[key],
-                            indent=False, layout=W.Layout(width="340px"))
+                            indent=False, layout=W.Layout(width="100%"))
             for key in self.keys}
         for key, box in self.kernel_boxes.items():
             box.add_class("ntkviz-kernel-toggle")
@@ -116,9 +120,6 @@ class EquivariantKernelsExplorer(Explorer):
         super().__init__(**initial)
         for buttons in (self.mode_buttons, self.kind_buttons):
             buttons.style.button_width = "170px"
-        self.readout.layout.min_width = "520px"
-        self.widget.children = (W.HTML(_intro_html()), W.HTML(_legend_html(self.keys, r.config.angles)),
-                                *self.widget.children)
 
     @property
     def n_trains(self) -> tuple:
@@ -193,6 +194,12 @@ class EquivariantKernelsExplorer(Explorer):
         table = self.companions["propositions"][s["kind"]]
         self.table.value = plots.proposition_table_html(
             table["header"], table["cells"], table["agrees"], title=_table_title(s))
+
+    def explanation_body(self) -> str:
+        return super().explanation_body() + _details_html()
+
+    def legend_html(self) -> str:
+        return _legend_html(self.keys, self.results.config.angles)
 
     def extra_controls(self) -> list:
         return [W.HTML("<b>kernels shown</b>"), *self.kernel_boxes.values(), self.progress]
@@ -278,29 +285,32 @@ def _table_title(s) -> str:
 
 
 def _legend_html(keys, angles) -> str:
+    style = plot_style
     colors = eq_plots.KERNEL_COLORS
-    items = [f'<span style="color:{colors[k]}">━━</span> {html.escape(eq.KERNEL_LABELS[k])}'
+    items = [f'<span style="color:{colors[k]}">{"━━" if k in ("gcnn", "augmented_cnn") else "╍╍"}'
+             f'{style.GLYPHS[style.MARKS.get(k, "circle")]}</span> {html.escape(eq.KERNEL_LABELS[k])}'
              for k in keys]
     items.append('<span style="background:rgba(120,120,120,0.25)">&nbsp;&nbsp;&nbsp;</span> '
                  "± 1 std over seeds")
     bars = [f'<span style="color:{eq_plots.angle_color(j)}">■</span> θ = {float(a):g}°'
             for j, a in enumerate(angles)]
-    width = ['<span style="color:#ff7f0e">●</span> NTK Θ̂ (finite width)',
-             '<span style="color:#2ca02c">■</span> NNGP Σ̂ (finite width)',
+    ntk, nngp = style.NTK_NNGP_COLORS["ntk"], style.NTK_NNGP_COLORS["nngp"]
+    width = [f'<span style="color:{ntk}">● ╌</span> NTK Θ̂ (finite width; fit dashed)',
+             f'<span style="color:{nngp}">■ ─·</span> NNGP Σ̂ (finite width; fit dash-dot)',
              '<span style="color:#777">┈┈</span> slope −1/2']
     return ('<div class="ntkviz-legend">' + " &nbsp;·&nbsp; ".join(items) + "<br>invariance bars: "
             + " &nbsp;·&nbsp; ".join(bars) + " &nbsp;(dotted: round-off level 1e-10)<br>width panel: "
             + " &nbsp;·&nbsp; ".join(width) + "</div>")
 
 
-def _intro_html() -> str:
+def _details_html() -> str:
     return (
-        '<div class="ntkviz-intro">Kernel regression (GP posterior mean, one-hot targets) on MNIST '
+        '<p>Kernel regression (GP posterior mean, one-hot targets) on MNIST '
         "digits at 14×14, every training and test digit rotated at random. The C4 group CNN (green) "
         "is exactly invariant to quarter turns (its 90° bar sits at round-off), so on 90°-rotated "
         "digits it sees every digit as if upright; its matching plain CNN (same layer, global average "
         "pooling, purple) is not. With continuous angles no kernel on the pixel grid is exactly "
         "invariant (the 30° and 45° bars). Pooled one-layer kernels keep only which 3×3 patches occur, "
         "not where, so the augmented flatten CNN (orbit average, cyan) can still be the most "
-        "accurate: compare the curves.</div>"
+        "accurate: compare the curves.</p>"
     )

@@ -6,7 +6,10 @@ An explorer subclass declares
 * ``CONTROLS``: :class:`Control` records (an argument of ``compute``, its declared ``Param``,
   a CSS class, whether it updates while dragged, and for selections where its options come from);
 * ``PANELS``: panel name → (row, column) of the one figure (``FIGURE`` holds the subplot
-  layout), and ``LEGEND``: the shared legend entries;
+  layout; its width follows the page), ``MAIN_PANEL``: the panel the lesson is about (in the
+  figure's first rows, so it shows beside the controls on a projector), ``LEGEND``: the shared
+  legend entries and ``EXPLANATION``: what the explorer shows, folded behind "What am I looking
+  at?" (open by default);
 * ``compute(**values)`` → state (the experiment's result for the controls' values),
   ``panels(state)`` → initial plotly figures by panel name, ``updates(state)`` → their
   ``*_update`` dicts by name (only these are sent when a control moves), ``readout_text(state)``
@@ -17,12 +20,16 @@ The base builds the controls from the declarations, composes the figure (``self.
 most one redraw per ``THROTTLE_SECONDS``, always ending on the latest value), guards every
 event (a failure shows in the message line; the last good figure stays), keeps the controls in
 sync with ``set(**values)`` and checks ``set``'s values against the controls' ranges.
+
+Layout: the controls, readout, message line and legend form a column beside the figure; on a
+narrow screen (a tablet upright, a phone) the column wraps above the figure.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import threading
 from typing import Callable
 
@@ -30,7 +37,8 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from ..params import Param
-from .display import STYLE, MessageLine, legend_html
+from .a11y import AccessibleNames
+from .display import STYLE, MessageLine, explanation_html, legend_html
 from .figure import compose_subplots, write_panel_update
 from .plot import Plot
 from .throttle import Throttle, guarded
@@ -68,7 +76,7 @@ class Control:
     def build(self, value, owner, values: dict) -> W.ValueWidget:
         p, style = self.param, {"description_width": "130px"}
         common = dict(description=p.label or p.name, continuous_update=self.continuous,
-                      style=style, layout=W.Layout(width="440px"))
+                      style=style, layout=W.Layout(width="100%"))
         if self.options is not None:
             widget = W.SelectionSlider(options=self.choices(owner, values), value=value, **common)
         elif p.kind == "choice":
@@ -76,7 +84,7 @@ class Control:
             options = list(zip(labels, p.choices)) if labels else list(p.choices)
             kind = W.ToggleButtons if self.buttons else W.Dropdown
             widget = kind(options=options, value=value, description=common["description"],
-                          style=style)
+                          style=style, layout=W.Layout(width="100%"))
         elif p.kind == "flag":
             widget = W.Checkbox(value=value, description=common["description"], indent=False)
         elif p.log:
@@ -122,6 +130,9 @@ class Explorer:
     PANELS: dict[str, tuple[int, int]] = {}
     FIGURE: dict = {}
     LEGEND: tuple[tuple[str, str], ...] = ()
+    #: The panel the lesson is about (default: the first of ``PANELS``).
+    MAIN_PANEL = ""
+    EXPLANATION = ""
     CSS = "ntkviz-explorer"
     MESSAGE = "Could not update"
     #: True while code (not the user) moves the controls: their observers then do nothing.
@@ -132,7 +143,7 @@ class Explorer:
         values = {c.name: c.param.check(initial[c.name], c.name) for c in self.CONTROLS}
         self.state, self._shown = self.compute(**values), values
         self.message = MessageLine()
-        self.readout = W.HTML(layout=W.Layout(min_width="440px"))
+        self.readout = W.HTML(layout=W.Layout(max_width="100%"))
         self.controls = {c.name: c.build(values[c.name], self, values) for c in self.CONTROLS}
         for control in self.CONTROLS:
             setattr(self, control.attr, self.controls[control.name])
@@ -143,13 +154,18 @@ class Explorer:
             widget.observe(self._on_control, names="value")
         self._build_figure()
         self._show(self.state)
+        self.explanation = W.HTML(explanation_html(self.explanation_body(), open_=True))
+        side = W.VBox([*self.controls.values(), *self.extra_controls(), self.readout,
+                       self.message.widget, W.HTML(self.legend_html())],
+                      layout=W.Layout(flex="0 1 380px", min_width="0", max_width="100%"))
+        main = W.VBox([self.plot, *self.below_figure()],
+                      layout=W.Layout(flex="1 1 560px", min_width="0", max_width="100%"))
+        side.add_class("ntkviz-side")
+        main.add_class("ntkviz-main")
         self.widget = W.VBox([
-            W.HTML(STYLE),
-            W.HBox([W.VBox([*self.controls.values(), *self.extra_controls()]),
-                    W.VBox([self.readout, self.message.widget])]),
-            W.HTML(legend_html(self.LEGEND)),
-            self.plot,
-            *self.below_figure(),
+            W.HTML(STYLE), AccessibleNames.shared(), self.explanation,
+            W.HBox([side, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                 width="100%", grid_gap="4px 16px")),
         ])
         self.widget.add_class(self.CSS)
 
@@ -172,6 +188,14 @@ class Explorer:
     def extra_controls(self) -> list:
         """Widgets shown under the controls (buttons, progress bars)."""
         return []
+
+    def explanation_body(self) -> str:
+        """HTML behind "What am I looking at?": ``EXPLANATION`` (explorers may add details)."""
+        return html.escape(self.EXPLANATION)
+
+    def legend_html(self) -> str:
+        """HTML of the legend shown beside the figure (``LEGEND``'s entries)."""
+        return legend_html(self.LEGEND)
 
     def below_figure(self) -> list:
         """Widgets shown under the figure (tables kept out of plotly, which redraws slowly)."""
@@ -229,6 +253,14 @@ class Explorer:
     def panel_title(self, name: str) -> str:
         """The current title of one panel."""
         return self.figure.layout.annotations[list(self.PANELS).index(name)].text
+
+    def main_panel(self) -> str:
+        """The name of the panel the lesson is about (``MAIN_PANEL``, else the first panel)."""
+        return self.MAIN_PANEL or next(iter(self.PANELS))
+
+    def fold_explanation(self, folded: bool = True) -> None:
+        """Fold (the dashboard) or open (the default, for notebooks) "What am I looking at?"."""
+        self.explanation.value = explanation_html(self.explanation_body(), open_=not folded)
 
     def display(self):
         from IPython.display import display

@@ -10,8 +10,10 @@ __all__ = ["compose_subplots", "write_panel_update"]
 
 
 def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, int]], *, rows: int,
-                     cols: int, specs=None, height: int, width: int, finish=None, **subplot_args):
-    """Copy the traces, axes and titles of ``panels`` into one ``go.Figure``.
+                     cols: int, specs=None, height: int, width: int | None = None, finish=None,
+                     **subplot_args):
+    """Copy the traces, axes and titles of ``panels`` into one ``go.Figure``, ``height`` pixels
+    high and ``width`` wide (None: as wide as the page gives it when drawn).
 
     ``finish(fig, slices, axes)``, if given, styles the composed figure.
 
@@ -21,6 +23,7 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
     """
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         subplot_titles=[panels[k].layout.title.text for k in grid], **subplot_args)
+    fig.update_annotations(font_size=14)  # the panel titles: long ones fit narrower panels
     slices, axes = {}, {}
     for key, (row, col) in grid.items():
         panel = panels[key]
@@ -40,7 +43,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
             settings = {k: v for k, v in source.to_plotly_json().items()
                         if k not in ("domain", "anchor", "scaleanchor", "constrain")}
             axis.update(settings)
-    fig.update_layout(height=height, width=width, template="plotly_white", uirevision="explorer")
+    fig.update_layout(height=height, template="plotly_white", uirevision="explorer")
+    fig.update_layout(width=width) if width is not None else fig.update_layout(autosize=True)
     # Each redraw of a figure with fixed margins: no margins pushed by long tick labels (a
     # second full redraw whenever they change) and no measuring of which labels overflow the
     # page (together 10-30 % of a redraw's time in Chromium, measured on the explorers).

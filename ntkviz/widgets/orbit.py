@@ -22,14 +22,16 @@ from ..experiments import architectures, orbits
 from ..params import Param
 from ..plots.orbits import kernel_color_range, kernel_titles
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 from .throttle import guarded
 
 __all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS"]
 
-#: Panel name → (row, column) in the explorer's figure (the thumbnails span both columns).
-PANELS = {"thumbnails": (1, 1), "kernel": (2, 1), "circulant": (2, 2), "spectrum": (3, 1),
-          "errors": (3, 2)}
+#: Panel name → (row, column) in the explorer's figure, row by row (the thumbnails span both
+#: columns); the inverse spectrum comes before the kernels, so it shows beside the controls.
+PANELS = {"thumbnails": (1, 1), "spectrum": (2, 1), "errors": (2, 2), "kernel": (3, 1),
+          "circulant": (3, 2)}
 
 #: How the actions are offered in the dropdown.
 ACTION_LABELS = {
@@ -82,16 +84,18 @@ class OrbitExplorer(Explorer):
     )
     PANELS = PANELS
     FIGURE = dict(rows=3, cols=2, specs=[[{"colspan": 2}, None], [{}, {}], [{}, {}]], height=1250,
-                  width=1180, row_heights=[0.2, 0.42, 0.38], horizontal_spacing=0.12,
-                  vertical_spacing=0.08)
+                  row_heights=[0.18, 0.38, 0.44], horizontal_spacing=0.12,
+                  vertical_spacing=0.07)
+    MAIN_PANEL = "spectrum"
+    EXPLANATION = EXPLANATIONS["orbit"]
     LEGEND = (
-        (f'<span style="color:{_C["A"]}">▬</span>', "orbit A, label y = +1"),
-        (f'<span style="color:{_C["B"]}">▬</span>', "orbit B, label y = −1"),
+        (f'<span style="color:{_C["A"]}">━ ●</span>', "orbit A, label y = +1 (solid, circle)"),
+        (f'<span style="color:{_C["B"]}">╍ ■</span>', "orbit B, label y = −1 (dashed, square)"),
         (f'<span style="color:{_C["missing"]}">▢</span>',
          "left-out A₀ (dotted: B₀, left out in turn for the exact error)"),
-        ('<span style="background:rgba(31,119,180,0.25)">&nbsp;&nbsp;&nbsp;</span>',
+        (f'<span style="background:{plots.style.FILLS["area"]}">&nbsp;&nbsp;&nbsp;</span>',
          "area under 1/λ<sub>f</sub>"),
-        ('<span style="background:rgba(255,127,14,0.30)">&nbsp;&nbsp;&nbsp;</span>',
+        (f'<span style="background:{plots.style.FILLS["rectangle"]}">&nbsp;&nbsp;&nbsp;</span>',
          "rectangle 1/λ<sub>N</sub>: ε = rectangle / area (Eq. 7)"),
     )
     CSS = "ntkviz-orbit-explorer"
@@ -196,7 +200,7 @@ class OrbitExplorer(Explorer):
     def finish_figure(self, fig, slices, axes) -> None:
         super().finish_figure(fig, slices, axes)
         fig.data[slices["kernel"][0]].update(showscale=False)
-        fig.data[slices["circulant"][0]].update(colorbar=dict(x=1.0, y=0.6, len=0.35))
+        fig.data[slices["circulant"][0]].update(colorbar=dict(x=1.0, y=0.2, len=0.35))
         for name in ("kernel", "circulant", "thumbnails"):
             # square pixels and square matrices (compose_subplots drops the anchors)
             x, y = axes[name]

@@ -6,7 +6,9 @@ its own defaults), runs ``experiments.survey.pair_survey`` with a progress bar a
 scatters in one figure: spectral vs exact error with the diagonal, ``λ_N`` against the
 orbit separation ``Δ²`` and ``⟨λ⁻¹⟩`` against the orbit density ``1/r``. Clicking a point (or
 ``select_pair(index)``) loads that pair into the orbit explorer and rings it in every scatter.
-Nothing is computed until "Run survey" is pressed: the survey has no controls that redraw.
+Nothing is computed until "Run survey" is pressed: the survey has no controls that redraw. At
+the setting whose survey ships with the package (``experiments.survey.SHIPPED``, the defaults)
+it opens on that survey, so the tab never opens empty there.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import plotly.graph_objects as go
 from .. import plots
 from ..experiments import orbits, survey
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Explorer
 from .throttle import guarded
 
@@ -90,14 +93,16 @@ class PairSurvey(Explorer):
     """
 
     PANELS = PANELS
-    FIGURE = dict(rows=1, cols=3, height=480, width=1180, horizontal_spacing=0.08)
+    FIGURE = dict(rows=1, cols=3, height=480, horizontal_spacing=0.08)
     LEGEND = (
-        ('<span style="color:#444">●</span>',
+        (f'<span style="color:{_C["neutral"]}">●</span>',
          "pair whose exact left-out predictions have the right sign"),
         (f'<span style="color:{_C["accent"]}">✖</span>', "misclassified pair (a wrong sign)"),
         (f'<span style="color:{_C["missing"]}">◯</span>', "selected pair"),
         ('<span style="color:#999">- -</span>', "spectral = exact"),
     )
+    MAIN_PANEL = "errors"
+    EXPLANATION = EXPLANATIONS["survey"]
     CSS = "ntkviz-survey-explorer"
     MESSAGE = "Could not run the survey"
 
@@ -116,10 +121,10 @@ class PairSurvey(Explorer):
         self.n_pairs_slider = W.IntSlider(value=checked["n_pairs"], min=16, max=512, step=16,
                                           description="pairs", continuous_update=False,
                                           style={"description_width": "60px"},
-                                          layout=W.Layout(width="420px"))
+                                          layout=W.Layout(width="100%"))
         self.run_button = W.Button(description="Run survey", icon="play", button_style="primary")
         self.progress = W.IntProgress(value=0, min=0, max=checked["n_pairs"],
-                                      layout=W.Layout(width="300px"))
+                                      layout=W.Layout(width="auto", flex="1 1 auto"))
         self.setting = W.HTML()
         for widget, css in ((self.n_pairs_slider, "ntkviz-n-pairs"),
                             (self.n_pairs_slider, "ntkviz-slider"),
@@ -133,6 +138,8 @@ class PairSurvey(Explorer):
             orbit_explorer.observe_state(lambda _state: self._show_setting())
         if run:
             self.run()
+        else:
+            self._open_shipped()
 
     # --- public -------------------------------------------------------------------------------
     def current_setting(self) -> dict:
@@ -250,6 +257,9 @@ class PairSurvey(Explorer):
             f"{value_span('ntkviz-selected-pair', 'none' if selected is None else selected)}")
 
     def note(self, view) -> str:
+        if view.result is not None and view.result is self._shipped and view.selected is None:
+            return ("The survey shipped with ntkviz for this setting; “Run survey” recomputes it. "
+                    "Click a point to open that pair in the orbit explorer.")
         if view.result is None:
             return ("Press “Run survey”: each point is one random pair of digits; "
                     "click a point to open that pair in the orbit explorer.")
@@ -269,6 +279,20 @@ class PairSurvey(Explorer):
         fig.update_layout(margin=dict(l=60, r=30, t=60, b=60))
 
     # --- internals ----------------------------------------------------------------------------
+    _shipped = None
+
+    def _open_shipped(self) -> None:
+        """Show the shipped survey when it is of the current setting (else stay empty)."""
+        shipped = survey.shipped_result(**self.current_setting(), seed=self.seed,
+                                        n_pairs=int(self.n_pairs_slider.value))
+        if shipped is None:
+            return
+        self._shipped = shipped
+        if self._select(shipped, None):
+            self.progress.max = self.progress.value = shipped.n_pairs
+            self.progress.bar_style = "success"
+            self._show_setting()
+
     def _select(self, result, selected) -> bool:
         """Show ``result`` with ``selected`` ringed; on a failure the previous view stays."""
         previous = self.result, self.selected

@@ -28,6 +28,7 @@ from .. import plots
 from ..experiments import width as core
 from ..plots.width import error_vs_width, error_vs_width_update, ntk_curves, ntk_curves_update
 from .display import value_span
+from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 
 __all__ = ["WidthExplorer"]
@@ -63,16 +64,18 @@ class WidthExplorer(Explorer):
         Control("activation", _P["activation"], "ntkviz-activation", "activation_dropdown"),
     )
     PANELS = PANELS
-    FIGURE = dict(rows=1, cols=2, height=520, width=1180, horizontal_spacing=0.1)
+    FIGURE = dict(rows=1, cols=2, height=520, horizontal_spacing=0.1)
     LEGEND = (
         (f'<span style="color:{_C["missing"]}; font-weight:bold">━</span>',
          "infinite-width NTK Θ (deterministic)"),
-        ('<span style="color:rgba(255,127,14,0.8)">─ ●</span>', "finite networks Θ̂, one per seed"),
+        (f'<span style="color:{_C["accent"]}">─ ●</span>', "finite networks Θ̂, one per seed"),
         (f'<span style="color:{_C["missing"]}">●─</span>', "mean relative error over seeds"),
         (f'<span style="color:{_C["A"]}">╌</span>', "fitted power law"),
         ('<span style="color:#777">┈</span>', "slope −1/2 reference"),
         (f'<span style="color:{_C["accent"]}">◆</span>', "current width"),
     )
+    MAIN_PANEL = "curves"
+    EXPLANATION = EXPLANATIONS["width"]
     CSS = "ntkviz-width-explorer"
 
     def __init__(self, depth: int = 4, width: int = 500, activation: str = "relu", *,
@@ -80,7 +83,7 @@ class WidthExplorer(Explorer):
         self.widths = tuple(sorted(set(_P["widths"].check(widths))))
         self.seeds = _P["seeds"].check(seeds)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing",
-                                      layout=W.Layout(width="420px", visibility="hidden"))
+                                      layout=W.Layout(width="100%", visibility="hidden"))
         self.progress.add_class("ntkviz-progress")
         width_control, depth_control, _ = self.CONTROLS  # checked as the controls show them
         super().__init__(depth=depth_control.check(depth),

@@ -14,6 +14,7 @@ from ntkviz.experiments import dynamics as DY
 from ntkviz.experiments import equivariant_accuracy as EQ
 from ntkviz.experiments import gcnn_width as GW
 from ntkviz.experiments import multiclass as MC
+from ntkviz.experiments import survey as SU
 from ntkviz.experiments import training as TR
 from ntkviz.experiments import width as WI
 from ntkviz.kernels import mlp
@@ -108,7 +109,15 @@ CASES = [
     *[_saver(m) for m in (DY, EQ, WI, AC)],
     _saver(AU, "save_runs"),
     *[Case(m.precomputed_path, id=f"{m.__name__.split('.')[-1]}.precomputed_path")
-      for m in (AC, DY, EQ, WI, AU)],
+      for m in (AC, DY, EQ, WI, AU, SU)],
+    Case(SU.load_result, dict(path=SU.precomputed_path()), dict(path=PathArg()), id="survey.load_result"),
+    Case(SU.save_result, dict(result=None, path=_SCRATCH / "saved.npz"), dict(result=NOT_A_CONFIG),
+         id="survey.save_result", check_base=False),
+    Case(SU.shipped_result, {}, dict(architecture=ARCH, action=ACTION, N=Int(minimum=1),
+                                     n_pairs=Int(minimum=2), seed=Seed(), kind=KIND),
+         id="survey.shipped_result"),
+    Case(SU.precompute, {}, dict(progress=NOT_CALLABLE, quick=Values((None, 3, "yes", 1.0))),
+         check_base=False, id="survey.precompute"),
     Case(WI.is_precomputed, {}, dict(depth=Int(minimum=1), activation=Choice(WI.ACTIVATIONS),
                                      widths=Seq((16, 32), minimum=1), seeds=Seq((0,), minimum=0),
                                      W_std=Real(minimum=0.0, strict=True), b_std=Real(minimum=0.0))),

@@ -56,7 +56,8 @@ def test_structure_controls_and_css_classes(explorer):
     assert len(explorer.traces("invariance")) == len(explorer.results.config.angles) + 1
     assert len(explorer.traces("width")) == 7
     assert "Props. 1–4" in explorer.table.value and "ntkviz-proposition-table" in explorer.table.value
-    assert explorer.widget.children[-1] is explorer.table
+    side, main = explorer.widget.children[-1].children   # the table sits under the figure
+    assert main.children[-1] is explorer.table and explorer.plot in main.children
 
 
 def test_readouts_are_the_stored_numbers(explorer, results):
