@@ -91,7 +91,8 @@ class AugmentationExplorer(Explorer):
         Control("epochs", dataclasses.replace(_P["epochs"], minimum=5, maximum=300),
                 "ntkviz-epochs", "epochs_slider"),
     )
-    PANELS = {"loss": (1, 1), "accuracy": (1, 2), "distance": (1, 3)}
+    # the distance to E (the lesson) first: on a narrow page the panels stack in this order
+    PANELS = {"distance": (1, 1), "loss": (1, 2), "accuracy": (1, 3)}
     FIGURE = dict(rows=1, cols=3, height=470, horizontal_spacing=0.07)
     MAIN_PANEL = "distance"
     EXPLANATION = EXPLANATIONS["augmentation"]

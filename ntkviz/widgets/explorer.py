@@ -254,10 +254,6 @@ class Explorer:
         """The current title of one panel."""
         return self.figure.layout.annotations[list(self.PANELS).index(name)].text
 
-    def main_panel(self) -> str:
-        """The name of the panel the lesson is about (``MAIN_PANEL``, else the first panel)."""
-        return self.MAIN_PANEL or next(iter(self.PANELS))
-
     def fold_explanation(self, folded: bool = True) -> None:
         """Fold (the dashboard) or open (the default, for notebooks) "What am I looking at?"."""
         self.explanation.value = explanation_html(self.explanation_body(), open_=not folded)

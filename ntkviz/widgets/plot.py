@@ -5,7 +5,9 @@ The explorers keep their figure as plotly JSON (a dict; ``Explorer.figure`` read
 numeric arrays base64-encoded (plotly's typed-array form), and the browser redraws it with
 ``Plotly.react``; a redraw still running when the next figure arrives draws only the newest one
 (fast drags coalesce). A figure is drawn only while it is on screen (a figure sent to a hidden
-tab is drawn when the tab opens), and fits its width to the page as the page changes. Nothing
+tab is drawn when the tab opens), and fits its width to the page as the page changes; where
+its panels would be narrower than 400 px (a phone, a laptop with the controls beside) its grid
+of panels is drawn as one column. Nothing
 is sent back but clicks and "drawn".
 
 Why not plotly's ``FigureWidget``: each one carries plotly.js (about 5 MB) in its own widget
@@ -66,12 +68,92 @@ function plotly() {
   });
 }
 
+// A panel narrower than this (px) cannot hold its title and ticks: the figure's panels are
+// then stacked in one column, top row first.
+const MIN_PANEL_WIDTH = 400;
+
+// The figure to draw at ``width`` px: as it is, or, where its panels would be narrower than
+// MIN_PANEL_WIDTH, with its grid of panels (2-D axes and 3-D scenes) restacked as one column
+// (each cell keeps its height in pixels, the figure grows; panel titles and colour bars move
+// along); panel titles wrapped to their panel's width either way.
+function fitted(figure, width) {
+  const layout = figure.layout, cells = [];
+  const same = (a, b) => Math.abs(a[0] - b[0]) < 1e-9 && Math.abs(a[1] - b[1]) < 1e-9;
+  const cell = (x, y) => {
+    let c = cells.find((c) => same(c.x, x) && same(c.y, y));
+    if (!c) cells.push((c = { x, y }));
+    return c;
+  };
+  const placed = [];   // [object with a domain, its cell, "axis x" | "axis y" | "scene"]
+  for (const [key, axis] of Object.entries(layout)) {
+    if (!/^xaxis[0-9]*$/.test(key) || !axis.anchor) continue;
+    const y = layout["yaxis" + axis.anchor.slice(1)];
+    if (!y) continue;
+    const c = cell(axis.domain || [0, 1], y.domain || [0, 1]);
+    placed.push([axis, c, "x"], [y, c, "y"]);
+  }
+  for (const [key, scene] of Object.entries(layout)) {
+    if (/^scene[0-9]*$/.test(key) && scene.domain) placed.push([scene, cell(scene.domain.x, scene.domain.y), "scene"]);
+  }
+  const rows = new Set(cells.map((c) => c.y[1].toFixed(6))).size;
+  const minWidth = MIN_PANEL_WIDTH * Math.ceil(cells.length / Math.max(rows, 1));
+  const stack = cells.length > rows && width < minWidth;
+  const inside = (c, px, py) => px >= c.x[0] - 1e-6 && px <= c.x[1] + 1e-6 && py >= c.y[0] - 1e-6 && py <= c.y[1] + 0.1;
+  const notes = (layout.annotations || []).filter((n) => n.xref === "paper" && n.yref === "paper")
+    .map((n) => [n, cells.find((c) => inside(c, n.x, n.y))]).filter(([, c]) => c);
+  if (stack) {
+    cells.sort((a, b) => b.y[1] - a.y[1] || a.x[0] - b.x[0]);
+    const scale = rows / cells.length, used = cells.reduce((t, c) => t + (c.y[1] - c.y[0]) * scale, 0);
+    const gap = cells.length > 1 ? Math.max(0, 1 - used) / (cells.length - 1) : 0;
+    let top = 1;
+    for (const c of cells) { c.top = top; top -= (c.y[1] - c.y[0]) * scale + gap; }
+    const y = (c, v) => c.top - (c.y[1] - v) * scale;
+    for (const [obj, c, kind] of placed) {
+      if (kind === "x") obj.domain = [0, 1];
+      else if (kind === "y") obj.domain = [y(c, c.y[0]), y(c, c.y[1])];
+      else obj.domain = { x: [0, 1], y: [y(c, c.y[0]), y(c, c.y[1])] };
+    }
+    for (const [note, c] of notes) {
+      note.x = (note.x - c.x[0]) / (c.x[1] - c.x[0]);
+      note.y = y(c, Math.min(note.y, c.y[1])) + Math.max(0, note.y - c.y[1]) * scale;
+    }
+    for (const trace of figure.data) {
+      const bar = trace.colorbar;
+      if (!bar || bar.y === undefined) continue;
+      const axis = layout["xaxis" + (trace.xaxis || "x").slice(1)];
+      const c = placed.find(([obj]) => obj === axis);
+      if (c) { bar.y = y(c[1], bar.y); bar.len = (bar.len || 1) * scale; bar.x = 1.0; }
+    }
+    layout.height = (layout.height || 450) / scale;
+  }
+  // panel titles wrap onto lines as wide as their panel (about 8.5 px a character)
+  for (const [note, c] of notes) {
+    const chars = Math.max(12, Math.floor(((stack ? 1 : c.x[1] - c.x[0]) * width * 0.9) / 8.5));
+    if (typeof note.text === "string") note.text = wrapped(note.text, chars);
+  }
+  return figure;
+}
+
+// ``text`` (plotly's HTML subset) broken at spaces into lines of at most ``chars`` visible
+// characters (tags take no room).
+function wrapped(text, chars) {
+  const visible = (t) => t.replace(/<[^>]*>/g, "").length;
+  if (text.includes("<br") || visible(text) <= chars) return text;
+  const lines = [""];
+  for (const word of text.split(" ")) {
+    const line = lines[lines.length - 1];
+    if (line && visible(line) + 1 + visible(word) > chars) lines.push(word);
+    else lines[lines.length - 1] = line ? line + " " + word : word;
+  }
+  return lines.join("<br>");
+}
+
 export default {
   render({ model, el }) {
     const div = document.createElement("div");
     div.className = "ntkviz-plot";
     el.appendChild(div);
-    let drawing = false, stale = true, alive = true, clicks = false;
+    let drawing = false, stale = true, alive = true, clicks = false, drawnWidth = 0;
     // a figure is drawn only while its div is on screen (a hidden tab has no width to draw at)
     const shown = () => alive && div.isConnected && div.clientWidth > 0;
     const draw = async () => {
@@ -81,8 +163,9 @@ export default {
         const Plotly = await plotly();
         while (stale && shown()) {
           stale = false;
-          const figure = JSON.parse(model.get("figure"));
-          await Plotly.react(div, figure.data, figure.layout, CONFIG);
+          drawnWidth = div.clientWidth;
+          const drawn = fitted(JSON.parse(model.get("figure")), drawnWidth);
+          await Plotly.react(div, drawn.data, drawn.layout, CONFIG);
         }
         if (!clicks && div._fullLayout && alive) {
           clicks = true;
@@ -98,13 +181,10 @@ export default {
     };
     const changed = () => { stale = true; draw(); };
     model.on("change:figure", changed);
-    // shown, or its width changed (a tab opened, the window resized): draw what is pending,
-    // else fit the figure drawn to the new width (plotly debounces resizes)
+    // shown, or its width changed (a tab opened, the window resized): draw again, fitted to
+    // the new width (plotly sizes a figure without a width to its div)
     const resized = new ResizeObserver(() => {
-      if (!shown()) return;
-      if (stale) draw();
-      else if (div._fullLayout && Math.abs(div._fullLayout.width - div.clientWidth) > 1)
-        globalThis.Plotly.Plots.resize(div).catch(() => {});
+      if (shown() && (stale || Math.abs(div.clientWidth - drawnWidth) > 1)) { stale = true; draw(); }
     });
     resized.observe(div);
     draw();

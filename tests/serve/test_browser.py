@@ -75,11 +75,16 @@ def _number(page, spec: str) -> float:
     return float(data_value(page, spec))
 
 
+#: The text plotly draws in an SVG ``text`` element, its wrapped lines joined by spaces.
+_SAID = ("(e) => { const lines = [...e.querySelectorAll('tspan.line')];"
+         " return lines.length ? lines.map(l => l.textContent).join(' ') : e.textContent; }")
+
+
 def _wait_for_figure_text(page, root: str, text: str):
     """Wait until a title or label drawn by plotly under ``root`` contains ``text``."""
     page.wait_for_function(
-        "([r, t]) => [...document.querySelectorAll(r + ' .js-plotly-plot text')]"
-        ".some(e => e.textContent.includes(t))", arg=[root, text], timeout=UPDATE_TIMEOUT_MS)
+        f"([r, t]) => [...document.querySelectorAll(r + ' .js-plotly-plot text')]"
+        f".some(e => ({_SAID})(e).includes(t))", arg=[root, text], timeout=UPDATE_TIMEOUT_MS)
 
 
 def _no_error(page):
@@ -105,10 +110,7 @@ def test_dashboard_follows_the_sliders(page):
 
     press(page, "ntkviz-N", "ArrowRight", times=4)  # N: 8 → 12
     _assert_matches_core(page, 12, 1.1, 1.0)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.annotation-text')].some(t => t.textContent.includes('N (δ = 1.1'))",
-        timeout=UPDATE_TIMEOUT_MS,
-    )
+    _wait_for_figure_text(page, ".ntkviz-circle-explorer", "N (δ = 1.1")
     _shot(page, "circle_explorer")
     _no_error(page)
 

@@ -3,8 +3,9 @@ tablet upright (768×1024) and a phone (390×844), every tab.
 
 One served dashboard and one page for the module; the page is resized from screen to screen
 (so the figures must follow the page's width). On each screen and tab: nothing wider than the
-page, no label, readout or tab name cut, every slider named after its label; on the projector
-the tab's main panel (``MAIN_PANEL`` of its explorer) and its controls are in the first screen.
+page, no label, readout, tab name or figure title cut, no two figure titles over each other,
+every slider named after its label; on the projector the tab's main panel (``MAIN_PANEL`` of
+its explorer) and its controls are in the first screen.
 Each view is saved as ``tests/artifacts/viewports/<tab>-<width>x<height>.png``. Skipped only
 when CI is unset and no Chromium is installed; under CI=true a missing browser is a failure.
 """
@@ -64,8 +65,21 @@ _LAYOUT = """([root, texts]) => {
   }
   const unnamed = [...document.querySelectorAll(root + ' [role=slider]')].filter(shown)
     .filter(h => !(h.getAttribute('aria-label') || '').trim()).length;
+  // panel titles and other notes drawn by plotly: inside their figure, none over another
+  const plot = document.querySelector(root + ' .ntkviz-plot');
+  const frame = plot.getBoundingClientRect();
+  const notes = [...plot.querySelectorAll('.annotation-text')].filter(e => e.getClientRects().length)
+    .map(e => [e.textContent.slice(0, 30), e.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+  const crossing = [];
+  notes.forEach(([text, r], i) => {
+    if (r.left < frame.left - 1 || r.right > frame.right + 1) cut.push('figure note "' + text + '"');
+    notes.slice(i + 1).forEach(([other, q]) => {
+      if (Math.min(r.right, q.right) - Math.max(r.left, q.left) > 2 && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 2)
+        crossing.push(text + ' / ' + other);
+    });
+  });
   return {scroll: document.scrollingElement.scrollWidth, inner: innerWidth, wide: wide.slice(0, 5),
-          cut: cut.slice(0, 5), unnamed};
+          cut: cut.slice(0, 5), unnamed, crossing: crossing.slice(0, 5)};
 }"""
 
 _FIRST_SCREEN = """([root, subplot]) => {
@@ -131,6 +145,7 @@ def test_every_tab_fits_the_screen(page, viewport, key):
     assert layout["scroll"] <= layout["inner"], layout
     assert not layout["wide"], f"wider than the page: {layout['wide']}"
     assert not layout["cut"], f"text cut: {layout['cut']}"
+    assert not layout["crossing"], f"figure notes drawn over each other: {layout['crossing']}"
     assert layout["unnamed"] == 0, "a slider without an accessible name"
     if viewport == PROJECTOR:
         seen = page.evaluate(_FIRST_SCREEN, [root, _subplot(key)])

@@ -42,7 +42,7 @@ def test_opens_with_the_shipped_runs(explorer):
     assert _number(html, "ntkviz-aug-distance-start") == float(run.distance[0].max())
     assert _number(html, "ntkviz-aug-invariance") == float(run.invariance[-1])
     assert _data_value(html, "ntkviz-aug-status") == "'trained'"
-    assert [len(explorer.traces(k)) for k in explorer.PANELS] == [7, 8, 7]
+    assert {k: len(explorer.traces(k)) for k in explorer.PANELS} == {"distance": 7, "loss": 7, "accuracy": 8}
     for i, (strategy, init) in enumerate(SLOTS):   # every slot of the setting is drawn
         slot_run = shipped[config.replace(strategy=strategy, init=init)]
         np.testing.assert_allclose(explorer.traces("loss")[i].y, slot_run.loss)
