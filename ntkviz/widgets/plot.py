@@ -97,7 +97,7 @@ function fitted(figure, width) {
   }
   const rows = new Set(cells.map((c) => c.y[1].toFixed(6))).size;
   const minWidth = MIN_PANEL_WIDTH * Math.ceil(cells.length / Math.max(rows, 1));
-  const stack = cells.length > rows && width < minWidth;
+  const stack = !layout.width && cells.length > rows && width < minWidth;   // (a fixed width stays)
   const inside = (c, px, py) => px >= c.x[0] - 1e-6 && px <= c.x[1] + 1e-6 && py >= c.y[0] - 1e-6 && py <= c.y[1] + 0.1;
   const notes = (layout.annotations || []).filter((n) => n.xref === "paper" && n.yref === "paper")
     .map((n) => [n, cells.find((c) => inside(c, n.x, n.y))]).filter(([, c]) => c);

@@ -238,7 +238,9 @@ def test_figures_show_the_state():
     assert len(out.data) == 6
     np.testing.assert_allclose(out.data[2].y, st.mu_test)
     assert "t = 43" in out.layout.title.text and "width 64" in out.layout.title.text
-    assert out.data[1].marker.color[0] in ("#1f77b4", "#d62728")
+    from ntkviz.plots.style import COLORS
+
+    assert out.data[1].marker.color[0] in (COLORS["A"], COLORS["B"])   # the class colours
     modes = P.mode_decay(st)
     K = len(st.modes)
     assert len(modes.data) == 2 * K + 1 and modes.layout.yaxis.type == "log"
