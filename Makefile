@@ -21,15 +21,15 @@ PARALLEL := -n $(WORKERS)
 JUNIT_DIR ?=
 # In .venv-nt: the interop tests and every numerical test (kernels, spectral, gp, block-circulant,
 # experiments, training, hostile inputs). Not the served dashboard, the widgets, the docs, the CLI,
-# the deployment files and the reproduction runs (tests/serve, widgets, docs, deploy,
+# the deployment files, the course website and the reproduction runs (tests/serve, website, widgets, docs, deploy,
 # reproduction): they use the numerical layer the second run checks, and the main environment
 # covers them (tests_nt drives a neural-tangents kernel through the orbit explorer).
 NT_TESTS := tests_nt tests -m "not browser and not notebook and not binder" \
-	$(foreach d,serve widgets docs deploy reproduction hostile/test_hostile_widgets.py \
+	$(foreach d,serve website widgets docs deploy reproduction hostile/test_hostile_widgets.py \
 	hostile/test_hostile_reproduction.py test_cli.py,--ignore=tests/$(d))
 
 .PHONY: dashboard test test-main test-nt check fuzz install install-dev install-nt lock lock-nt lab \
-	benchmarks reproduce hub clean
+	benchmarks reproduce hub docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,8 +69,15 @@ $(VENV_NT)/.nt-installed: requirements/nt.lock pyproject.toml | $(BIN_NT)/python
 	$(UV) pip install --quiet --python $(BIN_NT)/python --no-deps -e .
 	touch $@
 
+# MathJax for the course website (docs/conf.py serves it from the site, so pages work offline),
+# exactly as docs/package-lock.json pins it.
+DOCS_MATHJAX := docs/node_modules/.installed
+$(DOCS_MATHJAX): docs/package-lock.json
+	npm ci --prefix docs --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed $(HUB_PROXY)
+install-dev: $(VENV)/.dev-installed $(HUB_PROXY) $(DOCS_MATHJAX)
 install-nt: $(VENV_NT)/.nt-installed
 
 ## Serve the Voila dashboard at http://127.0.0.1:$(PORT) on the bundled data.
@@ -107,6 +114,12 @@ fuzz: install-dev
 hub: install-dev
 	$(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
+## The course website into docs/_build/html (open docs/_build/html/index.html; no server needed):
+## the lessons are executed at build time, warnings are errors (tests/website builds it too).
+docs: install-dev
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	@echo "The site: $(CURDIR)/docs/_build/html/index.html"
+
 ## JupyterLab on the notebooks.
 lab: install
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -131,4 +144,5 @@ lock-nt: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 --no-emit-package ntkviz requirements/nt.in -o requirements/nt.lock
 
 clean:
-	rm -rf $(VENV) $(VENV_NT) .pytest_cache .hypothesis tests/artifacts deploy/jupyterhub/node_modules
+	rm -rf $(VENV) $(VENV_NT) .pytest_cache .hypothesis tests/artifacts deploy/jupyterhub/node_modules \
+		docs/_build docs/lessons docs/node_modules

@@ -5,13 +5,14 @@
 * Served dashboards keep their persistent JAX compilation cache under ``XDG_CACHE_HOME``
   (``ntkviz.serve.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
   earlier run compiled or marked as warmed up.
-* Markers: every test of ``tests/serve`` (a Voila server per test) and ``tests/reproduction``
-  (a quick run of every target) is ``slow``, beside the tests marked one by one; ``make check``
+* Markers: every test of ``tests/serve`` (a Voila server per test), ``tests/reproduction``
+  (a quick run of every target) and ``tests/website`` (the course website, lessons executed)
+  is ``slow``, beside the tests marked one by one; ``make check``
   runs the rest.
 * Parallel runs (``pytest -n 2``, as ``make test`` does): a test file is one unit of work, so its
-  module fixtures are built once; ``tests/reproduction`` (one quick run shared by the folder) and
-  ``tests/serve`` (one served dashboard at a time) are one unit each and are handed out first,
-  being the longest.
+  module fixtures are built once; ``tests/reproduction`` (one quick run shared by the folder),
+  ``tests/serve`` (one served dashboard at a time) and ``tests/website`` are one unit each and
+  are handed out first, being the longest.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pytest
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ntkviz-test-cache-")
 
 
-SLOW_FOLDERS = ("serve", "reproduction")
+SLOW_FOLDERS = ("serve", "reproduction", "website")
 
 
 def pytest_collection_modifyitems(items):

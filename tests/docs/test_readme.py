@@ -1,16 +1,21 @@
-"""The README's tour runs as written."""
+"""The code of the README, the tour and the neural-tangents page runs as written."""
 
 import re
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+NT_PAGE = (ROOT / "docs" / "neural_tangents.md").read_text()
 
 
-def test_readme_python_example_runs(capsys):
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
-    assert blocks, "README has no python example"
+@pytest.mark.parametrize("page", ["README.md", "docs/tour.md"])
+def test_python_example_runs(page, capsys):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), flags=re.S)
+    assert blocks, f"{page} has no python example"
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, page, "exec"), {})
     printed = capsys.readouterr().out.split()
     assert len(printed) == 2 and all(0.0 <= float(v) < 5.0 for v in printed)
 
@@ -23,15 +28,15 @@ def test_readme_names_the_two_commands_first():
     assert (Path(__file__).resolve().parents[2] / "docs/images/circle_explorer.png").exists()
 
 
-def test_readme_neural_tangents_example():
-    """The ```python nt block (kept out of the test above) runs where the `nt` extra is
+def test_neural_tangents_example():
+    """The ```python nt block of docs/neural_tangents.md runs where the `nt` extra is
     installed: `make test` runs this file in .venv-nt too. The main environment has no
     neural-tangents, so there the block must compile and stay unrun."""
     import importlib.util
 
-    blocks = re.findall(r"```python nt\n(.*?)```", README, flags=re.S)
+    blocks = re.findall(r"```python nt\n(.*?)```", NT_PAGE, flags=re.S)
     assert len(blocks) == 1 and "from_stax(kernel_fn" in blocks[0]
-    code = compile(blocks[0], "README.md", "exec")
+    code = compile(blocks[0], "docs/neural_tangents.md", "exec")
     if importlib.util.find_spec("neural_tangents") is None:
         return
     import io
