@@ -54,6 +54,16 @@ def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]
     -------
     X : (2N, 3) float64
     y : (2N,) float64, ``(+1, −1, +1, …)``
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=4, delta=1.0)
+    >>> X.shape, y.tolist()
+    ((8, 3), [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    >>> X[0].tolist()                       # x_A = (1, 0, δ/2)
+    [1.0, 0.0, 0.5]
+    >>> np.round(X[1], 4).tolist()          # x_B: half a step further round, δ lower
+    [0.7071, 0.7071, -0.5]
     """
     N = check_int("N", N, minimum=2, maximum=MAX_N)
     delta = check_real("delta", delta, minimum=0.0)
@@ -105,6 +115,16 @@ def transform(image, k: int, N: int, action: str, *, order: int = 1) -> np.ndarr
     ``ORDERS``, zero fill, counter-clockwise as displayed, like ``np.rot90``); ``"rot90"``:
     ``np.rot90`` by ``4k/N`` quarter turns; ``"shift"``: ``np.roll`` by ``kW/N`` pixels along
     the width (x) axis. No normalisation: this is the raw group action.
+
+    Examples
+    --------
+    >>> strip = np.arange(6.0).reshape(1, 6)                 # a 1 × 6 image
+    >>> nv.datasets.transform(strip, 1, N=3, action="shift").tolist()   # rolled by W/N = 2
+    [[4.0, 5.0, 0.0, 1.0, 2.0, 3.0]]
+    >>> image = np.random.default_rng(0).random((5, 5))
+    >>> quarter = nv.datasets.transform(image, 1, N=4, action="rotate")   # 90°, interpolated
+    >>> bool(np.allclose(quarter, np.rot90(image)))           # same turn as np.rot90
+    True
     """
     image = _check_image(image)
     N = check_int("N", N, minimum=1)
@@ -128,6 +148,17 @@ def normalize(images) -> np.ndarray:
     (docs/theory.md#image-orbits).
 
     ``images`` is ``(n, ...)``; each of the n entries becomes a zero-mean unit vector.
+
+    Examples
+    --------
+    >>> images = np.random.default_rng(0).random((3, 4, 4))
+    >>> Z = nv.datasets.normalize(images)
+    >>> Z.shape
+    (3, 4, 4)
+    >>> np.round(np.linalg.norm(Z.reshape(3, -1), axis=1), 4).tolist()
+    [1.0, 1.0, 1.0]
+    >>> bool(np.allclose(Z.mean(axis=(1, 2)), 0.0))
+    True
     """
     images = as_finite_array("images", images)
     if images.ndim < 2:
@@ -155,6 +186,18 @@ def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True,
     Returns
     -------
     (N, H, W[, C]) float64
+
+    Examples
+    --------
+    >>> digit = nv.datasets.mnist_test_set()[0][0]            # a 7
+    >>> O = nv.datasets.orbit(digit, N=8, action="rotate")    # turned by 0°, 45°, …, 315°
+    >>> O.shape
+    (8, 28, 28)
+    >>> print(f"norm {np.linalg.norm(O[3]):.4f}, mean {abs(O[3].mean()):.4f}")
+    norm 1.0000, mean 0.0000
+    >>> quarters = nv.datasets.orbit(digit, N=4, action="rot90")
+    >>> bool(np.allclose(quarters[1], np.rot90(quarters[0])))
+    True
     """
     image = _check_image(image)
     N = check_int("N", N, minimum=1, maximum=MAX_N)
@@ -167,8 +210,21 @@ def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True,
 def interleave(orbit_a, orbit_b) -> tuple[np.ndarray, np.ndarray]:
     """Interleave two orbits: row ``2k`` is ``A_k``, row ``2k+1`` is ``B_k``; ``y = (+1, −1, …)``.
 
-    In this order a jointly invariant kernel gives a circulant Gram matrix
+    In this order a jointly invariant kernel gives a block-circulant Gram matrix (two orbits,
+    element-major; see ``ntkviz.block_circulant``); a kernel of distances or inner products
+    gives a circulant one on the circle pair and a nearly circulant one on image orbits
     (docs/theory.md#interleaving).
+
+    Examples
+    --------
+    >>> digits = nv.datasets.mnist_test_set()[0]
+    >>> A = nv.datasets.orbit(digits[0], N=4, action="rot90")
+    >>> B = nv.datasets.orbit(digits[1], N=4, action="rot90")
+    >>> X, y = nv.datasets.interleave(A, B)
+    >>> X.shape, y.tolist()
+    ((8, 28, 28), [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    >>> bool(np.array_equal(X[2], A[1])), bool(np.array_equal(X[3], B[1]))
+    (True, True)
     """
     a = as_finite_array("orbit_a", orbit_a)
     b = as_finite_array("orbit_b", orbit_b)
@@ -186,6 +242,14 @@ def pool2(images) -> np.ndarray:
     """2×2 mean pooling, e.g. 28×28 → 14×14 digits for pixel-pair kernels.
 
     ``images`` is ``(n, H, W)`` with even H and W.
+
+    Examples
+    --------
+    >>> nv.datasets.pool2(np.arange(16.0).reshape(1, 4, 4)).tolist()   # means of 2×2 blocks
+    [[[2.5, 4.5], [10.5, 12.5]]]
+    >>> digits = nv.datasets.mnist_test_set()[0][:5]
+    >>> nv.datasets.pool2(digits).shape
+    (5, 14, 14)
     """
     images = as_finite_array("images", images, ndim=3)
     n, height, width = images.shape
@@ -203,7 +267,14 @@ _MNIST_FILES = {
 
 
 def bundled_data_dir() -> Path:
-    """The folder holding the bundled data (inside an installed wheel, or the repo's data/)."""
+    """The folder holding the bundled data (inside an installed wheel, or the repo's data/).
+
+    Examples
+    --------
+    >>> folder = nv.datasets.bundled_data_dir()
+    >>> sorted(path.name for path in (folder / "mnist").glob("*.gz"))
+    ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']
+    """
     inside = Path(__file__).with_name("_data")
     if inside.is_dir():
         return inside
@@ -275,6 +346,25 @@ def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") ->
         with IDX files (``*-idx3-ubyte`` / ``*-idx1-ubyte``, optionally ``.gz``), or an
         ``.npz`` file with ``x_<split>``/``y_<split>`` (the Keras layout) or ``images``/``labels``.
     split : ``"test"`` or ``"train"`` (which IDX file names to look for in a folder).
+
+    Examples
+    --------
+    >>> images, labels = nv.datasets.load_mnist()             # the bundled test set
+    >>> images.shape, images.dtype, labels[:5].tolist()
+    ((10000, 28, 28), dtype('float64'), [7, 2, 1, 0, 4])
+    >>> float(images.min()), float(images.max())
+    (0.0, 1.0)
+
+    A user's own ``.npz`` file (here three digits saved as bytes in a temporary folder):
+
+    >>> import pathlib
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "three.npz"
+    ...     np.savez(path, images=(255 * images[:3]).round().astype(np.uint8), labels=labels[:3])
+    ...     x, y = nv.datasets.load_mnist(path)
+    >>> x.shape, float(x.max()), y.tolist()
+    ((3, 28, 28), 1.0, [7, 2, 1])
     """
     check_choice("split", split, tuple(_MNIST_FILES))
     if path is None:
@@ -294,6 +384,17 @@ def digits_per_class(count: int, seed: int = 0, classes: int = 10) -> np.ndarray
     digits (file order) and the first ``count`` are taken; so a larger ``count`` extends each
     row without changing its first entries, and fewer ``classes`` give the first rows.
     Read-only and cached.
+
+    Examples
+    --------
+    >>> rows = nv.datasets.digits_per_class(3)                # 3 digits of each class 0–9
+    >>> rows.shape
+    (10, 3)
+    >>> images, labels = nv.datasets.mnist_test_set()
+    >>> labels[rows[7]].tolist()                              # row c holds digits of class c
+    [7, 7, 7]
+    >>> bool(np.array_equal(nv.datasets.digits_per_class(5)[:, :3], rows))   # a larger count
+    True
     """
     count = check_int("count", count, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -321,7 +422,16 @@ def _bundled_test_set() -> tuple[np.ndarray, np.ndarray]:
 
 def mnist_test_set() -> tuple[np.ndarray, np.ndarray]:
     """The bundled test set itself, shared and read-only (no copy, unlike ``load_mnist``):
-    ``(images (10000, 28, 28) in [0, 1], labels (10000,))``, for code that only reads it."""
+    ``(images (10000, 28, 28) in [0, 1], labels (10000,))``, for code that only reads it.
+
+    Examples
+    --------
+    >>> images, labels = nv.datasets.mnist_test_set()
+    >>> images.shape, labels.shape, images.flags.writeable
+    ((10000, 28, 28), (10000,), False)
+    >>> np.bincount(labels).tolist()                          # digits per class
+    [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    """
     views = tuple(array.view() for array in _bundled_test_set())
     for view in views:
         view.setflags(write=False)

@@ -66,6 +66,16 @@ def conditioning(K_train, *, ridge: float = DEFAULT_RIDGE, relative: bool = True
     an exactly invariant kernel) or one singular to round-off gives ``κ = inf``: the solve
     stays finite (Cholesky, else the pseudo-inverse) but its value is not determined by
     float64 (docs/numerics.md).
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=8)
+    >>> c = nv.gp.conditioning(nv.kernels.rbf()(X))
+    >>> print(f"κ = {c.condition:.2g}, {c.digits:.0f} digits")
+    κ = 3.7e+02, 13 digits
+    >>> twice = np.vstack([X, X[:1]])             # one point twice, no ridge: singular
+    >>> nv.gp.conditioning(nv.kernels.rbf()(twice), ridge=0.0).condition
+    inf
     """
     K_train = check_square("K_train", K_train)
     ridge = check_real("ridge", ridge, minimum=0.0)
@@ -120,6 +130,17 @@ def dual_weights(K_train, y_train, *, ridge: float = DEFAULT_RIDGE, relative: bo
 
     ``y_train`` is ``(n,)`` or ``(n, T)`` (several targets, e.g. one-hot classes, in one
     solve). The posterior mean anywhere is then ``k(x, X_train) · α``.
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=4)
+    >>> k = nv.kernels.rbf()
+    >>> alpha = nv.gp.dual_weights(k(X), y)
+    >>> bool(np.allclose(k(X) @ alpha, y))        # the mean interpolates the training labels
+    True
+    >>> x_new = np.array([[1.0, 0.0, 0.4]])       # a new point close to x_A (label +1)
+    >>> print(f"{(k(x_new, X) @ alpha)[0]:.4f}")
+    0.8372
     """
     K_train = check_square("K_train", K_train)
     y_train = as_finite_array("y_train", y_train, ndim=(1, 2))
@@ -153,6 +174,15 @@ def posterior(
     -------
     Posterior with ``mean = K_*ᵀ (K_train + λI)⁻¹ y`` and
     ``variance = diag(K_**) − diag(K_*ᵀ (K_train + λI)⁻¹ K_*)`` (clipped at 0).
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=8)
+    >>> K = nv.kernels.rbf()(X)
+    >>> train, test = np.arange(2, 16), np.array([0, 1])     # hold out A_0 and B_0
+    >>> post = nv.gp.posterior(K, y[train], train, test)
+    >>> np.round(post.mean, 4).tolist(), np.round(post.variance, 4).tolist()
+    ([0.9593, -0.9593], [0.0684, 0.0684])
     """
     K = check_square("K", K)
     n = K.shape[0]
@@ -171,7 +201,17 @@ def posterior(
 
 
 def loo_prediction(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> float:
-    """Prediction at row ``index`` by GP regression on all other rows (relative ridge)."""
+    """Prediction at row ``index`` by GP regression on all other rows (relative ridge).
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=8)
+    >>> K = nv.kernels.rbf()(X)
+    >>> print(f"{nv.gp.loo_prediction(K, y, index=0):.4f}")    # the label is +1
+    0.9541
+    >>> print(f"{1 - nv.spectral.spectral_error(K):.4f}")       # ŷ = y (1 − ε)
+    0.9541
+    """
     K = check_square("K", K)
     n = K.shape[0]
     if n < 2:
@@ -183,7 +223,20 @@ def loo_prediction(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> flo
 
 
 def loo_error(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> float:
-    """Leave-one-out error ``|ŷ_index − y_index|`` (docs/theory.md#why-it-is-exact)."""
+    """Leave-one-out error ``|ŷ_index − y_index|`` (docs/theory.md#why-it-is-exact).
+
+    Examples
+    --------
+    A wider RBF kernel generalises to the left-out point of the circle pair:
+
+    >>> X, y = nv.datasets.circle_pair(N=8, delta=1.0)
+    >>> for length_scale in (0.3, 1.0, 2.0):
+    ...     K = nv.kernels.rbf(length_scale)(X)
+    ...     print(length_scale, f"{nv.gp.loo_error(K, y, index=0):.4f}")
+    0.3 0.9284
+    1.0 0.0459
+    2.0 0.0009
+    """
     y_array = as_finite_array("y", y, ndim=1)
     prediction = loo_prediction(K, y_array, index, ridge=ridge)
     return abs(prediction - float(y_array[index]))
@@ -191,5 +244,18 @@ def loo_error(K, y, index: int = 0, *, ridge: float = DEFAULT_RIDGE) -> float:
 
 def symmetrized_error(K, y, *, ridge: float = DEFAULT_RIDGE) -> float:
     """Mean leave-one-out error at row 0 (A, angle 0) and row 1 (B, angle 0)
-    (docs/theory.md#the-symmetrised-exact-error)."""
+    (docs/theory.md#the-symmetrised-exact-error).
+
+    Examples
+    --------
+    >>> digits = nv.datasets.mnist_test_set()[0]
+    >>> A = nv.datasets.orbit(digits[0], N=8, action="rotate")
+    >>> B = nv.datasets.orbit(digits[1], N=8, action="rotate")
+    >>> X, y = nv.datasets.interleave(A, B)
+    >>> K = nv.kernels.rbf()(X)
+    >>> print(f"{nv.gp.loo_error(K, y, 0):.4f}, {nv.gp.loo_error(K, y, 1):.4f}")   # A_0, B_0
+    0.7990, 0.8009
+    >>> print(f"{nv.gp.symmetrized_error(K, y):.4f}")
+    0.7999
+    """
     return 0.5 * (loo_error(K, y, 0, ridge=ridge) + loo_error(K, y, 1, ridge=ridge))

@@ -8,7 +8,8 @@ static, interactive HTML that needs no server:
 * a plotly figure (the ``application/vnd.plotly.v1+json`` output plotly's ``plotly_mimetype``
   renderer gives) becomes a ``<div>`` drawn by ``Plotly.newPlot``;
 * an explorer (a widget view) becomes the figures of its ``ntkviz`` plots, read from the widget
-  state the execution stores, under a line saying where its controls are live.
+  state the execution stores (as they stood at the end of the run), under a line saying where
+  its controls are live.
 
 plotly.js and MathJax are copied into the site's ``_static`` so the pages work offline.
 """
@@ -38,7 +39,7 @@ PLOT_WIDGET = "ntkviz.widgets.plot.Plot"
 CELL_TIMEOUT = 600
 LIVE_NOTE = ("<p class=\"ntkviz-live-note\">The controls of this explorer are live in JupyterLab "
              "and in the dashboard (see <a href=\"../index.html#launch\">Launch</a>); here "
-             "its figures are shown as the notebook drew them.</p>")
+             "its figures are shown as they stood when the notebook finished.</p>")
 
 
 def lesson_paths() -> list[Path]:
@@ -51,7 +52,8 @@ def execute(path: Path) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    nb = nbformat.read(path, as_version=4)
+    # (cells get the ids of nbformat 4.5, which the committed notebooks do not carry)
+    nb = nbformat.from_dict(nbformat.validator.normalize(nbformat.read(path, as_version=4))[1])
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
     try:

@@ -207,8 +207,8 @@ class BlockCirculantKernel:
     ) -> np.ndarray:
         """The submatrix ``[(K + λI)⁻¹]_{rows, cols}`` for element-major index arrays.
 
-        Computed as ``(K + λI)⁻¹ E_cols`` restricted to ``rows`` (|cols| right-hand sides), never
-        forming the dense inverse.
+        Computed as ``(K + λI)⁻¹ E_cols`` restricted to ``rows`` (one right-hand side per entry
+        of ``cols``), never forming the dense inverse.
         """
         rows = _index_array("rows", rows, self.size)
         cols = _index_array("cols", cols, self.size)
@@ -288,7 +288,19 @@ def leave_out_predictions(
 
     Returns
     -------
-    (|S|,) or (|S|, T) predictions, rows in the order of ``left_out_indices``.
+    ``(|S|,)`` or ``(|S|, T)`` predictions, rows in the order of ``left_out_indices``.
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=8)
+    >>> orbits = np.stack([X[0::2], X[1::2]])     # M = 2 orbits of N = 8 points
+    >>> bc = nv.block_circulant.BlockCirculantKernel.from_kernel(nv.kernels.rbf(), orbits)
+    >>> S = nv.block_circulant.point_index(0, [0, 1], M=2)     # angle 0 of both orbits
+    >>> np.round(nv.block_circulant.leave_out_predictions(bc, y, S), 4).tolist()
+    [0.9593, -0.9593]
+    >>> one = nv.block_circulant.leave_out_predictions(bc, y, [0])   # one point: y_0 (1 − ε)
+    >>> bool(np.isclose(one[0], 1 - nv.spectral.spectral_error(bc.dense())))
+    True
     """
     if not isinstance(bc, BlockCirculantKernel):
         raise TypeError(f"bc must be a BlockCirculantKernel, got {type(bc).__name__}")

@@ -112,6 +112,9 @@ def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str 
     It is then accepted wherever an architecture key is (``kernel_matrix``, the orbit, survey,
     multiclass and accuracy experiments) and offered by explorers built afterwards.
 
+    Registering the same key again with an equal kernel and settings returns the existing
+    entry; another kernel under a used key is a ``ValueError`` (results are cached by key).
+
     Parameters
     ----------
     key : a new short name (not a built-in key: ``BUILT_IN``)
@@ -121,8 +124,19 @@ def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str 
     symmetry : the symmetry built into the network, for people ("none" draws it as a plain one)
     equivariant : whether the network is built to be invariant / equivariant
 
-    Registering the same key again with an equal kernel and settings returns the existing
-    entry; another kernel under a used key is a ``ValueError`` (results are cached by key).
+    Examples
+    --------
+    A two-hidden-layer MLP, then used by key like the built-in architectures:
+
+    >>> from ntkviz.experiments import architectures, orbits
+    >>> arch = architectures.register_architecture("mlp2", nv.kernels.mlp(depth=2),
+    ...                                            label="MLP, 2 hidden layers")
+    >>> arch.key, arch.resolution, "mlp2" in architectures.ARCHITECTURES
+    ('mlp2', 28, True)
+    >>> state = orbits.orbit_pair_state((3, 0), (8, 0), "rotate", 8, "mlp2")
+    >>> state.K.shape
+    (16, 16)
+    >>> architectures.unregister_architecture("mlp2")  # leave the registry as it was
     """
     if not isinstance(key, str) or not key.strip():
         raise TypeError(f"key must be a non-empty string, got {key!r}")
@@ -151,7 +165,20 @@ def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str 
 
 
 def unregister_architecture(key: str) -> None:
-    """Remove a registered architecture (built-ins stay); it disappears from new explorers."""
+    """Remove a registered architecture (built-ins stay); it disappears from new explorers.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import architectures
+    >>> _ = architectures.register_architecture("mlp3", nv.kernels.mlp(depth=3))
+    >>> architectures.unregister_architecture("mlp3")
+    >>> "mlp3" in architectures.ARCHITECTURES
+    False
+    >>> architectures.unregister_architecture("mlp1")
+    Traceback (most recent call last):
+    ...
+    ValueError: key 'mlp1' is a built-in architecture and cannot be removed
+    """
     if key in BUILT_IN:
         raise ValueError(f"key {key!r} is a built-in architecture and cannot be removed")
     if key not in ARCHITECTURES:
@@ -161,7 +188,17 @@ def unregister_architecture(key: str) -> None:
 
 
 def architecture(key: str) -> Architecture:
-    """The architecture called ``key`` (one of ``ARCHITECTURES``)."""
+    """The architecture called ``key`` (one of ``ARCHITECTURES``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import architectures
+    >>> gcnn = architectures.architecture("gcnn")
+    >>> gcnn.label, gcnn.symmetry, gcnn.resolution
+    ('C4 group CNN 3×3, group pooling', 'quarter turns and cyclic shifts', 14)
+    >>> gcnn.prepare(np.zeros((2, 28, 28))).shape  # 2×2 mean pooling to its resolution
+    (2, 14, 14)
+    """
     check_choice("architecture", key, tuple(ARCHITECTURES))
     return ARCHITECTURES[key]
 
@@ -172,6 +209,20 @@ def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "ro
     """``K(x1, x2)`` of architecture ``key`` (NTK or NNGP), inputs at that architecture's resolution.
 
     ``x1``, ``x2``: ``(n, H, W)`` images at 28×28 or already at the architecture's resolution.
+
+    Examples
+    --------
+    The group CNN cannot tell a digit from its quarter turn; the plain MLP can:
+
+    >>> from ntkviz.experiments import architectures, orbits
+    >>> x = orbits.digit(3, 0)[None]  # one (1, 28, 28) digit
+    >>> both = np.concatenate([x, np.rot90(x, axes=(1, 2))])
+    >>> K = architectures.kernel_matrix("gcnn", x, both)
+    >>> K.shape, bool(np.isclose(K[0, 0], K[0, 1]))
+    ((1, 2), True)
+    >>> K = architectures.kernel_matrix("mlp1", x, both)
+    >>> bool(np.isclose(K[0, 0], K[0, 1]))
+    False
     """
     arch = architecture(key)
     k = arch.build(action, N)

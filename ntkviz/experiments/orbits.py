@@ -67,7 +67,14 @@ def class_indices() -> tuple[np.ndarray, ...]:
 
 @PARAMS.validated
 def class_size(label: int) -> int:
-    """How many digits of class ``label`` (0..9) the bundled MNIST test set holds."""
+    """How many digits of class ``label`` (0..9) the bundled MNIST test set holds.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> [orbits.class_size(label) for label in range(10)]
+    [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    """
     return int(class_indices()[label].size)
 
 
@@ -83,6 +90,13 @@ def digit(label: int, sample: int = 0) -> np.ndarray:
     Returns
     -------
     (28, 28) float64 in [0, 1] (a copy)
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> image = orbits.digit(3, 0)  # the first 3 of the test set
+    >>> image.shape, float(image.min()), float(image.max())
+    ((28, 28), 0.0, 1.0)
     """
     indices = class_indices()[label]
     check_int("sample", sample, maximum=indices.size - 1)
@@ -91,7 +105,18 @@ def digit(label: int, sample: int = 0) -> np.ndarray:
 
 
 def check_digit(name: str, value) -> tuple[int, int]:
-    """``value`` as a digit ``(label, sample)`` of two ints, or the error naming ``name``."""
+    """``value`` as a digit ``(label, sample)`` of two ints, or the error naming ``name``.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> orbits.check_digit("a", (3, 0))
+    (3, 0)
+    >>> orbits.check_digit("a", (3, 5000))  # class 3 has 1010 digits
+    Traceback (most recent call last):
+    ...
+    ValueError: a sample must be <= 1009, got 5000
+    """
     try:
         label, sample = value
     except (TypeError, ValueError):
@@ -106,6 +131,15 @@ def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tu
 
     The two classes of a pair always differ; classes and samples are uniform. Reproducible:
     the same ``(n_pairs, seed)`` gives the same pairs, and a longer list starts with the shorter.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> pairs = orbits.random_pairs(3, seed=0)
+    >>> pairs
+    (((7, 277), (6, 294)), ((9, 176), (0, 797)), ((5, 541), (9, 979)))
+    >>> orbits.random_pairs(5, seed=0)[:3] == pairs
+    True
     """
     rng = np.random.default_rng(seed)
     sizes = np.array([index.size for index in class_indices()])
@@ -119,7 +153,17 @@ def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tu
 
 @PARAMS.validated
 def random_pair(seed: int = 0) -> tuple[tuple[int, int], tuple[int, int]]:
-    """One random pair of digits of two different classes (the first of ``random_pairs(1, seed)``)."""
+    """One random pair of digits of two different classes (the first of ``random_pairs(1, seed)``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> a, b = orbits.random_pair(seed=0)
+    >>> a, b
+    ((7, 277), (6, 294))
+    >>> orbits.orbit_pair_state(a, b, N=4).K.shape
+    (8, 8)
+    """
     return random_pairs.unchecked(1, seed)[0]
 
 
@@ -133,6 +177,16 @@ def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
     ``"rotate"``: 2..64 (any angle is interpolated); ``"rot90"``: 2 and 4 (exact quarter
     turns); ``"shift"``: the divisors ≥ 2 of the image width (28, or 14 for the pixel-pair
     kernels), so that N shifts wrap around exactly.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> orbits.allowed_N("rot90")
+    (2, 4)
+    >>> orbits.allowed_N("shift")  # divisors of the width 28
+    (2, 4, 7, 14, 28)
+    >>> orbits.allowed_N("shift", "cnn_gap")  # 14×14 inputs
+    (2, 7, 14)
     """
     width = architectures.ARCHITECTURES[architecture].resolution
     if action == "rotate":
@@ -144,7 +198,18 @@ def allowed_N(action: str, architecture: str = "mlp1") -> tuple[int, ...]:
 
 @PARAMS.validated
 def check_N(N: int, action: str, architecture: str = "mlp1") -> int:
-    """``N`` as an int, or a ``ValueError`` naming N and listing the allowed values."""
+    """``N`` as an int, or a ``ValueError`` naming N and listing the allowed values.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> orbits.check_N(7, "shift")
+    7
+    >>> orbits.check_N(5, "shift")
+    Traceback (most recent call last):
+    ...
+    ValueError: N=5 is not allowed for action 'shift' ...; allowed N: 2, 4, 7, 14, 28
+    """
     allowed = allowed_N.unchecked(action, architecture)
     if N not in allowed:
         resolution = architectures.ARCHITECTURES[architecture].resolution
@@ -175,6 +240,20 @@ def prepared_orbit(d, action: str = "rotate", N: int = 8, architecture: str = "m
     ``architecture`` (the seed image is pooled to R first, then acted on); cached, read-only.
 
     ``order``: spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic).
+
+    Examples
+    --------
+    Eight rotations of a 3 by 45°, each centred and of unit norm:
+
+    >>> from ntkviz.experiments import orbits
+    >>> orbit = orbits.prepared_orbit((3, 0), "rotate", N=8)
+    >>> flat = orbit.reshape(8, -1)
+    >>> orbit.shape, bool(np.allclose(flat.mean(axis=1), 0.0))
+    ((8, 28, 28), True)
+    >>> bool(np.allclose(np.linalg.norm(flat, axis=1), 1.0))
+    True
+    >>> orbits.prepared_orbit((3, 0), "shift", N=7, architecture="cnn_gap").shape
+    (7, 14, 14)
     """
     label, sample = check_digit("d", d)
     check_N.unchecked(N, action, architecture)
@@ -283,6 +362,25 @@ def spectral_part(Kc: np.ndarray, ridge: float = gp.DEFAULT_RIDGE, *,
     vanishing-ridge limit (``σ² = 0``) when ``K̃`` is rank-deficient (see the module docstring).
 
     ``full_trace=True``: ``σ² = ρ·tr(K̃)`` added in every case (the paper's code, ``ρ = 1e-5``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import orbits
+    >>> Kc = orbits.orbit_pair_state((3, 0), (8, 0), "rotate", 8).Kc
+    >>> sigma2, analysis = orbits.spectral_part(Kc)
+    >>> print(f"σ² = {sigma2:.1e}, ε = {analysis.error:.3f}")
+    σ² = 3.0e-09, ε = 1.338
+    >>> sigma2, analysis = orbits.spectral_part(Kc, 1e-5, full_trace=True)  # the paper's code
+    >>> print(f"σ² = {sigma2:.1e}, ε = {analysis.error:.3f}")
+    σ² = 3.2e-04, ε = 1.329
+
+    An orbit-averaged kernel is constant over each orbit: ``K̃`` is rank-deficient and the
+    vanishing-ridge limit ε = 0 is reported, with no ridge added:
+
+    >>> Kc = orbits.orbit_pair_state((3, 0), (8, 0), "rot90", 4, "orbit_mlp").Kc
+    >>> sigma2, analysis = orbits.spectral_part(Kc)
+    >>> sigma2, analysis.rank_deficient, float(analysis.error)
+    (0.0, True, 0.0)
     """
     Kc = check_square("Kc", Kc)
     if full_trace:
@@ -317,6 +415,19 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     ``a``, ``b`` are stored as given (labels for people). Use it for constructed orbits, e.g. an
     exactly interleaved pair whose kernel is circulant. ``spectral_ridge``: None for the module's
     ridge convention, or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7 (``spectral_part(full_trace=True)``).
+
+    Examples
+    --------
+    Split the 14 shifts of one digit into its even and odd shifts: the two "orbits" interleave
+    exactly, so K is circulant and Eq. 7 gives the exact error:
+
+    >>> from ntkviz.experiments import orbits
+    >>> ring = nv.datasets.orbit(orbits.digit(3, 0), 14, "shift")
+    >>> state = orbits.pair_state_from_orbits(ring[0::2], ring[1::2], action="shift")
+    >>> state.N, bool(state.circulant_deviation < 1e-12)
+    (7, True)
+    >>> print(f"{state.eps_spectral:.6f} {state.eps_exact:.6f}")
+    1.747397 1.747397
     """
     X, y = datasets.interleave(orbit_a, orbit_b)
     N = X.shape[0] // 2 if N is None else check_int("N", N, minimum=1)
@@ -368,6 +479,9 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
                      spectral_ridge: float | None = None, cache: bool = True) -> OrbitPairState:
     """Orbits of digits a and b, the kernel, ``K̃``, Eq. 7 and the exact error (Fig. 4A–C).
 
+    Results are cached on the validated arguments. A bad action/N combination raises a
+    ``ValueError`` naming N and listing the allowed values.
+
     Parameters
     ----------
     a, b : ``(label, sample)`` of the two seed digits (``digit(label, sample)``), class A is a
@@ -378,8 +492,20 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
     cache : keep the state and its orbits in this module's caches (False: a survey over many
         pairs, which must not push the explorer's states out)
 
-    Results are cached on the validated arguments. A bad action/N combination raises a
-    ``ValueError`` naming N and listing the allowed values.
+    Examples
+    --------
+    Eight rotations of a 3 against eight of an 8 under the one-hidden-layer MLP's NTK: K is
+    nearly circulant, ε of ``K̃`` tracks the exact error, and ε > 1 means the left-out upright
+    digits are classified wrongly:
+
+    >>> from ntkviz.experiments import orbits
+    >>> state = orbits.orbit_pair_state((3, 0), (8, 0), action="rotate", N=8)
+    >>> state.X.shape, state.K.shape, bool(state.circulant_deviation < 1e-3)
+    ((16, 28, 28), (16, 16), True)
+    >>> print(f"spectral ε = {state.eps_spectral:.3f}, exact error = {state.eps_exact:.3f}")
+    spectral ε = 1.338, exact error = 1.312
+    >>> state.misclassified, state.misclassified_spectral
+    (True, True)
     """
     a, b = check_digit("a", a), check_digit("b", b)
     if a == b:
@@ -400,7 +526,17 @@ orbit_pair_state.cache_info = _cached_state.cache_info
 def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "rotate",
             kind: str = "ntk") -> None:
     """Compile the kernel once per JAX shape bucket (2N padded to 8, 16, 32, …) so that later
-    states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket."""
+    states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket.
+
+    Examples
+    --------
+    Before a live session with the GAP CNN at N = 4:
+
+    >>> from ntkviz.experiments import orbits
+    >>> orbits.warm_up("cnn_gap", Ns=(4,))  # compiles once, returns None
+    >>> orbits.orbit_pair_state((3, 0), (8, 0), "rotate", 4, "cnn_gap").K.shape
+    (8, 8)
+    """
     for N in Ns:
         if N in allowed_N.unchecked(action, architecture):
             _state((0, 0), (1, 0), action, N, architecture, kind, 1, None, True)

@@ -32,7 +32,16 @@ __all__ = ["SurveyResult", "pair_survey", "pearson", "SHIPPED", "FILE", "precomp
 
 def pearson(x, y) -> float:
     """Pearson correlation of two samples; NaN when either is constant (no linear relation to
-    measure, e.g. ε = 0 for every pair of a shift-invariant network on shift orbits)."""
+    measure, e.g. ε = 0 for every pair of a shift-invariant network on shift orbits).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import survey
+    >>> print(f"{survey.pearson([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.5]):.4f}")
+    0.9984
+    >>> survey.pearson([0.0, 0.0, 0.0], [1.0, 2.0, 3.0])  # a constant sample
+    nan
+    """
     x = as_finite_array("x", x, ndim=1, min_rows=0)
     y = as_finite_array("y", y, ndim=1, min_rows=0)
     if x.shape != y.shape:
@@ -65,7 +74,7 @@ class SurveyResult:
     misclassified : (n_pairs,) bool, an exact left-out prediction has the wrong sign
         (``ŷ_A0 ≤ 0`` or ``ŷ_B0 ≥ 0``);  misclassified_spectral : Eq. 7 says so (``ε ≥ 1``)
     correlation : Pearson correlation of eps_spectral and eps_exact (NaN if either is constant)
-    fraction_misclassified : mean of misclassified;  mean_abs_difference : mean |ε − exact|
+    fraction_misclassified : mean of misclassified;  mean_abs_difference : mean ``|ε − exact|``
     """
 
     architecture: str
@@ -168,6 +177,10 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
                 spectral_ridge: float | None = None) -> SurveyResult:
     """Spectral and exact errors of ``n_pairs`` random digit pairs (Fig. 4B–E, Fig. 5).
 
+    Results are cached on the setting (a cached result reports ``progress(n, n)`` once);
+    ``pair_survey.cached(...)`` says whether a setting is, ``pair_survey.cache_clear()`` empties
+    the cache.
+
     Parameters
     ----------
     architecture : a key of ``architectures.ARCHITECTURES``;  action, N : the group action and
@@ -179,9 +192,20 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     spectral_ridge : None (the ridge convention of ``orbits``) or ρ' for ``σ² = ρ'·tr(K̃)`` on
         Eq. 7, the paper's code (``ρ' = 1e-5``)
 
-    Results are cached on the setting (a cached result reports ``progress(n, n)`` once);
-    ``pair_survey.cached(...)`` says whether a setting is, ``pair_survey.cache_clear()`` empties
-    the cache.
+    Examples
+    --------
+    Eight random pairs of digits under eight rotations, one-hidden-layer MLP NTK: ε of ``K̃``
+    tracks the exact error across pairs, and for a quarter of the pairs a left-out digit is
+    predicted with the wrong sign:
+
+    >>> from ntkviz.experiments import survey
+    >>> result = survey.pair_survey(n_pairs=8, N=8)
+    >>> result.eps_spectral.shape, result.pair(0)
+    ((8,), ((7, 277), (6, 294)))
+    >>> print(f"correlation {result.correlation:.2f}, wrong sign {result.fraction_misclassified}")
+    correlation 0.99, wrong sign 0.25
+    >>> survey.pair_survey.cached("mlp1", "rotate", 8, "ntk", 8, 0)
+    True
     """
     orbits.check_N.unchecked(N, action, architecture)
     if progress is not None and not callable(progress):
@@ -218,7 +242,18 @@ _FLAGS = ("misclassified", "misclassified_spectral")
 
 
 def save_result(result: SurveyResult, path=None) -> Path:
-    """Write ``result`` through ``FILE`` to ``path`` (default: the bundled file)."""
+    """Write ``result`` through ``FILE`` to ``path`` (default: the bundled file).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ntkviz.experiments import survey
+    >>> result = survey.pair_survey(n_pairs=4, N=4)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = survey.save_result(result, pathlib.Path(tmp) / "survey.npz")
+    ...     print(path.name, survey.load_result(path).n_pairs)
+    survey.npz 4
+    """
     if not isinstance(result, SurveyResult):
         raise TypeError(f"result must be a SurveyResult, got {type(result).__name__}")
     config = {name: getattr(result, name) for name in SHIPPED}
@@ -227,7 +262,20 @@ def save_result(result: SurveyResult, path=None) -> Path:
 
 
 def load_result(path=None) -> SurveyResult:
-    """The survey stored by ``save_result`` at ``path`` (default: the bundled file)."""
+    """The survey stored by ``save_result`` at ``path`` (default: the bundled file).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ntkviz.experiments import survey
+    >>> result = survey.pair_survey(n_pairs=4, N=4)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = survey.load_result(survey.save_result(result, pathlib.Path(tmp) / "s.npz"))
+    >>> back.n_pairs, bool(np.array_equal(back.eps_exact, result.eps_exact))
+    (4, True)
+    >>> survey.load_result().n_pairs  # the bundled survey
+    128
+    """
     stored = FILE.load(path)
     return _result(stored.config, stored.arrays)
 
@@ -236,7 +284,19 @@ def load_result(path=None) -> SurveyResult:
 def shipped_result(architecture: str = "mlp1", action: str = "rotate", N: int = 8,
                    n_pairs: int = 128, seed: int = 0, kind: str = "ntk") -> SurveyResult | None:
     """The bundled survey if it is ``pair_survey``'s at this setting (the other arguments as
-    ``SHIPPED``), else None."""
+    ``SHIPPED``), else None.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import survey
+    >>> result = survey.shipped_result()  # read from disk, nothing computed
+    >>> result.architecture, result.N, result.n_pairs
+    ('mlp1', 8, 128)
+    >>> print(f"correlation {result.correlation:.3f}")
+    correlation 0.995
+    >>> survey.shipped_result(N=4) is None  # not shipped: compute it with pair_survey
+    True
+    """
     config = SHIPPED | dict(architecture=architecture, action=action, N=N, n_pairs=n_pairs,
                             seed=seed, kind=kind)
     arrays = FILE.shipped(config)
@@ -254,7 +314,14 @@ def _result(config: dict, a: dict) -> SurveyResult:
 
 
 def precomputed_path() -> Path:
-    """The bundled survey file (``data/results/survey.npz``)."""
+    """The bundled survey file (``data/results/survey.npz``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import survey
+    >>> survey.precomputed_path().name
+    'survey.npz'
+    """
     return FILE.path
 
 
@@ -262,7 +329,21 @@ def precomputed_path() -> Path:
 def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, list[str]]:
     """Run the survey of ``SHIPPED`` (``quick``: of 4 pairs, a file the explorer never reads) and
     save it to ``path`` (default the bundled file); returns the path and a summary line.
-    ``progress(done, total, label)`` follows the pairs."""
+    ``progress(done, total, label)`` follows the pairs.
+
+    Examples
+    --------
+    The quick survey (4 pairs), written to a temporary file:
+
+    >>> import pathlib, tempfile
+    >>> from ntkviz.experiments import survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path, lines = survey.precompute(quick=True, path=pathlib.Path(tmp) / "survey.npz")
+    ...     print(path.name, survey.load_result(path).n_pairs)
+    survey.npz 4
+    >>> print(lines[0])
+    4 pairs of mlp1, rotate, N = 8: correlation 0.99..., misclassified 0.500
+    """
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be None or a callable(done, total, label), got "
                         f"{progress!r}")

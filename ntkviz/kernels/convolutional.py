@@ -270,5 +270,13 @@ def cnn(depth: int = 1, filter_size: int = 3, readout: str = "flatten", W_std: f
 
     ``stride``: every conv layer's stride (``layers.window``: neural-tangents' ``CIRCULAR``
     padding); ``stride = filter_size`` gives non-overlapping filters.
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((6, 6))
+    >>> X = nv.datasets.orbit(image, N=6, action="shift")     # the 6 cyclic shifts of one image
+    >>> K = nv.kernels.cnn(depth=1, filter_size=3, readout="gap")(X)    # the NTK
+    >>> K.shape, bool(np.allclose(K, K[0, 0]))     # global pooling: all shifts look the same
+    ((6, 6), True)
     """
     return CNN(depth, filter_size, readout, W_std, b_std, activation, stride)

@@ -139,6 +139,19 @@ def empirical_ntk(arch, x1, x2=None, width: int = 512, seed: int = 0) -> np.ndar
 
     ``arch`` is an ``ntkviz.kernels.mlp/cnn/gcnn`` kernel; ``width`` the number of hidden
     units or channels (per rotation for the group CNN); ``seed`` picks the initialisation.
+
+    Examples
+    --------
+    The relative distance to the infinite-width NTK shrinks as the network widens:
+
+    >>> X, y = nv.datasets.circle_pair(N=4)
+    >>> arch = nv.kernels.mlp(depth=1)            # one hidden ReLU layer
+    >>> exact = arch(X)                           # the analytic NTK
+    >>> for width in (64, 4096):
+    ...     finite = nv.kernels.empirical_ntk(arch, X, width=width, seed=0)
+    ...     print(width, f"{np.linalg.norm(finite - exact) / np.linalg.norm(exact):.2f}")
+    64 0.13
+    4096 0.01
     """
     if not isinstance(arch, (MLP, CNN, GCNN)):
         raise TypeError(f"arch must be an mlp, cnn or gcnn kernel, got {type(arch).__name__}")

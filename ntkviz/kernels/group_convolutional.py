@@ -86,5 +86,15 @@ class GCNN(NeuralKernel):
 
 def gcnn(depth: int = 1, filter_size: int = 3, W_std: float = 1.0, b_std: float = 1.0,
          activation: str = "relu") -> GCNN:
-    """NNGP/NTK of an infinite-width C4 ⋉ Z² group CNN with group pooling."""
+    """NNGP/NTK of an infinite-width C4 ⋉ Z² group CNN with group pooling.
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((6, 6))
+    >>> X = nv.datasets.orbit(image, N=4, action="rot90")     # turned by 0°, 90°, 180°, 270°
+    >>> k = nv.kernels.gcnn(depth=1, filter_size=3)
+    >>> K = k(X)                                  # the NTK; k.nngp(X) gives the NNGP
+    >>> K.shape, bool(np.allclose(K, K[0, 0]))     # every quarter turn looks the same
+    ((4, 4), True)
+    """
     return GCNN(depth, filter_size, W_std, b_std, activation)

@@ -41,5 +41,16 @@ class RBF(Kernel):
 
 
 def rbf(length_scale: float = 1.0) -> RBF:
-    """The RBF kernel with length scale ``ℓ`` > 0 (docs/theory.md#the-rbf-kernel)."""
+    """The RBF kernel with length scale ``ℓ`` > 0 (docs/theory.md#the-rbf-kernel).
+
+    Examples
+    --------
+    >>> X, y = nv.datasets.circle_pair(N=8, delta=1.0)
+    >>> k = nv.kernels.rbf(length_scale=1.0)
+    >>> K = k(X)                                  # Gram matrix of the 16 points
+    >>> K.shape, float(K[0, 0]), nv.spectral.is_circulant(K)
+    ((16, 16), 1.0, True)
+    >>> print(f"{K[0, 1]:.4f}")                   # exp(−‖x_A − x_B‖² / 2)
+    0.5621
+    """
     return RBF(length_scale)

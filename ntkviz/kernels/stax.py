@@ -237,5 +237,21 @@ def from_stax(kernel_fn: Callable, *, name: str | None = None, inputs: str = "au
     StaxKernel: ``k(x1, x2=None)`` the NTK ``Θ`` and ``k.nngp`` the NNGP ``Σ`` as float64 numpy
     ``(n1, n2)`` arrays (exactly symmetric for ``x2=None``), in the conventions of the
     wrapped network (docs/theory.md#conventions).
+
+    Examples
+    --------
+    With neural-tangents installed, ``kernel_fn`` is the third value of ``stax.serial``, e.g.
+    ``_, _, kernel_fn = stax.serial(stax.Dense(512), stax.Relu(), stax.Dense(1))``. Any callable
+    with the same signature works as well; here the kernels of ``stax.Dense(1, b_std=1.0)``
+    written out, ``Σ = Θ = x·x'/d + 1``:
+
+    >>> def kernel_fn(x1, x2, get):
+    ...     gram = x1 @ (x1 if x2 is None else x2).T / x1.shape[1] + 1.0
+    ...     return (gram, gram) if isinstance(get, tuple) else gram
+    >>> k = nv.kernels.from_stax(kernel_fn, name="linear")
+    >>> X, y = nv.datasets.circle_pair(N=4)
+    >>> K = k(X)                                  # the NTK; k.nngp(X) gives the NNGP
+    >>> K.shape, k.name, bool(np.allclose(K, X @ X.T / 3 + 1))
+    ((8, 8), 'linear', True)
     """
     return StaxKernel(kernel_fn, name, inputs, batch_size)

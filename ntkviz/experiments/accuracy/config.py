@@ -104,6 +104,18 @@ def select_digits(config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Indices into the bundled MNIST test set: ``(train (classes, n_train), test (classes, n_test))``.
 
     Depends only on ``classes``, ``n_train``, ``n_test`` and ``seed`` (never on the N grids).
+
+    Examples
+    --------
+    ``QUICK`` takes one training digit and four test digits of each of the classes 0, 1, 2:
+
+    >>> from ntkviz.experiments import accuracy
+    >>> train, test = accuracy.select_digits(accuracy.QUICK)
+    >>> train.shape, test.shape
+    ((3, 1), (3, 4))
+    >>> _, labels = nv.datasets.mnist_test_set()
+    >>> labels[train].ravel().tolist(), labels[test].tolist()
+    ([0, 1, 2], [[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]])
     """
     return _selection(config.classes, config.n_train, config.n_test, config.seed)
 
@@ -118,7 +130,15 @@ def pooled_digits(classes: int, n_train: int, n_test: int, seed: int):
 
 @PARAMS.validated
 def test_images(config: Config) -> np.ndarray:
-    """The raw 14×14 test digits ``(classes·n_test, 14, 14)`` in [0, 1], class-major."""
+    """The raw 14×14 test digits ``(classes·n_test, 14, 14)`` in [0, 1], class-major.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import accuracy
+    >>> images = accuracy.test_images(accuracy.QUICK)  # 3 classes × 4 test digits
+    >>> images.shape, bool(images.min() >= 0.0 and images.max() <= 1.0)
+    ((12, 14, 14), True)
+    """
     return pooled_digits(config.classes, config.n_train, config.n_test, config.seed)[1]
 
 

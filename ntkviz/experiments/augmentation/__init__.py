@@ -14,7 +14,7 @@ trivial representation. Every ρ_i is a permutation, stored as an index array ``
 
 **Projection** (docs/theory.md#the-equivariant-subspace). For a layer ``A : ℝ^{d_i} → ℝ^{d_{i+1}}``,
 ``Π_E(A) = (1/|G|) Σ_g ρ_{i+1}(g) A ρ_i(g)⁻¹``, entrywise ``Π_E(A)[a, b] =
-mean_g A[P_{i+1}[g][a], P_i[g][b]]``: no dense |G| matrices. A bias transforms like the layer's
+mean_g A[P_{i+1}[g][a], P_i[g][b]]``: no dense ``|G|`` matrices. A bias transforms like the layer's
 output, so equivariance of ``x ↦ A x + b`` means ``ρ_{i+1}(g) b = b`` for all g and its
 projection is ``mean_g b[P_{i+1}[g]]``: a hidden bias becomes constant on each block (the
 orbits of the regular representation), the readout bias (trivial representation) is free.
@@ -57,9 +57,10 @@ grows by orders of magnitude during training (the perturbation is amplified), fo
 classifier it shrinks (the convex argument above).
 
 **Initialisations.** ``"generic"``: He-normal weights (variance 2/d_in, readout 1/d_in), zero
-biases. ``"equivariant"``: √|G| · Π_E of the generic draw (every index orbit has exactly |G|
-elements, so the √|G| keeps each entry's variance); zero biases are in E. ``"perturbed"``:
-``equivariant + PERTURBATION · (generic − Π_E generic)`` (distance from E ≈ 1e-6 · ‖generic‖).
+biases. ``"equivariant"``: ``√|G|`` · Π_E of the generic draw (every index orbit has exactly
+``|G|`` elements, so the ``√|G|`` keeps each entry's variance); zero biases are in E.
+``"perturbed"``: ``equivariant + PERTURBATION · (generic − Π_E generic)`` (distance from E ≈
+1e-6 · ‖generic‖).
 The EQUIVARIANT strategy always starts from the equivariant initialisation.
 
 **Data.** ``n_train`` digits per class (classes 0..classes−1) and ``n_test`` further digits per

@@ -28,7 +28,21 @@ __all__ = ["init_params", "forward", "network", "TaskData", "task_data"]
 def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
     """Initial ``((A_1, b_1), …, (A_{L+1}, b_{L+1}))`` as float64 numpy arrays of the
     initialisation ``init`` (default ``config.init``; the package docstring); deterministic in
-    ``config.seed``."""
+    ``config.seed``.
+
+    Examples
+    --------
+    One hidden layer of 2 blocks of C4 (width 8), three classes:
+
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> config = aug.AugmentConfig(depth=1, blocks=2, classes=3)
+    >>> params = aug.init_params(config)                   # config.init: "equivariant"
+    >>> [(A.shape, b.shape) for A, b in params]
+    [((8, 196), (8,)), ((3, 8), (3,))]
+    >>> generic = aug.init_params(config, "generic")
+    >>> bool(np.array_equal(generic[0][0], aug.init_params(config, "generic")[0][0]))
+    True
+    """
     import jax
 
     init = config.init if init is None else init
@@ -55,7 +69,22 @@ def init_params(config: AugmentConfig, init: str | None = None) -> tuple:
 def forward(params, x):
     """Logits ``(n, classes)`` of the MLP for inputs ``x`` (n, 196): ReLU hidden layers,
     linear readout (numpy or JAX arrays; JAX ones, traced under ``jax.grad`` too, are used as
-    given, numpy ones are checked first)."""
+    given, numpy ones are checked first).
+
+    Examples
+    --------
+    The logits of the four quarter turns of one digit: equal for the equivariant
+    initialisation (group pooling in the readout), different for a generic one:
+
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> config = aug.AugmentConfig(depth=1, blocks=2, classes=3)
+    >>> x = aug.task_data(config).test_orbits[0]            # (4, 196)
+    >>> for init in ("equivariant", "generic"):
+    ...     logits = aug.forward(aug.init_params(config, init), x)
+    ...     print(init, logits.shape, bool(np.allclose(logits, logits[0])))
+    equivariant (4, 3) True
+    generic (4, 3) False
+    """
     if is_jax(x) or is_jax(params):
         return network(params, x)
     params = checked_layers(params)
@@ -94,7 +123,22 @@ class TaskData:
 
 @RUN_PARAMS.validated
 def task_data(config: AugmentConfig) -> TaskData:
-    """The digits of ``config`` (the package docstring, "Data"); cached."""
+    """The digits of ``config`` (the package docstring, "Data"); cached.
+
+    Examples
+    --------
+    Five training and four test digits of each of three classes; each test digit is one
+    copy of its orbit:
+
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> data = aug.task_data(aug.AugmentConfig(classes=3, n_train=5, n_test=4))
+    >>> data.train_x.shape, data.train_orbits.shape, data.test_x.shape
+    ((15, 196), (15, 4, 196), (12, 196))
+    >>> bool(np.array_equal(data.test_x[0], data.test_orbits[0, data.test_g[0]]))
+    True
+    >>> round(float(np.mean(data.train_x ** 2)), 6)         # mean squared pixel 1
+    1.0
+    """
     return _task_data(config.action, config.N, config.classes, config.n_train, config.n_test,
                       config.data_seed)
 

@@ -25,7 +25,18 @@ _MAX_RUNS = 256
 
 @RUN_PARAMS.validated
 def cached_run(config: AugmentConfig) -> AugmentationRun | None:
-    """The finished run of ``config`` if it was trained (or shipped) in this process, else None."""
+    """The finished run of ``config`` if it was trained (or shipped) in this process, else None.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> config = aug.AugmentConfig(depth=0, strategy="equivariant")     # a shipped run
+    >>> run = aug.cached_run(config)
+    >>> run.complete, len(run.epochs), f"{run.final_accuracy:.2f}"
+    (True, 61, '0.57')
+    >>> aug.cached_run(config.replace(seed=5)) is None                   # never trained
+    True
+    """
     with _LOCK:
         run = _RUNS.get(config)
     if run is None:
@@ -45,13 +56,35 @@ def remember(run: AugmentationRun) -> None:
 
 
 def precomputed_path() -> Path:
-    """The bundled results file (``data/results/augmentation.npz``)."""
+    """The bundled results file (``data/results/augmentation.npz``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> aug.precomputed_path().name, aug.precomputed_path().exists()
+    ('augmentation.npz', True)
+    """
     return RESULTS.path
 
 
 def save_runs(runs, path=None, **config) -> Path:
     """Write finished runs (with their configurations, and ``config`` describing how they
-    were chosen) to ``path`` (default: the bundled file); returns the path."""
+    were chosen) to ``path`` (default: the bundled file); returns the path.
+
+    Examples
+    --------
+    A tiny run, written to a temporary file and read back:
+
+    >>> import tempfile
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> config = aug.AugmentConfig(depth=1, blocks=2, classes=2, n_train=5, n_test=5, epochs=3,
+    ...                            batch_size=10)
+    >>> run = aug.train(config)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     runs = aug.load_precomputed(aug.save_runs([run], f"{tmp}/runs.npz"))
+    ...     list(runs) == [config], bool(np.array_equal(runs[config].accuracy, run.accuracy))
+    (True, True)
+    """
     runs = checked_runs(runs)
     if not runs:
         raise ValueError("runs must hold at least one AugmentationRun, got an empty sequence "
@@ -64,7 +97,17 @@ def save_runs(runs, path=None, **config) -> Path:
 
 def load_precomputed(path=None) -> dict[AugmentConfig, AugmentationRun]:
     """The runs of a results file (default: the shipped ones) by config; a ``ValueError``
-    naming the path if it is missing or not such a file."""
+    naming the path if it is missing or not such a file.
+
+    Examples
+    --------
+    The shipped runs: the seven ``default_runs`` of each action at depths 0 and 2:
+
+    >>> from ntkviz.experiments import augmentation as aug
+    >>> shipped = aug.load_precomputed()
+    >>> len(shipped), sorted({(config.action, config.depth) for config in shipped})
+    (28, [('rot90', 0), ('rot90', 2), ('shift', 0), ('shift', 2)])
+    """
     return _runs(RESULTS.load(path))
 
 

@@ -60,7 +60,7 @@ class Setup:
     y_train (n,) : training targets (with noise);  y_clean (n,) : without noise
     y_test (m,) : clean test targets;  coord_train (n,), coord_test (m,) : plot abscissae
         (angle γ for the circle, point index for MNIST)
-    theta (n, n) : Θ(X, X);  theta_test (m, n) : Θ(x_test, X)
+    theta : (n, n) Θ(X, X);  theta_test (m, n) : Θ(x_test, X)
     lam (n,) : eigenvalues of Θ, descending;  vecs (n, n) : eigenvectors (columns, same order)
     lam_max : largest eigenvalue;  classes : (label of +1, label of −1) or None for the circle
     """
@@ -128,5 +128,13 @@ PARAMS = Params(
 
 @PARAMS.validated
 def nearest_checkpoint(t: float) -> int:
-    """The index of the checkpoint of ``TIMES`` nearest ``t`` on a log(1 + t) scale."""
+    """The index of the checkpoint of ``TIMES`` nearest ``t`` on a log(1 + t) scale.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import dynamics
+    >>> c = dynamics.nearest_checkpoint(95.0)
+    >>> c, int(dynamics.TIMES[c])
+    (19, 100)
+    """
     return int(np.argmin(np.abs(np.log1p(TIMES) - np.log1p(t))))

@@ -88,6 +88,17 @@ def setup(dataset: str = "circle", depth: int = 1, noise: float = 1.0) -> Setup:
     ``depth`` hidden ReLU layers (``kernels.mlp(depth, W_STD, B_STD)``; Θ read from the shipped
     file when it holds it, so no JAX compilation), ``noise`` the standard deviation of the
     Gaussian noise added to the training targets (package docstring).
+
+    Examples
+    --------
+    Sixteen angles on the unit circle and 101 test angles; Θ is eigen-decomposed once:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> s.theta.shape, s.x_test.shape
+    ((16, 16), (101, 2))
+    >>> print(f"{s.lam_max:.4f}", bool(np.allclose(s.theta @ s.vecs, s.vecs * s.lam)))
+    2.6603 True
     """
     x_train, y_clean, x_test, y_test, c_train, c_test, classes = _inputs(dataset)
     rng = np.random.default_rng(NOISE_SEED)
@@ -129,6 +140,18 @@ def decay(lam, eta: float, t, kind: str = "gd") -> np.ndarray:
 
     ``lam`` (n,), ``t`` scalar or (T,) → (n,) or (T, n).
     docs/theory.md#training-in-the-kernel-regime.
+
+    Examples
+    --------
+    The mode with the largest eigenvalue is learnt first; gradient flow is close to gradient
+    descent when ηλ is small:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> lam = np.array([2.0, 1.0, 0.1])
+    >>> print(np.round(dynamics.decay(lam, eta=0.25, t=4), 4))
+    [0.0625 0.3164 0.9037]
+    >>> print(np.round(dynamics.decay(lam, eta=0.25, t=4, kind="flow"), 4))
+    [0.1353 0.3679 0.9048]
     """
     lam, t = as_finite_array("lam", lam, ndim=1), _times(t)
     _check_eta_limit(eta, float(np.max(np.abs(lam), initial=0.0)), kind, t)
@@ -183,6 +206,22 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
 
     ``f0_train`` (n,), ``f0_test`` (m,) are the outputs at initialisation (zero: the mean over
     initialisations μ_t). ``t`` scalar → (n,), (m,); ``t`` (T,) → (T, n), (T, m).
+
+    Examples
+    --------
+    The kernel mean (``f_0 = 0``) at three times, with η λ_max = 0.5: the training error
+    falls to zero; from given initial outputs, t = 0 returns them:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> f_train, f_test = dynamics.closed_form(s, s.eta(0.5), [0, 10, 1000])
+    >>> f_train.shape, f_test.shape
+    ((3, 16), (3, 101))
+    >>> print(np.round(np.mean((f_train - s.y_train) ** 2, axis=1), 3))
+    [0.495 0.329 0.   ]
+    >>> f0 = np.random.default_rng(0).normal(size=16)
+    >>> bool(np.allclose(dynamics.closed_form(s, s.eta(0.5), 0, f0, np.zeros(101))[0], f0))
+    True
     """
     t = _times(t)
     _check_eta_limit(eta, s.lam_max, kind, t)
@@ -197,13 +236,42 @@ def closed_form(s: Setup, eta: float, t, f0_train=None, f0_test=None, kind: str 
 
 def mean_prediction(s: Setup, eta: float, t, kind: str = "gd"):
     """μ_t on training and test points: ``closed_form`` with ``f_0 = 0``
-    (docs/theory.md#training-in-the-kernel-regime)."""
+    (docs/theory.md#training-in-the-kernel-regime).
+
+    Examples
+    --------
+    After a long gradient flow the kernel mean is the GP posterior mean with no ridge,
+    ``Θ(x, X) Θ⁻¹ Y``, and interpolates the training targets:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> mu_train, mu_test = dynamics.mean_prediction(s, s.eta(0.5), 1e7, kind="flow")
+    >>> gp_mean = s.theta_test @ np.linalg.solve(s.theta, s.y_train)
+    >>> bool(np.allclose(mu_test, gp_mean)), bool(np.allclose(mu_train, s.y_train))
+    (True, True)
+    """
     return closed_form(s, eta, t, None, None, kind)
 
 
 def linearized(s: Setup, eta: float, run: Run, kind: str = "gd"):
     """The linearised prediction (analytic Θ) for the initialisation of ``run`` at its
-    checkpoints: ``(T, n)``, ``(T, m)``."""
+    checkpoints: ``(T, n)``, ``(T, m)``.
+
+    Examples
+    --------
+    A shipped network of width 1024 stays much closer to its linearisation than one of
+    width 16 (relative distance of the test outputs over all checkpoints):
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> runs = dynamics.finite_runs("circle", widths=(16, 1024), seeds=(0,))
+    >>> for width in (16, 1024):
+    ...     lin_train, lin_test = dynamics.linearized(s, s.eta(0.5), runs[width, 0])
+    ...     gap = np.linalg.norm(runs[width, 0].f_test - lin_test) / np.linalg.norm(lin_test)
+    ...     print(width, lin_test.shape, f"{gap:.2f}")
+    16 (31, 101) 0.70
+    1024 (31, 101) 0.17
+    """
     CHECKED["run"].check(run)
     return closed_form(s, eta, run.times, run.f_train[0], run.f_test[0], kind)
 
@@ -215,7 +283,21 @@ def residuals(s: Setup, f_train) -> np.ndarray:
 
 @CHECKED.validated
 def mode_residuals(s: Setup, f_train) -> np.ndarray:
-    """Residual ``f(X) − Y`` projected on Θ's eigenvectors: ``(…, n)`` from ``f_train (…, n)``."""
+    """Residual ``f(X) − Y`` projected on Θ's eigenvectors: ``(…, n)`` from ``f_train (…, n)``.
+
+    Examples
+    --------
+    Along each eigenvector the residual of the kernel mean shrinks by its own factor
+    ``d_i(t)``:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> eta = s.eta(0.5)
+    >>> p0 = dynamics.mode_residuals(s, np.zeros(16))          # f = 0: the residual is −Y
+    >>> p100 = dynamics.mode_residuals(s, dynamics.mean_prediction(s, eta, 100)[0])
+    >>> bool(np.allclose(p100, dynamics.decay(s.lam, eta, 100) * p0))
+    True
+    """
     f_train = as_finite_array("f_train", f_train, ndim=(1, 2))
     if f_train.shape[-1] != len(s.y_train):
         raise ValueError(f"f_train must have {len(s.y_train)} entries in its last axis, got shape "
@@ -225,6 +307,20 @@ def mode_residuals(s: Setup, f_train) -> np.ndarray:
 
 def error_curves(s: Setup, eta: float, times, kind: str = "gd"):
     """Mean squared errors of μ_t: ``(train (T,), test (T,))``, training against the (noisy)
-    training targets, test against the clean test targets."""
+    training targets, test against the clean test targets.
+
+    Examples
+    --------
+    With noisy training targets the training error falls to zero while the test error is
+    least early on (early stopping):
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle", noise=1.0)
+    >>> train, test = dynamics.error_curves(s, s.eta(0.5), [0, 10, 100, 1000, 10000])
+    >>> print(np.round(train, 3))
+    [0.495 0.329 0.129 0.    0.   ]
+    >>> print(np.round(test, 3))
+    [0.619 0.505 0.56  0.683 0.689]
+    """
     train, test = mean_prediction(s, eta, times, kind)
     return (np.mean((train - s.y_train) ** 2, axis=-1), np.mean((test - s.y_test) ** 2, axis=-1))

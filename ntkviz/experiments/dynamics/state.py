@@ -35,7 +35,7 @@ class DynamicsState:
     test_error_inf : test error of μ_∞ (the GP posterior mean, ridge 0);  test_error_t : at t
     train_error_t : training MSE at t
     modes : (K,) indices of the top eigen-directions with distinct eigenvalues;  lam_modes (K,) their eigenvalues
-    mode_pred (T, K) : predicted |residual| ratio d_i(t) on ``times``
+    mode_pred (T, K) : predicted ``|residual|`` ratio d_i(t) on ``times``
     ckpt (C,) : checkpoints;  mode_measured (C, K) : measured Σ_s|p_i(t)| / Σ_s|p_i(0)| of
         the networks of ``width`` (sums over seeds; NaN without runs);  net_test_error (C,) : their test MSE
         (clean targets), mean over seeds
@@ -115,7 +115,25 @@ def dynamics_state(dataset: str = "circle", depth: int = 1, lr_factor: float = 0
                    kind: str = "gd") -> DynamicsState:
     """The explorer's state at time ``t`` (steps); ``runs`` the ``{(width, seed): Run}`` of this
     setting (``finite_runs``), or None for the kernel alone. Cheap: the kernel, its
-    eigen-decomposition and the curves are cached, the rest is O(n·m) per call."""
+    eigen-decomposition and the curves are cached, the rest is O(n·m) per call.
+
+    Examples
+    --------
+    The kernel alone on the noisy circle: the test error of the kernel mean is least early
+    (early stopping) and larger at t → ∞; with the shipped networks of width 1024, their
+    distance to the kernel prediction:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> state = dynamics.dynamics_state("circle", t=100.0)
+    >>> state.mu_test.shape, state.has_runs
+    ((101,), False)
+    >>> print(f"{state.t_stop:.0f} {state.test_error_stop:.3f} {state.test_error_inf:.3f}")
+    8 0.504 0.689
+    >>> runs = dynamics.finite_runs("circle", widths=(16, 1024), seeds=(0, 1))
+    >>> state = dynamics.dynamics_state("circle", width=1024, t=100.0, runs=runs)
+    >>> state.net_test.shape, state.t_net, round(state.distance, 2)
+    ((2, 101), 100.0, 0.18)
+    """
     s = setup.unchecked(dataset, depth, noise)
     eta = s.eta(lr_factor)
     mu_train, mu_test = mean_prediction(s, eta, t, kind)

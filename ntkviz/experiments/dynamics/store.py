@@ -53,12 +53,34 @@ class DynamicsResults:
 
 
 def precomputed_path() -> Path:
-    """The bundled results file ``data/results/dynamics.npz``."""
+    """The bundled results file ``data/results/dynamics.npz``.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import dynamics
+    >>> path = dynamics.precomputed_path()
+    >>> path.name, path.parent.name, path.exists()
+    ('dynamics.npz', 'results', True)
+    """
     return RESULTS.path
 
 
 def save_results(results: DynamicsResults, path=None) -> Path:
-    """Write ``results`` through ``RESULTS`` to ``path`` (default: the bundled file)."""
+    """Write ``results`` through ``RESULTS`` to ``path`` (default: the bundled file).
+
+    Examples
+    --------
+    A copy of the shipped results, written to a temporary file and read back:
+
+    >>> import tempfile
+    >>> from ntkviz.experiments import dynamics
+    >>> results = dynamics.load_results()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = dynamics.save_results(results, f"{tmp}/dynamics.npz")
+    ...     copy = dynamics.load_results(path)
+    ...     bool(np.array_equal(copy.f_test["mnist"], results.f_test["mnist"]))
+    True
+    """
     if not isinstance(results, DynamicsResults):
         raise TypeError(f"results must be a dynamics.DynamicsResults, got {type(results).__name__}")
     config = {"widths": list(results.widths), "seeds": list(results.seeds),
@@ -87,7 +109,19 @@ def _view(stored) -> DynamicsResults:
 def load_results(path=None) -> DynamicsResults:
     """The results file at ``path`` (default: the shipped one), read once per file version;
     ``ValueError`` naming the path if it is missing, unreadable or of other networks (another
-    ``W_std``/``b_std``)."""
+    ``W_std``/``b_std``).
+
+    Examples
+    --------
+    The shipped runs: 4 widths × 3 seeds, outputs on the 16 training points at 31 checkpoints:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> results = dynamics.load_results()
+    >>> results.widths, results.seeds, results.f_train["circle"].shape
+    ((16, 64, 256, 1024), (0, 1, 2), (4, 3, 31, 16))
+    >>> results.depth, results.lr_factor, results.noise
+    (1, 0.5, 1.0)
+    """
     stored = RESULTS.load(path)
     if (stored.config["W_std"], stored.config["b_std"]) != (W_STD, B_STD):
         raise ValueError(f"path {str(path or RESULTS.path)!r} is not a dynamics results file of "
@@ -119,7 +153,16 @@ def shipped_kernels(dataset: str, depth: int) -> tuple[np.ndarray, np.ndarray] |
 @PARAMS.validated
 def is_precomputed(dataset: str = "circle", depth: int = 1, lr_factor: float = 0.5,
                    noise: float = 1.0, widths=WIDTHS, seeds=SEEDS) -> bool:
-    """Whether ``finite_runs`` with these arguments reads every run from the shipped file."""
+    """Whether ``finite_runs`` with these arguments reads every run from the shipped file.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import dynamics
+    >>> dynamics.is_precomputed("circle")                  # the default setting is shipped
+    True
+    >>> dynamics.is_precomputed("circle", lr_factor=1.0)   # another one is trained on demand
+    False
+    """
     shipped = shipped_results(dataset, depth, lr_factor, noise)
     return (shipped is not None and set(widths) <= set(shipped.widths)
             and set(seeds) <= set(shipped.seeds))

@@ -75,6 +75,18 @@ def train_chunks(dataset: str = "circle", depth: int = 1, width: int = 256, seed
 
     Same η = lr_factor/λ_max as the closed form; float64; the network of ``seed`` is the one
     ``kernels.empirical_ntk(..., seed=seed)`` uses.
+
+    Examples
+    --------
+    A narrow network, chunk by chunk: after the first chunk of 50 steps, the checkpoints up to
+    step 49 are filled in; the last partial run is the complete one:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> chunks = list(dynamics.train_chunks("circle", width=16, seed=0))
+    >>> len(chunks), int(np.sum(~np.isnan(chunks[0].f_train[:, 0]))), chunks[-1].diverged
+    (20, 16, False)
+    >>> int(dynamics.TIMES[15]), bool(np.all(np.isfinite(chunks[-1].f_train)))
+    (43, True)
     """
     import jax.numpy as jnp
 
@@ -118,7 +130,21 @@ def train_chunks(dataset: str = "circle", depth: int = 1, width: int = 256, seed
 @functools.lru_cache(maxsize=512)
 def train_network(dataset: str = "circle", depth: int = 1, width: int = 256, seed: int = 0,
                   lr_factor: float = 0.5, noise: float = 1.0) -> Run:
-    """The complete ``Run`` of ``train_chunks`` (cached per argument set)."""
+    """The complete ``Run`` of ``train_chunks`` (cached per argument set).
+
+    Examples
+    --------
+    One network of width 16 trained for ``T_MAX`` steps, its outputs kept at the checkpoints
+    ``TIMES``; its training error falls:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> run = dynamics.train_network("circle", width=16, seed=0)
+    >>> run.f_train.shape, run.f_test.shape, int(run.times[-1]), run.diverged
+    ((31, 16), (31, 101), 1000, False)
+    >>> print(np.round(np.mean((run.f_train[[0, -1]] - s.y_train) ** 2, axis=1), 3))
+    [0.524 0.287]
+    """
     run = None
     for run in train_chunks.unchecked(dataset, depth, width, seed, lr_factor, noise):
         pass
@@ -132,6 +158,17 @@ def finite_runs(dataset: str = "circle", depth: int = 1, widths=WIDTHS, seeds=SE
     they hold exactly this setting, else trained (cached per network).
 
     ``progress(done, total)`` is called after each network.
+
+    Examples
+    --------
+    The default setting is shipped, so these networks are read, not trained:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> runs = dynamics.finite_runs("circle", widths=(16, 1024), seeds=(0, 1))
+    >>> sorted(runs)
+    [(16, 0), (16, 1), (1024, 0), (1024, 1)]
+    >>> runs[1024, 0].f_test.shape
+    (31, 101)
     """
     check_progress(progress, allow_bar=False)
     shipped = shipped_results(dataset, depth, lr_factor, noise)
@@ -171,7 +208,21 @@ def distance(s: Setup, eta: float, run: Run, kind: str = "gd") -> float:
 @PARAMS.validated
 def distances(runs: dict, s: Setup, lr_factor: float) -> tuple[tuple, tuple, np.ndarray]:
     """``(widths, seeds, D (W, S))``: relative distance ‖f_net − f_lin‖/‖f_lin‖ of every run to
-    its linearised kernel prediction (same f_0), over all checkpoints and points."""
+    its linearised kernel prediction (same f_0), over all checkpoints and points.
+
+    Examples
+    --------
+    Wider networks follow the kernel prediction more closely:
+
+    >>> from ntkviz.experiments import dynamics
+    >>> s = dynamics.setup("circle")
+    >>> runs = dynamics.finite_runs("circle", widths=(16, 1024), seeds=(0, 1))
+    >>> widths, seeds, D = dynamics.distances(runs, s, lr_factor=0.5)
+    >>> widths, seeds, D.shape
+    ((16, 1024), (0, 1), (2, 2))
+    >>> print(np.round(D.mean(axis=1), 2))
+    [0.56 0.18]
+    """
     return distance_table(check_runs(runs), s, lr_factor)
 
 
@@ -191,7 +242,21 @@ def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, 
     ``DEFAULTS`` and save them, with the analytic Θ of every dataset and depth, through
     ``RESULTS`` to ``path`` (default the bundled file); ``progress(done, total, label)`` before
     each network and at the end. Returns the path and, per dataset, the mean distance of the
-    networks to the kernel prediction at each width."""
+    networks to the kernel prediction at each width.
+
+    Examples
+    --------
+    The tiny ``quick`` grid (widths 16 and 64, one seed), written to a temporary file:
+
+    >>> import tempfile
+    >>> from ntkviz.experiments import dynamics
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path, lines = dynamics.precompute(quick=True, path=f"{tmp}/dynamics.npz")
+    ...     print(path.name, dynamics.load_results(path).widths)
+    dynamics.npz (16, 64)
+    >>> print(lines[0])
+      circle: distance to the kernel prediction, mean over seeds: n=16: 0.701, n=64: 0.297
+    """
     check_progress(progress, allow_bar=False)
     grid = QUICK if quick else SHIPPED
     depth, lr_factor, noise = DEFAULTS["depth"], DEFAULTS["lr_factor"], DEFAULTS["noise"]

@@ -87,6 +87,17 @@ def compute(config: Config = Config(), *, modes=MODES, kernels=KERNELS,
 
     ``progress(done, total, label)`` is called before each Gram matrix and once at the end.
     Everything is cached, so a repeated call is instant.
+
+    Examples
+    --------
+    Two kernels on quarter turns at the tiny ``QUICK`` configuration:
+
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> result = ea.compute(ea.QUICK, modes=("rot90",), kernels=("cnn_flatten", "augmented_cnn"))
+    >>> result.accuracy.shape                  # (modes, kinds, kernels, seeds, n_train)
+    (1, 2, 2, 1, 2)
+    >>> print(f"{result.at('rot90', 'ntk', 'augmented_cnn', 20):.2f}")
+    0.25
     """
     check_progress(progress, allow_bar=False)
     modes = tuple(m for m in MODES if m in modes)
@@ -114,6 +125,18 @@ def companions(width_sweep: dict | None = None) -> dict:
     group-CNN sweep of ``experiments.gcnn_width.relative_errors(**width_sweep)``, default
     ``WIDTH_SWEEP``), "propositions": {kind: {header, cells, agrees}} (the table of
     ``experiments.propositions.proposition_table`` for the NTK and the NNGP)}``.
+
+    Examples
+    --------
+    With a small width sweep (depth 1, two widths, two seeds, two digits at 7×7):
+
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> sweep = dict(depth=1, widths=(4, 64), seeds=(0, 1), n_digits=2, resolution=7)
+    >>> extra = ea.companions(sweep)
+    >>> extra["width"]["ntk_errors"].shape, bool(extra["width"]["max_invariance_gap"] < 1e-12)
+    ((2, 2), True)
+    >>> len(extra["propositions"]["ntk"]["cells"]), all(extra["propositions"]["nngp"]["agrees"])
+    (15, True)
     """
     from .. import gcnn_width, propositions
 
@@ -134,12 +157,32 @@ def companions(width_sweep: dict | None = None) -> dict:
 
 
 def precomputed_path() -> Path:
-    """The bundled results file (``data/results/equivariant_accuracy.npz``)."""
+    """The bundled results file (``data/results/equivariant_accuracy.npz``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> ea.precomputed_path().name, ea.precomputed_path().exists()
+    ('equivariant_accuracy.npz', True)
+    """
     return RESULTS.path
 
 
 def save_results(result: EquivariantResult, path=None) -> Path:
-    """Write ``result`` through ``RESULTS`` to ``path`` (default: the bundled file)."""
+    """Write ``result`` through ``RESULTS`` to ``path`` (default: the bundled file).
+
+    Examples
+    --------
+    A small result, written to a temporary file and read back:
+
+    >>> import tempfile
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> result = ea.compute(ea.QUICK, modes=("rot90",), kernels=("cnn_flatten",))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     copy = ea.load_results(ea.save_results(result, f"{tmp}/result.npz"))
+    ...     copy.kernels, bool(np.array_equal(copy.accuracy, result.accuracy))
+    (('cnn_flatten',), True)
+    """
     if not isinstance(result, EquivariantResult):
         raise TypeError(f"result must be an EquivariantResult, got {type(result).__name__}")
     config = {"config": result.config.to_dict(), "modes": list(result.modes),
@@ -170,7 +213,19 @@ def _view(stored) -> EquivariantResult:
 def load_results(path=None) -> EquivariantResult:
     """The result in the results file at ``path`` (default: the shipped one, what
     ``precompute()`` computes), read once per file version; ``ValueError`` naming the path if
-    it is missing or unreadable."""
+    it is missing or unreadable.
+
+    Examples
+    --------
+    The shipped result: 2 modes × 2 kinds × 4 kernels × 3 seeds × 5 training-set sizes:
+
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> shipped = ea.load_results()
+    >>> shipped.config.n_train, shipped.accuracy.shape
+    ((10, 20, 50, 100, 200), (2, 2, 4, 3, 5))
+    >>> print(f"{shipped.at('rot90', 'ntk', 'augmented_cnn', 200):.2f}")
+    0.74
+    """
     return _view(RESULTS.load(path))
 
 
@@ -182,7 +237,23 @@ def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, 
     """Compute every mode, kind and kernel of ``Config()`` with the ``companions()`` (``quick``:
     ``QUICK``, without them) and save it through ``RESULTS`` to ``path`` (default the bundled
     file); ``progress(done, total, label)`` before each Gram matrix and at the end. Returns the
-    path and, per mode and kind, each kernel's mean accuracy at the largest n_train."""
+    path and, per mode and kind, each kernel's mean accuracy at the largest n_train.
+
+    Examples
+    --------
+    The tiny ``QUICK`` configuration, written to a temporary file:
+
+    >>> import tempfile
+    >>> from ntkviz.experiments import equivariant_accuracy as ea
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path, lines = ea.precompute(quick=True, path=f"{tmp}/equivariant_accuracy.npz")
+    ...     ea.load_results(path).accuracy.shape
+    (2, 2, 4, 1, 2)
+    >>> len(lines), lines[0].split(": ")[0].strip()
+    (4, 'rot90, NTK, accuracy at n_train = 20')
+    >>> print(lines[0].split(": ")[1])
+    gcnn 0.300, cnn_gap 0.250, cnn_flatten 0.150, augmented_cnn 0.250
+    """
     result = compute.unchecked(QUICK if quick else Config(), modes=MODES, kernels=KERNELS,
                                progress=check_progress(progress, allow_bar=False))
     if not quick:

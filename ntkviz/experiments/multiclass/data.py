@@ -47,6 +47,17 @@ def class_samples(seeds: int, seed: int = 0) -> np.ndarray:
 
     The digits of ``datasets.digits_per_class(seeds, seed)`` (the rule every experiment uses):
     a larger ``seeds`` extends the list of a class without changing its first entries.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import multiclass, orbits
+    >>> samples = multiclass.class_samples(3)
+    >>> samples.shape, samples[3].tolist()  # the three 3s: samples 790, 241 and 915 of class 3
+    ((10, 3), [790, 241, 915])
+    >>> bool(np.array_equal(multiclass.class_samples(5)[:, :3], samples))
+    True
+    >>> orbits.digit(3, int(samples[3, 0])).shape  # the first digit used for class 3
+    (28, 28)
     """
     return samples(seeds, seed)
 

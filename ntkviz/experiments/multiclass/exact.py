@@ -246,6 +246,12 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
     (ρ = ``gp.DEFAULT_RIDGE``); a prediction's class is the argmax over the C outputs. The
     accuracy of c is the fraction of its S images predicted as c; ``accuracy`` is their mean.
 
+    Cost of the block path: O(M²N) kernel entries, O(N M³) for the factorisations and the
+    leave-outs, memory O(N M²) (the first block row). 10 classes × 100 seeds × 32 shifts
+    (32,000 points, MLP NTK) took 9–10 s on this machine's 2 shared cores with
+    ``OPENBLAS_NUM_THREADS=1`` and ~30 s with the default BLAS threads while other processes
+    loaded the cores (``benchmarks/results_block_circulant.md``); peak RSS ~1.2 GB.
+
     Parameters
     ----------
     seeds_per_class : S ≥ 1 orbits per class
@@ -268,11 +274,23 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
     -------
     ExactAccuracy (cached on the validated arguments; ``progress`` is not part of the key)
 
-    Cost of the block path: O(M²N) kernel entries, O(N M³) for the factorisations and the
-    leave-outs, memory O(N M²) (the first block row). 10 classes × 100 seeds × 32 shifts
-    (32,000 points, MLP NTK) took 9–10 s on this machine's 2 shared cores with
-    ``OPENBLAS_NUM_THREADS=1`` and ~30 s with the default BLAS threads while other processes
-    loaded the cores (``benchmarks/results_block_circulant.md``); peak RSS ~1.2 GB.
+    Examples
+    --------
+    Ten classes, two digits each, seven cyclic shifts (the block-circulant solver): the plain
+    MLP classifies none of the left-out unshifted digits correctly, the MLP averaged over the
+    shifts all of them; the dense solver gives the same predictions:
+
+    >>> from ntkviz.experiments import multiclass
+    >>> plain = multiclass.exact_accuracy(seeds_per_class=2, N=7, action="shift")
+    >>> plain.solver, plain.points, plain.predictions.shape
+    ('block', 140, (10, 2, 10))
+    >>> invariant = multiclass.exact_accuracy(seeds_per_class=2, N=7, action="shift",
+    ...                                       architecture="orbit_mlp")
+    >>> plain.accuracy, invariant.accuracy
+    (0.0, 1.0)
+    >>> dense = multiclass.exact_accuracy(seeds_per_class=2, N=7, action="shift", solver="dense")
+    >>> bool(np.allclose(dense.predictions, plain.predictions))
+    True
     """
     setting = _setting(seeds_per_class, N, action, architecture, kind, classes, seed, solver)
     progress = check_progress(progress, allow_bar=False)
@@ -321,7 +339,18 @@ def exact_accuracy_vs_N(Ns=(4, 8, 16, 32), seeds_per_class: int = 3, action: str
                         progress: Callable[[int, int], None] | None = None
                         ) -> ExactAccuracyCurve:
     """``exact_accuracy`` for each N of ``Ns`` (the same digits at every N); ``progress(done,
-    total)`` is called after each N."""
+    total)`` is called after each N.
+
+    Examples
+    --------
+    The plain MLP on ten classes, two digits each, under 4, 8 and 16 rotations (interpolated:
+    the dense solver):
+
+    >>> from ntkviz.experiments import multiclass
+    >>> curve = multiclass.exact_accuracy_vs_N(Ns=(4, 8, 16), seeds_per_class=2, action="rotate")
+    >>> curve.solver, curve.per_class.shape, curve.accuracy.tolist()
+    ('dense', (3, 10), [0.1, 0.25, 0.25])
+    """
     Ns = NS.check((Ns,) if isinstance(Ns, (int, np.integer)) else Ns)
     if len(set(Ns)) != len(Ns):
         raise ValueError(f"Ns must not repeat, got {Ns}")

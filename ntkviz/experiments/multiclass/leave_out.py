@@ -23,7 +23,16 @@ CHUNK_ENTRIES = 8_000_000
 @PARAMS.validated
 def canvas_width(resolution: int, N: int, action: str) -> int:
     """Width of the canvas the digits are acted on: for ``"shift"`` the smallest width ≥
-    ``resolution`` that N divides (28 → 32 for N = 8, 16, 32), else ``resolution``."""
+    ``resolution`` that N divides (28 → 32 for N = 8, 16, 32), else ``resolution``.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import multiclass
+    >>> multiclass.canvas_width(28, 8, "shift")  # 28 pixels padded to 32
+    32
+    >>> multiclass.canvas_width(28, 7, "shift"), multiclass.canvas_width(28, 8, "rotate")
+    (28, 28)
+    """
     return -(-resolution // N) * N if action == "shift" else resolution
 
 

@@ -231,8 +231,26 @@ def pair_properties(gram, *, rank_rtol: float = spectral.ZERO_RTOL) -> PairPrope
     gram : (2N, 2N) symmetric Gram matrix, rows ``A_0, B_0, A_1, B_1, …``
     rank_rtol : eigenvalues at most ``rank_rtol · λ_max`` count as zero
 
+    Notes
+    -----
     ``ε`` is Eq. 7 on the circularised matrix (Eq. 12); ``eps_exact`` the symmetrised exact
     leave-one-out error on the raw matrix.
+
+    Examples
+    --------
+    The circle pair is one orbit of 2N points, so its kernel is circulant and the spectral ε
+    equals the exact leave-one-out error; a kernel constant on each orbit (an invariant one)
+    has rank 2 and ε = 0:
+
+    >>> from ntkviz.experiments import propositions
+    >>> X, y = nv.datasets.circle_pair(N=8, delta=1.0)     # rows A_0, B_0, A_1, B_1, …
+    >>> pair = propositions.pair_properties(nv.kernels.rbf(length_scale=1.0)(X))
+    >>> print(f"{pair.eps_spectral:.4f}", bool(np.isclose(pair.eps_spectral, pair.eps_exact)))
+    0.0459 True
+    >>> blocks = np.kron(np.ones((4, 4)), [[3.0, 1.0], [1.0, 2.0]])  # constant on each orbit
+    >>> invariant = propositions.pair_properties(blocks)
+    >>> invariant.rank, invariant.eps_spectral
+    (2, 0.0)
     """
     return _pair(_check_gram("gram", gram, even=True), rank_rtol)
 
@@ -328,8 +346,8 @@ def orbit_properties(
     kernel_or_gram : an ntkviz kernel (anything called as ``k(x1, x2) -> (n1, n2)``; neural
         kernels use ``.ntk`` or ``.nngp`` by ``kind``), or a symmetric ``(N, N)`` Gram matrix
         over an orbit with rows ordered by group element (then ``image`` must be None)
-    image : ``(H, W)`` or ``(H, W, C)`` seed image; its orbit is ``datasets.orbit(image, N,
-        action)`` (centred, unit norm)
+    image : ``(H, W)`` or ``(H, W, C)`` seed image; its orbit is
+        ``datasets.orbit(image, N, action)`` (centred, unit norm)
     action : ``"shift"`` | ``"rot90"`` | ``"rotate"`` (for a matrix: a label only)
     N : group elements; default the image width for ``"shift"`` (every cyclic shift along x),
         4 for ``"rot90"``, 8 for ``"rotate"``
@@ -338,8 +356,24 @@ def orbit_properties(
     kind : ``"ntk"`` | ``"nngp"``
     rtol, approx_rtol, rank_rtol : thresholds (module docstring)
 
+    Notes
+    -----
     Orbit Gram matrices of hashable kernels are cached on (kernel, kind, orbit pixels).
     arXiv 2412.11521, App. C, Props. 1–4; circularisation Eq. 12.
+
+    Examples
+    --------
+    Props. 1 and 2 on the eight cyclic shifts of an 8×8 image: the CNN with a flatten readout
+    is circulant but not constant, the CNN with global average pooling is constant (rank 1):
+
+    >>> from ntkviz.experiments import propositions
+    >>> x = np.random.default_rng(0).normal(size=(8, 8))
+    >>> flat = propositions.orbit_properties(nv.kernels.cnn(readout="flatten"), x, "shift")
+    >>> flat.N, flat.circulant, flat.constant, flat.rank
+    (8, 'exact', 'no', 8)
+    >>> gap = propositions.orbit_properties(nv.kernels.cnn(readout="gap"), x, "shift")
+    >>> gap.circulant, gap.constant, gap.rank
+    ('exact', 'exact', 1)
     """
     approx_rtol = check_real("approx_rtol", approx_rtol, minimum=rtol)
     if isinstance(kernel_or_gram, np.ndarray) or not callable(kernel_or_gram):

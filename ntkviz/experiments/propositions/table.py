@@ -211,7 +211,15 @@ class PropositionTable:
 
 def default_images() -> tuple[np.ndarray, tuple[int, int]]:
     """Two bundled test digits (a 3 and an 8, ``datasets.digits_per_class(1)``), (2, 28, 28),
-    and their indices in the test set."""
+    and their indices in the test set.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import propositions
+    >>> images, index = propositions.default_images()
+    >>> images.shape, index
+    ((2, 28, 28), (7858, 5129))
+    """
     images, index = _default_images()
     return images.copy(), index
 
@@ -254,8 +262,24 @@ def proposition_table(images=None, kind: str = "ntk", *, resolution: int = 14) -
         so every kernel, including the pixel-pair GAP and group CNN kernels, runs in seconds).
         Shift orbits have N = the largest divisor of the side up to 8 (7 at 14×14).
 
+    Notes
+    -----
     Rows: ``TABLE_KERNELS`` × ``TABLE_ACTIONS``, each with ``orbit_properties`` (and the two
     interleaved orbits) and the claim of ``CLAIMS``. Cached on the arguments.
+
+    Examples
+    --------
+    Every claim holds on the two bundled digits; Prop. 2 is the GAP CNN on a shift orbit:
+
+    >>> from ntkviz.experiments import propositions
+    >>> table = propositions.proposition_table()
+    >>> len(table.rows), table.agrees
+    (15, True)
+    >>> row = table.row("cnn_gap", "shift")
+    >>> row.claim.text()
+    'Prop. 2: circulant, constant, rank-deficient, ε = 0'
+    >>> row.N, row.properties.constant, row.properties.rank
+    (7, 'exact', 1)
     """
     digits = None
     if images is None:

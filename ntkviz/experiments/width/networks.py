@@ -59,7 +59,19 @@ PARAMS = Params(
 
 @PARAMS.validated
 def circle_points(gammas) -> np.ndarray:
-    """Points ``x(γ) = (cos γ, sin γ)`` (n, 2) on the unit circle for angles ``gammas`` (n,)."""
+    """Points ``x(γ) = (cos γ, sin γ)`` (n, 2) on the unit circle for angles ``gammas`` (n,).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import width
+    >>> print(width.circle_points([0.0, np.pi / 2, np.pi]).round(6))
+    [[ 1.  0.]
+     [ 0.  1.]
+     [-1.  0.]]
+    >>> points = width.circle_points(width.GAMMAS)
+    >>> points.shape, bool(np.array_equal(points[50], width.X0))  # γ = 0 is x0
+    ((101, 2), True)
+    """
     gammas = np.asarray(gammas, dtype=float)
     return np.stack([np.cos(gammas), np.sin(gammas)], axis=1)
 

@@ -84,12 +84,31 @@ _SHIPPED_CONFIG = WidthResults(GAMMAS, W_std=W_STD, b_std=B_STD, theta=None, the
 
 
 def precomputed_path() -> Path:
-    """The bundled results file (``data/results/width.npz``)."""
+    """The bundled results file (``data/results/width.npz``).
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import width
+    >>> width.precomputed_path().name
+    'width.npz'
+    """
     return RESULTS.path
 
 
 def save_results(results: WidthResults, path=None) -> Path:
-    """Write ``results`` through ``RESULTS`` to ``path`` (default: the bundled file)."""
+    """Write ``results`` through ``RESULTS`` to ``path`` (default: the bundled file).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ntkviz.experiments import width
+    >>> shipped = width.load_precomputed()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = width.save_results(shipped, pathlib.Path(tmp) / "width.npz")
+    ...     copy = width.load_results(path)
+    >>> copy.is_default(), bool(np.array_equal(copy.errors, shipped.errors))
+    (True, True)
+    """
     if not isinstance(results, WidthResults):
         raise TypeError(f"results must be a width.WidthResults, got {type(results).__name__}")
     return RESULTS.save(results.config, {"theta": results.theta, "thetas": results.thetas,
@@ -105,13 +124,32 @@ def _view(stored) -> WidthResults:
 
 def load_results(path=None) -> WidthResults:
     """The width results file at ``path`` (default: the bundled one), of any configuration, read
-    once per file version; ``ValueError`` naming the path if it is missing or unreadable."""
+    once per file version; ``ValueError`` naming the path if it is missing or unreadable.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import width
+    >>> results = width.load_results()  # the bundled file
+    >>> results.depths, results.activations, results.thetas.shape
+    ((1, 2, 3, 4), ('relu', 'erf'), (4, 2, 8, 10, 101))
+    >>> theta, thetas, errors = results.entry(4, "relu")
+    >>> theta.shape, thetas.shape, errors.shape
+    ((101,), (8, 10, 101), (8, 10))
+    """
     return _view(RESULTS.load(path))
 
 
 def load_precomputed(path=None) -> WidthResults:
     """``load_results``, refused (``ValueError``) unless it holds the shipped configuration:
-    another one is never used."""
+    another one is never used.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import width
+    >>> results = width.load_precomputed()
+    >>> results.is_default(), results.widths
+    (True, (16, 32, 64, 125, 250, 500, 1000, 2000))
+    """
     results = load_results(path)
     if not results.is_default():
         raise ValueError(f"width results not precomputed: {str(path or RESULTS.path)!r} holds "
@@ -158,7 +196,24 @@ def precompute(progress=None, *, quick: bool = False, path=None) -> tuple[Path, 
     """Compute ``SHIPPED`` (``quick``: the tiny ``QUICK``) and save it through ``RESULTS`` to
     ``path`` (default the bundled file); ``progress(done, total, label)`` before each network
     and at the end. Returns the path and, per (depth, activation), its mean relative error at
-    each width."""
+    each width.
+
+    Examples
+    --------
+    The tiny ``QUICK`` grid (depth 1, both activations, widths 16 and 32, two seeds), written
+    to a temporary file; it is not the shipped configuration, so ``load_precomputed`` would
+    refuse it:
+
+    >>> import pathlib, tempfile
+    >>> from ntkviz.experiments import width
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path, lines = width.precompute(quick=True, path=pathlib.Path(tmp) / "width.npz")
+    ...     results = width.load_results(path)
+    >>> results.thetas.shape, results.is_default()
+    ((1, 2, 2, 2, 101), False)
+    >>> print(lines[0].strip())
+    depth 1, relu, mean relative error: n=16: 0.284, n=32: 0.401
+    """
     check_progress(progress, allow_bar=False)
     results = _compute(progress, **(QUICK if quick else SHIPPED))
     lines = [f"  depth {depth}, {activation}, mean relative error: " + ", ".join(
