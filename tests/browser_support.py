@@ -9,10 +9,13 @@ a downloaded browser).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from ntkviz.serve import command
 
@@ -23,6 +26,11 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+#: A test that drives Chromium: skipped where there is none, unless CI=true (in CI a missing
+#: Chromium is a failure, never a skip). ``BROWSER`` adds the ``browser`` marker.
+needs_chromium = pytest.mark.skipif(not os.environ.get("CI") and not Path(CHROMIUM).exists(),
+                                    reason=f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)")
+BROWSER = [pytest.mark.browser, needs_chromium]
 FIRST_RENDER_TIMEOUT_MS = 180_000
 UPDATE_TIMEOUT_MS = 60_000
 

@@ -25,7 +25,7 @@ from binder_support import (
     jupyter_server,
     read_compile_log,
 )
-from browser_support import ARTIFACTS, CHROMIUM, free_port, launch_chromium, open_dashboard
+from browser_support import ARTIFACTS, free_port, launch_chromium, needs_chromium, open_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
@@ -73,9 +73,8 @@ def _kernel_environment(server_pid: int) -> list[dict[str, str]]:
 
 @pytest.mark.binder
 @pytest.mark.browser
+@needs_chromium
 def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
-    if not os.environ.get("CI") and not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)")
     binder = build(tmp_path)
     print("\nBinder build: " + ", ".join(f"{k} {v:.0f} s" for k, v in binder.step_seconds.items()))
     # Only what the repository holds goes in: no generated files, no local virtual environment.

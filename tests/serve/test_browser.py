@@ -6,14 +6,12 @@ unset and no Chromium is installed; under CI=true a missing browser is a failure
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER,
     FIRST_RENDER_TIMEOUT_MS,
     ROOT,
     UPDATE_TIMEOUT_MS,
@@ -29,10 +27,8 @@ from browser_support import (
 
 from ntkviz.experiments import circle
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
-if not os.environ.get("CI") and not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS
+from browser_support import ARTIFACTS, BROWSER
 from hub_support import RENDERED, course_hub, launch_chromium, student_opens_dashboard
 
 from ntkviz.serve import command, full_message, singleuser
 from ntkviz.serve import process as serve_process
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [*BROWSER, pytest.mark.slow]
 
 STUDENTS = ("ada", "ben", "cleo")
 IDLE = "idle"

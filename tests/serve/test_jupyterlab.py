@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import time
-from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, ROOT, launch_chromium
+from browser_support import ARTIFACTS, BROWSER, ROOT, launch_chromium
 from lab_support import (
     NOTEBOOKS,
     cell_errors,
@@ -33,10 +31,8 @@ from lab_support import (
 
 from ntkviz.serve.process import alive
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [*BROWSER, pytest.mark.slow]
 
-if not os.environ.get("CI") and not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)", allow_module_level=True)
 
 #: The notebooks opened (about 15-25 s each on 2 cores; benchmarks/bench_jupyterlab.py times
 #: every numbered notebook).

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import ARTIFACTS, ROOT
+from browser_support import ARTIFACTS, BROWSER, ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 DRIVER = r'''
 import json, socket, sys, time

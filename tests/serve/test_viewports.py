@@ -12,13 +12,10 @@ when CI is unset and no Chromium is installed; under CI=true a missing browser i
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER,
     launch_chromium,
     open_dashboard,
     select_tab,
@@ -29,10 +26,8 @@ from plotly.subplots import make_subplots
 from ntkviz import widgets as w
 from ntkviz.widgets.dashboard import default_tabs
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
-if not os.environ.get("CI") and not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)", allow_module_level=True)
 
 PROJECTOR = (1280, 720)
 VIEWPORTS = (PROJECTOR, (1024, 768), (768, 1024), (390, 844))

@@ -4,7 +4,6 @@ network, draws an interactive figure."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -12,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from browser_support import CHROMIUM, ROOT, launch_chromium
+from browser_support import ROOT, launch_chromium, needs_chromium
 
 pytestmark = pytest.mark.notebook  # the build executes every lesson
 
@@ -85,8 +84,7 @@ def test_every_internal_link_lands(site):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.environ.get("CI") and not Path(CHROMIUM).exists(),
-                    reason=f"no Chromium at {CHROMIUM} (set CI=true to make this a failure)")
+@needs_chromium
 def test_a_lesson_opened_from_disk_draws_an_interactive_figure(site):
     """No server and no network: every request of the page is a file of the site, plotly draws
     the figures, and hovering a point of one shows its hover label; MathJax typesets the math."""
