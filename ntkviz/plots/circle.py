@@ -111,7 +111,7 @@ def posterior_ring_update(angles, mean_A, mean_B, X, y, prediction: float, missi
     data += [dict(x=point_angle[mask], y=y[mask]) for mask in (is_a & train, is_b & train)]
     data += [dict(x=[point_angle[missing]], y=[float(y[missing])]),
              dict(x=[point_angle[missing]], y=[float(prediction)])]
-    title = f"GP posterior mean around the orbit — ŷ = {prediction:.6g}, y = {y[missing]:+g}"
+    title = f"GP posterior mean around the orbit — ŷ = {prediction:.4g}, y = {y[missing]:+g}"
     return {"data": data, "layout": {"title_text": title}}
 
 

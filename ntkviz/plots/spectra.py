@@ -68,7 +68,7 @@ def inverse_spectrum_update(lam, N: int, eps: float) -> dict:
             dict(x=[N], y=[rect]),
         ],
         "layout": {
-            "title_text": f"Inverse spectrum — ε = λ<sub>N</sub>⁻¹/⟨λ⁻¹⟩ = {eps:.6g}",
+            "title_text": f"Inverse spectrum — ε = λ<sub>N</sub>⁻¹/⟨λ⁻¹⟩ = {eps:.4g}",
             "xaxis_range": [-0.5, n - 0.5],
         },
     }

@@ -55,7 +55,7 @@ def test_inverse_spectrum_shows_both_terms_of_eq7(state):
     # the rectangle over all n frequencies divided by the area under the curve is ε
     area = np.sum(curve.y)
     assert (rect.y[0] * 2 * N) / area == pytest.approx(state.eps_spectral, rel=1e-12)
-    assert f"{state.eps_spectral:.6g}" in fig.layout.title.text
+    assert f"{state.eps_spectral:.4g}" in fig.layout.title.text
     assert fig.layout.yaxis.type == "log"
 
 

@@ -134,7 +134,7 @@ def test_defaults_show_the_core(explorer):
     assert explorer.state is s
     _check_shows(explorer, s)
     assert [len(explorer.traces(k)) for k in ("thumbnails", "kernel", "circulant", "spectrum", "errors")] == [5, 1, 1, 3, 4]
-    assert f"{s.eps_spectral:.6g}" in explorer.panel_title("spectrum")
+    assert f"{s.eps_spectral:.4g}" in explorer.panel_title("spectrum")
     assert "ntkviz-orbit-explorer" in explorer.widget._dom_classes
     for control, css in [(explorer.class_a, "ntkviz-class-a"), (explorer.sample_a, "ntkviz-sample-a"),
                          (explorer.class_b, "ntkviz-class-b"), (explorer.sample_b, "ntkviz-sample-b"),

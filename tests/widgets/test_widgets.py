@@ -82,7 +82,7 @@ def test_set_updates_every_figure_in_place(explorer):
     assert f("vs_delta")[1].x[0] == 2.0 and f("vs_delta")[1].y[0] == pytest.approx(s.eps_spectral)
     assert f("vs_N")[1].x[0] == 12 and f("vs_N")[1].y[0] == pytest.approx(s.eps_spectral)
     assert explorer.panel_title("vs_N") == "ε against N (δ = 2, ℓ = 0.5)"
-    assert f"{s.eps_spectral:.6g}" in explorer.panel_title("spectrum")
+    assert f"{s.eps_spectral:.4g}" in explorer.panel_title("spectrum")
     x_name = "xaxis" + explorer.traces("spectrum")[0].xaxis[1:]
     assert list(explorer.figure.layout[x_name].range) == [-0.5, 23.5]
     assert _data_value(explorer.readout.value, "ntkviz-eps") == s.eps_spectral
