@@ -46,6 +46,7 @@ nb_merge_streams = True
 # The API reference: the package's numpy-style docstrings, members in each module's __all__ order.
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented"
 autodoc_class_signature = "separated"
 napoleon_google_docstring = False
 napoleon_use_rtype = False

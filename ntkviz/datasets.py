@@ -53,7 +53,9 @@ def circle_pair(N: int = 8, delta: float = 1.0) -> tuple[np.ndarray, np.ndarray]
     Returns
     -------
     X : (2N, 3) float64
-    y : (2N,) float64, ``(+1, −1, +1, …)``
+        The points.
+    y : (2N,) float64
+        The labels ``(+1, −1, +1, …)``.
 
     Examples
     --------
@@ -103,7 +105,7 @@ def _check_action(action: str, N: int, image_shape: tuple[int, ...]) -> None:
         )
 
 
-#: Spline orders of the interpolated rotation: 0 nearest pixel, 1 bilinear (the default, as
+#: Spline orders of the interpolated rotation — 0 nearest pixel, 1 bilinear (the default, as
 #: the reference kernels), 3 cubic (the kernel experiments of arXiv 2412.11521).
 ORDERS = (0, 1, 3)
 
@@ -178,14 +180,19 @@ def orbit(image, N: int = 8, action: str = "rotate", *, normalized: bool = True,
 
     Parameters
     ----------
-    image : (H, W) or (H, W, C)
-    N : number of group elements (≥ 1; ``"rot90"`` needs N | 4, ``"shift"`` needs N | W)
-    action : ``"rotate"`` | ``"rot90"`` | ``"shift"``
-    order : spline order of ``"rotate"`` (``ORDERS``: 0 nearest, 1 bilinear, 3 cubic)
+    image : ndarray of shape (H, W) or (H, W, C)
+        The image.
+    N : int
+        Number of group elements (≥ 1; ``"rot90"`` needs N | 4, ``"shift"`` needs N | W).
+    action : str
+        ``"rotate"`` | ``"rot90"`` | ``"shift"``.
+    order : int
+        Spline order of ``"rotate"`` (``ORDERS``: 0 nearest, 1 bilinear, 3 cubic).
 
     Returns
     -------
     (N, H, W[, C]) float64
+        The orbit.
 
     Examples
     --------
@@ -342,10 +349,12 @@ def load_mnist(path: str | os.PathLike | None = None, *, split: str = "test") ->
 
     Parameters
     ----------
-    path : None for the bundled test set (10,000 digits; MD5 checksums verified), a folder
+    path : str, os.PathLike or None
+        None for the bundled test set (10,000 digits; MD5 checksums verified), a folder
         with IDX files (``*-idx3-ubyte`` / ``*-idx1-ubyte``, optionally ``.gz``), or an
         ``.npz`` file with ``x_<split>``/``y_<split>`` (the Keras layout) or ``images``/``labels``.
-    split : ``"test"`` or ``"train"`` (which IDX file names to look for in a folder).
+    split : str
+        ``"test"`` or ``"train"`` (which IDX file names to look for in a folder).
 
     Examples
     --------

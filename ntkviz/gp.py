@@ -27,7 +27,7 @@ __all__ = [
     "symmetrized_error",
 ]
 
-#: The paper's relative ridge: λ = DEFAULT_RIDGE · trace(K_train).
+#: The paper's relative ridge, λ = DEFAULT_RIDGE · trace(K_train).
 DEFAULT_RIDGE = 1e-10
 
 
@@ -45,10 +45,14 @@ class Conditioning:
 
     Attributes
     ----------
-    condition : ``κ = λ_max/λ_min`` of ``K_train + λI`` (``inf`` when it is singular)
-    digits : significant digits a float64 solve keeps, ``≈ −log10(κ·eps)`` clipped to [0, 15.6]
-    shift : the absolute ridge ``λ`` added to the diagonal
-    note : what this means, empty when more than 8 digits survive
+    condition : float
+        ``κ = λ_max/λ_min`` of ``K_train + λI`` (``inf`` when it is singular).
+    digits : float
+        Significant digits a float64 solve keeps, ``≈ −log10(κ·eps)`` clipped to [0, 15.6].
+    shift : float
+        The absolute ridge ``λ`` added to the diagonal.
+    note : str
+        What this means, empty when more than 8 digits survive.
     """
 
     condition: float
@@ -165,15 +169,20 @@ def posterior(
 
     Parameters
     ----------
-    K : (n, n) kernel matrix over all points
-    y_train : (len(train),) labels of the training points
-    train, test : integer index arrays into K
-    ridge : ρ ≥ 0; the ridge added to ``K_train`` is ``ρ·tr(K_train)`` if ``relative`` else ρ
+    K : ndarray of shape (n, n)
+        Kernel matrix over all points.
+    y_train : ndarray of shape (len(train),)
+        Labels of the training points.
+    train, test : ndarray of int
+        Integer index arrays into K.
+    ridge : float
+        ρ ≥ 0; the ridge added to ``K_train`` is ``ρ·tr(K_train)`` if ``relative`` else ρ.
 
     Returns
     -------
-    Posterior with ``mean = K_*ᵀ (K_train + λI)⁻¹ y`` and
-    ``variance = diag(K_**) − diag(K_*ᵀ (K_train + λI)⁻¹ K_*)`` (clipped at 0).
+    Posterior
+        With ``mean = K_*ᵀ (K_train + λI)⁻¹ y`` and
+        ``variance = diag(K_**) − diag(K_*ᵀ (K_train + λI)⁻¹ K_*)`` (clipped at 0).
 
     Examples
     --------

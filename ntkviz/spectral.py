@@ -176,17 +176,25 @@ class SpectralAnalysis:
 
     Attributes
     ----------
-    lam : (n,) eigenvalues in DFT order (ridge included)
-    lam_N : the highest-frequency eigenvalue ``λ_N`` (the label direction)
-    mean_inverse : ``⟨λ⁻¹⟩ = (1/n) Σ_f 1/λ_f`` (``inf`` when rank-deficient)
-    error : ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩``; the left-out prediction is ``y (1 − ε)``
-    rank_deficient : whether some ``λ_f`` is zero (to ``ZERO_RTOL``)
-    note : an explanation, empty when nothing special happened
-    status : one of ``STATUSES``: ``"ok"``; ``"near_singular"`` (``κ > NEAR_SINGULAR_CONDITION``:
+    lam : ndarray of shape (n,)
+        Eigenvalues in DFT order (ridge included).
+    lam_N : float
+        The highest-frequency eigenvalue ``λ_N`` (the label direction).
+    mean_inverse : float
+        ``⟨λ⁻¹⟩ = (1/n) Σ_f 1/λ_f`` (``inf`` when rank-deficient).
+    error : float
+        ``ε = λ_N⁻¹ / ⟨λ⁻¹⟩``; the left-out prediction is ``y (1 − ε)``.
+    rank_deficient : bool
+        Whether some ``λ_f`` is zero (to ``ZERO_RTOL``).
+    note : str
+        An explanation, empty when nothing special happened.
+    status : str
+        One of ``STATUSES``: ``"ok"``; ``"near_singular"`` (``κ > NEAR_SINGULAR_CONDITION``:
         ε keeps only about ``16 − log10 κ`` digits); ``"ridge_dominated"`` (the ridge exceeds
         the kernel's own ``λ_N``: ε measures the ridge); ``"rank_deficient"`` (ε = 0);
-        ``"labels_invisible"`` (``λ_N = 0``: ε = n/m)
-    condition : ``κ = max λ / min λ`` (ridge included), ``inf`` when some ``λ_f`` is zero
+        ``"labels_invisible"`` (``λ_N = 0``: ε = n/m).
+    condition : float
+        ``κ = max λ / min λ`` (ridge included), ``inf`` when some ``λ_f`` is zero.
     """
 
     lam: np.ndarray
@@ -205,7 +213,7 @@ class SpectralAnalysis:
 
     @property
     def rectangle(self) -> float:
-        """``1 / λ_N``: the height of the rectangle in the inverse-spectrum picture."""
+        """``1 / λ_N``, the height of the rectangle in the inverse-spectrum picture."""
         return float(np.inf) if self.lam_N == 0 else 1.0 / self.lam_N
 
 
@@ -321,11 +329,14 @@ def spectral_error(Kc, missing=None, ridge: float = 0.0):
 
     Parameters
     ----------
-    Kc : (n, n) symmetric circulant kernel, n = 2N
-    missing : None for one left-out point (returns the float ``ε``), or a sequence of distinct
+    Kc : ndarray of shape (n, n)
+        Symmetric circulant kernel, n = 2N.
+    missing : sequence of int or None
+        None for one left-out point (returns the float ``ε``), or a sequence of distinct
         indices S (returns an array ``ε_S`` with ``ŷ_S = y_S (1 − ε_S)``, from
         ``e_S = ([K⁻¹]_SS)⁻¹ [K⁻¹ y]_S``, an ``|S|×|S|`` solve).
-    ridge : σ² ≥ 0 added to every eigenvalue.
+    ridge : float
+        σ² ≥ 0 added to every eigenvalue.
 
     Examples
     --------

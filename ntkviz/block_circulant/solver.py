@@ -282,13 +282,17 @@ def leave_out_predictions(
 
     Parameters
     ----------
-    bc : BlockCirculantKernel over all MN points
-    Y : (MN,) or (MN, T) targets (e.g. several one-hot columns); Y_S does not affect ŷ_S
-    left_out_indices : element-major indices of S (distinct, fewer than MN)
+    bc : BlockCirculantKernel
+        The kernel over all MN points.
+    Y : ndarray of shape (MN,) or (MN, T)
+        Targets (e.g. several one-hot columns); Y_S does not affect ŷ_S.
+    left_out_indices : sequence of int
+        Element-major indices of S (distinct, fewer than MN).
 
     Returns
     -------
-    ``(|S|,)`` or ``(|S|, T)`` predictions, rows in the order of ``left_out_indices``.
+    ndarray of shape (|S|,) or (|S|, T)
+        Predictions, rows in the order of ``left_out_indices``.
 
     Examples
     --------

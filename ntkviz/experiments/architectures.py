@@ -23,7 +23,7 @@ from ..params import Param, Params
 __all__ = ["Architecture", "ARCHITECTURES", "BUILT_IN", "KINDS", "RESOLUTIONS", "architecture",
            "kernel_matrix", "register_architecture", "unregister_architecture", "PARAMS"]
 
-#: Which infinite-width kernel of a network: the NTK (trained network) or the NNGP (Bayesian).
+#: Which infinite-width kernel of a network — the NTK (trained network) or the NNGP (Bayesian).
 KINDS = ("ntk", "nngp")
 
 
@@ -81,7 +81,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 }
 
 
-#: Keys of the built-in architectures: ``register_architecture`` cannot replace them.
+#: Keys of the built-in architectures; ``register_architecture`` cannot replace them.
 BUILT_IN = frozenset(ARCHITECTURES)
 
 #: Input resolutions an architecture can ask for (28×28 digits, or 2×2-pooled 14×14).
@@ -117,12 +117,18 @@ def register_architecture(key: str, kernel: kernels.NeuralKernel, *, label: str 
 
     Parameters
     ----------
-    key : a new short name (not a built-in key: ``BUILT_IN``)
-    kernel : an ``ntkviz.kernels.NeuralKernel`` (it needs ``.ntk`` and ``.nngp``)
-    label : the name shown in dropdowns and legends (default ``kernel.name``)
-    resolution : 28 or 14, the side of the digits the kernel sees (14: 2×2 mean pooling)
-    symmetry : the symmetry built into the network, for people ("none" draws it as a plain one)
-    equivariant : whether the network is built to be invariant / equivariant
+    key : str
+        A new short name (not a built-in key: ``BUILT_IN``).
+    kernel : NeuralKernel
+        An ``ntkviz.kernels.NeuralKernel`` (it needs ``.ntk`` and ``.nngp``).
+    label : str or None
+        The name shown in dropdowns and legends (default ``kernel.name``).
+    resolution : int
+        28 or 14, the side of the digits the kernel sees (14: 2×2 mean pooling).
+    symmetry : str
+        The symmetry built into the network, for people ("none" draws it as a plain one).
+    equivariant : bool
+        Whether the network is built to be invariant / equivariant.
 
     Examples
     --------

@@ -56,19 +56,39 @@ class CircleState:
 
     Attributes
     ----------
-    X : (2N, 3) points, rows ``A_0, B_0, A_1, …``;  y : (2N,) labels ``(+1, −1, …)``
-    K : (2N, 2N) RBF Gram matrix (circulant in this order);  Kc : its circularisation (Eq. 12)
-    sigma2 : absolute ridge ``σ² = ρ·tr(K_train)`` added to every eigenvalue
-    lam : (2N,) eigenvalues ``λ_f + σ²`` in DFT order;  inverse : ``1/(λ_f + σ²)``
-    lam_N, mean_inverse : ``λ_N`` and ``⟨λ⁻¹⟩`` (ridge included)
-    eps_spectral : ``ε = λ_N⁻¹/⟨λ⁻¹⟩`` (Eq. 7);  note : explanation for a rank-deficient kernel
-    loo_prediction, loo_error : exact GP prediction ``ŷ_0`` at ``A_0`` from the other 2N−1
-        points and ``|ŷ_0 − 1|``; Eq. 7 says ``ŷ_0 = 1 − ε``
-    ring_angles : (RING_POINTS,) angles θ in [0, 2π];  ring_mean_A, ring_mean_B : posterior mean
-        (trained without ``A_0``) at ``(cos θ, sin θ, ±δ/2)``, the heights of orbits A and B
-    status : ``analysis.status`` of the spectral side (``spectral.STATUSES``)
-    eps_limit : ε of the exact kernel without any ridge, from the analytic spectrum
-        (``vanishing_ridge_error``): finite even where float64's K cannot resolve ``λ_N``
+    X : ndarray of shape (2N, 3)
+        Points, rows ``A_0, B_0, A_1, …``.
+    y : ndarray of shape (2N,)
+        Labels ``(+1, −1, …)``.
+    K : ndarray of shape (2N, 2N)
+        RBF Gram matrix (circulant in this order).
+    Kc : ndarray of shape (2N, 2N)
+        Circularisation of K (Eq. 12).
+    sigma2 : float
+        Absolute ridge ``σ² = ρ·tr(K_train)`` added to every eigenvalue.
+    lam : ndarray of shape (2N,)
+        Eigenvalues ``λ_f + σ²`` in DFT order.
+    inverse : ndarray of shape (2N,)
+        ``1/(λ_f + σ²)``.
+    lam_N, mean_inverse : float
+        ``λ_N`` and ``⟨λ⁻¹⟩`` (ridge included).
+    eps_spectral : float
+        ``ε = λ_N⁻¹/⟨λ⁻¹⟩`` (Eq. 7).
+    note : str
+        Explanation for a rank-deficient kernel.
+    loo_prediction, loo_error : float
+        Exact GP prediction ``ŷ_0`` at ``A_0`` from the other 2N−1 points and ``|ŷ_0 − 1|``;
+        Eq. 7 says ``ŷ_0 = 1 − ε``.
+    ring_angles : ndarray of shape (RING_POINTS,)
+        Angles θ in [0, 2π].
+    ring_mean_A, ring_mean_B : ndarray of shape (RING_POINTS,)
+        Posterior mean (trained without ``A_0``) at ``(cos θ, sin θ, ±δ/2)``, the heights of
+        orbits A and B.
+    status : str
+        ``analysis.status`` of the spectral side (``spectral.STATUSES``).
+    eps_limit : float
+        ε of the exact kernel without any ridge, from the analytic spectrum
+        (``vanishing_ridge_error``): finite even where float64's K cannot resolve ``λ_N``.
     """
 
     N: int
@@ -236,10 +256,15 @@ def circle_state(
 
     Parameters
     ----------
-    N : orbit size ≥ 2 (n = 2N points);  delta : orbit separation δ ≥ 0
-    length_scale : RBF length scale ℓ > 0
-    ridge : relative ridge ρ ≥ 0 (default ``gp.DEFAULT_RIDGE`` = 1e-10, the paper's setting);
-        see the module docstring for how both sides use it
+    N : int
+        Orbit size ≥ 2 (n = 2N points).
+    delta : float
+        Orbit separation δ ≥ 0.
+    length_scale : float
+        RBF length scale ℓ > 0.
+    ridge : float
+        Relative ridge ρ ≥ 0 (default ``gp.DEFAULT_RIDGE`` = 1e-10, the paper's setting);
+        see the module docstring for how both sides use it.
 
     Examples
     --------

@@ -54,15 +54,15 @@ __all__ = ["ACTIVATIONS", "DEPTH", "MAX_DEPTH", "RESOLUTIONS", "SEEDS", "WIDTHS"
 
 #: Nonlinearities of the network (those of ``kernels.gcnn``).
 ACTIVATIONS = ("relu", "erf")
-#: Channels per rotation compared: doubling from 4 to 128.
+#: Channels per rotation compared, doubling from 4 to 128.
 WIDTHS = (4, 8, 16, 32, 64, 128)
 #: Random initialisations per width.
 SEEDS = tuple(range(8))
-#: Default depth: the lifting layer and one group convolution (then group pooling, readout).
+#: Default depth — the lifting layer and one group convolution (then group pooling, readout).
 DEPTH = 2
 #: Largest depth accepted (each group convolution costs 36 · width² weights per input pixel).
 MAX_DEPTH = 3
-#: Image sides: 14 (the ``gcnn`` architecture's, 2×2 pooled MNIST) or 7 (pooled once more).
+#: Image sides — 14 (the ``gcnn`` architecture's, 2×2 pooled MNIST) or 7 (pooled once more).
 RESOLUTIONS = (14, 7)
 
 #: The arguments of the public functions.
@@ -161,19 +161,36 @@ class GCNNWidthSweep:
 
     Attributes
     ----------
-    depth, activation, W_std, b_std : the network (``kernels.gcnn`` settings)
-    widths : (W,) channels per rotation;  seeds : (S,) initialisations
-    images : (n, H, H) the inputs (``gcnn_images``: digit, quarter turn, digit, …)
-    nngp, ntk : (n, n) analytic ``Σ`` and ``Θ`` (``kernels.gcnn``)
-    nngp_hat, ntk_hat : (W, S, n, n) empirical ``Σ̂`` and ``Θ̂`` of each network
-    nngp_errors, ntk_errors : (W, S) relative Frobenius errors ``‖K̂ − K‖_F/‖K‖_F``
-    nngp_mean, ntk_mean : (W,) their means over seeds;  nngp_spread, ntk_spread : (W,) sample
-        standard deviations over seeds (0 with one seed)
-    nngp_slope, nngp_intercept, ntk_slope, ntk_intercept : least-squares fits
-        ``log mean = intercept + slope · log width`` (≈ −1/2 expected); NaN with one width
-    mc_nngp_errors : (W,) relative error of the Monte-Carlo NNGP, the mean of Σ̂ over all seeds
-    invariance_gaps : (W, S) ``max_k max_i |f(rot90^k x_i) − f(x_i)|`` of each network over
-        the inputs (round-off, ~1e-15, with ``|f|`` ~ 1)
+    depth : int
+        Depth of the network (``kernels.gcnn`` settings).
+    activation : str
+        Activation of the network (``kernels.gcnn`` settings).
+    W_std, b_std : float
+        Weight and bias scales of the network (``kernels.gcnn`` settings).
+    widths : ndarray of shape (W,)
+        Channels per rotation.
+    seeds : tuple of int
+        The S initialisations.
+    images : ndarray of shape (n, H, H)
+        The inputs (``gcnn_images``: digit, quarter turn, digit, …).
+    nngp, ntk : ndarray of shape (n, n)
+        Analytic ``Σ`` and ``Θ`` (``kernels.gcnn``).
+    nngp_hat, ntk_hat : ndarray of shape (W, S, n, n)
+        Empirical ``Σ̂`` and ``Θ̂`` of each network.
+    nngp_errors, ntk_errors : ndarray of shape (W, S)
+        Relative Frobenius errors ``‖K̂ − K‖_F/‖K‖_F``.
+    nngp_mean, ntk_mean : ndarray of shape (W,)
+        Means of ``nngp_errors`` and ``ntk_errors`` over seeds.
+    nngp_spread, ntk_spread : ndarray of shape (W,)
+        Sample standard deviations over seeds (0 with one seed).
+    nngp_slope, nngp_intercept, ntk_slope, ntk_intercept : float
+        Least-squares fits ``log mean = intercept + slope · log width`` (≈ −1/2 expected); NaN
+        with one width.
+    mc_nngp_errors : ndarray of shape (W,)
+        Relative error of the Monte-Carlo NNGP, the mean of Σ̂ over all seeds.
+    invariance_gaps : ndarray of shape (W, S)
+        ``max_k max_i |f(rot90^k x_i) − f(x_i)|`` of each network over the inputs (round-off,
+        ~1e-15, with ``|f|`` ~ 1).
     """
 
     depth: int
@@ -249,13 +266,21 @@ def relative_errors(depth: int = DEPTH, widths=WIDTHS, seeds=SEEDS, *, n_digits:
 
     Parameters
     ----------
-    depth : lifting layer + ``depth − 1`` group convolutions (1…``MAX_DEPTH``)
-    widths : channels per rotation (1…``finite_gcnn.MAX_WIDTH``), sorted, duplicates dropped
-    seeds : distinct initialisations (one network each)
-    n_digits, digit_seed, resolution : the inputs (``gcnn_images``)
-    activation, W_std, b_std : ``"relu"`` or ``"erf"``, weight and bias scales (as ``kernels.gcnn``)
-    progress : None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
-        after each network (cached networks count at once)
+    depth : int
+        Lifting layer + ``depth − 1`` group convolutions (1…``MAX_DEPTH``).
+    widths : sequence of int
+        Channels per rotation (1…``finite_gcnn.MAX_WIDTH``), sorted, duplicates dropped.
+    seeds : sequence of int
+        Distinct initialisations (one network each).
+    n_digits, digit_seed, resolution : int
+        The inputs (``gcnn_images``).
+    activation : str
+        ``"relu"`` or ``"erf"`` (as ``kernels.gcnn``).
+    W_std, b_std : float
+        Weight and bias scales (as ``kernels.gcnn``).
+    progress : bool, callable or None
+        None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
+        after each network (cached networks count at once).
 
     Returns
     -------

@@ -84,12 +84,15 @@ def digit(label: int, sample: int = 0) -> np.ndarray:
 
     Parameters
     ----------
-    label : digit class, 0..9
-    sample : index within that class, ``0 ≤ sample < class_size(label)``
+    label : int
+        Digit class, 0..9.
+    sample : int
+        Index within that class, ``0 ≤ sample < class_size(label)``.
 
     Returns
     -------
-    (28, 28) float64 in [0, 1] (a copy)
+    (28, 28) float64
+        The image, in [0, 1] (a copy).
 
     Examples
     --------
@@ -275,24 +278,48 @@ class OrbitPairState:
 
     Attributes
     ----------
-    a, b : the seed digits ``(label, sample)``;  action, N, architecture, kind : the setting
-    resolution : side of the images the kernel sees (28 or 14)
-    orbit_a, orbit_b : (N, R, R) normalised orbits (``datasets.orbit``) at that resolution
-    X : (2N, R, R) interleaved points ``A_0, B_0, A_1, …``;  y : (2N,) labels ``(+1, −1, …)``
-    K : (2N, 2N) kernel matrix (NTK or NNGP);  Kc : its circularisation ``K̃`` (Eq. 12)
-    circulant_deviation : ``‖K − K̃‖_F / ‖K‖_F`` (0 when K is already circulant)
-    sigma2 : absolute ridge ``σ² = ρ·tr(K̃_train)`` added to every eigenvalue (0 when ``K̃`` is
-        rank-deficient: the vanishing-ridge limit is reported then)
-    analysis : ``spectral.SpectralAnalysis`` of ``K̃`` (ridge included)
-    lam : (2N,) eigenvalues of ``K̃`` in DFT order (ridge included);  lam_N, mean_inverse :
-        ``λ_N`` and ``⟨λ⁻¹⟩``;  rectangle : ``n/λ_N``;  area : ``Σ_f 1/λ_f = n⟨λ⁻¹⟩``
-        (Eq. 7 is their ratio)
-    eps_spectral : ``ε = λ_N⁻¹/⟨λ⁻¹⟩`` of ``K̃`` (Eq. 7)
-    prediction_a, prediction_b : exact GP predictions at ``A_0`` (row 0) and ``B_0`` (row 1),
-        each from the other 2N − 1 points of the raw K
-    eps_exact : symmetrised exact error ``(|ŷ_A0 − 1| + |ŷ_B0 + 1|)/2`` (``gp.symmetrized_error``)
-    separation_sq : ``Δ² = ‖mean A − mean B‖²``;  radius : mean orbit radius r (Fig. 4D, E)
-    note : what is special about this setting (rank-deficient kernel, exact circulant), or ""
+    a, b : tuple of int
+        The seed digits ``(label, sample)``.
+    action, architecture, kind : str
+        The setting.
+    N : int
+        The setting (orbit size).
+    resolution : int
+        Side of the images the kernel sees (28 or 14).
+    orbit_a, orbit_b : ndarray of shape (N, R, R)
+        Normalised orbits (``datasets.orbit``) at that resolution.
+    X : ndarray of shape (2N, R, R)
+        Interleaved points ``A_0, B_0, A_1, …``.
+    y : ndarray of shape (2N,)
+        Labels ``(+1, −1, …)``.
+    K : ndarray of shape (2N, 2N)
+        Kernel matrix (NTK or NNGP).
+    Kc : ndarray of shape (2N, 2N)
+        Circularisation ``K̃`` of K (Eq. 12).
+    circulant_deviation : float
+        ``‖K − K̃‖_F / ‖K‖_F`` (0 when K is already circulant).
+    sigma2 : float
+        Absolute ridge ``σ² = ρ·tr(K̃_train)`` added to every eigenvalue (0 when ``K̃`` is
+        rank-deficient: the vanishing-ridge limit is reported then).
+    analysis : spectral.SpectralAnalysis
+        ``spectral.SpectralAnalysis`` of ``K̃`` (ridge included).
+    lam : ndarray of shape (2N,)
+        Eigenvalues of ``K̃`` in DFT order (ridge included).
+    lam_N, mean_inverse : float
+        ``λ_N`` and ``⟨λ⁻¹⟩``.
+    rectangle, area : float
+        ``n/λ_N`` and ``Σ_f 1/λ_f = n⟨λ⁻¹⟩`` (Eq. 7 is their ratio).
+    eps_spectral : float
+        ``ε = λ_N⁻¹/⟨λ⁻¹⟩`` of ``K̃`` (Eq. 7).
+    prediction_a, prediction_b : float
+        Exact GP predictions at ``A_0`` (row 0) and ``B_0`` (row 1), each from the other
+        2N − 1 points of the raw K.
+    eps_exact : float
+        Symmetrised exact error ``(|ŷ_A0 − 1| + |ŷ_B0 + 1|)/2`` (``gp.symmetrized_error``).
+    separation_sq, radius : float
+        ``Δ² = ‖mean A − mean B‖²`` and the mean orbit radius r (Fig. 4D, E).
+    note : str
+        What is special about this setting (rank-deficient kernel, exact circulant), or "".
     """
 
     a: tuple[int, int]
@@ -336,7 +363,7 @@ class OrbitPairState:
 
     @property
     def misclassified_spectral(self) -> bool:
-        """Whether Eq. 7 predicts the wrong sign: ``1 − ε ≤ 0``."""
+        """Whether Eq. 7 predicts the wrong sign, ``1 − ε ≤ 0``."""
         return bool(self.eps_spectral >= 1.0)
 
     @property
@@ -484,13 +511,23 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
 
     Parameters
     ----------
-    a, b : ``(label, sample)`` of the two seed digits (``digit(label, sample)``), class A is a
-    action : ``"rotate"`` | ``"rot90"`` | ``"shift"``;  N : orbit size (``allowed_N``)
-    architecture : a key of ``architectures.ARCHITECTURES``;  kind : ``"ntk"`` or ``"nngp"``
-    order : spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic)
-    spectral_ridge : None (the module's ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7
-    cache : keep the state and its orbits in this module's caches (False: a survey over many
-        pairs, which must not push the explorer's states out)
+    a, b : tuple of int
+        ``(label, sample)`` of the two seed digits (``digit(label, sample)``); class A is a.
+    action : str
+        ``"rotate"`` | ``"rot90"`` | ``"shift"``.
+    N : int
+        Orbit size (``allowed_N``).
+    architecture : str
+        A key of ``architectures.ARCHITECTURES``.
+    kind : str
+        ``"ntk"`` or ``"nngp"``.
+    order : int
+        Spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic).
+    spectral_ridge : float or None
+        None (the module's ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on Eq. 7.
+    cache : bool
+        Keep the state and its orbits in this module's caches (False: a survey over many
+        pairs, which must not push the explorer's states out).
 
     Examples
     --------

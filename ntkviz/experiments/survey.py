@@ -63,18 +63,44 @@ class SurveyResult:
 
     Attributes
     ----------
-    architecture, action, N, kind, seed, n_pairs : the setting
-    label_a, sample_a, label_b, sample_b : (n_pairs,) int digits of each pair (class A, class B)
-    eps_spectral : ε of ``K̃`` (Eq. 7);  eps_exact : symmetrised exact LOO error on K
-    prediction_a, prediction_b : exact predictions at ``A_0`` (label +1) and ``B_0`` (label −1)
-    lam_N : ``λ_N``;  mean_inverse : ``⟨λ⁻¹⟩`` (``inf`` for a rank-deficient ``K̃``), both with
-        the ridge of Eq. 7;  lam_N_bare, mean_inverse_bare : the same without any ridge
-    order, spectral_ridge : rotation spline order and Eq. 7's ridge convention (``orbits``)
-    separation_sq : ``Δ²``;  radius : mean orbit radius r;  circulant_deviation : ``‖K − K̃‖/‖K‖``
-    misclassified : (n_pairs,) bool, an exact left-out prediction has the wrong sign
-        (``ŷ_A0 ≤ 0`` or ``ŷ_B0 ≥ 0``);  misclassified_spectral : Eq. 7 says so (``ε ≥ 1``)
-    correlation : Pearson correlation of eps_spectral and eps_exact (NaN if either is constant)
-    fraction_misclassified : mean of misclassified;  mean_abs_difference : mean ``|ε − exact|``
+    architecture, action, kind : str
+        The setting.
+    N, seed, n_pairs : int
+        The setting.
+    label_a, sample_a, label_b, sample_b : int ndarray of shape (n_pairs,)
+        Digits of each pair (class A, class B).
+    eps_spectral : ndarray of shape (n_pairs,)
+        ε of ``K̃`` (Eq. 7).
+    eps_exact : ndarray of shape (n_pairs,)
+        Symmetrised exact LOO error on K.
+    prediction_a, prediction_b : ndarray of shape (n_pairs,)
+        Exact predictions at ``A_0`` (label +1) and ``B_0`` (label −1).
+    lam_N : ndarray of shape (n_pairs,)
+        ``λ_N``, with the ridge of Eq. 7.
+    mean_inverse : ndarray of shape (n_pairs,)
+        ``⟨λ⁻¹⟩`` (``inf`` for a rank-deficient ``K̃``), with the ridge of Eq. 7.
+    lam_N_bare, mean_inverse_bare : ndarray of shape (n_pairs,)
+        The same without any ridge.
+    order : int
+        Rotation spline order.
+    spectral_ridge : float or None
+        Eq. 7's ridge convention (``orbits``).
+    separation_sq : ndarray of shape (n_pairs,)
+        ``Δ²``.
+    radius : ndarray of shape (n_pairs,)
+        Mean orbit radius r.
+    circulant_deviation : ndarray of shape (n_pairs,)
+        ``‖K − K̃‖/‖K‖``.
+    misclassified : bool ndarray of shape (n_pairs,)
+        An exact left-out prediction has the wrong sign (``ŷ_A0 ≤ 0`` or ``ŷ_B0 ≥ 0``).
+    misclassified_spectral : bool ndarray of shape (n_pairs,)
+        Eq. 7 says so (``ε ≥ 1``).
+    correlation : float
+        Pearson correlation of eps_spectral and eps_exact (NaN if either is constant).
+    fraction_misclassified : float
+        Mean of misclassified.
+    mean_abs_difference : float
+        Mean ``|ε − exact|``.
     """
 
     architecture: str
@@ -183,14 +209,25 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
 
     Parameters
     ----------
-    architecture : a key of ``architectures.ARCHITECTURES``;  action, N : the group action and
-        orbit size (``orbits.allowed_N``);  kind : ``"ntk"`` or ``"nngp"``
-    n_pairs : number of random pairs (≥ 2), from ``orbits.random_pairs(n_pairs, seed)``
-    seed : the pairs are reproducible from it
-    progress : optional ``callable(done, total)``, called after each pair (a progress bar)
-    order : spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic)
-    spectral_ridge : None (the ridge convention of ``orbits``) or ρ' for ``σ² = ρ'·tr(K̃)`` on
-        Eq. 7, the paper's code (``ρ' = 1e-5``)
+    architecture : str
+        A key of ``architectures.ARCHITECTURES``.
+    action : str
+        The group action.
+    N : int
+        Orbit size (``orbits.allowed_N``).
+    n_pairs : int
+        Number of random pairs (≥ 2), from ``orbits.random_pairs(n_pairs, seed)``.
+    seed : int
+        The pairs are reproducible from it.
+    kind : str
+        ``"ntk"`` or ``"nngp"``.
+    progress : callable or None
+        Optional ``callable(done, total)``, called after each pair (a progress bar).
+    order : int
+        Spline order of ``"rotate"`` (``datasets.ORDERS``: 1 bilinear, 3 the paper's cubic).
+    spectral_ridge : float or None
+        None (the ridge convention of ``orbits``) or ρ' for ``σ² = ρ'·tr(K̃)`` on
+        Eq. 7, the paper's code (``ρ' = 1e-5``).
 
     Examples
     --------
@@ -233,10 +270,10 @@ pair_survey.cached = _cached
 pair_survey.cache_clear = _CACHE.clear
 
 
-#: The setting whose survey ships with the package: ``pair_survey``'s defaults.
+#: The setting whose survey ships with the package — ``pair_survey``'s defaults.
 SHIPPED = dict(architecture="mlp1", action="rotate", N=8, kind="ntk", n_pairs=128, seed=0,
                order=1, spectral_ridge=None)
-#: The shipped survey: the per-pair arrays of ``SurveyResult`` and its setting as configuration.
+#: The shipped survey — the per-pair arrays of ``SurveyResult`` and its setting as configuration.
 FILE = ResultsFile("survey", version=1)
 _FLAGS = ("misclassified", "misclassified_spectral")
 

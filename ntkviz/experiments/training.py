@@ -58,7 +58,7 @@ __all__ = ["ARCHITECTURES", "MAX_N", "MAX_EPOCHS", "MONITOR", "TrainConfig", "Tr
 
 ARCHITECTURES = networks.NETWORKS
 N_CLASSES = 10
-#: Largest number of rotation angles N (one per degree): each digit gives N training images.
+#: Largest number of rotation angles N (one per degree); each digit gives N training images.
 MAX_N = 360
 
 #: The per-epoch training accuracy is measured on a fixed random subset of the training set of

@@ -288,10 +288,14 @@ def ntk_row(arch, x0, x, width: int = 512, seed: int = 0) -> np.ndarray:
 
     Parameters
     ----------
-    arch : an ``ntkviz.kernels.mlp/cnn/gcnn`` kernel describing the network
-    x0 : one input (a vector (d,), or an image (H, W) / (H, W, C))
-    x : (n, d) vectors or (n, H, W[, C]) images
-    width, seed : hidden width (channels) and the initialisation, as in ``empirical_ntk``
+    arch : NeuralKernel
+        An ``ntkviz.kernels.mlp/cnn/gcnn`` kernel describing the network.
+    x0 : ndarray
+        One input (a vector (d,), or an image (H, W) / (H, W, C)).
+    x : ndarray of shape (n, d) or (n, H, W[, C])
+        Vectors or images.
+    width, seed : int
+        Hidden width (channels) and the initialisation, as in ``empirical_ntk``.
     """
     if not isinstance(arch, (MLP, CNN, GCNN)):
         raise TypeError(f"arch must be an mlp, cnn or gcnn kernel, got {type(arch).__name__}")

@@ -85,11 +85,15 @@ class StaxKernel(NeuralKernel):
 
     Attributes
     ----------
-    kernel_fn : the wrapped callable (compared by identity)
-    label : the name shown in legends (``None``: "stax kernel")
-    inputs : ``"auto"`` | ``"vectors"`` | ``"images"`` (module docstring)
-    batch_size : None, or the largest number of rows of x1 and of x2 per call of ``kernel_fn``
-        (the Gram matrix is assembled from blocks, bounding memory)
+    kernel_fn : callable
+        The wrapped callable (compared by identity).
+    label : str or None
+        The name shown in legends (``None``: "stax kernel").
+    inputs : str
+        ``"auto"`` | ``"vectors"`` | ``"images"`` (module docstring).
+    batch_size : int or None
+        None, or the largest number of rows of x1 and of x2 per call of ``kernel_fn``
+        (the Gram matrix is assembled from blocks, bounding memory).
     """
 
     kernel_fn: Callable = dataclasses.field(compare=False)
@@ -224,19 +228,24 @@ def from_stax(kernel_fn: Callable, *, name: str | None = None, inputs: str = "au
 
     Parameters
     ----------
-    kernel_fn : ``kernel_fn(x1, x2, get)`` with ``get`` in ``"nngp"``, ``"ntk"``,
+    kernel_fn : callable
+        ``kernel_fn(x1, x2, get)`` with ``get`` in ``"nngp"``, ``"ntk"``,
         ``("nngp", "ntk")`` (the third value of ``neural_tangents.stax.serial(...)``), returning
-        ``(n1, n2)`` kernels; ``x2=None`` means ``x2 = x1``
-    name : label for legends and dropdowns (default "stax kernel")
-    inputs : ``"auto"`` | ``"vectors"`` (flattened, for Dense-first networks) | ``"images"``
-        (NHWC, for Conv-first networks); see the module docstring
-    batch_size : at most this many rows of x1 and x2 per call (None: one call)
+        ``(n1, n2)`` kernels; ``x2=None`` means ``x2 = x1``.
+    name : str or None
+        Label for legends and dropdowns (default "stax kernel").
+    inputs : str
+        ``"auto"`` | ``"vectors"`` (flattened, for Dense-first networks) | ``"images"``
+        (NHWC, for Conv-first networks); see the module docstring.
+    batch_size : int or None
+        At most this many rows of x1 and x2 per call (None: one call).
 
     Returns
     -------
-    StaxKernel: ``k(x1, x2=None)`` the NTK ``Θ`` and ``k.nngp`` the NNGP ``Σ`` as float64 numpy
-    ``(n1, n2)`` arrays (exactly symmetric for ``x2=None``), in the conventions of the
-    wrapped network (docs/theory.md#conventions).
+    StaxKernel
+        ``k(x1, x2=None)`` the NTK ``Θ`` and ``k.nngp`` the NNGP ``Σ`` as float64 numpy
+        ``(n1, n2)`` arrays (exactly symmetric for ``x2=None``), in the conventions of the
+        wrapped network (docs/theory.md#conventions).
 
     Examples
     --------

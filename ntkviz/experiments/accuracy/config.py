@@ -42,14 +42,21 @@ class Config(ConfigRecord):
 
     Attributes
     ----------
-    classes : the digit classes 0..classes−1 take part (2..10); each is the leave-out class once
-    n_train : training digits per class (each contributes its whole orbit)
-    n_test : fresh upright test digits per class
-    seed : which digits: a ``numpy`` generator with this seed permutes each class of the bundled
-        MNIST test set; the first ``n_train`` are training digits, the next ``n_test`` test digits
-    rotate, rot90, shift : the orbit sizes N of the curve for each action (increasing; for
-        ``rot90`` and ``shift`` divisors of 4 and of the width 14)
-    ridge : relative ridge ρ (``K_train + ρ·tr(K_train)·I``), the package default
+    classes : int
+        The digit classes 0..classes−1 take part (2..10); each is the leave-out class once.
+    n_train : int
+        Training digits per class (each contributes its whole orbit).
+    n_test : int
+        Fresh upright test digits per class.
+    seed : int
+        Which digits: a ``numpy`` generator with this seed permutes each class of the bundled
+        MNIST test set; the first ``n_train`` are training digits, the next ``n_test`` test
+        digits.
+    rotate, rot90, shift : tuple of int
+        The orbit sizes N of the curve for each action (increasing; for ``rot90`` and
+        ``shift`` divisors of 4 and of the width 14).
+    ridge : float
+        Relative ridge ρ (``K_train + ρ·tr(K_train)·I``), the package default.
     """
 
     classes: int = 10

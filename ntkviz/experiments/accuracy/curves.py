@@ -136,11 +136,17 @@ def accuracy_curves(config: Config, architectures=DEFAULT_ARCHITECTURES, action:
 
     Parameters
     ----------
-    config : a ``Config`` (digits, orbit sizes, ridge)
-    architectures : keys of ``ARCHITECTURES`` (default: mlp1, cnn_flatten, cnn_gap, gcnn, orbit_mlp)
-    action : ``"rotate"`` | ``"rot90"`` | ``"shift"``;  kind : ``"ntk"`` | ``"nngp"``
-    progress : optional ``progress(done, total, label)``, called before each kernel computation
-        and once at the end (``done == total``)
+    config : Config
+        A ``Config`` (digits, orbit sizes, ridge).
+    architectures : sequence of str
+        Keys of ``ARCHITECTURES`` (default: mlp1, cnn_flatten, cnn_gap, gcnn, orbit_mlp).
+    action : str
+        ``"rotate"`` | ``"rot90"`` | ``"shift"``.
+    kind : str
+        ``"ntk"`` | ``"nngp"``.
+    progress : callable or None
+        Optional ``progress(done, total, label)``, called before each kernel computation
+        and once at the end (``done == total``).
 
     Examples
     --------

@@ -19,16 +19,29 @@ class AccuracyResult:
 
     Attributes
     ----------
-    config, action, kind : what was computed (kind ``"ntk"`` or ``"nngp"``)
-    architectures : keys of ``ARCHITECTURES`` (axis 0);  Ns : orbit sizes (axis 1)
-    accuracy : (A, len(Ns), classes) fraction of the leave-out class's upright test digits
-        classified correctly when its upright training copies are removed
-    in_accuracy : (A, len(Ns), classes) the same run on the test digits of all other classes
-    full_accuracy : (A, len(Ns), classes) the leave-out class's test digits with nothing removed
-    predictions : (A, len(Ns), classes, classes·n_test) int8 predicted labels of every test digit
-        in the run with class L (axis 2) left out
-    full_predictions : (A, len(Ns), classes·n_test) int8, nothing left out
-    test_labels : (classes·n_test,) true labels;  train_index, test_index : MNIST indices
+    config : Config
+        What was computed.
+    action, kind : str
+        What was computed (kind ``"ntk"`` or ``"nngp"``).
+    architectures : tuple of str
+        Keys of ``ARCHITECTURES`` (axis 0).
+    Ns : tuple of int
+        Orbit sizes (axis 1).
+    accuracy : ndarray of shape (A, len(Ns), classes)
+        Fraction of the leave-out class's upright test digits classified correctly when its
+        upright training copies are removed.
+    in_accuracy : ndarray of shape (A, len(Ns), classes)
+        The same run on the test digits of all other classes.
+    full_accuracy : ndarray of shape (A, len(Ns), classes)
+        The leave-out class's test digits with nothing removed.
+    predictions : int8 ndarray of shape (A, len(Ns), classes, classes·n_test)
+        Predicted labels of every test digit in the run with class L (axis 2) left out.
+    full_predictions : int8 ndarray of shape (A, len(Ns), classes·n_test)
+        Predicted labels, nothing left out.
+    test_labels : ndarray of shape (classes·n_test,)
+        True labels.
+    train_index, test_index : ndarray
+        MNIST indices.
     """
 
     config: Config

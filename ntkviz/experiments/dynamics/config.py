@@ -56,13 +56,38 @@ class Setup:
 
     Attributes
     ----------
-    dataset, depth, noise : the setting;  x_train (n, d), x_test (m, d) : network inputs
-    y_train (n,) : training targets (with noise);  y_clean (n,) : without noise
-    y_test (m,) : clean test targets;  coord_train (n,), coord_test (m,) : plot abscissae
-        (angle γ for the circle, point index for MNIST)
-    theta : (n, n) Θ(X, X);  theta_test (m, n) : Θ(x_test, X)
-    lam (n,) : eigenvalues of Θ, descending;  vecs (n, n) : eigenvectors (columns, same order)
-    lam_max : largest eigenvalue;  classes : (label of +1, label of −1) or None for the circle
+    dataset : str
+        The setting.
+    depth : int
+        The setting.
+    noise : float
+        The setting.
+    x_train : ndarray of shape (n, d)
+        Network inputs.
+    x_test : ndarray of shape (m, d)
+        Network inputs.
+    y_train : ndarray of shape (n,)
+        Training targets (with noise).
+    y_clean : ndarray of shape (n,)
+        Training targets without noise.
+    y_test : ndarray of shape (m,)
+        Clean test targets.
+    coord_train : ndarray of shape (n,)
+        Plot abscissae (angle γ for the circle, point index for MNIST).
+    coord_test : ndarray of shape (m,)
+        Plot abscissae (angle γ for the circle, point index for MNIST).
+    theta : ndarray of shape (n, n)
+        Θ(X, X).
+    theta_test : ndarray of shape (m, n)
+        Θ(x_test, X).
+    lam : ndarray of shape (n,)
+        Eigenvalues of Θ, descending.
+    vecs : ndarray of shape (n, n)
+        Eigenvectors (columns, same order).
+    lam_max : float
+        Largest eigenvalue.
+    classes : tuple or None
+        (label of +1, label of −1) or None for the circle.
     """
 
     dataset: str

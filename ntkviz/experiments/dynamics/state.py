@@ -24,24 +24,69 @@ class DynamicsState:
 
     Attributes
     ----------
-    setup : the ``Setup``;  lr_factor, eta : learning rate (η λ_max and η);  t : time (steps)
-    width : the width shown;  seeds : initialisations;  kind : ``"gd"`` or ``"flow"``
-    mu_train (n,), mu_test (m,) : kernel mean μ_t
-    net_train (S, n), net_test (S, m) : finite networks of ``width`` at the checkpoint nearest t
-        (NaN without runs);  lin_test (S, m) : their linearised predictions (same f_0)
-    t_net : that checkpoint (steps), or NaN without runs
-    times (T,) : dense time grid of the error curves;  train_error, test_error (T,) : MSE of μ_t
-    t_stop : time of least test error on the grid;  test_error_stop : that error
-    test_error_inf : test error of μ_∞ (the GP posterior mean, ridge 0);  test_error_t : at t
-    train_error_t : training MSE at t
-    modes : (K,) indices of the top eigen-directions with distinct eigenvalues;  lam_modes (K,) their eigenvalues
-    mode_pred (T, K) : predicted ``|residual|`` ratio d_i(t) on ``times``
-    ckpt (C,) : checkpoints;  mode_measured (C, K) : measured Σ_s|p_i(t)| / Σ_s|p_i(0)| of
-        the networks of ``width`` (sums over seeds; NaN without runs);  net_test_error (C,) : their test MSE
-        (clean targets), mean over seeds
-    widths (W,), D (W, S) : distance to the linearised kernel prediction;  D_mean (W,)
-    distance : mean distance at ``width`` (NaN without runs);  diverged : any run diverged
-    has_runs : whether finite networks are available for this setting
+    setup : Setup
+        The ``Setup``.
+    lr_factor, eta : float
+        Learning rate (η λ_max and η).
+    t : float
+        Time (steps).
+    width : int
+        The width shown.
+    seeds : tuple of int
+        Initialisations.
+    kind : str
+        ``"gd"`` or ``"flow"``.
+    mu_train : ndarray of shape (n,)
+        Kernel mean μ_t on the training points.
+    mu_test : ndarray of shape (m,)
+        Kernel mean μ_t on the test points.
+    net_train : ndarray of shape (S, n)
+        Finite networks of ``width`` at the checkpoint nearest t (NaN without runs).
+    net_test : ndarray of shape (S, m)
+        Finite networks of ``width`` at the checkpoint nearest t (NaN without runs).
+    lin_test : ndarray of shape (S, m)
+        Linearised predictions of the networks of ``net_test`` (same f_0).
+    t_net : float
+        The checkpoint nearest t (steps), or NaN without runs.
+    times : ndarray of shape (T,)
+        Dense time grid of the error curves.
+    train_error, test_error : ndarray of shape (T,)
+        MSE of μ_t.
+    t_stop : float
+        Time of least test error on the grid.
+    test_error_stop : float
+        The least test error on the grid (at ``t_stop``).
+    test_error_inf : float
+        Test error of μ_∞ (the GP posterior mean, ridge 0).
+    test_error_t : float
+        Test error at t.
+    train_error_t : float
+        Training MSE at t.
+    modes : ndarray of shape (K,)
+        Indices of the top eigen-directions with distinct eigenvalues.
+    lam_modes : ndarray of shape (K,)
+        Eigenvalues of the directions of ``modes``.
+    mode_pred : ndarray of shape (T, K)
+        Predicted ``|residual|`` ratio d_i(t) on ``times``.
+    ckpt : ndarray of shape (C,)
+        Checkpoints.
+    mode_measured : ndarray of shape (C, K)
+        Measured Σ_s|p_i(t)| / Σ_s|p_i(0)| of the networks of ``width`` (sums over seeds; NaN
+        without runs).
+    net_test_error : ndarray of shape (C,)
+        Test MSE of the networks of ``width`` (clean targets), mean over seeds.
+    widths : ndarray of shape (W,)
+        Widths (the rows of ``D``).
+    D : ndarray of shape (W, S)
+        Distance to the linearised kernel prediction.
+    D_mean : ndarray of shape (W,)
+        Mean of ``D`` over seeds.
+    distance : float
+        Mean distance at ``width`` (NaN without runs).
+    diverged : bool
+        Any run diverged.
+    has_runs : bool
+        Whether finite networks are available for this setting.
     """
 
     setup: Setup

@@ -36,14 +36,21 @@ class Config(ConfigRecord):
 
     Attributes
     ----------
-    n_train : increasing training-set sizes, multiples of 10 (balanced over the classes), ≤ 500
-    n_test : test digits, a multiple of 10 (n_test / 10 per class), ≤ 500
-    seeds : increasing seeds; each picks other digits and other random rotations
-    augment_N : number of angles of the discretised rotation group the augmented kernel averages
-        over for ``"rotate"`` data (``"rot90"`` data always use C4, N = 4)
-    angles : increasing rotation angles θ (degrees, 0 < θ < 360) of the invariance check
-    invariance_digits : how many digits x (and as many y) the invariance check uses
-    ridge : relative ridge ρ (``K_train + ρ·tr(K_train)·I``), the package default
+    n_train : tuple of int
+        Increasing training-set sizes, multiples of 10 (balanced over the classes), ≤ 500.
+    n_test : int
+        Test digits, a multiple of 10 (n_test / 10 per class), ≤ 500.
+    seeds : tuple of int
+        Increasing seeds; each picks other digits and other random rotations.
+    augment_N : int
+        Number of angles of the discretised rotation group the augmented kernel averages
+        over for ``"rotate"`` data (``"rot90"`` data always use C4, N = 4).
+    angles : tuple of float
+        Increasing rotation angles θ (degrees, 0 < θ < 360) of the invariance check.
+    invariance_digits : int
+        How many digits x (and as many y) the invariance check uses.
+    ridge : float
+        Relative ridge ρ (``K_train + ρ·tr(K_train)·I``), the package default.
     """
 
     n_train: tuple[int, ...] = (10, 20, 50, 100, 200)
@@ -70,7 +77,7 @@ class Config(ConfigRecord):
 
     @property
     def pool_size(self) -> int:
-        """Digits per (mode, seed) whose Gram matrix is computed: largest n_train + n_test."""
+        """Digits per (mode, seed) whose Gram matrix is computed — largest n_train + n_test."""
         return self.n_train[-1] + self.n_test
 
 

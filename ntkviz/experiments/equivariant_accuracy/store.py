@@ -43,12 +43,16 @@ class EquivariantResult:
 
     Attributes
     ----------
-    config : the ``Config``;  modes, kinds, kernels : the axes below (``MODES``, ``KINDS``,
-        ``KERNELS`` order)
-    accuracy : (modes, kinds, kernels, seeds, len(n_train)) test accuracy in [0, 1]
-    invariance : (modes, kinds, kernels, len(angles)) relative invariance deviation
-    companions : the other part-1 results an explorer shows next to these (``companions()``),
-        or None
+    config : Config
+        The ``Config``.
+    modes, kinds, kernels : tuple of str
+        The axes below (``MODES``, ``KINDS``, ``KERNELS`` order).
+    accuracy : ndarray of shape (modes, kinds, kernels, seeds, len(n_train))
+        Test accuracy in [0, 1].
+    invariance : ndarray of shape (modes, kinds, kernels, len(angles))
+        Relative invariance deviation.
+    companions : dict or None
+        The other part-1 results an explorer shows next to these (``companions()``), or None.
     """
 
     config: Config

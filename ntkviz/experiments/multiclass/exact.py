@@ -49,34 +49,54 @@ class ExactAccuracy:
 
     Attributes
     ----------
-    classes, seeds_per_class, N, action, architecture, kind, seed : the setting
-    solver : ``"block"`` (block-circulant, ``ntkviz.block_circulant``) or ``"dense"`` (the
-        solver that ran; ``"auto"`` is resolved)
-    circularized : True when the block solver ran on the block-circularised Gram matrix ``K̃``
-        of an interpolated (not exact) action
-    resolution : side R of the digits the kernel sees (28, or 14 for pixel-pair kernels)
-    canvas_width : width W of the canvas (``canvas_width``; W > R only for shifts with N ∤ R:
-        the digit is zero-padded left and right, then centred and normalised on the canvas)
-    points : M·N, the size of the dataset;  ridge : the absolute ridge λ = ρ·tr(K) of the full
-        matrix (ρ = ``gp.DEFAULT_RIDGE``)
-    samples : (C, S) sample indices of the digits (``class_samples(S, seed)``, the digits of
-        ``spectral_accuracy``)
-    predictions : (C, S, C) GP outputs at the angle-0 image of orbit i of class c (all S of
+    classes : tuple of int
+        The setting.
+    seeds_per_class, N, seed : int
+        The setting.
+    action, architecture, kind : str
+        The setting.
+    solver : str
+        ``"block"`` (block-circulant, ``ntkviz.block_circulant``) or ``"dense"`` (the
+        solver that ran; ``"auto"`` is resolved).
+    circularized : bool
+        True when the block solver ran on the block-circularised Gram matrix ``K̃``
+        of an interpolated (not exact) action.
+    resolution : int
+        Side R of the digits the kernel sees (28, or 14 for pixel-pair kernels).
+    canvas_width : int
+        Width W of the canvas (``canvas_width``; W > R only for shifts with N ∤ R:
+        the digit is zero-padded left and right, then centred and normalised on the canvas).
+    points : int
+        M·N, the size of the dataset.
+    ridge : float
+        The absolute ridge λ = ρ·tr(K) of the full matrix (ρ = ``gp.DEFAULT_RIDGE``).
+    samples : ndarray of shape (C, S)
+        Sample indices of the digits (``class_samples(S, seed)``, the digits of
+        ``spectral_accuracy``).
+    predictions : ndarray of shape (C, S, C)
+        GP outputs at the angle-0 image of orbit i of class c (all S of
         class c left out together, predicted from the other M·N − S points); column d is the
-        one-hot target of ``classes[d]``
-    predicted : (C, S) the digit class ``classes[argmax]`` of each prediction
-    correct : (C, S) bool, ``predicted == classes[c]``
-    per_class : (C,) fraction of the left-out images of each class classified correctly
-    accuracy : mean of ``per_class``
-    wall_time : seconds the computation took (a cached call returns the same result)
-    timings : read-only mapping ``{"kernel", "solve", "leave-out"}`` → seconds. Block path:
+        one-hot target of ``classes[d]``.
+    predicted : ndarray of shape (C, S)
+        The digit class ``classes[argmax]`` of each prediction.
+    correct : bool ndarray of shape (C, S)
+        ``predicted == classes[c]``.
+    per_class : ndarray of shape (C,)
+        Fraction of the left-out images of each class classified correctly.
+    accuracy : float
+        Mean of ``per_class``.
+    wall_time : float
+        Seconds the computation took (a cached call returns the same result).
+    timings : mapping
+        Read-only mapping ``{"kernel", "solve", "leave-out"}`` → seconds. Block path:
         "kernel" = the first block row, "solve" = the N/2+1 frequency-block factorisations and
         the dual weights, "leave-out" = the C leave-outs on those factors. Dense path:
         "kernel" = the full Gram, "solve" = one Cholesky and every leave-out, "leave-out" = 0.
         The circularised path adds the block factorisation to "solve".
-    circulant_deviation : ``‖K − K̃‖_F/‖K‖_F`` on the circularised path, else None
-    prediction_difference : max ``|ŷ_block(K̃) − ŷ_dense(K)|`` on the circularised path, else
-        None
+    circulant_deviation : float or None
+        ``‖K − K̃‖_F/‖K‖_F`` on the circularised path, else None.
+    prediction_difference : float or None
+        Max ``|ŷ_block(K̃) − ŷ_dense(K)|`` on the circularised path, else None.
     """
 
     classes: tuple[int, ...]
@@ -254,12 +274,22 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
 
     Parameters
     ----------
-    seeds_per_class : S ≥ 1 orbits per class
-    N : orbit size: ``"rot90"`` 2 or 4; ``"rotate"`` 2..64; ``"shift"`` 2..64 (padded as above)
-    action : ``"shift"`` | ``"rot90"`` | ``"rotate"``
-    architecture : a key of ``architectures.ARCHITECTURES``;  kind : ``"ntk"`` | ``"nngp"``
-    classes : at least two different digit classes (default all ten);  seed : which digits
-    solver : ``"block"``: the block-circulant solver (``BlockCirculantKernel``) on the first
+    seeds_per_class : int
+        S ≥ 1 orbits per class.
+    N : int
+        Orbit size: ``"rot90"`` 2 or 4; ``"rotate"`` 2..64; ``"shift"`` 2..64 (padded as above).
+    action : str
+        ``"shift"`` | ``"rot90"`` | ``"rotate"``.
+    architecture : str
+        A key of ``architectures.ARCHITECTURES``.
+    kind : str
+        ``"ntk"`` | ``"nngp"``.
+    classes : sequence of int
+        At least two different digit classes (default all ten).
+    seed : int
+        Which digits.
+    solver : str
+        ``"block"``: the block-circulant solver (``BlockCirculantKernel``) on the first
         block row ``K(X_0, X_d)`` only (M × MN kernel entries, never the dense Gram), exact
         for the exact actions, whose kernels are invariant under the action on both inputs;
         for ``"rotate"`` (interpolated, not exact) it runs on the block-circularised dense
@@ -267,12 +297,14 @@ def exact_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "shift",
         ``prediction_difference`` against the dense solve on K.
         ``"dense"``: the full M·N × M·N Gram and a dense Cholesky. ``"auto"``: block for
         shift and rot90, dense for rotate. Dense Grams are limited to ``MAX_DENSE_POINTS``.
-    progress : ``progress(done, total)`` after each kernel chunk, the factorisation and each
-        leave-out class; a cached result calls ``progress(1, 1)`` once
+    progress : callable or None
+        ``progress(done, total)`` after each kernel chunk, the factorisation and each
+        leave-out class; a cached result calls ``progress(1, 1)`` once.
 
     Returns
     -------
-    ExactAccuracy (cached on the validated arguments; ``progress`` is not part of the key)
+    ExactAccuracy
+        Cached on the validated arguments; ``progress`` is not part of the key.
 
     Examples
     --------
@@ -317,10 +349,20 @@ class ExactAccuracyCurve:
 
     Attributes
     ----------
-    Ns : the orbit sizes;  classes : the digit classes;  solver : the solver that ran
-    per_class : (len(Ns), C) accuracy of each leave-out class;  accuracy : (len(Ns),) their mean
-    wall_time : (len(Ns),) seconds of each computation
-    results : the ``ExactAccuracy`` of each N
+    Ns : tuple of int
+        The orbit sizes.
+    classes : tuple of int
+        The digit classes.
+    solver : str
+        The solver that ran.
+    per_class : ndarray of shape (len(Ns), C)
+        Accuracy of each leave-out class.
+    accuracy : ndarray of shape (len(Ns),)
+        Mean of ``per_class`` over the classes.
+    wall_time : ndarray of shape (len(Ns),)
+        Seconds of each computation.
+    results : tuple of ExactAccuracy
+        The ``ExactAccuracy`` of each N.
     """
 
     Ns: tuple[int, ...]

@@ -25,14 +25,25 @@ class SpectralAccuracy:
 
     Attributes
     ----------
-    classes, seeds_per_class, N, action, architecture, kind, seed : the setting
-    samples : (C, S) sample indices of the digits (``orbits.digit(classes[c], samples[c, i])``)
-    eps : (C, S, C, S) ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class
-        d); NaN where c = d
-    prediction : (C, S, C) mean of ``1 − ε`` over the orbits j of class d; NaN where c = d
-    correct : (C, S) bool, ``prediction[c, i, d] > 0`` for every d ≠ c
-    per_class : (C,) fraction of the orbits of each leave-out class classified correctly
-    accuracy : mean of ``per_class``
+    classes : tuple of int
+        The setting.
+    seeds_per_class, N, seed : int
+        The setting.
+    action, architecture, kind : str
+        The setting.
+    samples : ndarray of shape (C, S)
+        Sample indices of the digits (``orbits.digit(classes[c], samples[c, i])``).
+    eps : ndarray of shape (C, S, C, S)
+        ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class d); NaN where
+        c = d.
+    prediction : ndarray of shape (C, S, C)
+        Mean of ``1 − ε`` over the orbits j of class d; NaN where c = d.
+    correct : bool ndarray of shape (C, S)
+        ``prediction[c, i, d] > 0`` for every d ≠ c.
+    per_class : ndarray of shape (C,)
+        Fraction of the orbits of each leave-out class classified correctly.
+    accuracy : float
+        Mean of ``per_class``.
     """
 
     classes: tuple[int, ...]
@@ -90,10 +101,16 @@ def spectral_accuracy(seeds_per_class: int = 3, N: int = 8, action: str = "rotat
 
     Parameters
     ----------
-    seeds_per_class : S ≥ 1 orbits per class (``class_samples(S, seed)``)
-    N, action, architecture, kind : as in ``seeds_trial``
-    classes : at least two different digit classes (default all ten)
-    seed : which digits (≥ 0)
+    seeds_per_class : int
+        S ≥ 1 orbits per class (``class_samples(S, seed)``).
+    N : int
+        As in ``seeds_trial``.
+    action, architecture, kind : str
+        As in ``seeds_trial``.
+    classes : sequence of int
+        At least two different digit classes (default all ten).
+    seed : int
+        Which digits (≥ 0).
 
     Examples
     --------
@@ -120,9 +137,16 @@ class SpectralAccuracyCurve:
 
     Attributes
     ----------
-    Ns : the orbit sizes;  classes : the digit classes
-    per_class : (len(Ns), C) accuracy of each leave-out class;  accuracy : (len(Ns),) their mean
-    results : the ``SpectralAccuracy`` of each N
+    Ns : tuple of int
+        The orbit sizes.
+    classes : tuple of int
+        The digit classes.
+    per_class : ndarray of shape (len(Ns), C)
+        Accuracy of each leave-out class.
+    accuracy : ndarray of shape (len(Ns),)
+        Mean of ``per_class`` over the classes.
+    results : tuple of SpectralAccuracy
+        The ``SpectralAccuracy`` of each N.
     """
 
     Ns: tuple[int, ...]

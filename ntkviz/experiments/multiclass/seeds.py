@@ -26,21 +26,38 @@ class SeedsTrial:
 
     Attributes
     ----------
-    class_a, class_b, seeds, N, action, architecture, kind, seed : the setting (S = seeds)
-    samples_a, samples_b : (S,) sample indices of the digits (``orbits.digit(class, sample)``)
-    eps_pairs : (S, S) ``ε`` of ``K̃`` for the pair (orbit i of A first, orbit j of B)
-    eps_spectral : mean of ``eps_pairs`` (the pair-averaged spectral error)
-    predictions_a : (S,) exact GP predictions at the angle-0 images of A's orbits, all S left out
-        at once and predicted from the other 2SN − S points (label +1)
-    predictions_b : (S,) the same for B's orbits (label −1)
-    error_a, error_b : mean ``|ŷ − 1|`` over ``predictions_a``, mean ``|ŷ + 1|`` over
-        ``predictions_b``
-    eps_exact : ``(error_a + error_b) / 2``
-    signed_error_a, signed_error_b : ``1 − mean ŷ_A`` and ``1 + mean ŷ_B`` (no absolute value:
-        negative when the mean prediction overshoots its label, Fig. 6A's code)
-    eps_exact_signed : ``(signed_error_a + signed_error_b) / 2``
-    order, ridge, relative_ridge, spectral_ridge : rotation spline order; the exact solves'
-        ridge (``ρ·tr(K_train)`` if ``relative_ridge`` else ``ρ``); Eq. 7's ridge convention
+    class_a, class_b, seeds, N, seed : int
+        The setting (S = seeds).
+    action, architecture, kind : str
+        The setting.
+    samples_a, samples_b : ndarray of shape (S,)
+        Sample indices of the digits (``orbits.digit(class, sample)``).
+    eps_pairs : ndarray of shape (S, S)
+        ``ε`` of ``K̃`` for the pair (orbit i of A first, orbit j of B).
+    eps_spectral : float
+        Mean of ``eps_pairs`` (the pair-averaged spectral error).
+    predictions_a : ndarray of shape (S,)
+        Exact GP predictions at the angle-0 images of A's orbits, all S left out at once and
+        predicted from the other 2SN − S points (label +1).
+    predictions_b : ndarray of shape (S,)
+        The same for B's orbits (label −1).
+    error_a, error_b : float
+        Mean ``|ŷ − 1|`` over ``predictions_a``, mean ``|ŷ + 1|`` over ``predictions_b``.
+    eps_exact : float
+        ``(error_a + error_b) / 2``.
+    signed_error_a, signed_error_b : float
+        ``1 − mean ŷ_A`` and ``1 + mean ŷ_B`` (no absolute value: negative when the mean
+        prediction overshoots its label, Fig. 6A's code).
+    eps_exact_signed : float
+        ``(signed_error_a + signed_error_b) / 2``.
+    order : int
+        Rotation spline order.
+    ridge : float
+        The exact solves' ridge (``ρ·tr(K_train)`` if ``relative_ridge`` else ``ρ``).
+    relative_ridge : bool
+        Whether the exact solves' ridge is ``ρ·tr(K_train)`` (else ``ρ``).
+    spectral_ridge : float or None
+        Eq. 7's ridge convention.
     """
 
     class_a: int
@@ -119,16 +136,30 @@ def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: 
 
     Parameters
     ----------
-    class_a, class_b : two different digit classes 0..9
-    seeds : S ≥ 1 digits (orbits) per class, chosen by ``class_samples(seeds, seed)``
-    N : orbit size (``orbits.allowed_N(action, architecture)``);  action : ``"rotate"`` |
-        ``"rot90"`` | ``"shift"``;  architecture : a key of ``architectures.ARCHITECTURES``;
-        kind : ``"ntk"`` | ``"nngp"``;  seed : which digits (≥ 0)
-    order : spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic)
-    ridge, relative_ridge : the exact solves' ridge, ``ρ·tr(K_train)`` (default) or the
-        absolute ``ρ`` (Fig. 6A's code: 1e-10)
-    spectral_ridge : None (``orbits``' ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on every
-        pair's Eq. 7 (the paper's code: 1e-5)
+    class_a, class_b : int
+        Two different digit classes 0..9.
+    seeds : int
+        S ≥ 1 digits (orbits) per class, chosen by ``class_samples(seeds, seed)``.
+    N : int
+        Orbit size (``orbits.allowed_N(action, architecture)``).
+    action : str
+        ``"rotate"`` | ``"rot90"`` | ``"shift"``.
+    architecture : str
+        A key of ``architectures.ARCHITECTURES``.
+    kind : str
+        ``"ntk"`` | ``"nngp"``.
+    seed : int
+        Which digits (≥ 0).
+    order : int
+        Spline order of ``"rotate"`` (``datasets.ORDERS``; 3 is the paper's cubic).
+    ridge : float
+        ρ of the exact solves' ridge, ``ρ·tr(K_train)`` (default) or the absolute ``ρ``
+        (Fig. 6A's code: 1e-10).
+    relative_ridge : bool
+        True for ``ρ·tr(K_train)`` (default), False for the absolute ``ρ`` (Fig. 6A's code).
+    spectral_ridge : float or None
+        None (``orbits``' ridge convention) or ρ' for ``σ² = ρ'·tr(K̃)`` on every
+        pair's Eq. 7 (the paper's code: 1e-5).
 
     Examples
     --------
@@ -164,13 +195,23 @@ class SeedsAgreement:
 
     Attributes
     ----------
-    n_trials, seeds, Ns, action, architecture, kind, seed : the setting
-    class_a, class_b : (n_trials,) the two classes of each trial (class A first)
-    trial_seeds : (n_trials,) the digit seed of each trial (``seeds_trial(..., seed=...)``; the
-        same digits at every N)
-    eps_spectral, eps_exact : (len(Ns), n_trials) the two errors of each trial
-    correlation : (len(Ns),) Pearson correlation across trials (NaN when either is constant)
-    mean_abs_difference : (len(Ns),) mean ``|spectral − exact|`` across trials
+    n_trials, seeds, seed : int
+        The setting.
+    Ns : tuple of int
+        The setting.
+    action, architecture, kind : str
+        The setting.
+    class_a, class_b : ndarray of shape (n_trials,)
+        The two classes of each trial (class A first).
+    trial_seeds : ndarray of shape (n_trials,)
+        The digit seed of each trial (``seeds_trial(..., seed=...)``; the same digits at
+        every N).
+    eps_spectral, eps_exact : ndarray of shape (len(Ns), n_trials)
+        The two errors of each trial.
+    correlation : ndarray of shape (len(Ns),)
+        Pearson correlation across trials (NaN when either is constant).
+    mean_abs_difference : ndarray of shape (len(Ns),)
+        Mean ``|spectral − exact|`` across trials.
     """
 
     n_trials: int

@@ -75,14 +75,24 @@ class PairProperties:
 
     Attributes
     ----------
-    K : (2N, 2N) Gram matrix;  y : (2N,) labels ``(+1, −1, …)``
-    rank : numerical rank of K (eigenvalues above ``rank_rtol · λ_max``)
-    circulant_deviation : ``‖K − K̃‖/‖K‖`` (two orbits are only block-circulant in general)
-    lam : (2N,) DFT eigenvalues of the circularised ``K̃`` (Eq. 12), DFT order
-    lam_N, mean_inverse, eps_spectral, note : Eq. 7 on ``K̃`` (``spectral.analyze``): ``ε = 0``
-        when ``⟨λ⁻¹⟩`` diverges while ``λ_N > 0`` (Prop. 2's perfect generalisation)
-    eps_exact : symmetrised exact leave-one-out error on the raw K (ridge 1e-10·tr,
-        docs/theory.md#the-symmetrised-exact-error)
+    K : ndarray of shape (2N, 2N)
+        Gram matrix.
+    y : ndarray of shape (2N,)
+        Labels ``(+1, −1, …)``.
+    rank : int
+        Numerical rank of K (eigenvalues above ``rank_rtol · λ_max``).
+    circulant_deviation : float
+        ``‖K − K̃‖/‖K‖`` (two orbits are only block-circulant in general).
+    lam : ndarray of shape (2N,)
+        DFT eigenvalues of the circularised ``K̃`` (Eq. 12), DFT order.
+    lam_N, mean_inverse, eps_spectral : float
+        Eq. 7 on ``K̃`` (``spectral.analyze``): ``ε = 0`` when ``⟨λ⁻¹⟩`` diverges while
+        ``λ_N > 0`` (Prop. 2's perfect generalisation).
+    note : str
+        The note of Eq. 7 on ``K̃`` (``spectral.analyze``).
+    eps_exact : float
+        Symmetrised exact leave-one-out error on the raw K (ridge 1e-10·tr,
+        docs/theory.md#the-symmetrised-exact-error).
     """
 
     K: np.ndarray
@@ -112,16 +122,26 @@ class OrbitProperties:
 
     Attributes
     ----------
-    K : (N, N) Gram matrix over the orbit, ``K_ij = k(g^i x, g^j x)``
-    action : the group action (``None`` for a plain matrix given without one)
-    circulant_deviation : ``‖K − K̃‖_F / ‖K‖_F`` with ``K̃`` the circularisation (Eq. 12)
-    constant_deviation : ``‖K − K̄‖_F / ‖K‖_F`` with ``K̄`` the mean entry
-    noncirculant_share : ``‖K − K̃‖_F / ‖K − K̄‖_F`` in [0, 1]; 0 when K is constant (to rtol)
-    rank : numerical rank (eigenvalues above ``rank_rtol · λ_max``);  eigenvalues : (N,) of K,
-        ascending
-    lam : (N,) DFT eigenvalues ``λ_f`` of ``K̃`` (DFT order, real)
-    rtol, approx_rtol, rank_rtol : the thresholds used (module docstring)
-    pair : ``PairProperties`` of this orbit interleaved with a second one, or None
+    K : ndarray of shape (N, N)
+        Gram matrix over the orbit, ``K_ij = k(g^i x, g^j x)``.
+    action : str or None
+        The group action (``None`` for a plain matrix given without one).
+    circulant_deviation : float
+        ``‖K − K̃‖_F / ‖K‖_F`` with ``K̃`` the circularisation (Eq. 12).
+    constant_deviation : float
+        ``‖K − K̄‖_F / ‖K‖_F`` with ``K̄`` the mean entry.
+    noncirculant_share : float
+        ``‖K − K̃‖_F / ‖K − K̄‖_F`` in [0, 1]; 0 when K is constant (to rtol).
+    rank : int
+        Numerical rank (eigenvalues above ``rank_rtol · λ_max``).
+    eigenvalues : ndarray of shape (N,)
+        Eigenvalues of K, ascending.
+    lam : ndarray of shape (N,)
+        DFT eigenvalues ``λ_f`` of ``K̃`` (DFT order, real).
+    rtol, approx_rtol, rank_rtol : float
+        The thresholds used (module docstring).
+    pair : PairProperties or None
+        ``PairProperties`` of this orbit interleaved with a second one, or None.
     """
 
     K: np.ndarray
@@ -228,8 +248,10 @@ def pair_properties(gram, *, rank_rtol: float = spectral.ZERO_RTOL) -> PairPrope
 
     Parameters
     ----------
-    gram : (2N, 2N) symmetric Gram matrix, rows ``A_0, B_0, A_1, B_1, …``
-    rank_rtol : eigenvalues at most ``rank_rtol · λ_max`` count as zero
+    gram : ndarray of shape (2N, 2N)
+        Symmetric Gram matrix, rows ``A_0, B_0, A_1, B_1, …``.
+    rank_rtol : float
+        Eigenvalues at most ``rank_rtol · λ_max`` count as zero.
 
     Notes
     -----
@@ -343,18 +365,24 @@ def orbit_properties(
 
     Parameters
     ----------
-    kernel_or_gram : an ntkviz kernel (anything called as ``k(x1, x2) -> (n1, n2)``; neural
+    kernel_or_gram : Kernel or ndarray of shape (N, N)
+        An ntkviz kernel (anything called as ``k(x1, x2) -> (n1, n2)``; neural
         kernels use ``.ntk`` or ``.nngp`` by ``kind``), or a symmetric ``(N, N)`` Gram matrix
-        over an orbit with rows ordered by group element (then ``image`` must be None)
-    image : ``(H, W)`` or ``(H, W, C)`` seed image; its orbit is
-        ``datasets.orbit(image, N, action)`` (centred, unit norm)
-    action : ``"shift"`` | ``"rot90"`` | ``"rotate"`` (for a matrix: a label only)
-    N : group elements; default the image width for ``"shift"`` (every cyclic shift along x),
-        4 for ``"rot90"``, 8 for ``"rotate"``
-    other : a second seed image (kernel only): also report the two interleaved orbits
-        (``pair``: rank and ε of Eq. 7, Prop. 2's consequence)
-    kind : ``"ntk"`` | ``"nngp"``
-    rtol, approx_rtol, rank_rtol : thresholds (module docstring)
+        over an orbit with rows ordered by group element (then ``image`` must be None).
+    image : ndarray of shape (H, W) or (H, W, C), or None
+        Seed image; its orbit is ``datasets.orbit(image, N, action)`` (centred, unit norm).
+    action : str
+        ``"shift"`` | ``"rot90"`` | ``"rotate"`` (for a matrix: a label only).
+    N : int or None
+        Group elements; default the image width for ``"shift"`` (every cyclic shift along x),
+        4 for ``"rot90"``, 8 for ``"rotate"``.
+    other : ndarray or None
+        A second seed image (kernel only): also report the two interleaved orbits
+        (``pair``: rank and ε of Eq. 7, Prop. 2's consequence).
+    kind : str
+        ``"ntk"`` | ``"nngp"``.
+    rtol, approx_rtol, rank_rtol : float
+        Thresholds (module docstring).
 
     Notes
     -----

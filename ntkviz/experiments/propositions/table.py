@@ -126,7 +126,7 @@ class PropositionRow:
 
     @property
     def approximate(self) -> bool:
-        """Interpolated rotations: not a group action on the pixel grid."""
+        """Interpolated rotations — not a group action on the pixel grid."""
         return self.action == "rotate"
 
     @property
@@ -255,10 +255,13 @@ def proposition_table(images=None, kind: str = "ntk", *, resolution: int = 14) -
 
     Parameters
     ----------
-    images : (2, H, W) two seed images (orbit A and orbit B); default two bundled test digits
-        (``default_images``)
-    kind : ``"ntk"`` | ``"nngp"``
-    resolution : image side; images are 2×2 mean pooled down to it (default 14: 14×14 digits,
+    images : ndarray of shape (2, H, W) or None
+        Two seed images (orbit A and orbit B); default two bundled test digits
+        (``default_images``).
+    kind : str
+        ``"ntk"`` | ``"nngp"``.
+    resolution : int
+        Image side; images are 2×2 mean pooled down to it (default 14: 14×14 digits,
         so every kernel, including the pixel-pair GAP and group CNN kernels, runs in seconds).
         Shift orbits have N = the largest divisor of the side up to 8 (7 at 14×14).
 

@@ -35,11 +35,20 @@ class WidthResults:
 
     Attributes
     ----------
-    gammas : (G,) the angles;  widths, seeds : the sweep's widths and seeds (tuples)
-    W_std, b_std : the weight and bias scales;  depths, activations : the networks held
-    theta : (D, A, G) analytic ``Θ(x0, x(γ))``
-    thetas : (D, A, W, S, G) empirical ``Θ̂_s(x0, x(γ))`` per width and seed
-    errors : (D, A, W, S) relative errors ``‖Θ̂_s − Θ‖/‖Θ‖``, as ``relative_errors`` computes them
+    gammas : ndarray of shape (G,)
+        The angles.
+    widths, seeds : tuple
+        The sweep's widths and seeds.
+    W_std, b_std : float
+        The weight and bias scales.
+    depths, activations : tuple
+        The networks held.
+    theta : ndarray of shape (D, A, G)
+        Analytic ``Θ(x0, x(γ))``.
+    thetas : ndarray of shape (D, A, W, S, G)
+        Empirical ``Θ̂_s(x0, x(γ))`` per width and seed.
+    errors : ndarray of shape (D, A, W, S)
+        Relative errors ``‖Θ̂_s − Θ‖/‖Θ‖``, as ``relative_errors`` computes them.
     """
 
     gammas: np.ndarray

@@ -95,11 +95,25 @@ class WidthSweep:
 
     Attributes
     ----------
-    depth, activation, W_std, b_std : the network;  widths : (W,) integer widths;  seeds : the seeds
-    errors : (W, S) relative error ``‖Θ̂_s − Θ‖/‖Θ‖`` on the γ grid ``GAMMAS``, per width and seed
-    mean : (W,) mean over seeds;  spread : (W,) sample standard deviation over seeds
-    slope, intercept : least-squares fit ``log mean = intercept + slope · log width``
-        (expected slope ≈ −1/2); NaN with a single width
+    depth : int
+        Depth of the network.
+    activation : str
+        Activation of the network.
+    W_std, b_std : float
+        Weight and bias scales of the network.
+    widths : int ndarray of shape (W,)
+        Integer widths.
+    seeds : tuple of int
+        The seeds.
+    errors : ndarray of shape (W, S)
+        Relative error ``‖Θ̂_s − Θ‖/‖Θ‖`` on the γ grid ``GAMMAS``, per width and seed.
+    mean : ndarray of shape (W,)
+        Mean over seeds.
+    spread : ndarray of shape (W,)
+        Sample standard deviation over seeds.
+    slope, intercept : float
+        Least-squares fit ``log mean = intercept + slope · log width`` (expected slope
+        ≈ −1/2); NaN with a single width.
     """
 
     depth: int
@@ -179,11 +193,19 @@ def relative_errors(depth: int = 4, widths=WIDTHS, seeds=SEEDS, activation: str 
 
     Parameters
     ----------
-    depth : hidden layers (1..MAX_DEPTH);  widths : widths (1..MAX_WIDTH), sorted, duplicates
-        dropped;  seeds : initialisations;  activation : ``"relu"`` or ``"erf"``
-    W_std, b_std : weight and bias scales (σ_w > 0, σ_b ≥ 0)
-    progress : None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
-        after each network (cached networks count at once)
+    depth : int
+        Hidden layers (1..MAX_DEPTH).
+    widths : sequence of int
+        Widths (1..MAX_WIDTH), sorted, duplicates dropped.
+    seeds : sequence of int
+        Initialisations.
+    activation : str
+        ``"relu"`` or ``"erf"``.
+    W_std, b_std : float
+        Weight and bias scales (σ_w > 0, σ_b ≥ 0).
+    progress : bool, callable or None
+        None; True for a ``tqdm.auto`` bar; or a callable ``progress(done, total)``
+        after each network (cached networks count at once).
 
     Examples
     --------
@@ -223,12 +245,26 @@ class WidthState:
 
     Attributes
     ----------
-    depth, width, activation, W_std, b_std : the network;  seeds : the initialisations
-    gammas : (G,) angles γ = ``GAMMAS``;  theta : (G,) analytic ``Θ(x0, x(γ))``
-    thetas : (S, G) empirical ``Θ̂_s(x0, x(γ))`` at this width, one row per seed
-    errors : (S,) relative errors ``‖Θ̂_s − Θ‖/‖Θ‖``;  mean_error, spread : their mean and
-        sample standard deviation
-    sweep : the ``WidthSweep`` over the explorer's widths (same depth, activation, seeds)
+    depth, width : int
+        Depth and width of the network.
+    activation : str
+        Activation of the network.
+    W_std, b_std : float
+        Weight and bias scales of the network.
+    seeds : tuple of int
+        The initialisations.
+    gammas : ndarray of shape (G,)
+        Angles γ = ``GAMMAS``.
+    theta : ndarray of shape (G,)
+        Analytic ``Θ(x0, x(γ))``.
+    thetas : ndarray of shape (S, G)
+        Empirical ``Θ̂_s(x0, x(γ))`` at this width, one row per seed.
+    errors : ndarray of shape (S,)
+        Relative errors ``‖Θ̂_s − Θ‖/‖Θ‖``.
+    mean_error, spread : float
+        Mean and sample standard deviation of ``errors``.
+    sweep : WidthSweep
+        The ``WidthSweep`` over the explorer's widths (same depth, activation, seeds).
     """
 
     depth: int

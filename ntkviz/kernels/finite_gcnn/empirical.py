@@ -87,19 +87,29 @@ def empirical_kernels(arch, x1, x2=None, width: int = 64,
 
     Parameters
     ----------
-    arch : a ``kernels.gcnn(...)`` kernel (depth, filter size, W_std, b_std, activation)
-    x1 : (n1, H, W) or (n1, H, W, C) images;  x2 : (n2, …) images or None (then x2 = x1 and
-        both matrices are exactly symmetric)
-    width : channels per rotation (1…``MAX_WIDTH``);  seed : the initialisation
+    arch : GCNN
+        A ``kernels.gcnn(...)`` kernel (depth, filter size, W_std, b_std, activation).
+    x1 : ndarray of shape (n1, H, W) or (n1, H, W, C)
+        Images.
+    x2 : ndarray of shape (n2, …) or None
+        Images or None (then x2 = x1 and both matrices are exactly symmetric).
+    width : int
+        Channels per rotation (1…``MAX_WIDTH``).
+    seed : int
+        The initialisation.
 
     Returns
     -------
-    nngp : ``Σ̂ = E_readout[f(x) f(x')] = W²/n · g(x)·g(x') + b²``, the NNGP of the readout
+    nngp : ndarray of shape (n1, n2)
+        ``Σ̂ = E_readout[f(x) f(x')] = W²/n · g(x)·g(x') + b²``, the NNGP of the readout
         given this network's hidden layers (arXiv 2406.06504, Sec. 3; its mean over seeds is the
-        Monte-Carlo NNGP, ``mc_nngp``)
-    ntk : ``Θ̂ = J Jᵀ``, ``J[i] = ∂f(x_i)/∂θ`` over all parameters
-        (docs/theory.md#the-empirical-ntk-and-width)
+        Monte-Carlo NNGP, ``mc_nngp``).
+    ntk : ndarray of shape (n1, n2)
+        ``Θ̂ = J Jᵀ``, ``J[i] = ∂f(x_i)/∂θ`` over all parameters
+        (docs/theory.md#the-empirical-ntk-and-width).
 
+    Notes
+    -----
     Both tend to ``arch.nngp`` / ``arch.ntk`` as ``width → ∞``; Θ̂ equals
     ``kernels.empirical_ntk``'s Θ̂ of the same weights to round-off (tested).
     """
@@ -165,9 +175,12 @@ class FiniteNetwork:
 
     Attributes
     ----------
-    width, seed : channels per rotation and initialisation
-    nngp, ntk : (n, n) empirical ``Σ̂`` and ``Θ̂`` (as ``empirical_kernels``, exactly symmetric)
-    outputs : (4, n) ``f(rot90^k x_i)`` for k = 0, 1, 2, 3 (``np.rot90`` over the image axes)
+    width, seed : int
+        Channels per rotation and initialisation.
+    nngp, ntk : ndarray of shape (n, n)
+        Empirical ``Σ̂`` and ``Θ̂`` (as ``empirical_kernels``, exactly symmetric).
+    outputs : ndarray of shape (4, n)
+        ``f(rot90^k x_i)`` for k = 0, 1, 2, 3 (``np.rot90`` over the image axes).
     """
 
     width: int
