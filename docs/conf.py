@@ -31,8 +31,10 @@ extensions = [
     "lessons",
 ]
 
-# Sources: the pages of docs/ and the executed lessons (docs/lessons, written by _ext/lessons.py).
-exclude_patterns = ["_build", "images", "node_modules", "package.json", "package-lock.json"]
+# Sources: the pages of docs/ and the executed lessons (docs/lessons, written by _ext/lessons.py);
+# not the report a test regenerates beside reproduction.md for a moment (_check_reproduction.md).
+exclude_patterns = ["_build", "images", "node_modules", "package.json", "package-lock.json",
+                    "_check_*"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
@@ -59,7 +61,6 @@ html_static_path = ["_static"]
 html_css_files = ["ntkviz.css"]
 html_js_files = ["plotly.min.js"]
 html_copy_source = False
-html_last_updated_fmt = None
 
 # Types in the docstrings are informal shapes ("(n, n) float64"); napoleon still turns each word
 # into a cross-reference, and a word such as "K" names attributes of several classes. Those

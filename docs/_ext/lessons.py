@@ -37,6 +37,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 PLOT_WIDGET = "ntkviz.widgets.plot.Plot"
 #: Seconds one cell may take before the build fails.
 CELL_TIMEOUT = 600
+#: A lesson opened in JupyterLab on Binder (the repository's Binder environment, binder/).
+BINDER_LAB = "https://mybinder.org/v2/gh/ntkviz/ntkviz/HEAD?urlpath=lab%2Ftree%2Fnotebooks%2F{name}"
 LIVE_NOTE = ("<p class=\"ntkviz-live-note\">The controls of this explorer are live in JupyterLab "
              "and in the dashboard (see <a href=\"../index.html#launch\">Launch</a>); here "
              "its figures are shown as they stood when the notebook finished.</p>")
@@ -106,11 +108,18 @@ def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def site_links(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Links from a notebook to ``../docs/page.md`` point at the page beside ``lessons/``."""
+def site_links(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Links from a notebook to ``../docs/page.md`` point at the page beside ``lessons/``, and a
+    launch line under the title opens the lesson itself, live, in JupyterLab on Binder."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"\]\(\.\./docs/", "](../", cell.source)
+    launch = (f"\n\n<p class=\"ntkviz-launch\"><a href=\"{BINDER_LAB.format(name=name)}\">Run this "
+              "lesson in JupyterLab on Binder</a>, or on your own machine with <code>make lab</code>.</p>")
+    title = nb.cells[0]
+    if title.cell_type == "markdown" and title.source.startswith("# "):
+        head, _, rest = title.source.partition("\n")
+        title.source = head + launch + ("\n\n" + rest if rest else "")
     return nb
 
 
@@ -127,7 +136,7 @@ def write_lessons(app, config) -> None:
     LESSONS.mkdir(parents=True)
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         for path, nb in zip(paths, pool.map(execute, paths)):
-            nbformat.write(site_links(static_outputs(nb)), LESSONS / path.name)
+            nbformat.write(site_links(static_outputs(nb), path.name), LESSONS / path.name)
 
 
 def copy_libraries(app, exception) -> None:

@@ -56,6 +56,7 @@ def test_every_page_is_there(site):
     for lesson in LESSONS:
         html = (site / "lessons" / f"{lesson}.html").read_text(encoding="utf-8")
         assert 'class="ntkviz-figure"' in html, f"lesson {lesson} shows no figure"
+        assert f"urlpath=lab%2Ftree%2Fnotebooks%2F{lesson}.ipynb" in html, f"lesson {lesson}: no launch link"
         assert "Traceback" not in html, f"lesson {lesson} shows an error"
 
 
