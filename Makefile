@@ -117,7 +117,7 @@ hub: install-dev
 ## The course website into docs/_build/html (open docs/_build/html/index.html; no server needed):
 ## the lessons are executed at build time, warnings are errors (tests/website builds it too).
 docs: install-dev
-	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
 	@echo "The site: $(CURDIR)/docs/_build/html/index.html"
 
 ## JupyterLab on the notebooks.
