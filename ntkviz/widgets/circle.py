@@ -48,10 +48,7 @@ class CircleExplorer(Explorer):
     # row by row; the inverse spectrum (Eq. 7) first, so it shows beside the controls
     PANELS = {"spectrum": (1, 1), "posterior": (1, 2), "orbits": (2, 1), "kernel": (2, 2),
               "vs_delta": (3, 1), "vs_N": (3, 2)}
-    FIGURE = dict(rows=3, cols=2, height=1350, horizontal_spacing=0.1,
-                  vertical_spacing=0.09,
-                  specs=[[{"type": "xy"}] * 2, [{"type": "scene"}, {"type": "xy"}],
-                         [{"type": "xy"}] * 2])
+    FIGURE = dict(rows=3, cols=2, height=1350, horizontal_spacing=0.1, vertical_spacing=0.09)
     MAIN_PANEL = "spectrum"
     EXPLANATION = EXPLANATIONS["circle"]
     LEGEND = (

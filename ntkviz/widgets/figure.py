@@ -18,8 +18,8 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
     ``finish(fig, slices, axes)``, if given, styles the composed figure.
 
     Returns ``(figure, slices, axes)``: ``slices[name]`` is the (start, stop) range of that
-    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for 3-D scenes and
-    domain panels such as tables).
+    panel's traces, ``axes[name]`` its (xaxis, yaxis) layout names (absent for domain panels
+    such as tables).
     """
     fig = make_subplots(rows=rows, cols=cols, specs=specs,
                         subplot_titles=[panels[k].layout.title.text for k in grid], **subplot_args)
@@ -30,11 +30,6 @@ def compose_subplots(panels: dict[str, go.Figure], grid: dict[str, tuple[int, in
         start = len(fig.data)
         fig.add_traces(list(panel.data), rows=row, cols=col)
         slices[key] = (start, len(fig.data))
-        if panel.layout.scene and panel.data and panel.data[0].type == "scatter3d":
-            scene = panel.layout.scene.to_plotly_json()
-            scene.pop("domain", None)
-            fig.update_scenes(scene, row=row, col=col)
-            continue
         sub = fig.get_subplot(row, col)
         if not hasattr(sub, "xaxis"):  # a domain panel (a table) has no axes
             continue
@@ -65,7 +60,7 @@ def write_panel_update(spec: dict, slices, axes, titles_index: dict[str, int], u
     annotation holding that panel's title; an update's ``data`` addresses the panel's traces in
     order or by name (the ``meta`` of each trace); keys are plotly's underscore paths
     (``marker_color``); layout keys ``xaxis_…``/``yaxis_…`` go to the panel's own axes,
-    anything else (``scene_…``) as given.
+    anything else as given.
     """
     layout = spec["layout"]
     for key, update in updates.items():

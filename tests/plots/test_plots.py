@@ -25,13 +25,23 @@ def test_colors_are_distinct_and_used(state):
 
 
 def test_orbits_3d(state):
+    """The orbits in a fixed oblique view on 2-D axes: each point where the view's formula puts
+    it, its R³ coordinates in the hover, and each orbit on the circle drawn for it."""
     fig = plots.orbits_3d(state.X, state.y, missing=0)
-    assert isinstance(fig, go.Figure) and len(fig.data) == 3
-    assert all(t.type == "scatter3d" for t in fig.data)
+    assert isinstance(fig, go.Figure) and len(fig.data) == 5
+    assert all(t.type == "scatter" for t in fig.data)
     assert len(fig.data[0].x) == len(fig.data[1].x) == 8
-    np.testing.assert_allclose([fig.data[2].x[0], fig.data[2].y[0], fig.data[2].z[0]], state.X[0])
-    np.testing.assert_allclose(fig.data[0].z, 0.5)
-    assert fig.layout.title.text and fig.layout.scene.zaxis.title.text
+    phi, e = np.radians(-30.0), np.radians(22.0)
+    x1, x2, x3 = state.X[0]  # the left-out point A₀ = (1, 0, δ/2)
+    u = x1 * np.cos(phi) - x2 * np.sin(phi)
+    v = x3 * np.cos(e) + (x1 * np.sin(phi) + x2 * np.cos(phi)) * np.sin(e)
+    np.testing.assert_allclose([fig.data[2].x[0], fig.data[2].y[0]], [u, v], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fig.data[2].customdata)[0], [0, *state.X[0]])
+    np.testing.assert_allclose(np.asarray(fig.data[0].customdata)[:, 3], 0.5)
+    for points, ring in ((fig.data[0], fig.data[3]), (fig.data[1], fig.data[4])):
+        gap = np.hypot(np.subtract.outer(points.x, ring.x), np.subtract.outer(points.y, ring.y))
+        assert gap.min(axis=1).max() < 0.03
+    assert fig.layout.title.text and not fig.layout.xaxis.visible
 
 
 def test_kernel_heatmap(state):

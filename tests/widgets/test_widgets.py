@@ -65,7 +65,7 @@ def test_defaults_show_core_values(explorer):
     assert _data_value(explorer.readout.value, "ntkviz-loo") == s.loo_error
     assert _data_value(explorer.readout.value, "ntkviz-eps") == s.eps_spectral
     np.testing.assert_array_equal(np.asarray(explorer.traces("kernel")[0].z), s.K)
-    assert [len(explorer.traces(k)) for k in ("orbits", "kernel", "spectrum", "posterior", "vs_delta", "vs_N")] == [3, 1, 3, 6, 2, 2]
+    assert [len(explorer.traces(k)) for k in ("orbits", "kernel", "spectrum", "posterior", "vs_delta", "vs_N")] == [5, 1, 3, 6, 2, 2]
     assert explorer.panel_title("vs_N") == "ε against N (δ = 1, ℓ = 1)"
 
 
@@ -77,7 +77,7 @@ def test_set_updates_every_figure_in_place(explorer):
     f = explorer.traces
     np.testing.assert_array_equal(np.asarray(f("kernel")[0].z), s.K)
     np.testing.assert_allclose(f("spectrum")[0].y, 1.0 / s.lam, rtol=1e-12)
-    np.testing.assert_allclose(f("orbits")[0].z, 1.0)
+    np.testing.assert_allclose(np.asarray(f("orbits")[0].customdata)[:, 3], 1.0)  # height δ/2
     assert f("posterior")[5].y[0] == pytest.approx(s.loo_prediction)
     assert f("vs_delta")[1].x[0] == 2.0 and f("vs_delta")[1].y[0] == pytest.approx(s.eps_spectral)
     assert f("vs_N")[1].x[0] == 12 and f("vs_N")[1].y[0] == pytest.approx(s.eps_spectral)
