@@ -67,8 +67,10 @@ def execute(path: Path) -> nbformat.NotebookNode:
 
 def figure_html(figure: dict, number: int) -> str:
     """A plotly figure as a div drawn by ``Plotly.newPlot`` once the page, and with it plotly.js
-    (loaded at the end of the page by the theme), is read."""
-    spec = {"data": figure.get("data", []), "layout": figure.get("layout", {}),
+    (loaded at the end of the page by the theme), is read; as wide as the page's column (a
+    figure's own fixed width would be cut on a phone), at its own height."""
+    layout = {key: value for key, value in figure.get("layout", {}).items() if key != "width"}
+    spec = {"data": figure.get("data", []), "layout": {**layout, "autosize": True},
             "config": {"responsive": True}}
     payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
     div = f"ntkviz-figure-{number}"

@@ -88,7 +88,8 @@ def test_every_internal_link_lands(site):
 @needs_chromium
 def test_a_lesson_opened_from_disk_draws_an_interactive_figure(site):
     """No server and no network: every request of the page is a file of the site, plotly draws
-    the figures, and hovering a point of one shows its hover label; MathJax typesets the math."""
+    the figures, and hovering a point of one shows its hover label; MathJax typesets the math;
+    on a phone's width every figure fits its column."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -106,6 +107,9 @@ def test_a_lesson_opened_from_disk_draws_an_interactive_figure(site):
         page.wait_for_function("fig => (fig.querySelector('.hoverlayer')?.textContent || '').length > 0",
                                arg=figure.element_handle(), timeout=10_000)
         assert page.locator("mjx-container").count() > 0, "MathJax did not typeset the lesson"
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: figures fit the column
+        page.wait_for_function("""() => [...document.querySelectorAll('.ntkviz-figure')].every(
+            div => div.querySelector('.main-svg').clientWidth <= div.clientWidth)""", timeout=10_000)
         browser.close()
     assert not errors, errors
     assert not outside, f"the page asked the network for {outside[:5]}"
