@@ -1,6 +1,6 @@
 """The Voila page template ``ntkviz``: the lab template without its links to a font CDN, and a
 readable page for "server full". ``template_root()`` writes it once to a user cache folder,
-with plotly's plotly.js as a static file of the page."""
+with the explorers' plotly.js (``widgets.plot.plotly_js()``) as a static file of the page."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ TEMPLATE = "ntkviz"
 # Voila's lab template links Font Awesome from a CDN; the dashboard uses no icon font, and a
 # classroom server must not depend on (or leak visits to) another host. The template below
 # extends lab and drops every <link> to an absolute URL from that block. It also loads plotly.js
-# from the server with the page (``static/plotly.min.js``, plotly's own copy), in parallel and
-# cached by the browser, so the figures need not bring it through the kernel
+# from the server with the page (``static/plotly.min.js``, ``widgets.plot.plotly_js()``), in
+# parallel and cached by the browser, so the figures need not bring it through the kernel
 # (``widgets.plot.PlotlyLibrary`` asks the kernel only when the page has none).
 FILES = {
     "conf.json": json.dumps({"base_template": "lab"}) + "\n",
@@ -56,8 +56,9 @@ def template_root() -> Path:
     Written to ``$XDG_CACHE_HOME/ntkviz`` (or ``~/.cache/ntkviz``; a private temporary folder
     when neither is writable) and rewritten only when its content changed.
     """
-    from ..widgets.plot import PLOTLY_JS as plotly_js
+    from ..widgets.plot import plotly_js
 
+    plotly_js = plotly_js()
     digest = hashlib.sha256(json.dumps([FILES, str(plotly_js), plotly_js.stat().st_size],
                                        sort_keys=True).encode()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ntkviz"

@@ -15,7 +15,9 @@ state, so every figure made the page download and run plotly.js again, and after
 the browser sent the whole figure with all its defaults back to the kernel (measured on the
 orbit tab: a 462 kB update, then 19 kB and more echoed back, some rejected by the kernel's
 validators). Here plotly.js reaches the page once: with the page itself under ``ntkviz serve``
-(its Voila template), else through the kernel (``PlotlyLibrary``).
+(its Voila template), else through the kernel (``PlotlyLibrary``): plotly's cartesian bundle
+where it is installed (``plotly_js()``), so a ``Plot`` draws only its trace types
+(``CARTESIAN_TRACES``: scatter, bar, heatmap, histogram and the other 2-D traces).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import threading
 from pathlib import Path
 from typing import Callable
@@ -33,10 +36,38 @@ import plotly
 import traitlets
 from plotly.basedatatypes import BaseFigure
 
-__all__ = ["Plot", "PlotlyLibrary", "figure_json"]
+__all__ = ["CARTESIAN_TRACES", "Plot", "PlotlyLibrary", "figure_json", "plotly_js"]
 
 #: plotly.js as plotly.py ships it (the version its figures are written for).
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: plotly's cartesian bundle, installed into ``web/`` by ``npm ci --prefix web`` (``make install``).
+CARTESIAN_JS = (Path(__file__).resolve().parents[2] / "web" / "node_modules"
+                / "plotly.js-cartesian-dist-min" / "plotly-cartesian.min.js")
+#: The trace types the cartesian bundle draws (as its package lists them); the browser test of
+#: the dashboard reads them back from the page.
+CARTESIAN_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
+                              "histogram2dcontour", "image", "pie", "scatter", "scatterternary",
+                              "violin"})
+
+
+def _version(script: Path) -> str | None:
+    """The ``X.Y.Z`` of a plotly.js bundle's opening comment (``plotly.js … vX.Y.Z``)."""
+    with open(script, encoding="utf-8", errors="replace") as f:
+        found = re.search(r"plotly\.js\b[^\n]*\bv(\d+\.\d+\.\d+)", f.read(300))
+    return found.group(1) if found else None
+
+
+def plotly_js() -> Path:
+    """The plotly.js that draws ``Plot`` figures: plotly's cartesian bundle (1.5 MB) when it is
+    installed at the version of plotly.py's own plotly.js, else that full one (4.8 MB).
+
+    A page runs the script before Voila's own (it holds the browser's main thread): 1.5 s for
+    the full bundle on the 2-core test machine, 0.5 s for the cartesian one (docs/benchmarks.md).
+    ``Plot`` accepts only the cartesian traces, so a figure draws whichever is loaded.
+    """
+    if CARTESIAN_JS.is_file() and _version(CARTESIAN_JS) == _version(PLOTLY_JS):
+        return CARTESIAN_JS
+    return PLOTLY_JS
 
 _LIBRARY_ESM = """
 // plotly.js from the page (the ntkviz Voila template loads it with the page), else from the kernel
@@ -270,7 +301,7 @@ class PlotlyLibrary(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("request") == "source" and not self.source:
-            self.source = PLOTLY_JS.read_text(encoding="utf-8")
+            self.source = plotly_js().read_text(encoding="utf-8")
 
 
 class Plot(anywidget.AnyWidget):
@@ -289,8 +320,15 @@ class Plot(anywidget.AnyWidget):
         self.show(fig)
 
     def show(self, fig) -> None:
-        """Send ``fig`` to every view of this plot (each redraws it)."""
-        self.figure = figure_json(fig)
+        """Send ``fig`` to every view of this plot (each redraws it). Raises ``ValueError`` for a
+        trace type outside ``CARTESIAN_TRACES``."""
+        spec = fig.to_plotly_json() if isinstance(fig, BaseFigure) else fig
+        if isinstance(spec, dict) and isinstance(spec.get("data"), (list, tuple)):
+            kinds = {t.get("type", "scatter") for t in spec["data"] if isinstance(t, dict)}
+            if kinds - CARTESIAN_TRACES:
+                raise ValueError(f"fig has trace types {sorted(kinds - CARTESIAN_TRACES)}; a Plot draws "
+                                 f"only {sorted(CARTESIAN_TRACES)}")
+        self.figure = figure_json(spec)
 
     def on_click(self, callback: Callable[[int, int], None]) -> None:
         self._clicks.append(callback)

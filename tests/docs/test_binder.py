@@ -27,6 +27,8 @@ from binder_support import (
 )
 from browser_support import ARTIFACTS, free_port, launch_chromium, needs_chromium, open_dashboard
 
+from ntkviz.widgets.plot import CARTESIAN_JS, CARTESIAN_TRACES
+
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
 
@@ -84,6 +86,8 @@ def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
     entries = list(binder.cache_dir.glob("*-cache"))
     assert len(entries) >= 3, f"postBuild left {len(entries)} programs in {binder.cache_dir}"
     assert list(binder.cache_dir.glob("ntkviz-*-jax-*-warmed-up")), "no warmed-up marker"
+    # and installed plotly's cartesian bundle, which the figures bring to the page
+    assert (binder.repo / CARTESIAN_JS.relative_to(ROOT)).is_file()
 
     env = dict(binder.env)
     compile_log = add_compile_log(env, tmp_path)
@@ -100,6 +104,8 @@ def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
                 page = open_dashboard(browser, f"{base}/{DASHBOARD_URLPATH}")
                 moves = first_moves(page)
                 text = page.inner_text("body")
+                served = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
+                assert set(served) == CARTESIAN_TRACES
                 assert "Traceback" not in text and "There was an error when executing cell" not in text
                 print(f"first render {page.first_render_seconds:.1f} s; " +
                       "; ".join(f"{label} {seconds:.2f} s" for label, seconds in moves))

@@ -26,6 +26,7 @@ from browser_support import (
 )
 
 from ntkviz.experiments import circle
+from ntkviz.widgets.plot import CARTESIAN_TRACES
 
 pytestmark = BROWSER
 
@@ -96,6 +97,9 @@ def _assert_matches_core(page, N, delta, ell):
 
 def test_dashboard_follows_the_sliders(page):
     _assert_matches_core(page, 8, 1.0, 1.0)
+    # the page's plotly.js is the cartesian bundle, and draws the traces Plot accepts
+    served = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
+    assert set(served) == CARTESIAN_TRACES
     assert page.locator(".ntkviz-circle-explorer .js-plotly-plot").count() == 1
     assert page.locator(".ntkviz-circle-explorer .js-plotly-plot .gtitle, "
                         ".ntkviz-circle-explorer .js-plotly-plot .annotation-text").count() >= 6

@@ -1,14 +1,16 @@
 """widgets.plot: one plotly.js per kernel, sent only to a page that asks for it; a Plot holds
-the figure it shows and reports clicks; the Voila template serves plotly.js with the page."""
+the figure it shows and reports clicks; the Voila template serves plotly.js with the page: the
+cartesian bundle ``make install`` puts in web/, at plotly.py's version."""
 
 from __future__ import annotations
 
 import json
 
 import plotly.graph_objects as go
+import pytest
 
 from ntkviz.serve import template
-from ntkviz.widgets.plot import PLOTLY_JS, Plot, PlotlyLibrary
+from ntkviz.widgets.plot import CARTESIAN_JS, CARTESIAN_TRACES, PLOTLY_JS, Plot, PlotlyLibrary, plotly_js
 
 
 def test_plotly_js_goes_to_the_page_only_when_asked():
@@ -20,7 +22,25 @@ def test_plotly_js_goes_to_the_page_only_when_asked():
     library._on_message(library, {"request": "other"}, [])
     assert library.source == ""
     library._on_message(library, {"request": "source"}, [])
-    assert library.source.startswith(PLOTLY_JS.read_text(encoding="utf-8")[:200])
+    assert library.source == plotly_js().read_text(encoding="utf-8")
+
+
+def test_the_explorers_plotly_js_is_the_cartesian_bundle_at_plotly_pys_version():
+    assert plotly_js() == CARTESIAN_JS, (
+        f"{CARTESIAN_JS} is missing or not at the version of {PLOTLY_JS}: run `make install` "
+        "(npm ci --prefix web), or pin plotly.py's plotly.js version in web/package.json")
+    heads = [path.read_text(encoding="utf-8")[:200] for path in (CARTESIAN_JS, PLOTLY_JS)]
+    versions = [head.split(" v", 1)[1].split()[0] for head in heads]
+    assert "cartesian" in heads[0] and versions[0] == versions[1]
+    assert CARTESIAN_JS.stat().st_size < PLOTLY_JS.stat().st_size / 2
+
+
+def test_a_plot_refuses_a_trace_the_cartesian_bundle_cannot_draw():
+    with pytest.raises(ValueError, match=r"fig has trace types \['table'\]"):
+        Plot(go.Figure(go.Table(cells=dict(values=[[1, 2]]))))
+    plot = Plot(go.Figure([go.Heatmap(z=[[1, 2]]), go.Bar(y=[1]), go.Histogram(x=[1])]))
+    kinds = {trace["type"] for trace in json.loads(plot.figure)["data"]}
+    assert kinds == {"heatmap", "bar", "histogram"} <= CARTESIAN_TRACES
 
 
 def test_a_plot_holds_its_figure_and_reports_clicks():
@@ -46,7 +66,7 @@ def test_the_voila_template_serves_plotly_js_with_the_page():
     folder = root / "voila" / "templates" / template.TEMPLATE
     static = folder / "static" / "plotly.min.js"
     assert static.is_file() and not static.is_symlink()   # (Voila refuses links out)
-    assert static.stat().st_size == PLOTLY_JS.stat().st_size
+    assert static.read_bytes() == plotly_js().read_bytes()
     page = (folder / "index.html.j2").read_text()
     assert 'id="ntkviz-plotly-page"' in page and "static/plotly.min.js" in page
 
