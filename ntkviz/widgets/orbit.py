@@ -3,7 +3,8 @@
 
 Controls pick the two seed digits (class and sample), the group action, the orbit size N, the
 architecture and NTK/NNGP; every change recomputes ``experiments.orbits.orbit_pair_state``
-(cached). Panels: the orbits as thumbnails (left-out ``A_0`` boxed), the raw kernel K and its
+(cached; where a setting takes ``AHEAD_SECONDS`` or more, the next N in the direction of the
+last move is computed in the background while the figures are drawn, ``widgets.ahead``). Panels: the orbits as thumbnails (left-out ``A_0`` boxed), the raw kernel K and its
 circularisation ``K̃`` on one colour scale, the inverse spectrum of ``K̃`` with the Eq. 7
 rectangle and area, and the spectral against the exact error. A bad setting (an N the action
 does not allow) is shown in the message line; the last good figures stay.
@@ -12,6 +13,7 @@ does not allow) is shown in the message line; the last good figures stay.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import ipywidgets as W
 import plotly.graph_objects as go
@@ -21,12 +23,13 @@ from ..datasets import ACTIONS
 from ..experiments import architectures, orbits
 from ..params import Param
 from ..plots.orbits import kernel_color_range, kernel_titles
+from .ahead import Ahead
 from .display import value_span
 from .explanations import EXPLANATIONS
 from .explorer import Control, Explorer
 from .throttle import guarded
 
-__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS"]
+__all__ = ["OrbitExplorer", "PANELS", "ACTION_LABELS", "AHEAD_SECONDS"]
 
 #: Panel name → (row, column) in the explorer's figure, row by row (the thumbnails span both
 #: columns); the inverse spectrum comes before the kernels, so it shows beside the controls.
@@ -39,6 +42,10 @@ ACTION_LABELS = {
     "rot90": "quarter turns (exact, N = 2 or 4)",
     "shift": "cyclic shift along x (N divides the width)",
 }
+
+#: An architecture whose last computed setting took this long (seconds) has its next N computed
+#: ahead (the group and GAP CNNs at 14×14: 0.3–1.9 s; the MLPs take milliseconds).
+AHEAD_SECONDS = 0.1
 
 _P = orbits.PARAMS
 _C = plots.COLORS
@@ -106,6 +113,9 @@ class OrbitExplorer(Explorer):
                                                     orbits.check_digit("b", b))
         self._random_seed = 0
         self._listeners = []
+        self._seconds: dict[str, float] = {}   # architecture → its last computation's time
+        self._step, self._last_N = 1, N        # the direction of the last move of N, and N
+        self.ahead = Ahead(self._timed_state, name="ntkviz-orbit-ahead")
         self.busy = W.HTML(_BUSY[0])
         self.random_button = W.Button(description="Random pair", icon="random",
                                       tooltip="two digits of two different classes")
@@ -145,8 +155,8 @@ class OrbitExplorer(Explorer):
     def compute(self, class_a, sample_a, class_b, sample_b, action, N, architecture, kind):
         self.busy.value = _BUSY[1]
         try:
-            return orbits.orbit_pair_state((class_a, sample_a), (class_b, sample_b), action, N,
-                                           architecture, kind)
+            return self.ahead.get(((class_a, sample_a), (class_b, sample_b), action, N,
+                                   architecture, kind))
         finally:
             self.busy.value = _BUSY[0]
 
@@ -226,7 +236,23 @@ class OrbitExplorer(Explorer):
                 sample.value = min(sample.value, top)
                 sample.max = top
 
+    def _timed_state(self, key):
+        start = time.perf_counter()
+        state = orbits.orbit_pair_state(*key)
+        seconds = time.perf_counter() - start
+        if seconds > 0.01:   # (a cache hit takes microseconds)
+            self._seconds[key[4]] = seconds
+        return state
+
     def _show(self, state) -> None:
+        if state.N != self._last_N:
+            self._step = 1 if state.N > self._last_N else -1
+        self._last_N = state.N
+        following = state.N + self._step
+        if (self._seconds.get(state.architecture, 0.0) >= AHEAD_SECONDS
+                and self.N_slider.min <= following <= self.N_slider.max):
+            self.ahead.ahead([(state.a, state.b, state.action, following, state.architecture,
+                               state.kind)])
         super()._show(state)
         for callback in self._listeners:
             try:
