@@ -4,6 +4,8 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
 * ``circle``: the paper's toy model, two interleaved circular orbits with an RBF kernel.
 * ``architectures``: the networks compared everywhere, by key (MLP, CNN, GAP CNN, C4 group CNN,
   orbit-averaged MLP), each with its kernel and input resolution.
+* ``digits``: the seed digits, by class and sample in the bundled MNIST test set, and random
+  pairs of digits of two different classes.
 * ``orbits``: two MNIST digits, their orbits under a group action, and the spectral analysis of
   an architecture's kernel on them (arXiv 2412.11521, Sec. 3.3–3.5, Fig. 4).
 * ``survey``: the same over many random digit pairs (Fig. 4B–E, Fig. 5).
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_SUBMODULES = ("circle", "architectures", "orbits", "survey", "accuracy", "width", "multiclass",
+_SUBMODULES = ("circle", "architectures", "digits", "orbits", "survey", "accuracy", "width", "multiclass",
                "training", "propositions", "dynamics",
                "gcnn_width")
 _SUBMODULES += ("equivariant_accuracy",)

@@ -220,8 +220,8 @@ def kernel_matrix(key: str, x1, x2=None, *, kind: str = "ntk", action: str = "ro
     --------
     The group CNN cannot tell a digit from its quarter turn; the plain MLP can:
 
-    >>> from ntkviz.experiments import architectures, orbits
-    >>> x = orbits.digit(3, 0)[None]  # one (1, 28, 28) digit
+    >>> from ntkviz.experiments import architectures, digits
+    >>> x = digits.digit(3, 0)[None]  # one (1, 28, 28) digit
     >>> both = np.concatenate([x, np.rot90(x, axes=(1, 2))])
     >>> K = architectures.kernel_matrix("gcnn", x, both)
     >>> K.shape, bool(np.isclose(K[0, 0], K[0, 1]))

@@ -2,7 +2,7 @@
 architecture's kernel on them (arXiv 2412.11521, Sec. 3.3 and 3.5, Fig. 4;
 docs/theory.md#circularisation, docs/theory.md#the-symmetrised-exact-error).
 
-The two seed digits are taken at the architecture's resolution (28×28, or 14×14 for the
+The two seed digits (``experiments.digits``) are taken at the architecture's resolution (28×28, or 14×14 for the
 pixel-pair kernels), each is turned into its orbit of N images (``datasets.orbit``: centred,
 unit norm) and the orbits are interleaved (rows ``A_0, B_0, A_1, …``). The kernel matrix K over
 the 2N points is in general *not* circulant; its circularisation ``K̃`` (Eq. 12) is, and Eq. 7
@@ -28,146 +28,25 @@ import numpy as np
 from .. import datasets, geometry, gp, spectral
 from .._validate import check_int, check_real, check_square
 from ..params import Param, Params
-from . import architectures
+from . import architectures, digits
 from ._common import frozen
+from .digits import check_digit, digit
 
-__all__ = ["OrbitPairState", "orbit_pair_state", "digit", "check_digit", "class_size",
-           "class_indices", "random_pair", "random_pairs", "allowed_N", "check_N", "prepared_orbit",
+__all__ = ["OrbitPairState", "orbit_pair_state", "allowed_N", "check_N", "prepared_orbit",
            "pair_state_from_orbits", "spectral_part", "warm_up", "PARAMS"]
 
 #: Largest orbit size offered for the interpolated rotation.
 MAX_ROTATE_N = 64
-#: The most digit pairs ``random_pairs`` draws (a survey of 10^5 pairs already takes hours).
-MAX_PAIRS = 100_000
-
 #: The orbit pair's parameters (the explorer's controls are built from them); ``architecture``
 #: offers the live registry (``architectures.PARAMS``).
 PARAMS = Params(
     *architectures.PARAMS.values(),
-    Param("label", "int", 0, 9),
-    Param("sample", "int", 0),
-    Param("n_pairs", "int", 1, MAX_PAIRS),
-    Param("seed", "int", 0),
+    *digits.PARAMS.values(),
     Param("N", "int", 2, label="N (orbit size)", control=(2, MAX_ROTATE_N, 1)),
     Param("Ns", "ints", 2),
     Param("order", "choice", choices=datasets.ORDERS),
     Param("ridge", "real", 0.0),
 )
-
-
-# --------------------------------------------------------------------------- digits
-
-
-@functools.lru_cache(maxsize=1)
-def class_indices() -> tuple[np.ndarray, ...]:
-    """Row numbers of each class 0..9 in the bundled MNIST test set, in file order."""
-    _, labels = datasets.mnist_test_set()
-    return tuple(frozen(np.flatnonzero(labels == c), np.int64) for c in range(10))
-
-
-@PARAMS.validated
-def class_size(label: int) -> int:
-    """How many digits of class ``label`` (0..9) the bundled MNIST test set holds.
-
-    Examples
-    --------
-    >>> from ntkviz.experiments import orbits
-    >>> [orbits.class_size(label) for label in range(10)]
-    [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    """
-    return int(class_indices()[label].size)
-
-
-@PARAMS.validated
-def digit(label: int, sample: int = 0) -> np.ndarray:
-    """The ``sample``-th image of class ``label`` in the bundled MNIST test set (file order).
-
-    Parameters
-    ----------
-    label : int
-        Digit class, 0..9.
-    sample : int
-        Index within that class, ``0 ≤ sample < class_size(label)``.
-
-    Returns
-    -------
-    (28, 28) float64
-        The image, in [0, 1] (a copy).
-
-    Examples
-    --------
-    >>> from ntkviz.experiments import orbits
-    >>> image = orbits.digit(3, 0)  # the first 3 of the test set
-    >>> image.shape, float(image.min()), float(image.max())
-    ((28, 28), 0.0, 1.0)
-    """
-    indices = class_indices()[label]
-    check_int("sample", sample, maximum=indices.size - 1)
-    images, _ = datasets.mnist_test_set()
-    return images[indices[sample]].copy()
-
-
-def check_digit(name: str, value) -> tuple[int, int]:
-    """``value`` as a digit ``(label, sample)`` of two ints, or the error naming ``name``.
-
-    Examples
-    --------
-    >>> from ntkviz.experiments import orbits
-    >>> orbits.check_digit("a", (3, 0))
-    (3, 0)
-    >>> orbits.check_digit("a", (3, 5000))  # class 3 has 1010 digits
-    Traceback (most recent call last):
-    ...
-    ValueError: a sample must be <= 1009, got 5000
-    """
-    try:
-        label, sample = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a (label, sample) pair, got {value!r}") from None
-    label = check_int(f"{name} label", label, minimum=0, maximum=9)
-    return label, check_int(f"{name} sample", sample, minimum=0, maximum=class_size(label) - 1)
-
-
-@PARAMS.validated
-def random_pairs(n_pairs: int, seed: int = 0) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
-    """``n_pairs`` random digit pairs ``((label_a, sample_a), (label_b, sample_b))``.
-
-    The two classes of a pair always differ; classes and samples are uniform. Reproducible:
-    the same ``(n_pairs, seed)`` gives the same pairs, and a longer list starts with the shorter.
-
-    Examples
-    --------
-    >>> from ntkviz.experiments import orbits
-    >>> pairs = orbits.random_pairs(3, seed=0)
-    >>> pairs
-    (((7, 277), (6, 294)), ((9, 176), (0, 797)), ((5, 541), (9, 979)))
-    >>> orbits.random_pairs(5, seed=0)[:3] == pairs
-    True
-    """
-    rng = np.random.default_rng(seed)
-    sizes = np.array([index.size for index in class_indices()])
-    pairs = []
-    for _ in range(n_pairs):
-        label_a, label_b = (int(c) for c in rng.choice(10, size=2, replace=False))
-        sample_a, sample_b = (int(rng.integers(sizes[c])) for c in (label_a, label_b))
-        pairs.append(((label_a, sample_a), (label_b, sample_b)))
-    return tuple(pairs)
-
-
-@PARAMS.validated
-def random_pair(seed: int = 0) -> tuple[tuple[int, int], tuple[int, int]]:
-    """One random pair of digits of two different classes (the first of ``random_pairs(1, seed)``).
-
-    Examples
-    --------
-    >>> from ntkviz.experiments import orbits
-    >>> a, b = orbits.random_pair(seed=0)
-    >>> a, b
-    ((7, 277), (6, 294))
-    >>> orbits.orbit_pair_state(a, b, N=4).K.shape
-    (8, 8)
-    """
-    return random_pairs.unchecked(1, seed)[0]
 
 
 # --------------------------------------------------------------------------- actions
@@ -448,8 +327,8 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     Split the 14 shifts of one digit into its even and odd shifts: the two "orbits" interleave
     exactly, so K is circulant and Eq. 7 gives the exact error:
 
-    >>> from ntkviz.experiments import orbits
-    >>> ring = nv.datasets.orbit(orbits.digit(3, 0), 14, "shift")
+    >>> from ntkviz.experiments import digits, orbits
+    >>> ring = nv.datasets.orbit(digits.digit(3, 0), 14, "shift")
     >>> state = orbits.pair_state_from_orbits(ring[0::2], ring[1::2], action="shift")
     >>> state.N, bool(state.circulant_deviation < 1e-12)
     (7, True)

@@ -23,7 +23,7 @@ import numpy as np
 from .._validate import as_finite_array, check_int, check_real
 from ..params import Param, Params
 from ..results import ResultsFile
-from . import orbits
+from . import digits, orbits
 from ._common import frozen
 
 __all__ = ["SurveyResult", "pair_survey", "pearson", "SHIPPED", "FILE", "precompute",
@@ -161,7 +161,7 @@ _FIELDS = ("eps_spectral", "eps_exact", "prediction_a", "prediction_b", "lam_N",
 
 
 def _run(architecture, action, N, kind, n_pairs, seed, progress, order, spectral_ridge):
-    pairs = orbits.random_pairs.unchecked(n_pairs, seed)
+    pairs = digits.random_pairs.unchecked(n_pairs, seed)
     values = {name: np.empty(n_pairs) for name in _FIELDS}
     wrong = np.empty(n_pairs, dtype=bool)
     wrong_spectral = np.empty(n_pairs, dtype=bool)
@@ -175,11 +175,11 @@ def _run(architecture, action, N, kind, n_pairs, seed, progress, order, spectral
         wrong_spectral[i] = state.misclassified_spectral
         if progress is not None:
             progress(i + 1, n_pairs)
-    digits = np.array([[a[0], a[1], b[0], b[1]] for a, b in pairs], dtype=np.int64)
+    chosen = np.array([[a[0], a[1], b[0], b[1]] for a, b in pairs], dtype=np.int64)
     return SurveyResult(
         architecture=architecture, action=action, N=N, kind=kind, seed=seed, n_pairs=n_pairs,
         order=order, spectral_ridge=spectral_ridge,
-        **{name: frozen(digits[:, i], np.int64) for i, name in enumerate(_DIGITS)},
+        **{name: frozen(chosen[:, i], np.int64) for i, name in enumerate(_DIGITS)},
         **{name: frozen(v) for name, v in values.items()},
         misclassified=frozen(wrong, bool), misclassified_spectral=frozen(wrong_spectral, bool),
         correlation=_pearson(values["eps_spectral"], values["eps_exact"]),
@@ -216,7 +216,7 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     N : int
         Orbit size (``orbits.allowed_N``).
     n_pairs : int
-        Number of random pairs (≥ 2), from ``orbits.random_pairs(n_pairs, seed)``.
+        Number of random pairs (≥ 2), from ``digits.random_pairs(n_pairs, seed)``.
     seed : int
         The pairs are reproducible from it.
     kind : str

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from .. import plots
 from ..datasets import ACTIONS
-from ..experiments import architectures, orbits
+from ..experiments import architectures, digits, orbits
 from ..params import Param
 from ..plots.orbits import kernel_color_range, kernel_titles
 from .ahead import Ahead
@@ -109,8 +109,8 @@ class OrbitExplorer(Explorer):
 
     def __init__(self, a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
                  architecture: str = "mlp1", kind: str = "ntk"):
-        (class_a, sample_a), (class_b, sample_b) = (orbits.check_digit("a", a),
-                                                    orbits.check_digit("b", b))
+        (class_a, sample_a), (class_b, sample_b) = (digits.check_digit("a", a),
+                                                    digits.check_digit("b", b))
         self._random_seed = 0
         self._listeners = []
         self._seconds: dict[str, float] = {}   # architecture → its last computation's time
@@ -134,7 +134,7 @@ class OrbitExplorer(Explorer):
         try:
             for which, digit in (("a", a), ("b", b)):
                 if digit is not None:
-                    changes[f"class_{which}"], changes[f"sample_{which}"] = orbits.check_digit(
+                    changes[f"class_{which}"], changes[f"sample_{which}"] = digits.check_digit(
                         which, digit)
         except (TypeError, ValueError) as error:
             self.message.error(self.MESSAGE, error)
@@ -148,7 +148,7 @@ class OrbitExplorer(Explorer):
     def random_pair(self) -> bool:
         """Load a random pair of digits of two different classes (what the button does)."""
         self._random_seed += 1
-        a, b = orbits.random_pair(self._random_seed)
+        a, b = digits.random_pair(self._random_seed)
         return self.set(a=a, b=b)
 
     # --- the explorer's declarations ----------------------------------------------------------
@@ -232,7 +232,7 @@ class OrbitExplorer(Explorer):
         """A class has its own number of samples: bound the sample boxes (without redrawing)."""
         with self._moving_controls():
             for cls, sample in ((self.class_a, self.sample_a), (self.class_b, self.sample_b)):
-                top = orbits.class_size(cls.value) - 1
+                top = digits.class_size(cls.value) - 1
                 sample.value = min(sample.value, top)
                 sample.max = top
 

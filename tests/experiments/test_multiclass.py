@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ntkviz import block_circulant, datasets, gp
-from ntkviz.experiments import accuracy, architectures, multiclass, orbits
+from ntkviz.experiments import accuracy, architectures, digits, multiclass, orbits
 
 RIDGE = gp.DEFAULT_RIDGE
 
@@ -239,14 +239,14 @@ def test_progress_must_be_callable():
 
 
 def _independent_orbits(classes, S, N, action, key, seed=0):
-    """(M, N, R, W) orbits built without multiclass: ``orbits.digit``, pooling, zero padding to
+    """(M, N, R, W) orbits built without multiclass: ``digits.digit``, pooling, zero padding to
     a multiple of N for shifts, then ``datasets.orbit`` (normalises every element)."""
     resolution = architectures.architecture(key).resolution
     samples = multiclass.class_samples(S, seed)
     stack = []
     for c in classes:
         for s in samples[c]:
-            image = architectures.architecture(key).prepare(orbits.digit(c, int(s))[None])[0]
+            image = architectures.architecture(key).prepare(digits.digit(c, int(s))[None])[0]
             if action == "shift" and resolution % N:
                 width = -(-resolution // N) * N
                 pad = width - resolution

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ntkviz import datasets, gp, spectral
-from ntkviz.experiments import architectures, orbits
+from ntkviz.experiments import architectures, digits, orbits
 
 # --------------------------------------------------------------------------- digits and pairs
 
@@ -14,29 +14,29 @@ def test_digit_follows_the_file_order():
     images, labels = datasets.load_mnist()
     for label, sample in [(0, 0), (3, 5), (9, 100)]:
         row = np.flatnonzero(labels == label)[sample]
-        np.testing.assert_array_equal(orbits.digit(label, sample), images[row])
-    assert orbits.digit(3, 0).shape == (28, 28) and orbits.digit(3, 0).dtype == np.float64
-    assert orbits.class_size(1) == int(np.sum(labels == 1))
+        np.testing.assert_array_equal(digits.digit(label, sample), images[row])
+    assert digits.digit(3, 0).shape == (28, 28) and digits.digit(3, 0).dtype == np.float64
+    assert digits.class_size(1) == int(np.sum(labels == 1))
 
 
 @pytest.mark.parametrize("label, sample, name", [(10, 0, "label"), (-1, 0, "label"), (3, 10**5, "sample"),
                                                  (3, -1, "sample")])
 def test_digit_rejects_bad_input(label, sample, name):
     with pytest.raises(ValueError, match=name):
-        orbits.digit(label, sample)
+        digits.digit(label, sample)
     with pytest.raises(TypeError, match="label"):
-        orbits.digit("3", 0)
+        digits.digit("3", 0)
 
 
 def test_random_pairs_are_reproducible_and_of_two_classes():
-    pairs = orbits.random_pairs(50, seed=4)
-    assert pairs == orbits.random_pairs(50, seed=4)
-    assert pairs[:10] == orbits.random_pairs(10, seed=4)
-    assert pairs != orbits.random_pairs(50, seed=5)
-    assert orbits.random_pair(4) == pairs[0]
+    pairs = digits.random_pairs(50, seed=4)
+    assert pairs == digits.random_pairs(50, seed=4)
+    assert pairs[:10] == digits.random_pairs(10, seed=4)
+    assert pairs != digits.random_pairs(50, seed=5)
+    assert digits.random_pair(4) == pairs[0]
     for (la, sa), (lb, sb) in pairs:
         assert la != lb
-        assert 0 <= sa < orbits.class_size(la) and 0 <= sb < orbits.class_size(lb)
+        assert 0 <= sa < digits.class_size(la) and 0 <= sb < digits.class_size(lb)
     assert len({p[0][0] for p in pairs}) > 5  # classes are spread
 
 
@@ -78,8 +78,8 @@ def test_state_matches_an_independent_computation(architecture, action, N):
     a, b = (3, 0), (8, 0)
     s = orbits.orbit_pair_state(a, b, action, N, architecture)
     arch = architectures.architecture(architecture)
-    A = datasets.orbit(arch.prepare(orbits.digit(*a)[None])[0], N, action)
-    B = datasets.orbit(arch.prepare(orbits.digit(*b)[None])[0], N, action)
+    A = datasets.orbit(arch.prepare(digits.digit(*a)[None])[0], N, action)
+    B = datasets.orbit(arch.prepare(digits.digit(*b)[None])[0], N, action)
     np.testing.assert_allclose(s.orbit_a, A, atol=1e-15)
     np.testing.assert_allclose(s.orbit_b, B, atol=1e-15)
     X = np.empty((2 * N,) + A.shape[1:])
@@ -140,7 +140,7 @@ def test_states_are_cached_and_kinds_differ():
 def _interleaved_pair(action: str, N: int):
     """Class B = minus class A moved by half a group step: the orbits interleave exactly
     (Eq. 10 holds), so a kernel that depends on dot products only is circulant."""
-    x = orbits.digit(3, 0)
+    x = digits.digit(3, 0)
     half = np.roll(x, 1, axis=1) if action == "shift" else np.rot90(x)
     return datasets.orbit(x, N, action), datasets.orbit(-half, N, action)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from independent import mlp1_kernels, rotated_orbit
 
-from ntkviz.experiments import multiclass, orbits
+from ntkviz.experiments import digits, multiclass
 
 
 @pytest.mark.parametrize("S, N", [(2, 4), (3, 2)])
@@ -15,7 +15,7 @@ def test_papers_protocol_against_a_dense_computation(S, N):
     trial = multiclass.seeds_trial(4, 9, seeds=S, N=N, seed=3, order=3, ridge=1e-10,
                                    relative_ridge=False, spectral_ridge=1e-5)
     samples = multiclass.class_samples(S, 3)
-    orbits_ = [rotated_orbit(orbits.digit(c, int(s)), N) for c in (4, 9) for s in samples[c]]
+    orbits_ = [rotated_orbit(digits.digit(c, int(s)), N) for c in (4, 9) for s in samples[c]]
     X = np.concatenate(orbits_)
     K = mlp1_kernels(X)[1]
     y = np.repeat([1.0, -1.0], S * N)

@@ -4,7 +4,7 @@ against numpy."""
 import numpy as np
 import pytest
 
-from ntkviz.experiments import orbits, survey
+from ntkviz.experiments import digits, orbits, survey
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_reproducible_from_the_seed(result):
 
 
 def test_pairs_and_per_pair_numbers_equal_single_states(result):
-    pairs = orbits.random_pairs(24, 3)
+    pairs = digits.random_pairs(24, 3)
     assert [result.pair(i) for i in range(24)] == list(pairs)
     assert result.pairs.shape == (24, 4)
     assert np.all(result.label_a != result.label_b)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ntkviz import datasets, gp, kernels
-from ntkviz.experiments import orbits, survey
+from ntkviz.experiments import digits, orbits, survey
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +16,14 @@ def cubic():
 
 def _kernel(pair, N, order):
     (la, sa), (lb, sb) = pair
-    A = datasets.orbit(orbits.digit(la, sa), N, "rotate", order=order)
-    B = datasets.orbit(orbits.digit(lb, sb), N, "rotate", order=order)
+    A = datasets.orbit(digits.digit(la, sa), N, "rotate", order=order)
+    B = datasets.orbit(digits.digit(lb, sb), N, "rotate", order=order)
     X, y = datasets.interleave(A, B)
     return kernels.mlp(depth=1).ntk(X), y, A, B
 
 
 def test_cubic_orbits_and_the_papers_spectral_ridge(cubic):
-    for i, pair in enumerate(orbits.random_pairs(6, 5)):
+    for i, pair in enumerate(digits.random_pairs(6, 5)):
         K, y, A, B = _kernel(pair, 8, 3)
         n = K.shape[0]
         # circularisation (Eq. 12) and its DFT spectrum, by hand
@@ -48,7 +48,7 @@ def test_defaults_are_unchanged_and_the_options_are_part_of_the_cache_key(cubic)
     plain = survey.pair_survey("mlp1", "rotate", 8, n_pairs=6, seed=5)
     assert plain.order == 1 and plain.spectral_ridge is None
     assert not np.array_equal(plain.eps_spectral, cubic.eps_spectral)
-    state = orbits.orbit_pair_state(*orbits.random_pairs(6, 5)[0], "rotate", 8, "mlp1")
+    state = orbits.orbit_pair_state(*digits.random_pairs(6, 5)[0], "rotate", 8, "mlp1")
     assert plain.eps_spectral[0] == state.eps_spectral and plain.lam_N[0] == state.lam_N
     assert state.lam_N_bare == pytest.approx(state.lam_N - state.sigma2, rel=1e-9)
 
@@ -57,9 +57,9 @@ def test_rank_deficient_kernel_keeps_the_papers_ridge():
     # GAP CNN on shift orbits: K̃ is rank-deficient; the code's ridge 1e-5·tr(K̃) is still
     # added (no vanishing-ridge limit), so ε is the ridged formula, not 0
     r = survey.pair_survey("cnn_gap", "shift", 7, n_pairs=2, seed=0, spectral_ridge=1e-5)
-    for i, (a, b) in enumerate(orbits.random_pairs(2, 0)):
-        A = datasets.orbit(datasets.pool2(orbits.digit(*a)[None])[0], 7, "shift")
-        B = datasets.orbit(datasets.pool2(orbits.digit(*b)[None])[0], 7, "shift")
+    for i, (a, b) in enumerate(digits.random_pairs(2, 0)):
+        A = datasets.orbit(datasets.pool2(digits.digit(*a)[None])[0], 7, "shift")
+        B = datasets.orbit(datasets.pool2(digits.digit(*b)[None])[0], 7, "shift")
         X, _ = datasets.interleave(A, B)
         row = np.fft.fft(np.mean([np.roll(k, -j) for j, k in enumerate(kernels.cnn(readout="gap").ntk(X))],
                                  axis=0)).real

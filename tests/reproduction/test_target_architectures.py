@@ -10,7 +10,7 @@ import pytest
 from scipy import ndimage
 
 from ntkviz import reproduction
-from ntkviz.experiments import orbits
+from ntkviz.experiments import digits
 from ntkviz.reproduction.targets import architecture_claims, architectures
 
 
@@ -86,7 +86,7 @@ def _kernel(name, X):
 
 def _expected(pair, name, action, N):
     la, sa, lb, sb = pair
-    A, B = _orbit(orbits.digit(la, sa), action, N), _orbit(orbits.digit(lb, sb), action, N)
+    A, B = _orbit(digits.digit(la, sa), action, N), _orbit(digits.digit(lb, sb), action, N)
     X = np.empty((2 * N, 784))
     X[0::2], X[1::2] = A, B
     y = np.tile([1.0, -1.0], N)
@@ -110,7 +110,7 @@ def test_numbers_equal_an_independent_computation(quick, action, name):
     cfg = architectures.TARGET.quick
     N = cfg.rotate_N if action == "rotate" else cfg.shift_N
     numbers = quick[action][name]
-    drawn = orbits.random_pairs(cfg.n_pairs, cfg.seed)
+    drawn = digits.random_pairs(cfg.n_pairs, cfg.seed)
     assert numbers["pairs"] == [[a[0], a[1], b[0], b[1]] for a, b in drawn]  # the same pairs
     i = 3
     _, _, expected = _expected(numbers["pairs"][i], name, action, N)
@@ -146,7 +146,7 @@ def test_min_norm_prediction_is_the_pseudo_inverse_solution():
 
 
 def test_propositions_rows_match_a_hand_built_orbit(quick):
-    image = orbits.digit(0, 0)
+    image = digits.digit(0, 0)
     X = _orbit(image, "shift", architectures.TARGET.quick.shift_N)
     K = _cnn(X, 3, 1, "gap")
     row = next(r for r in quick["propositions"]["Prop. 2"]["rows"] if r["digit"] == 0 and r["kind"] == "ntk")

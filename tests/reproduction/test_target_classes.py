@@ -31,10 +31,10 @@ def test_points_and_gram(points, quick):
     assert X.shape == (10 * S * N, 28, 28) and np.all(labels == np.repeat(np.arange(10), S * N))
     assert samples.tolist() == next(k for k in quick["kernel"] if k["N"] == N)["samples"]
     # the orbit of digit (c, samples[c, i]) at rows (c·S + i)·N + k, cubic, centred, unit norm
-    from ntkviz.experiments import orbits
+    from ntkviz.experiments import digits
     c, i = 7, 1
     rows = slice((c * S + i) * N, (c * S + i + 1) * N)
-    np.testing.assert_allclose(X[rows], datasets.orbit(orbits.digit(c, int(samples[c, i])), N,
+    np.testing.assert_allclose(X[rows], datasets.orbit(digits.digit(c, int(samples[c, i])), N,
                                                        order=3), atol=1e-12)
     k = kernels.mlp(depth=3, b_std=(1, 1, 0, 1))
     np.testing.assert_allclose(K, k.ntk(X), rtol=1e-12)

@@ -8,7 +8,7 @@ import pytest
 from independent import mlp1_kernels, rotated_orbit
 
 from ntkviz import reproduction
-from ntkviz.experiments import orbits
+from ntkviz.experiments import digits
 from ntkviz.reproduction.targets import pairs
 
 
@@ -19,7 +19,7 @@ def quick(quick_results):
 
 def _expected(pair, N, kind):
     (la, sa, lb, sb) = pair
-    A, B = rotated_orbit(orbits.digit(la, sa), N), rotated_orbit(orbits.digit(lb, sb), N)
+    A, B = rotated_orbit(digits.digit(la, sa), N), rotated_orbit(digits.digit(lb, sb), N)
     X = np.empty((2 * N, A.shape[1]))
     X[0::2], X[1::2] = A, B
     y = np.tile([1.0, -1.0], N)
@@ -62,7 +62,7 @@ def test_pairs_differ_between_N_but_not_between_kernels(quick):
         assert a["pairs"] == b["pairs"]
     assert quick["ntk"][0]["pairs"] != quick["ntk"][1]["pairs"]
     assert all(p[0] != p[2] for s in quick["ntk"] for p in s["pairs"])
-    drawn = orbits.random_pairs(cfg.n_pairs, cfg.seed + cfg.Ns[1])
+    drawn = digits.random_pairs(cfg.n_pairs, cfg.seed + cfg.Ns[1])
     assert quick["ntk"][1]["pairs"] == [[a[0], a[1], b[0], b[1]] for a, b in drawn]
 
 

@@ -8,7 +8,7 @@ import pytest
 from independent import mlp1_kernels, rotated_orbit
 
 from ntkviz import reproduction
-from ntkviz.experiments import multiclass, orbits
+from ntkviz.experiments import digits, multiclass
 from ntkviz.reproduction.targets import seeds
 
 
@@ -19,7 +19,7 @@ def quick(quick_results):
 
 def _expected(a, b, digit_seed, S, N):
     samples = multiclass.class_samples(S, digit_seed)
-    X = np.concatenate([rotated_orbit(orbits.digit(c, int(s)), N) for c in (a, b) for s in samples[c]])
+    X = np.concatenate([rotated_orbit(digits.digit(c, int(s)), N) for c in (a, b) for s in samples[c]])
     K = mlp1_kernels(X)[1]
     y = np.repeat([1.0, -1.0], S * N)
     angle0 = np.arange(2 * S) * N

@@ -320,7 +320,7 @@ def test_orbit_failing_moves_keep_the_figure(page):
 
 
 def test_orbit_junk_in_the_sample_boxes_and_every_class(page):
-    from ntkviz.experiments import orbits
+    from ntkviz.experiments import digits
 
     start = orbit_setting(page)
     box = page.locator(f"{ORBIT} .ntkviz-sample-a input").first
@@ -342,7 +342,7 @@ def test_orbit_junk_in_the_sample_boxes_and_every_class(page):
     wait_orbit(page, **{**start, "a": (start["a"][0], 5)})
     # the largest sample of class A (the box clamps a huge number to its maximum)
     type_into(page, box, "99999999999999999999")
-    top = orbits.class_size(start["a"][0]) - 1
+    top = digits.class_size(start["a"][0]) - 1
     wait_orbit(page, **{**start, "a": (start["a"][0], top)})
     type_into(page, box, str(start["a"][1]))
     wait_orbit(page, **start)

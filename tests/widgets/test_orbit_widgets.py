@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ntkviz import plots
-from ntkviz.experiments import orbits, survey
+from ntkviz.experiments import digits, orbits, survey
 from ntkviz.widgets import OrbitExplorer, PairSurvey
 
 
@@ -167,9 +167,9 @@ def test_set_and_controls_update_in_place(explorer):
 
 def test_sample_box_follows_the_class(explorer):
     explorer.class_a.value = 5
-    assert explorer.sample_a.max == orbits.class_size(5) - 1
+    assert explorer.sample_a.max == digits.class_size(5) - 1
     explorer.class_a.value = 1
-    assert explorer.sample_a.max == orbits.class_size(1) - 1
+    assert explorer.sample_a.max == digits.class_size(1) - 1
 
 
 @pytest.mark.parametrize("kwargs, text", [(dict(action="rot90", N=8), "allowed N: 2, 4"),
@@ -212,7 +212,7 @@ def test_invariant_network_shows_the_note(explorer):
 def test_random_pair_button(explorer):
     seed = explorer._random_seed
     explorer.random_button.click()
-    a, b = orbits.random_pair(seed + 1)
+    a, b = digits.random_pair(seed + 1)
     assert (explorer.state.a, explorer.state.b) == (a, b) and a[0] != b[0]
     assert (explorer.class_a.value, explorer.sample_a.value) == a
 

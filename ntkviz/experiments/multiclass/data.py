@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import datasets, spectral
 from ...params import Param, Params
-from .. import architectures, orbits
+from .. import architectures, digits, orbits
 
 __all__ = ["MAX_SEEDS", "MAX_TRIALS", "PARAMS", "class_samples", "samples", "gram", "pair_error",
            "checked_Ns", "checked_classes", "checked_N", "checked_ridge"]
@@ -43,20 +43,20 @@ CLASSES = Param("classes", "ints", 0, 9)
 @PARAMS.validated
 def class_samples(seeds: int, seed: int = 0) -> np.ndarray:
     """``(10, seeds)`` int: the sample indices (within each class, file order, as
-    ``orbits.digit(label, sample)``) of the digits used for each class 0..9.
+    ``digits.digit(label, sample)``) of the digits used for each class 0..9.
 
     The digits of ``datasets.digits_per_class(seeds, seed)`` (the rule every experiment uses):
     a larger ``seeds`` extends the list of a class without changing its first entries.
 
     Examples
     --------
-    >>> from ntkviz.experiments import multiclass, orbits
+    >>> from ntkviz.experiments import digits, multiclass
     >>> samples = multiclass.class_samples(3)
     >>> samples.shape, samples[3].tolist()  # the three 3s: samples 790, 241 and 915 of class 3
     ((10, 3), [790, 241, 915])
     >>> bool(np.array_equal(multiclass.class_samples(5)[:, :3], samples))
     True
-    >>> orbits.digit(3, int(samples[3, 0])).shape  # the first digit used for class 3
+    >>> digits.digit(3, int(samples[3, 0])).shape  # the first digit used for class 3
     (28, 28)
     """
     return samples(seeds, seed)
@@ -65,8 +65,8 @@ def class_samples(seeds: int, seed: int = 0) -> np.ndarray:
 @functools.lru_cache(maxsize=64)
 def samples(seeds: int, seed: int) -> np.ndarray:
     """``class_samples`` on clean values (cached, read-only)."""
-    digits = datasets.digits_per_class(seeds, seed)
-    rows = np.stack([np.searchsorted(orbits.class_indices()[c], digits[c]) for c in range(10)])
+    chosen = datasets.digits_per_class(seeds, seed)
+    rows = np.stack([np.searchsorted(digits.class_indices()[c], chosen[c]) for c in range(10)])
     rows.setflags(write=False)
     return rows
 

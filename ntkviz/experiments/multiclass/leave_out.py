@@ -10,7 +10,7 @@ import numpy as np
 import scipy.linalg
 
 from ... import block_circulant, datasets
-from .. import architectures, orbits
+from .. import architectures, digits
 from .data import PARAMS, samples
 
 __all__ = ["canvas_width", "seed_images", "points", "act", "kernel_function", "dense_leave_outs",
@@ -46,7 +46,7 @@ def seed_images(classes, S: int, seed: int, key: str, N: int, action: str) -> np
     images = []
     for c, row in zip(classes, samples(S, seed)[list(classes)]):
         for s in row:
-            image = orbits.digit(c, int(s))
+            image = digits.digit(c, int(s))
             while image.shape[-1] > resolution:
                 image = datasets.pool2(image[None])[0]
             images.append(np.pad(image, ((0, 0), (left, width - resolution - left))))

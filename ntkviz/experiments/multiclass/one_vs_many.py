@@ -32,7 +32,7 @@ class SpectralAccuracy:
     action, architecture, kind : str
         The setting.
     samples : ndarray of shape (C, S)
-        Sample indices of the digits (``orbits.digit(classes[c], samples[c, i])``).
+        Sample indices of the digits (``digits.digit(classes[c], samples[c, i])``).
     eps : ndarray of shape (C, S, C, S)
         ``ε`` of ``K̃`` for the pair (orbit i of class c first, orbit j of class d); NaN where
         c = d.

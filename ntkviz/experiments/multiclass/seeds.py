@@ -31,7 +31,7 @@ class SeedsTrial:
     action, architecture, kind : str
         The setting.
     samples_a, samples_b : ndarray of shape (S,)
-        Sample indices of the digits (``orbits.digit(class, sample)``).
+        Sample indices of the digits (``digits.digit(class, sample)``).
     eps_pairs : ndarray of shape (S, S)
         ``ε`` of ``K̃`` for the pair (orbit i of A first, orbit j of B).
     eps_spectral : float

@@ -81,10 +81,10 @@ def _rank_details(cfg: Config, key: str) -> dict:
     """Per shift pair of the GAP CNN: rank of K, zero eigenvalues of K̃, λ_N/λ_max of K̃, the
     min-norm exact predictions (App. G.2)."""
     from ... import spectral
-    from ...experiments import orbits
+    from ...experiments import digits, orbits
 
     out = {k: [] for k in ("rank_K", "zeros_Kc", "lam_N_relative", "prediction_a", "prediction_b")}
-    for a, b in orbits.random_pairs(cfg.n_pairs, cfg.seed):
+    for a, b in digits.random_pairs(cfg.n_pairs, cfg.seed):
         state = orbits.pair_state_from_orbits(
             orbits.prepared_orbit(a, "shift", cfg.shift_N, key),
             orbits.prepared_orbit(b, "shift", cfg.shift_N, key), action="shift", N=cfg.shift_N,
@@ -108,7 +108,7 @@ PROPOSITIONS = (("Prop. 1", "cnn_fc", "shift"), ("Prop. 2", "cnn_gap", "shift"),
 def _propositions(cfg: Config) -> dict:
     """Each proposition on one orbit of each digit, NTK and NNGP, every kernel entry from its
     own call (``experiments.propositions.orbit_properties``)."""
-    from ...experiments import orbits, propositions
+    from ...experiments import digits, propositions
 
     specs = _cnn_specs(cfg.strided_filter)
     out = {}
@@ -119,7 +119,7 @@ def _propositions(cfg: Config) -> dict:
         rows = []
         for label in range(cfg.prop_digits):
             for kind in ("ntk", "nngp"):
-                p = propositions.orbit_properties(specs[name][1], orbits.digit(label, 0), action,
+                p = propositions.orbit_properties(specs[name][1], digits.digit(label, 0), action,
                                                   N, kind=kind)
                 rows.append({"digit": label, "kind": kind, "N": N,
                              "circulant_deviation": p.circulant_deviation,

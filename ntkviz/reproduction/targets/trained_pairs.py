@@ -17,7 +17,7 @@ __all__ = ["TARGET", "Config", "pair_numbers"]
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """``n_pairs[i]`` random different-class digit pairs at ``Ns[i]`` (``orbits.random_pairs``
+    """``n_pairs[i]`` random different-class digit pairs at ``Ns[i]`` (``digits.random_pairs``
     with seed ``seed + N``: the first pairs of the pairs target at that N); ``main_N`` is Fig.
     5B's N. Networks: width ``width``, ``steps`` full-batch Adam steps at ``learning_rate``;
     Eq. 7 with ridge ``spectral_ridge·tr(K̃)``; cubic rotations (``order``)."""
