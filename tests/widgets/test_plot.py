@@ -10,7 +10,14 @@ import plotly.graph_objects as go
 import pytest
 
 from ntkviz.serve import template
-from ntkviz.widgets.plot import CARTESIAN_JS, CARTESIAN_TRACES, PLOTLY_JS, Plot, PlotlyLibrary, plotly_js
+from ntkviz.widgets.plot import (
+    CARTESIAN_JS,
+    CARTESIAN_TRACES,
+    PLOTLY_JS,
+    Plot,
+    PlotlyLibrary,
+    plotly_js,
+)
 
 
 def test_plotly_js_goes_to_the_page_only_when_asked():
