@@ -4,7 +4,8 @@
 Controls pick the two seed digits (class and sample), the group action, the orbit size N, the
 architecture and NTK/NNGP; every change recomputes ``experiments.orbits.orbit_pair_state``
 (cached; where a setting takes ``AHEAD_SECONDS`` or more, the next N in the direction of the
-last move is computed in the background while the figures are drawn, ``widgets.ahead``). Panels: the orbits as thumbnails (left-out ``A_0`` boxed), the raw kernel K and its
+last move is computed in the background while the figures are drawn, ``widgets.ahead``).
+Panels: the orbits as thumbnails (left-out ``A_0`` boxed), the raw kernel K and its
 circularisation ``K̃`` on one colour scale, the inverse spectrum of ``K̃`` with the Eq. 7
 rectangle and area, and the spectral against the exact error. A bad setting (an N the action
 does not allow) is shown in the message line; the last good figures stay.

@@ -1,10 +1,11 @@
-"""Hostile inputs for ntkviz.experiments: architectures, circle, orbits, survey, propositions."""
+"""Hostile inputs for ntkviz.experiments: architectures, circle, digits, orbits, survey, propositions."""
 
 import numpy as np
 
 from ntkviz import datasets
 from ntkviz.experiments import architectures as AR
 from ntkviz.experiments import circle as CI
+from ntkviz.experiments import digits as DI
 from ntkviz.experiments import orbits as OR
 from ntkviz.experiments import propositions as PR
 from ntkviz.experiments import survey as SU
@@ -38,12 +39,12 @@ CASES = [
     Case(CI.error_vs_N, dict(delta=1.0, length_scale=1.0, Ns=(4, 6)),
          dict(delta=Real(minimum=0.0), length_scale=Real(minimum=0.0, strict=True),
               Ns=Seq((4, 6), minimum=2), ridge=Real(minimum=0.0))),
-    Case(OR.digit, dict(label=3), dict(label=Int(minimum=0, maximum=9), sample=Int(minimum=0))),
-    Case(OR.class_size, dict(label=3), dict(label=Int(minimum=0, maximum=9))),
-    Case(OR.class_indices),
-    Case(OR.check_digit, dict(name="a", value=(3, 0)), dict(value=DIGIT), names={"value": ("a",)}),
-    Case(OR.random_pair, dict(seed=0), dict(seed=Seed())),
-    Case(OR.random_pairs, dict(n_pairs=3), dict(n_pairs=Int(minimum=1), seed=Seed())),
+    Case(DI.digit, dict(label=3), dict(label=Int(minimum=0, maximum=9), sample=Int(minimum=0))),
+    Case(DI.class_size, dict(label=3), dict(label=Int(minimum=0, maximum=9))),
+    Case(DI.class_indices),
+    Case(DI.check_digit, dict(name="a", value=(3, 0)), dict(value=DIGIT), names={"value": ("a",)}),
+    Case(DI.random_pair, dict(seed=0), dict(seed=Seed())),
+    Case(DI.random_pairs, dict(n_pairs=3), dict(n_pairs=Int(minimum=1), seed=Seed())),
     Case(OR.allowed_N, dict(action="rot90"), dict(action=ACTION, architecture=Choice(KEYS))),
     Case(OR.check_N, dict(N=4, action="rot90"),
          dict(N=Int(minimum=1), action=ACTION, architecture=Choice(KEYS))),
