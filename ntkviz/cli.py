@@ -227,6 +227,12 @@ def _warm_cache(args: argparse.Namespace) -> int:
     print(f"Compiled {programs - before} new programs in {time.perf_counter() - start:.1f} s; the "
           f"cache holds {programs} ({size / 2**20:.1f} MB) and is marked as warmed up "
           f"({dashboard.warmed_up_marker(folder).name})", flush=True)
+    from .experiments import grams
+
+    shared = grams.folder()
+    if shared is not None and shared.is_dir():
+        print(f"Kernel matrices computed on the way, shared in {shared}: "
+              f"{len(list(shared.glob('*.npy')))}", flush=True)
     return 0
 
 

@@ -128,10 +128,12 @@ def _run(code: str, *args: str, env: dict | None = None) -> str:
 
 def test_kernel_env_prints_the_environment_of_served_kernels(monkeypatch, tmp_path):
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NTKVIZ_GRAM_DIR", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a value already set wins, as for ntkviz serve
     expected = serve_command.kernel_environment()
     assert expected["OMP_NUM_THREADS"] == "3"
     assert expected["JAX_COMPILATION_CACHE_DIR"] == str(serve_command.jax_cache_dir())
+    assert expected["NTKVIZ_GRAM_DIR"] == str(serve_command.gram_dir())
     printed = subprocess.run([sys.executable, "-m", "ntkviz.cli", "kernel-env"], capture_output=True,
                              text=True, check=True).stdout
     # what a shell gets from eval "$(ntkviz kernel-env)", as binder/start runs it
@@ -169,11 +171,14 @@ print(events.count("/jax/compilation_cache/cache_hits"),
 
 @pytest.mark.slow
 def test_warm_cache_fills_the_cache_that_kernels_then_load_from(tmp_path):
-    folder = tmp_path / "jax"
-    printed = _run(_WARM_CACHE, str(folder))
+    folder, shared = tmp_path / "jax", tmp_path / "grams"
+    printed = _run(_WARM_CACHE, str(folder), env={"NTKVIZ_GRAM_DIR": str(shared)})
     assert f"into the JAX cache {folder}" in printed
     assert "orbit kernels, cnn_gap, N = 8:" in printed and "marked as warmed up" in printed
     assert list(folder.glob("*-cache")) and list(folder.glob("ntkviz-*-warmed-up"))
+    # the kernel matrix of the orbit tab's opening pair at N = 8, for every kernel to take
+    assert f"shared in {shared}: 1\n" in printed
+    assert [f.name.split("-")[:4] for f in shared.glob("*.npy")] == [["cnn_gap", "ntk", "rotate", "N8"]]
     # a second run finds the marker and compiles nothing
     again = subprocess.run([sys.executable, "-m", "ntkviz.cli", "warm-cache", "--cache-dir",
                             str(folder)], capture_output=True, text=True, check=True).stdout

@@ -137,9 +137,11 @@ activity_interval = max(1, min(300, cull_timeout // 3))
 c.JupyterHub.last_activity_interval = activity_interval
 c.Spawner.environment = {
     "JUPYTERHUB_ACTIVITY_INTERVAL": str(activity_interval),
-    # Every student runs as the same OS user, so all kernels share one JAX compilation cache:
-    # the first kernel compiles the dashboard's programs, the others load them.
+    # Every student runs as the same OS user, so all kernels share one JAX compilation cache
+    # and one folder of kernel matrices: the first kernel compiles the dashboard's programs and
+    # computes its opening pair's matrices, the others load them.
     "JAX_COMPILATION_CACHE_DIR": str(command.jax_cache_dir()),
+    "NTKVIZ_GRAM_DIR": str(command.gram_dir()),
 }
 c.JupyterHub.services = [{
     "name": "idle-culler",

@@ -8,6 +8,8 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
   pairs of digits of two different classes.
 * ``orbits``: two MNIST digits, their orbits under a group action, and the spectral analysis of
   an architecture's kernel on them (arXiv 2412.11521, Sec. 3.3–3.5, Fig. 4).
+* ``grams``: kernel matrices computed ahead (the dashboard's warm-up) and shared on disk by a
+  server's kernels.
 * ``survey``: the same over many random digit pairs (Fig. 4B–E, Fig. 5).
 * ``accuracy``: equivariant against plain kernels on a class whose upright digits are unseen.
 * ``width``: analytic NTK against empirical NTKs of finite networks on the unit circle.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_SUBMODULES = ("circle", "architectures", "digits", "orbits", "survey", "accuracy", "width", "multiclass",
+_SUBMODULES = ("circle", "architectures", "digits", "orbits", "grams", "survey", "accuracy", "width", "multiclass",
                "training", "propositions", "dynamics",
                "gcnn_width")
 _SUBMODULES += ("equivariant_accuracy",)

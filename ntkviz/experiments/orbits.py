@@ -28,7 +28,7 @@ import numpy as np
 from .. import datasets, geometry, gp, spectral
 from .._validate import check_int, check_real, check_square
 from ..params import Param, Params
-from . import architectures, digits
+from . import architectures, digits, grams
 from ._common import frozen
 from .digits import check_digit, digit
 
@@ -340,6 +340,12 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     if spectral_ridge is not None:
         spectral_ridge = check_real("spectral_ridge", spectral_ridge, minimum=0.0)
     K = architectures.kernel_matrix(architecture, X, kind=kind, action=action, N=N)
+    return _analysed(X, y, K, action=action, architecture=architecture, kind=kind, a=a, b=b,
+                     spectral_ridge=spectral_ridge)
+
+
+def _analysed(X, y, K, *, action, architecture, kind, a, b, spectral_ridge) -> OrbitPairState:
+    """The state of interleaved orbits ``X`` (labels ``y``) with kernel matrix ``K``."""
     Kc = spectral.circularize(K)
     deviation = float(np.linalg.norm(K - Kc) / max(np.linalg.norm(K), np.finfo(float).tiny))
     if spectral_ridge is None:
@@ -366,13 +372,21 @@ def pair_state_from_orbits(orbit_a, orbit_b, *, action: str = "rotate", N: int |
     )
 
 
-def _state(a, b, action, N, architecture, kind, order, spectral_ridge, cache) -> OrbitPairState:
+def _state(a, b, action, N, architecture, kind, order, spectral_ridge, cache,
+           share=False) -> OrbitPairState:
+    """With ``cache``, the kernel matrix comes from the server's shared ones when it is there
+    (``grams.load``); ``share`` computes it and files it there (the warm-up)."""
     resolution = architectures.ARCHITECTURES[architecture].resolution
     make = _prepared_orbit if cache else _prepared_orbit.__wrapped__
-    return pair_state_from_orbits.unchecked(
-        make(*a, action, N, resolution, order), make(*b, action, N, resolution, order),
-        action=action, N=N, architecture=architecture, kind=kind, a=a, b=b,
-        spectral_ridge=spectral_ridge)
+    X, y = datasets.interleave(make(*a, action, N, resolution, order),
+                               make(*b, action, N, resolution, order))
+    K = grams.load(architecture, kind, action, N, X) if cache and not share else None
+    if K is None:
+        K = architectures.kernel_matrix(architecture, X, kind=kind, action=action, N=N)
+        if share:
+            grams.save(architecture, kind, action, N, X, K)
+    return _analysed(X, y, K, action=action, architecture=architecture, kind=kind, a=a, b=b,
+                     spectral_ridge=spectral_ridge)
 
 
 # A state at N = 64 holds ~2 MB (orbits, X, K): keep the cache small (Voila kernels share memory).
@@ -436,6 +450,7 @@ def orbit_pair_state(a=(3, 0), b=(8, 0), action: str = "rotate", N: int = 8,
 
 
 orbit_pair_state.cache_info = _cached_state.cache_info
+orbit_pair_state.cache_clear = _cached_state.cache_clear
 
 
 @PARAMS.validated
@@ -443,6 +458,10 @@ def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "ro
             kind: str = "ntk") -> None:
     """Compile the kernel once per JAX shape bucket (2N padded to 8, 16, 32, …) so that later
     states at these orbit sizes come back in milliseconds; takes ~0.3–1.5 s per bucket.
+
+    It computes ``orbit_pair_state``'s (and the orbit explorer's) opening pair, 3 against 8, at
+    each N; where ``NTKVIZ_GRAM_DIR`` names a folder, their kernel matrices are filed there and
+    every process using that folder takes them from it (``grams``).
 
     Examples
     --------
@@ -455,4 +474,4 @@ def warm_up(architecture: str = "mlp1", Ns=(4, 8, 16, 32, 64), action: str = "ro
     """
     for N in Ns:
         if N in allowed_N.unchecked(action, architecture):
-            _state((0, 0), (1, 0), action, N, architecture, kind, 1, None, True)
+            _state((3, 0), (8, 0), action, N, architecture, kind, 1, None, True, share=True)

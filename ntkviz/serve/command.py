@@ -142,8 +142,18 @@ def check_pool_memory(class_size: int) -> None:
 def jax_cache_dir() -> Path:
     """Where served kernels share compiled XLA programs: ``$XDG_CACHE_HOME/ntkviz/jax`` (or
     ``~/.cache/ntkviz/jax``)."""
+    return _cache_root() / "jax"
+
+
+def gram_dir() -> Path:
+    """Where served kernels share the kernel matrices their warm-up computed
+    (``experiments.grams``): ``$XDG_CACHE_HOME/ntkviz/grams`` (or ``~/.cache/ntkviz/grams``)."""
+    return _cache_root() / "grams"
+
+
+def _cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ntkviz" / "jax"
+    return Path(base) / "ntkviz"
 
 
 def kernel_environment() -> dict[str, str]:
@@ -151,13 +161,15 @@ def kernel_environment() -> dict[str, str]:
     explorers solve many small systems, where threads only add latency, and a classroom server
     runs many kernels at once; one persistent JAX compilation cache for all kernels (every
     kernel compiles the same orbit kernels in the background: the first one compiles, the
-    others load the programs from disk; ``ntkviz warm-cache`` fills it ahead). Values already
+    others load the programs from disk; ``ntkviz warm-cache`` fills it ahead), and one folder of
+    the kernel matrices that warm-up computed (``experiments.grams``). Values already
     in the environment win. ``ntkviz kernel-env`` prints them for a Jupyter server started
     another way (Binder's ``binder/start``)."""
     defaults = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                 "JAX_COMPILATION_CACHE_DIR": str(jax_cache_dir()),
                 "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-                "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)}
+                "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES),
+                "NTKVIZ_GRAM_DIR": str(gram_dir())}
     return {name: os.environ.get(name, value) for name, value in defaults.items()}
 
 

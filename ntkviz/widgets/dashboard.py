@@ -34,14 +34,16 @@ from .explanations import EXPLANATIONS
 
 __all__ = ["Dashboard", "Tab", "default_tabs", "WARM_UP", "warm_up_kernels", "warmed_up_marker"]
 
-#: (architecture, orbit sizes) compiled in the background: every shape bucket of 2N up to 128
-#: for the cheap kernels; for the group CNN every N up to 32, because its chunk shapes depend
-#: on how many images are quarter turns of others (measured: p95 of an N move 1.6 s without).
+#: (architecture, orbit sizes) compiled in the background, on the orbit tab's opening pair:
+#: every shape bucket of 2N up to 128 for the cheap kernels; for the GAP and group CNNs (0.1–2 s
+#: per N at 14×14) every N up to 32, whose kernel matrices are then shared by the server's
+#: kernels (``experiments.grams``), and for the group CNN because its chunk shapes depend on how
+#: many images are quarter turns of others (measured: p95 of an N move 1.6 s without).
 WARM_UP = (
     ("mlp1", (2, 4, 8, 16, 32, 64)),
     ("mlp5", (2, 4, 8, 16, 32, 64)),
     ("cnn_flatten", (2, 4, 8, 16, 32, 64)),
-    ("cnn_gap", (8, 16, 32)),
+    ("cnn_gap", tuple(range(2, 33))),
     ("gcnn", tuple(range(2, 33))),
 )
 
@@ -261,12 +263,14 @@ def _shared_cache_dir() -> Path | None:
 
 
 def warmed_up_marker(folder: Path) -> Path:
-    """The file that marks the compilation cache ``folder`` as warmed up by this ntkviz and JAX."""
+    """The file that marks the compilation cache ``folder`` as warmed up by this ntkviz (its
+    version and source) and JAX."""
     import jax
 
     from .. import __version__
+    from ..experiments import grams
 
-    return Path(folder) / f"ntkviz-{__version__}-jax-{jax.__version__}-warmed-up"
+    return Path(folder) / f"ntkviz-{__version__}-{grams.code_digest()[:12]}-jax-{jax.__version__}-warmed-up"
 
 
 @contextlib.contextmanager

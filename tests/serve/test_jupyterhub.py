@@ -110,6 +110,7 @@ def test_kernels_run_under_the_memory_bound_and_the_cap(course):
         env = _environ(kernel_pid)
         assert env["OPENBLAS_NUM_THREADS"] == "1"
         assert env["JAX_COMPILATION_CACHE_DIR"] == str(command.jax_cache_dir())   # shared
+        assert env["NTKVIZ_GRAM_DIR"] == str(command.gram_dir())
         template = Path(env["JUPYTER_PATH"].split(":")[0]) / "voila/templates/ntkviz"
         assert (template / "index.html.j2").is_file()
     # the cap: a second kernel starts, a third is refused, the dashboard's goes on

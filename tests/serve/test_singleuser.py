@@ -51,7 +51,8 @@ def test_the_dashboard_is_copied_and_jupyterhub_singleuser_runs(monkeypatch, tmp
     monkeypatch.setattr(singleuser, "_run", lambda argv: ran.update(argv=argv, env=dict(os.environ)))
     # main sets the kernels' variables in this process: on a copy, dropped after the test
     environ = {k: v for k, v in os.environ.items()
-               if k not in ("OPENBLAS_NUM_THREADS", "JUPYTER_PATH", "JAX_COMPILATION_CACHE_DIR")}
+               if k not in ("OPENBLAS_NUM_THREADS", "JUPYTER_PATH", "JAX_COMPILATION_CACHE_DIR",
+                            "NTKVIZ_GRAM_DIR")}
     monkeypatch.setattr(os, "environ", environ | {"XDG_CACHE_HOME": str(tmp_path / "cache")})
     monkeypatch.chdir(tmp_path)
     singleuser.main(["--max-kernels=4", "--port=9999"])
@@ -62,6 +63,7 @@ def test_the_dashboard_is_copied_and_jupyterhub_singleuser_runs(monkeypatch, tmp
     assert env["OPENBLAS_NUM_THREADS"] == "1"
     assert env["JUPYTER_PATH"].startswith(str(tmp_path / "cache" / "ntkviz"))
     assert env["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "cache" / "ntkviz" / "jax")
+    assert env["NTKVIZ_GRAM_DIR"] == str(tmp_path / "cache" / "ntkviz" / "grams")
 
 
 def _load(monkeypatch, tmp_path, euid: int = 1000, **env):

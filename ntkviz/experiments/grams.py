@@ -1,0 +1,93 @@
+"""Kernel matrices computed ahead and shared on disk by the processes of one server.
+
+A served dashboard runs one Python kernel per visitor. Its warm-up (``widgets.dashboard``,
+``ntkviz warm-cache``) computes the orbit explorer's opening pair of digits at every orbit size
+it compiles; ``save`` keeps each kernel matrix in the folder named by ``NTKVIZ_GRAM_DIR`` (set by
+``ntkviz serve`` for its kernels, ``serve.command.kernel_environment``), and every kernel's
+``orbits.orbit_pair_state`` takes it from there (``load``) instead of computing it again: a
+move to a new N on the group CNN then costs a file read, not 0.3–2 s of kernel evaluation.
+
+A matrix is filed under a digest of everything it is a function of: the built-in architecture,
+the kernel kind, the action and N, the input images themselves, the ntkviz source and the JAX
+version. A changed digit, image preparation or kernel code gives another name, never a stale
+matrix. Without ``NTKVIZ_GRAM_DIR`` nothing is read or written. Files are written whole (a
+temporary file, then renamed), and a file that cannot be read as the expected matrix is ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import architectures
+
+__all__ = ["ENV", "code_digest", "folder", "load", "save"]
+
+#: The environment variable naming the folder (unset: no shared matrices).
+ENV = "NTKVIZ_GRAM_DIR"
+
+
+def folder() -> Path | None:
+    """The folder of shared kernel matrices, or None when ``NTKVIZ_GRAM_DIR`` is not set."""
+    value = os.environ.get(ENV)
+    return Path(value) if value else None
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of the ntkviz source files and the JAX version (what computes the matrices)."""
+    import jax
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(jax.__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _path(base: Path, architecture: str, kind: str, action: str, N: int, X: np.ndarray) -> Path:
+    digest = hashlib.sha256(code_digest().encode())
+    digest.update(repr((architecture, kind, action, int(N), X.shape, X.dtype.str)).encode())
+    digest.update(np.ascontiguousarray(X).tobytes())
+    return base / f"{architecture}-{kind}-{action}-N{int(N)}-{digest.hexdigest()[:40]}.npy"
+
+
+def load(architecture: str, kind: str, action: str, N: int, X: np.ndarray) -> np.ndarray | None:
+    """The shared ``kernel_matrix(architecture, X, kind=kind, action=action, N=N)``, or None (no
+    folder, a registered architecture, not computed yet, or a file that is not that matrix)."""
+    base = folder()
+    if base is None or architecture not in architectures.BUILT_IN:
+        return None
+    try:
+        K = np.load(_path(base, architecture, kind, action, N, X), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    n = X.shape[0]
+    if K.shape != (n, n) or K.dtype != np.float64 or not np.isfinite(K).all():
+        return None
+    return K
+
+
+def save(architecture: str, kind: str, action: str, N: int, X: np.ndarray, K: np.ndarray) -> Path | None:
+    """File ``K`` (the kernel matrix of ``X``) for ``load``; returns its path, or None when there
+    is no folder or the architecture is a registered one."""
+    base = folder()
+    if base is None or architecture not in architectures.BUILT_IN:
+        return None
+    base.mkdir(parents=True, exist_ok=True)
+    path = _path(base, architecture, kind, action, N, X)
+    handle, temporary = tempfile.mkstemp(dir=base, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            np.save(f, np.asarray(K, dtype=np.float64), allow_pickle=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
