@@ -39,8 +39,29 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
 
 
 def _choose(root: str, css: str, label: str):
-    """A setup step: pick ``label`` in the dropdown with class ``css`` under ``root``."""
-    return lambda page: page.locator(f"{root} .{css} select").first.select_option(label=label)
+    """A setup step: pick ``label`` in the dropdown with class ``css`` under ``root``, then wait
+    for the readout's architecture to change."""
+    return _then_wait(lambda page: page.locator(f"{root} .{css} select").first.select_option(label=label),
+                      "architecture")
+
+
+def _type(root: str, css: str, value: str, setting: str):
+    """A setup step: type ``value`` into the number box with class ``css`` under ``root``, then
+    wait for the readout's ``setting`` to change."""
+    def step(page):
+        box = page.locator(f"{root} .{css} input").first
+        box.fill(value)
+        box.press("Enter")
+    return _then_wait(step, setting)
+
+
+def _then_wait(step, setting: str):
+    def run(page, readout: str):
+        spec = readout.split("@")[0] + "@" + setting
+        before = data_value(page, spec)
+        step(page)
+        wait_for_value(page, spec, "v !== a", before, timeout_ms=120_000)
+    return run
 
 
 def _keys(*runs):
@@ -65,8 +86,10 @@ def scenarios():
          _keys(("ArrowRight", MOVES)), "ntkviz-setting@n", None),
         ("Orbits of two digits", orbit, "orbits, CNN GAP, 14×14: N 28 → 8", "ntkviz-N",
          _keys(("ArrowLeft", MOVES)), "ntkviz-setting@n", arch("cnn_gap")),
-        ("Orbits of two digits", orbit, "orbits, C4 group CNN, 14×14: N 8 → 28", "ntkviz-N",
-         _keys(("ArrowRight", MOVES)), "ntkviz-setting@n", arch("gcnn")),
+        ("Orbits of two digits", orbit, "orbits, C4 group CNN, 14×14: N 8 → 28 (opening pair: shared matrices)",
+         "ntkviz-N", _keys(("ArrowRight", MOVES)), "ntkviz-setting@n", arch("gcnn")),
+        ("Orbits of two digits", orbit, "orbits, C4 group CNN, 14×14, sample A 1 (computed live): N 28 → 8",
+         "ntkviz-N", _keys(("ArrowLeft", MOVES)), "ntkviz-setting@n", _type(orbit, "ntkviz-sample-a", "1", "a")),
         ("Equivariant vs plain", accuracy, "equivariant vs plain: N over its grid", "ntkviz-N",
          _keys(("ArrowRight", 4), ("ArrowLeft", 8), ("ArrowRight", 8)), "ntkviz-setting@n", None),
         ("Finite width", width, "finite width: width over its grid", "ntkviz-width",
@@ -94,7 +117,9 @@ def _time_survey(page) -> float:
 
     orbit, root = ".ntkviz-orbit-explorer", ".ntkviz-survey-explorer"
     select_tab(page, "Orbits of two digits", f"{orbit} .js-plotly-plot .main-svg")
-    _choose(orbit, "ntkviz-architecture", ARCHITECTURES["mlp1"].label)(page)
+    if data_value(page, "ntkviz-setting@a") != "3,0":
+        _type(orbit, "ntkviz-sample-a", "0", "a")(page, "ntkviz-setting")
+    page.locator(f"{orbit} .ntkviz-architecture select").first.select_option(label=ARCHITECTURES["mlp1"].label)
     wait_for_value(page, "ntkviz-setting@architecture", "v === 'mlp1'", timeout_ms=120_000)
     while data_value(page, "ntkviz-setting@n") != "8":
         before = data_value(page, "ntkviz-setting@n")
@@ -139,9 +164,7 @@ def main() -> int:
                 notes.append(f"open tab “{title}” (builds its explorer): {time.monotonic() - start:.2f} s")
                 opened.add(title)
             if setup is not None:
-                before = data_value(page, readout.split("@")[0] + "@architecture")
-                setup(page)
-                wait_for_value(page, readout.split("@")[0] + "@architecture", "v !== a", before, timeout_ms=120_000)
+                setup(page, readout)
             times = [timed_move(page, root, lambda k=key: press(page, slider, k), readout) for key in keys]
             p50, p95 = _percentiles(times)
             rows.append(f"| {label} | {len(times)} | {p50 * 1e3:.0f} ms | {p95 * 1e3:.0f} ms |")

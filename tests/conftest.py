@@ -2,9 +2,10 @@
 
 * Property tests run one fixed-seed hypothesis profile (``property_budget``), the same in
   ``make test`` and in CI; ``make fuzz`` explores.
-* Served dashboards keep their persistent JAX compilation cache under ``XDG_CACHE_HOME``
-  (``ntkviz.serve.jax_cache_dir``): each session gets a fresh one, so no test depends on what an
-  earlier run compiled or marked as warmed up.
+* Served dashboards keep their persistent JAX compilation cache and shared kernel matrices
+  under ``XDG_CACHE_HOME`` (``ntkviz.serve.jax_cache_dir``, ``gram_dir``): each session gets a
+  fresh one, so no test depends on what an earlier run compiled, computed or marked as warmed
+  up; the test process itself shares no kernel matrices unless a test sets ``NTKVIZ_GRAM_DIR``.
 * Markers: every test of ``tests/serve`` (a Voila server per test), ``tests/reproduction``
   (a quick run of every target) and ``tests/website`` (the course website, lessons executed)
   is ``slow``, beside the tests marked one by one; ``make check``
@@ -24,6 +25,7 @@ import property_budget  # noqa: F401  (registers and loads the hypothesis profil
 import pytest
 
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ntkviz-test-cache-")
+os.environ.pop("NTKVIZ_GRAM_DIR", None)
 
 
 SLOW_FOLDERS = ("serve", "reproduction", "website")

@@ -108,6 +108,38 @@ def test_circularisation_of_any_psd_matrix_is_circulant_and_psd(seed, n):
     assert np.linalg.eigvalsh(Kc).min() >= -1e-10 * np.abs(Kc).max()
 
 
+@settings(max_examples=examples(40), deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 40), ridge=st.sampled_from([0.0, 1e-6, 0.5]),
+       deficient=st.booleans())
+def test_analysis_from_the_row_is_the_dense_analysis(seed, N, ridge, deficient):
+    """``analyze_row`` (one FFT of the row) gives ``analyze`` of the full circulant exactly,
+    rank-deficient kernels (some λ_f = 0) and ridges included."""
+    rng = np.random.default_rng(seed)
+    Kc = random_circulant_spd(rng, N)
+    if deficient:   # zero out the eigenvalues of a symmetric pair of frequencies
+        lam = np.fft.fft(Kc[0]).real
+        f = int(rng.integers(0, N + 1))
+        lam[f] = lam[(2 * N - f) % (2 * N)] = 0.0
+        Kc = spectral.circulant(np.fft.ifft(lam).real)
+        Kc = 0.5 * (Kc + Kc.T)
+    row = Kc[0]
+    dense, fast = spectral.analyze(spectral.circulant(row), ridge), spectral.analyze_row(row, ridge)
+    assert fast.lam.tolist() == dense.lam.tolist()
+    for field in ("lam_N", "mean_inverse", "error", "rank_deficient", "note", "status", "condition"):
+        assert getattr(fast, field) == getattr(dense, field), field
+
+
+def test_analysis_from_the_row_refuses_rows_that_are_not_kernels():
+    with pytest.raises(ValueError, match="row must be symmetric"):
+        spectral.analyze_row([3.0, 1.0, 0.0, 0.5])
+    with pytest.raises(ValueError, match="even size"):
+        spectral.analyze_row([3.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        spectral.analyze_row([1.0, 2.0, 0.0, 2.0])
+    with pytest.raises(ValueError, match="row"):
+        spectral.analyze_row([[1.0, 0.0], [0.0, 1.0]])
+
+
 def test_spectrum_matches_dense_eigenvalues():
     K = random_circulant_spd(np.random.default_rng(0), 7)
     np.testing.assert_allclose(np.sort(spectral.spectrum(K)), np.linalg.eigvalsh(K), rtol=1e-12)

@@ -323,7 +323,9 @@ def _eps(N: int, delta: float, length_scale: float, ridge: float) -> float:
     row = rbf(length_scale)(X[:1], X)[0]
     # A stationary kernel gives c_j = c_{n−j} up to round-off; symmetrise it exactly.
     row = 0.5 * (row + np.roll(row[::-1], 1))
-    return float(_spectral(spectral.circulant(row), ridge)[1].error)
+    # σ² as _spectral takes it, ρ·(tr K̃ − K̃₀₀), summed the same way (ε equals circle_state's)
+    sigma2 = ridge * float(np.full(len(row), row[0]).sum() - row[0])
+    return float(spectral.analyze_row(row, ridge=sigma2).error)
 
 
 @PARAMS.validated

@@ -24,12 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import datasets
+from .._validate import as_finite_array
+from ..params import Param, Params
 from . import architectures
 
-__all__ = ["ENV", "code_digest", "folder", "load", "save"]
+__all__ = ["ENV", "PARAMS", "code_digest", "folder", "load", "save"]
 
 #: The environment variable naming the folder (unset: no shared matrices).
 ENV = "NTKVIZ_GRAM_DIR"
+#: What a shared matrix is a function of, besides its images.
+PARAMS = Params(*architectures.PARAMS.values(), Param("action", "choice", choices=datasets.ACTIONS),
+                Param("N", "int", 1))
 
 
 def folder() -> Path | None:
@@ -53,14 +59,21 @@ def code_digest() -> str:
 
 def _path(base: Path, architecture: str, kind: str, action: str, N: int, X: np.ndarray) -> Path:
     digest = hashlib.sha256(code_digest().encode())
-    digest.update(repr((architecture, kind, action, int(N), X.shape, X.dtype.str)).encode())
+    digest.update(repr((architecture, kind, action, N, X.shape, X.dtype.str)).encode())
     digest.update(np.ascontiguousarray(X).tobytes())
-    return base / f"{architecture}-{kind}-{action}-N{int(N)}-{digest.hexdigest()[:40]}.npy"
+    return base / f"{architecture}-{kind}-{action}-N{N}-{digest.hexdigest()[:40]}.npy"
 
 
-def load(architecture: str, kind: str, action: str, N: int, X: np.ndarray) -> np.ndarray | None:
-    """The shared ``kernel_matrix(architecture, X, kind=kind, action=action, N=N)``, or None (no
-    folder, a registered architecture, not computed yet, or a file that is not that matrix)."""
+def _images(X) -> np.ndarray:
+    return as_finite_array("X", X, ndim=3)
+
+
+@PARAMS.validated
+def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | None:
+    """The shared ``kernel_matrix(architecture, X, kind=kind, action=action, N=N)`` of images
+    ``X`` (n, H, W), or None (no folder, a registered architecture, not computed yet, or a file
+    that is not that matrix)."""
+    X = _images(X)
     base = folder()
     if base is None or architecture not in architectures.BUILT_IN:
         return None
@@ -74,9 +87,15 @@ def load(architecture: str, kind: str, action: str, N: int, X: np.ndarray) -> np
     return K
 
 
-def save(architecture: str, kind: str, action: str, N: int, X: np.ndarray, K: np.ndarray) -> Path | None:
-    """File ``K`` (the kernel matrix of ``X``) for ``load``; returns its path, or None when there
-    is no folder or the architecture is a registered one."""
+@PARAMS.validated
+def save(architecture: str, kind: str, action: str, N: int, X, K) -> Path | None:
+    """File ``K``, the (n, n) kernel matrix of images ``X`` (n, H, W), for ``load``; returns its
+    path, or None when there is no folder or the architecture is a registered one."""
+    X = _images(X)
+    K = as_finite_array("K", K, ndim=2)
+    if K.shape != (X.shape[0],) * 2:
+        raise ValueError(f"K must be the n × n kernel matrix of X (n = len(X) = {X.shape[0]}), got K of shape "
+                         f"{K.shape}")
     base = folder()
     if base is None or architecture not in architectures.BUILT_IN:
         return None
@@ -85,7 +104,7 @@ def save(architecture: str, kind: str, action: str, N: int, X: np.ndarray, K: np
     handle, temporary = tempfile.mkstemp(dir=base, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as f:
-            np.save(f, np.asarray(K, dtype=np.float64), allow_pickle=False)
+            np.save(f, K.astype(np.float64), allow_pickle=False)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

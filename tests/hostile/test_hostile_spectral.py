@@ -27,6 +27,7 @@ CASES = [
          dict(lam=Arr(LAM), ridge=Real(minimum=0.0)), allow_inf=True),
     Case(S.analyze, dict(Kc=KC), dict(Kc=Arr(KC), ridge=Real(minimum=0.0)), allow_inf=True,
          covers=(S.analyze, S.SpectralAnalysis)),
+    Case(S.analyze_row, dict(row=ROW), dict(row=Arr(ROW), ridge=Real(minimum=0.0)), allow_inf=True),
     Case(S.spectral_error, dict(Kc=KC), dict(Kc=Arr(KC), ridge=Real(minimum=0.0), missing=MISSING)),
     Case(S.spectral_errors, dict(Kc=KC, missing=[0, 2]),
          dict(Kc=Arr(KC), ridge=Real(minimum=0.0), missing=MISSING)),
