@@ -39,7 +39,19 @@ PARAMS = Params(*architectures.PARAMS.values(), Param("action", "choice", choice
 
 
 def folder() -> Path | None:
-    """The folder of shared kernel matrices, or None when ``NTKVIZ_GRAM_DIR`` is not set."""
+    """The folder of shared kernel matrices, or None when ``NTKVIZ_GRAM_DIR`` is not set.
+
+    Examples
+    --------
+    >>> import os
+    >>> from ntkviz.experiments import grams
+    >>> os.environ[grams.ENV] = "/srv/course/grams"
+    >>> grams.folder()
+    PosixPath('/srv/course/grams')
+    >>> del os.environ[grams.ENV]
+    >>> grams.folder() is None    # the default outside a served dashboard: nothing shared
+    True
+    """
     value = os.environ.get(ENV)
     return Path(value) if value else None
 
@@ -72,7 +84,17 @@ def _images(X) -> np.ndarray:
 def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | None:
     """The shared ``kernel_matrix(architecture, X, kind=kind, action=action, N=N)`` of images
     ``X`` (n, H, W), or None (no folder, a registered architecture, not computed yet, or a file
-    that is not that matrix)."""
+    that is not that matrix).
+
+    Examples
+    --------
+    Nothing is shared outside a served dashboard:
+
+    >>> from ntkviz.experiments import grams, orbits
+    >>> state = orbits.orbit_pair_state((3, 0), (8, 0), N=4, cache=False)
+    >>> grams.load("mlp1", "ntk", "rotate", 4, state.X) is None
+    True
+    """
     X = _images(X)
     base = folder()
     if base is None or architecture not in architectures.BUILT_IN:
@@ -90,7 +112,22 @@ def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | N
 @PARAMS.validated
 def save(architecture: str, kind: str, action: str, N: int, X, K) -> Path | None:
     """File ``K``, the (n, n) kernel matrix of images ``X`` (n, H, W), for ``load``; returns its
-    path, or None when there is no folder or the architecture is a registered one."""
+    path, or None when there is no folder or the architecture is a registered one.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ntkviz.experiments import grams, orbits
+    >>> os.environ[grams.ENV] = tempfile.mkdtemp()      # as ntkviz serve sets it for its kernels
+    >>> state = orbits.orbit_pair_state((3, 0), (8, 0), N=4, cache=False)
+    >>> grams.save("mlp1", "ntk", "rotate", 4, state.X, state.K).name[:19]
+    'mlp1-ntk-rotate-N4-'
+    >>> bool((grams.load("mlp1", "ntk", "rotate", 4, state.X) == state.K).all())
+    True
+    >>> grams.load("mlp1", "ntk", "rotate", 4, state.X[::-1]) is None   # other images: not filed
+    True
+    >>> del os.environ[grams.ENV]
+    """
     X = _images(X)
     K = as_finite_array("K", K, ndim=2)
     if K.shape != (X.shape[0],) * 2:

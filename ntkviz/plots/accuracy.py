@@ -49,6 +49,10 @@ __all__ = [
 
 
 _GAP = 1  # pixels of empty space between thumbnails
+#: The mosaic's value between thumbnails: drawn in the page's grey (a number, not a gap, so the
+#: mosaic travels as one binary array; correct ink spans [0, 0.49], wrong ink [0.51, 1]).
+_BETWEEN = 0.5
+_BETWEEN_COLOR = "#e8e8e8"
 #: Most thumbnails per row of ``digit_thumbnails`` (the mosaic's width grows with ``ncols``).
 MAX_COLUMNS = 1000
 
@@ -212,7 +216,7 @@ def _mosaic(images, correct, predicted, true_labels, ncols: int, names=None, out
     m, h, w = images.shape
     nrows = -(-m // ncols)
     H, Wd = nrows * (h + _GAP) - _GAP, ncols * (w + _GAP) - _GAP
-    z = np.full((H, Wd), np.nan)
+    z = np.full((H, Wd), _BETWEEN)
     marks_x, marks_y, marks_text = [], [], []
     centres_x, centres_y, hover = [], [], []
     scale = np.max(images) or 1.0
@@ -259,8 +263,6 @@ def digit_thumbnails_update(images, correct, predicted=None, true_labels=None, *
     z, (mx, my, mt), (cx, cy, hover), (H, Wd) = _mosaic(images, correct, predicted, true_labels,
                                                          ncols, names, outcomes)
     n_right = int(np.sum(correct))
-    # gaps as None, not NaN: figures travel as JSON, which has no NaN
-    z = [[None if np.isnan(v) else float(v) for v in row] for row in z]
     return {"data": [dict(z=z), dict(x=mx, y=my, text=mt), dict(x=cx, y=cy, text=hover)],
             "layout": {"title_text": title or f"Test digits: {n_right} of {len(correct)} correct",
                        "xaxis_range": [-0.5, Wd - 0.5], "yaxis_range": [H - 0.5, -0.5]}}
@@ -287,8 +289,8 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
     """
     update = digit_thumbnails_update(images, correct, predicted, true_labels, ncols=ncols,
                                      names=names, outcomes=outcomes, title=title)
-    scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.49, "#ffffff"],
-             [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
+    scale = [[0.0, "#ffffff"], [0.49, OUTCOME_COLORS["correct"]], [0.495, _BETWEEN_COLOR],
+             [0.505, _BETWEEN_COLOR], [0.51, "#ffffff"], [1.0, OUTCOME_COLORS["wrong"]]]
     fig = go.Figure()
     fig.add_trace(go.Heatmap(colorscale=scale, zmin=0.0, zmax=1.0, showscale=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(mode="text", textposition="bottom left", hoverinfo="skip",
@@ -298,5 +300,5 @@ def digit_thumbnails(images, correct, predicted=None, true_labels=None, *, ncols
                              marker=dict(symbol="square", size=30, opacity=0)))
     layout(fig, "", xaxis=dict(visible=False, constrain="domain"),
            yaxis=dict(visible=False, scaleanchor="x", constrain="domain"),
-           plot_bgcolor="#e8e8e8", showlegend=False)
+           plot_bgcolor=_BETWEEN_COLOR, showlegend=False)
     return apply_update(fig, update)

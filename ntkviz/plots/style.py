@@ -217,7 +217,11 @@ def check_index(name: str, value, size: int, of: str = "the data") -> int:
 
 def finite_or_none(values) -> list:
     """Plotly-friendly list: non-finite entries (1/0 for a zero eigenvalue) become gaps."""
-    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=float)]
+    values = np.asarray(values, dtype=float)
+    out = values.tolist()
+    for i in np.flatnonzero(~np.isfinite(values)):
+        out[i] = None
+    return out
 
 
 def class_mask(y) -> tuple[np.ndarray, np.ndarray]:

@@ -196,7 +196,8 @@ export default {
           stale = false;
           drawnWidth = div.clientWidth;
           const drawn = fitted(JSON.parse(model.get("figure")), drawnWidth);
-          await Plotly.react(div, drawn.data, drawn.layout, CONFIG);
+          // (the config once: given again, plotly rebuilds its context and compares it)
+          await Plotly.react(div, drawn.data, drawn.layout, div._fullLayout ? undefined : CONFIG);
         }
         if (!clicks && div._fullLayout && alive) {
           clicks = true;
@@ -247,10 +248,18 @@ _PLAIN_ARRAYS = frozenset({"range", "geojson", "layer", "layers"})
 _INT_TYPES = (("i1", np.int8), ("i2", np.int16), ("i4", np.int32))
 
 
+#: Types a list may hold to be written as it is (after non-finite floats become null).
+_SCALARS = frozenset({float, int, str, bool, type(None)})
+
+
 def _jsonable(value, key=None):
     if isinstance(value, dict):
         return {k: _jsonable(v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if all(type(v) in _SCALARS for v in value):   # a flat list (the common case): one pass
+            if all(type(v) is not float or math.isfinite(v) for v in value):
+                return value
+            return [None if type(v) is float and not math.isfinite(v) else v for v in value]
         return [_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return _typed_array(value) if key not in _PLAIN_ARRAYS else _jsonable(value.tolist())

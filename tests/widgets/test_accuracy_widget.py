@@ -1,7 +1,6 @@
 """AccuracyExplorer and its figures: the numbers shown are the results' numbers; controls drive
 one FigureWidget in place; bad input is shown, never raised; missing results are computed live."""
 
-import json
 import re
 
 import numpy as np
@@ -60,11 +59,14 @@ def test_bars_and_thumbnails():
     fig = plots.digit_thumbnails(images, correct, [1, 7, 1, 1, 4], [1, 1, 1, 1, 1], ncols=3)
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape == (2 * 3 + 1, 3 * 3 + 2)
-    assert np.nanmax(z[:3, :3]) <= 0.49 and np.nanmin(z[:3, 4:7]) >= 0.51  # right / wrong colours
+    assert np.max(z[:3, :3]) <= 0.49 and np.min(z[:3, 4:7]) >= 0.51  # right / wrong colours
     assert list(fig.data[1].text) == ["→7", "→4"]
     assert "3 of 5 correct" in fig.layout.title.text
     assert "predicted 7 (WRONG)" in fig.data[2].text[1] and fig.data[2].x[1] == 5   # its centre
-    json.dumps(list(fig.data[0].z), allow_nan=False)  # gaps are None: a FigureWidget sends JSON
+    # between thumbnails: a number drawn in the background's grey (no NaN for JSON to refuse)
+    assert np.isfinite(z).all() and set(z[3].tolist()) == set(z[:, 3].tolist()) == {0.5}
+    scale = dict((v, c) for v, c in fig.data[0].colorscale[2:4])
+    assert scale == {0.495: fig.layout.plot_bgcolor, 0.505: fig.layout.plot_bgcolor}
 
 
 # --------------------------------------------------------------------------- the explorer
