@@ -178,7 +178,7 @@ def test_warm_cache_fills_the_cache_that_kernels_then_load_from(tmp_path):
     assert list(folder.glob("*-cache")) and list(folder.glob("ntkviz-*-warmed-up"))
     # the kernel matrix of the orbit tab's opening pair at N = 8, for every kernel to take
     assert f"shared in {shared}: 1\n" in printed
-    assert [f.name.split("-")[:4] for f in shared.glob("*.npy")] == [["cnn_gap", "ntk", "rotate", "N8"]]
+    assert [f.name.split("-")[2:6] for f in shared.glob("*.npy")] == [["cnn_gap", "ntk", "rotate", "N8"]]
     # a second run finds the marker and compiles nothing
     again = subprocess.run([sys.executable, "-m", "ntkviz.cli", "warm-cache", "--cache-dir",
                             str(folder)], capture_output=True, text=True, check=True).stdout

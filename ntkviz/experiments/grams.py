@@ -20,6 +20,7 @@ import functools
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from .._validate import as_finite_array
 from ..params import Param, Params
 from . import architectures
 
-__all__ = ["ENV", "PARAMS", "code_digest", "folder", "load", "save"]
+__all__ = ["ENV", "PARAMS", "code_digest", "folder", "load", "prune", "save"]
 
 #: The environment variable naming the folder (unset: no shared matrices).
 ENV = "NTKVIZ_GRAM_DIR"
@@ -73,7 +74,35 @@ def _path(base: Path, architecture: str, kind: str, action: str, N: int, X: np.n
     digest = hashlib.sha256(code_digest().encode())
     digest.update(repr((architecture, kind, action, N, X.shape, X.dtype.str)).encode())
     digest.update(np.ascontiguousarray(X).tobytes())
-    return base / f"{architecture}-{kind}-{action}-N{N}-{digest.hexdigest()[:40]}.npy"
+    return base / f"{_prefix()}{architecture}-{kind}-{action}-N{N}-{digest.hexdigest()[:40]}.npy"
+
+
+def _prefix() -> str:
+    return f"ntkviz-{code_digest()[:12]}-"
+
+
+def prune() -> int:
+    """Delete the shared matrices of other ntkviz sources or JAX versions (and temporary files
+    over an hour old, left by a process ended while writing); returns how many files went. The
+    warm-up calls it, so the folder holds one version's matrices (80 files, 1.5 MB), not one
+    set per upgrade.
+
+    Examples
+    --------
+    >>> from ntkviz.experiments import grams
+    >>> grams.prune()    # no folder set: nothing to delete
+    0
+    """
+    base = folder()
+    if base is None or not base.is_dir():
+        return 0
+    hour_ago = time.time() - 3600
+    stale = [p for p in base.iterdir() if p.is_file() and (
+        (p.suffix == ".tmp" and p.stat().st_mtime < hour_ago)
+        or (p.suffix == ".npy" and not p.name.startswith(_prefix())))]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def _images(X) -> np.ndarray:
@@ -120,8 +149,8 @@ def save(architecture: str, kind: str, action: str, N: int, X, K) -> Path | None
     >>> from ntkviz.experiments import grams, orbits
     >>> os.environ[grams.ENV] = tempfile.mkdtemp()      # as ntkviz serve sets it for its kernels
     >>> state = orbits.orbit_pair_state((3, 0), (8, 0), N=4, cache=False)
-    >>> grams.save("mlp1", "ntk", "rotate", 4, state.X, state.K).name[:19]
-    'mlp1-ntk-rotate-N4-'
+    >>> grams.save("mlp1", "ntk", "rotate", 4, state.X, state.K).name.split("-")[2:6]
+    ['mlp1', 'ntk', 'rotate', 'N4']
     >>> bool((grams.load("mlp1", "ntk", "rotate", 4, state.X) == state.K).all())
     True
     >>> grams.load("mlp1", "ntk", "rotate", 4, state.X[::-1]) is None   # other images: not filed

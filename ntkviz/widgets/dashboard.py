@@ -323,7 +323,7 @@ def warm_up_kernels(*, wait: bool = True,
     each part."""
     import time
 
-    from ..experiments import orbits
+    from ..experiments import grams, orbits
 
     def part(what: str, compile_, *args):
         start = time.perf_counter()
@@ -334,6 +334,7 @@ def warm_up_kernels(*, wait: bool = True,
     with _warm_up_turn(wait=wait) as mine:
         if not mine:
             return False
+        grams.prune()   # (matrices of an earlier version of the code)
         for architecture, Ns in WARM_UP:
             part(f"orbit kernels, {architecture}, N = {_sizes(Ns)}", orbits.warm_up, architecture, Ns)
     return True

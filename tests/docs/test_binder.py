@@ -88,7 +88,7 @@ def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
     assert list(binder.cache_dir.glob("ntkviz-*-jax-*-warmed-up")), "no warmed-up marker"
     # with the opening pair's kernel matrices, which kernel-env points the kernels at
     shared = binder.cache_dir.parent / "grams"
-    assert list(shared.glob("gcnn-ntk-rotate-N8-*.npy")), f"no shared kernel matrices in {shared}"
+    assert list(shared.glob("ntkviz-*-gcnn-ntk-rotate-N8-*.npy")), f"no shared kernel matrices in {shared}"
     # and installed plotly's cartesian bundle, which the figures bring to the page
     assert (binder.repo / CARTESIAN_JS.relative_to(ROOT)).is_file()
 

@@ -37,7 +37,7 @@ def test_the_warm_up_files_matrices_that_states_then_take_to_the_last_bit(shared
     fresh, X = _opening_X()
     orbits.warm_up("mlp1", Ns=(N,))
     files = sorted(shared.glob("*.npy"))
-    assert [f.name.split("-")[:4] for f in files] == [["mlp1", "ntk", "rotate", f"N{N}"]]
+    assert [f.name.split("-")[2:6] for f in files] == [["mlp1", "ntk", "rotate", f"N{N}"]]
     assert not list(shared.glob("*.tmp"))
     _no_kernel(monkeypatch)
     state = orbits.orbit_pair_state((3, 0), (8, 0), "rotate", N, "mlp1")
@@ -103,3 +103,23 @@ def test_a_registered_architecture_is_never_shared(shared):
 def test_the_name_follows_the_source_and_jax():
     digest = grams.code_digest()
     assert len(digest) == 64 and digest == grams.code_digest()
+
+
+def test_pruning_keeps_only_this_versions_matrices(shared):
+    import os
+    import time
+
+    fresh, X = _opening_X()
+    mine = grams.save("mlp1", "ntk", "rotate", N, X, fresh.K)
+    assert mine.name.startswith(f"ntkviz-{grams.code_digest()[:12]}-")
+    older = shared / mine.name.replace(grams.code_digest()[:12], "0" * 12)
+    older.write_bytes(mine.read_bytes())
+    left_behind, writing = shared / "abc.tmp", shared / "def.tmp"
+    left_behind.write_bytes(b"")
+    writing.write_bytes(b"")
+    os.utime(left_behind, (time.time() - 7200,) * 2)
+    other = shared / "notes.txt"
+    other.write_text("not ours")
+    assert grams.prune() == 2
+    assert sorted(p.name for p in shared.iterdir()) == sorted([mine.name, writing.name, other.name])
+    assert grams.prune() == 0

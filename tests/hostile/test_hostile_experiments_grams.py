@@ -17,6 +17,7 @@ ARGS = dict(architecture=Choice(tuple(AR.ARCHITECTURES)), kind=Choice(AR.KINDS),
 CASES = [
     Case(G.folder),
     Case(G.code_digest),
+    Case(G.prune),
     Case(G.load, dict(architecture="mlp1", kind="ntk", action="rotate", N=2, X=X), ARGS),
     Case(G.save, dict(architecture="mlp1", kind="ntk", action="rotate", N=2, X=X, K=K),
          dict(ARGS, K=Arr(K))),
