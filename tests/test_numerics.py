@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ntkviz import datasets, gp, spectral
-from ntkviz.experiments import circle, orbits
+from ntkviz.experiments import circle, digit_orbits, orbits
 from ntkviz.kernels import mlp, rbf
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -204,7 +204,7 @@ def test_spectral_status_and_digits_follow_the_condition_number():
 
 def test_orbit_pairs_at_the_largest_N_are_finite():
     for arch in ("mlp1", "orbit_mlp"):
-        s = orbits.orbit_pair_state((3, 0), (8, 0), "rotate", orbits.MAX_ROTATE_N, arch)
+        s = orbits.orbit_pair_state((3, 0), (8, 0), "rotate", digit_orbits.MAX_ROTATE_N, arch)
         assert np.isfinite([s.eps_spectral, s.eps_exact, s.prediction_a, s.prediction_b, s.lam_N]).all()
         assert s.analysis.status in ("ok", "rank_deficient")
         assert s.analysis.status == "ok" or "rank-deficient" in s.note
@@ -255,7 +255,7 @@ def test_float32_inputs_are_upcast_and_give_the_float64_answer():
     assert a32.lam.dtype == np.float64 and a32.error == a64.error
     assert gp.loo_prediction(K32, y.astype(np.float32), 0) == gp.loo_prediction(
         K32.astype(np.float64), y, 0)
-    images = orbits.prepared_orbit((3, 0), "rotate", 4)
+    images = digit_orbits.prepared_orbit((3, 0), "rotate", 4)
     ntk32 = mlp()(images.astype(np.float32))
     assert ntk32.dtype == np.float64
     np.testing.assert_array_equal(ntk32, mlp()(images.astype(np.float32).astype(np.float64)))
@@ -329,8 +329,8 @@ def test_float32_ntk_on_a_rotation_orbit_drifts_with_N_and_float64_does_not():
 
     relative = {}
     for N in (4, 64):
-        X, _ = datasets.interleave(orbits.prepared_orbit((3, 0), "rotate", N),
-                                   orbits.prepared_orbit((8, 0), "rotate", N))
+        X, _ = datasets.interleave(digit_orbits.prepared_orbit((3, 0), "rotate", N),
+                                   digit_orbits.prepared_orbit((8, 0), "rotate", N))
         K64 = mlp()(X)
         eps64 = spectral.spectral_error(spectral.circularize(K64))
         eps32 = float32_eps(ntk_float32(X))

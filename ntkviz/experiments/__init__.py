@@ -6,6 +6,8 @@ figure or an explorer shows. Pure numpy/JAX computation; never imports plotly or
   orbit-averaged MLP), each with its kernel and input resolution.
 * ``digits``: the seed digits, by class and sample in the bundled MNIST test set, and random
   pairs of digits of two different classes.
+* ``digit_orbits``: one seed digit's orbit under a group action, and the orbit sizes each action
+  allows on each architecture.
 * ``orbits``: two MNIST digits, their orbits under a group action, and the spectral analysis of
   an architecture's kernel on them (arXiv 2412.11521, Sec. 3.3–3.5, Fig. 4).
 * ``grams``: kernel matrices computed ahead (the dashboard's warm-up) and shared on disk by a
@@ -25,7 +27,8 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_SUBMODULES = ("circle", "architectures", "digits", "orbits", "grams", "survey", "accuracy", "width", "multiclass",
+_SUBMODULES = ("circle", "architectures", "digits", "digit_orbits", "orbits", "grams", "survey", "accuracy",
+               "width", "multiclass",
                "training", "propositions", "dynamics",
                "gcnn_width")
 _SUBMODULES += ("equivariant_accuracy",)

@@ -25,18 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import datasets
-from .._validate import as_finite_array
-from ..params import Param, Params
+from .._validate import as_finite_array, check_int
 from . import architectures
 
-__all__ = ["ENV", "PARAMS", "code_digest", "folder", "load", "prune", "save"]
+__all__ = ["ENV", "code_digest", "folder", "load", "prune", "save"]
 
 #: The environment variable naming the folder (unset: no shared matrices).
 ENV = "NTKVIZ_GRAM_DIR"
-#: What a shared matrix is a function of, besides its images.
-PARAMS = Params(*architectures.PARAMS.values(), Param("action", "choice", choices=datasets.ACTIONS),
-                Param("N", "int", 1))
 
 
 def folder() -> Path | None:
@@ -109,7 +104,11 @@ def _images(X) -> np.ndarray:
     return as_finite_array("X", X, ndim=3)
 
 
-@PARAMS.validated
+# (architecture, kind and action are checked as architectures.PARAMS declares them)
+_validated = architectures.PARAMS.validated
+
+
+@_validated
 def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | None:
     """The shared ``kernel_matrix(architecture, X, kind=kind, action=action, N=N)`` of images
     ``X`` (n, H, W), or None (no folder, a registered architecture, not computed yet, or a file
@@ -124,7 +123,7 @@ def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | N
     >>> grams.load("mlp1", "ntk", "rotate", 4, state.X) is None
     True
     """
-    X = _images(X)
+    X, N = _images(X), check_int("N", N, minimum=1)
     base = folder()
     if base is None or architecture not in architectures.BUILT_IN:
         return None
@@ -138,7 +137,7 @@ def load(architecture: str, kind: str, action: str, N: int, X) -> np.ndarray | N
     return K
 
 
-@PARAMS.validated
+@_validated
 def save(architecture: str, kind: str, action: str, N: int, X, K) -> Path | None:
     """File ``K``, the (n, n) kernel matrix of images ``X`` (n, H, W), for ``load``; returns its
     path, or None when there is no folder or the architecture is a registered one.
@@ -157,7 +156,7 @@ def save(architecture: str, kind: str, action: str, N: int, X, K) -> Path | None
     True
     >>> del os.environ[grams.ENV]
     """
-    X = _images(X)
+    X, N = _images(X), check_int("N", N, minimum=1)
     K = as_finite_array("K", K, ndim=2)
     if K.shape != (X.shape[0],) * 2:
         raise ValueError(f"K must be the n × n kernel matrix of X (n = len(X) = {X.shape[0]}), got K of shape "

@@ -23,7 +23,7 @@ import numpy as np
 from .._validate import as_finite_array, check_int, check_real
 from ..params import Param, Params
 from ..results import ResultsFile
-from . import digits, orbits
+from . import digit_orbits, digits, orbits
 from ._common import frozen
 
 __all__ = ["SurveyResult", "pair_survey", "pearson", "SHIPPED", "FILE", "precompute",
@@ -214,7 +214,7 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     action : str
         The group action.
     N : int
-        Orbit size (``orbits.allowed_N``).
+        Orbit size (``digit_orbits.allowed_N``).
     n_pairs : int
         Number of random pairs (≥ 2), from ``digits.random_pairs(n_pairs, seed)``.
     seed : int
@@ -244,7 +244,7 @@ def pair_survey(architecture: str = "mlp1", action: str = "rotate", N: int = 8, 
     >>> survey.pair_survey.cached("mlp1", "rotate", 8, "ntk", 8, 0)
     True
     """
-    orbits.check_N.unchecked(N, action, architecture)
+    digit_orbits.check_N.unchecked(N, action, architecture)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable(done, total) or None, got {progress!r}")
     if spectral_ridge is not None:

@@ -4,7 +4,7 @@ docs/theory.md#exact-classification).
 
 **Data.** S digits per class (``multiclass.class_samples(S, seed)``, the digits of
 ``multiclass.spectral_accuracy``), each turned into its orbit of N rotations (cubic splines,
-``order=3``, each image centred and scaled to unit norm: ``orbits.prepared_orbit``); points are
+``order=3``, each image centred and scaled to unit norm: ``digit_orbits.prepared_orbit``); points are
 ordered class-major, then digit, then angle: orbit ``m = c·S + i`` holds rows ``m·N + k``.
 
 **Kernel** (:func:`b3_kernel`): the NTK of App. B.3's network Dense(512, b_std 1)-ReLU-Dense(128,
@@ -39,7 +39,7 @@ import numpy as np
 
 from .._validate import as_finite_array, check_allocation, check_square
 from ..params import Param, Params
-from . import fitting, multiclass, networks, orbits
+from . import digit_orbits, fitting, multiclass, networks
 from ._common import SMALLEST_CLASS
 from .multiclass.leave_out import dense_leave_outs
 
@@ -77,9 +77,9 @@ def class_points(seeds_per_class: int, N: int, seed: int = 0, order: int = 3
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X, labels, samples)``: the ``10·S·N`` images (n, 28, 28), class-major, then digit, then
     angle; their classes; and the (10, S) sample indices of the digits."""
-    N = orbits.check_N.unchecked(N, "rotate", "mlp1")
+    N = digit_orbits.check_N.unchecked(N, "rotate", "mlp1")
     samples = multiclass.class_samples.unchecked(seeds_per_class, seed)
-    X = np.concatenate([orbits.prepared_orbit((c, int(s)), "rotate", N, "mlp1", order)
+    X = np.concatenate([digit_orbits.prepared_orbit((c, int(s)), "rotate", N, "mlp1", order)
                         for c in range(N_CLASSES) for s in samples[c]])
     labels = np.repeat(np.arange(N_CLASSES), samples.shape[1] * N)
     return X, labels, samples

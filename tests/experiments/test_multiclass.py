@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ntkviz import block_circulant, datasets, gp
-from ntkviz.experiments import accuracy, architectures, digits, multiclass, orbits
+from ntkviz.experiments import accuracy, architectures, digit_orbits, digits, multiclass, orbits
 
 RIDGE = gp.DEFAULT_RIDGE
 
@@ -52,7 +52,7 @@ def _brute_force(class_a, class_b, samples_a, samples_b, N, action, key):
     digits = [(class_a, int(s)) for s in samples_a] + [(class_b, int(s)) for s in samples_b]
     S = len(samples_a)
     # (2S, N, R, R)
-    orbit_stack = np.stack([orbits.prepared_orbit(d, action, N, key) for d in digits])
+    orbit_stack = np.stack([digit_orbits.prepared_orbit(d, action, N, key) for d in digits])
     X = orbit_stack.transpose(1, 0, 2, 3).reshape(2 * S * N, *orbit_stack.shape[2:])
     y = np.tile(np.repeat([1.0, -1.0], S), N)
     K = architectures.kernel_matrix(key, X, kind="ntk", action=action, N=N)
@@ -131,14 +131,14 @@ def test_spectral_accuracy_equals_a_hand_computation():
     for c, A in enumerate(classes):
         right = 0
         for i in range(S):
-            orbit_a = orbits.prepared_orbit((A, int(samples[A, i])), "rotate", N)
+            orbit_a = digit_orbits.prepared_orbit((A, int(samples[A, i])), "rotate", N)
             ok = True
             for d, B in enumerate(classes):
                 if B == A:
                     continue
                 mean = 0.0
                 for j in range(S):
-                    orbit_b = orbits.prepared_orbit((B, int(samples[B, j])), "rotate", N)
+                    orbit_b = digit_orbits.prepared_orbit((B, int(samples[B, j])), "rotate", N)
                     eps = orbits.pair_state_from_orbits(orbit_a, orbit_b, N=N).eps_spectral
                     assert result.eps[c, i, d, j] == pytest.approx(eps, rel=1e-9)
                     mean += (1.0 - eps) / S

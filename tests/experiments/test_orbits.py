@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ntkviz import datasets, gp, spectral
-from ntkviz.experiments import architectures, digits, orbits
+from ntkviz.experiments import architectures, digit_orbits, digits, orbits
 
 # --------------------------------------------------------------------------- digits and pairs
 
@@ -44,10 +44,10 @@ def test_random_pairs_are_reproducible_and_of_two_classes():
 
 
 def test_allowed_N():
-    assert orbits.allowed_N("rotate", "mlp1") == tuple(range(2, 65))
-    assert orbits.allowed_N("rot90", "gcnn") == (2, 4)
-    assert orbits.allowed_N("shift", "mlp1") == (2, 4, 7, 14, 28)
-    assert orbits.allowed_N("shift", "cnn_gap") == (2, 7, 14)  # 14×14 inputs
+    assert digit_orbits.allowed_N("rotate", "mlp1") == tuple(range(2, 65))
+    assert digit_orbits.allowed_N("rot90", "gcnn") == (2, 4)
+    assert digit_orbits.allowed_N("shift", "mlp1") == (2, 4, 7, 14, 28)
+    assert digit_orbits.allowed_N("shift", "cnn_gap") == (2, 7, 14)  # 14×14 inputs
 
 
 @pytest.mark.parametrize("action, N, architecture, allowed", [

@@ -4,7 +4,7 @@ against numpy."""
 import numpy as np
 import pytest
 
-from ntkviz.experiments import digits, orbits, survey
+from ntkviz.experiments import digit_orbits, digits, orbits, survey
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +51,10 @@ def test_summaries_against_numpy(result):
 
 def test_survey_does_not_fill_the_explorer_caches():
     states = orbits.orbit_pair_state.cache_info().currsize
-    orbits_before = orbits.prepared_orbit.cache_info().currsize
+    orbits_before = digit_orbits.prepared_orbit.cache_info().currsize
     survey.pair_survey("mlp1", "rotate", 5, n_pairs=6, seed=21)
     assert orbits.orbit_pair_state.cache_info().currsize == states
-    assert orbits.prepared_orbit.cache_info().currsize == orbits_before
+    assert digit_orbits.prepared_orbit.cache_info().currsize == orbits_before
 
 
 def test_pearson():

@@ -5,6 +5,7 @@ import numpy as np
 from ntkviz import datasets
 from ntkviz.experiments import architectures as AR
 from ntkviz.experiments import circle as CI
+from ntkviz.experiments import digit_orbits as DO
 from ntkviz.experiments import digits as DI
 from ntkviz.experiments import orbits as OR
 from ntkviz.experiments import propositions as PR
@@ -19,8 +20,8 @@ ACTION = Choice(datasets.ACTIONS)
 DIGIT = Values(((3,), (3, 0, 1), (10, 0), (-1, 0), (3, -1), (3, 10**9), (2.5, 0), ("3", 0), None,
                 3, "3", (np.nan, 0), (True, 0), ((3, 0),)))
 VECTORS = np.random.default_rng(2).standard_normal((3, 14, 14))
-ORBIT = OR.prepared_orbit((3, 0), action="rot90", N=4)
-ORBIT_B = OR.prepared_orbit((8, 0), action="rot90", N=4)
+ORBIT = DO.prepared_orbit((3, 0), action="rot90", N=4)
+ORBIT_B = DO.prepared_orbit((8, 0), action="rot90", N=4)
 X, _ = datasets.circle_pair(N=4, delta=1.0)
 KC = rbf(1.0)(X)
 
@@ -45,10 +46,10 @@ CASES = [
     Case(DI.check_digit, dict(name="a", value=(3, 0)), dict(value=DIGIT), names={"value": ("a",)}),
     Case(DI.random_pair, dict(seed=0), dict(seed=Seed())),
     Case(DI.random_pairs, dict(n_pairs=3), dict(n_pairs=Int(minimum=1), seed=Seed())),
-    Case(OR.allowed_N, dict(action="rot90"), dict(action=ACTION, architecture=Choice(KEYS))),
-    Case(OR.check_N, dict(N=4, action="rot90"),
+    Case(DO.allowed_N, dict(action="rot90"), dict(action=ACTION, architecture=Choice(KEYS))),
+    Case(DO.check_N, dict(N=4, action="rot90"),
          dict(N=Int(minimum=1), action=ACTION, architecture=Choice(KEYS))),
-    Case(OR.prepared_orbit, dict(d=(3, 0), action="rot90", N=4),
+    Case(DO.prepared_orbit, dict(d=(3, 0), action="rot90", N=4),
          dict(d=DIGIT, action=ACTION, N=Int(minimum=1), architecture=Choice(KEYS))),
     Case(OR.pair_state_from_orbits, dict(orbit_a=ORBIT, orbit_b=ORBIT_B, action="rot90"),
          dict(orbit_a=Arr(ORBIT), orbit_b=Arr(ORBIT), action=ACTION, N=Int(minimum=1),

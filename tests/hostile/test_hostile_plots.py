@@ -11,7 +11,7 @@ import numpy as np
 
 from ntkviz import plots as P
 from ntkviz.experiments import circle as CI
-from ntkviz.experiments import orbits as OR
+from ntkviz.experiments import digit_orbits as DO
 from ntkviz.plots.accuracy import MAX_COLUMNS
 
 from ._support import INF, NAN, Arr, Case, Int, Obj, Real, Values, hostile_tests
@@ -19,8 +19,8 @@ from ._support import INF, NAN, Arr, Case, Int, Obj, Real, Values, hostile_tests
 S = CI.circle_state(N=4, delta=1.0, length_scale=1.0)
 XS = np.array([0.5, 1.0, 1.5])
 EPS = np.array([0.2, 0.3, 0.4])
-ORBIT_A = OR.prepared_orbit((3, 0), action="rot90", N=4)
-ORBIT_B = OR.prepared_orbit((8, 0), action="rot90", N=4)
+ORBIT_A = DO.prepared_orbit((3, 0), action="rot90", N=4)
+ORBIT_B = DO.prepared_orbit((8, 0), action="rot90", N=4)
 FINITE = Real(fuzz=False)
 TEXT = Values((None, 3, ["K"], b"K"))
 

@@ -16,7 +16,7 @@ import pytest
 
 import ntkviz as nv
 from ntkviz import gp, spectral
-from ntkviz.experiments import architectures, orbits, propositions
+from ntkviz.experiments import architectures, digit_orbits, orbits, propositions
 
 MLP = nv.kernels.mlp(depth=2, W_std=1.3, b_std=0.2)
 CNN = nv.kernels.cnn(depth=1, filter_size=3, readout="gap")
@@ -273,7 +273,7 @@ def test_a_registered_stax_kernel_is_an_architecture(registered):
 def test_a_registered_14px_conv_kernel_gets_pooled_digits(registered):
     k = nv.kernels.from_stax(Recorder(CNN, "images"), name="stax GAP CNN")
     registered("test_stax_gap", k, resolution=14, symmetry="cyclic shifts")
-    assert orbits.allowed_N("shift", "test_stax_gap") == (2, 7, 14)
+    assert digit_orbits.allowed_N("shift", "test_stax_gap") == (2, 7, 14)
     ours = orbits.orbit_pair_state((1, 0), (7, 0), "shift", 7, "test_stax_gap")
     built_in = orbits.orbit_pair_state((1, 0), (7, 0), "shift", 7, "cnn_gap")
     assert ours.resolution == 14

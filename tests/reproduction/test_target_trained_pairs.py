@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ntkviz import datasets, reproduction
-from ntkviz.experiments import orbits, pair_training
+from ntkviz.experiments import digit_orbits, pair_training
 from ntkviz.reproduction.targets import trained_pairs
 
 
@@ -19,8 +19,8 @@ def quick(quick_results):
 
 def _pair(numbers, i, N):
     la, sa, lb, sb = numbers["pairs"][i]
-    return datasets.interleave(orbits.prepared_orbit((la, sa), "rotate", N, "mlp1", 3),
-                               orbits.prepared_orbit((lb, sb), "rotate", N, "mlp1", 3))
+    return datasets.interleave(digit_orbits.prepared_orbit((la, sa), "rotate", N, "mlp1", 3),
+                               digit_orbits.prepared_orbit((lb, sb), "rotate", N, "mlp1", 3))
 
 
 def _ntk_one_hidden_layer(X):

@@ -3,7 +3,7 @@ theory of symmetry learning, arXiv 2412.11521, Sec. 3.4, Fig. 6;
 docs/theory.md#several-seeds-and-ten-classes).
 
 **Several seeds per class (Fig. 6A).** Class A and class B contribute S digits each, every digit
-its whole orbit of N images (``orbits.prepared_orbit``). One Gram matrix over all 2·S·N images
+its whole orbit of N images (``digit_orbits.prepared_orbit``). One Gram matrix over all 2·S·N images
 is computed; for every cross-class pair of orbits (A_i, B_j) the interleaved 2N×2N block is
 sliced out of it (rows ``A_i0, B_j0, A_i1, …``, class A first as in ``orbits``), circularised
 (Eq. 12) and Eq. 7 gives ``ε_ij`` (``orbits.spectral_part``, the same ridge convention as one

@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import datasets, spectral
 from ...params import Param, Params
-from .. import architectures, digits, orbits
+from .. import architectures, digit_orbits, digits, orbits
 
 __all__ = ["MAX_SEEDS", "MAX_TRIALS", "PARAMS", "class_samples", "samples", "gram", "pair_error",
            "checked_Ns", "checked_classes", "checked_N", "checked_ridge"]
@@ -74,8 +74,8 @@ def samples(seeds: int, seed: int) -> np.ndarray:
 def gram(digits: tuple[tuple[int, int], ...], N: int, action: str, key: str,
          kind: str, order: int = 1) -> np.ndarray:
     """One Gram matrix over the orbits of ``digits``, orbit-major: row ``o·N + k`` is element k
-    of orbit o (``orbits.prepared_orbit``, at the architecture's resolution)."""
-    X = np.concatenate([orbits.prepared_orbit(d, action, N, key, order) for d in digits])
+    of orbit o (``digit_orbits.prepared_orbit``, at the architecture's resolution)."""
+    X = np.concatenate([digit_orbits.prepared_orbit(d, action, N, key, order) for d in digits])
     return architectures.kernel_matrix(key, X, kind=kind, action=action, N=N)
 
 
@@ -96,8 +96,8 @@ def pair_error(G: np.ndarray, o_a: int, o_b: int, N: int,
 # --------------------------------------------------------------------------- the boundary
 
 def checked_N(N: int, action: str, key: str) -> int:
-    """``N`` allowed for ``action`` on architecture ``key`` (``orbits.check_N``)."""
-    return orbits.check_N.unchecked(N, action, key)
+    """``N`` allowed for ``action`` on architecture ``key`` (``digit_orbits.check_N``)."""
+    return digit_orbits.check_N.unchecked(N, action, key)
 
 
 def checked_Ns(Ns, action: str, key: str) -> tuple[int, ...]:

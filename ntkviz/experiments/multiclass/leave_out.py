@@ -65,7 +65,7 @@ def points(raw: np.ndarray, N: int, action: str) -> np.ndarray:
     """All ``M·N`` normalised points, element-major (point ``(g, m)`` at row ``g·M + m``).
 
     An interpolated rotation acts on the raw digit and each element is normalised
-    (``datasets.orbit``, as ``orbits.prepared_orbit``); exact actions act on the normalised seed.
+    (``datasets.orbit``, as ``digit_orbits.prepared_orbit``); exact actions act on the normalised seed.
     """
     if action == "rotate":
         return block_circulant.element_major(np.stack([datasets.orbit(x, N, action) for x in raw]))

@@ -141,7 +141,7 @@ def seeds_trial(class_a: int, class_b: int, seeds: int = 3, N: int = 8, action: 
     seeds : int
         S ≥ 1 digits (orbits) per class, chosen by ``class_samples(seeds, seed)``.
     N : int
-        Orbit size (``orbits.allowed_N(action, architecture)``).
+        Orbit size (``digit_orbits.allowed_N(action, architecture)``).
     action : str
         ``"rotate"`` | ``"rot90"`` | ``"shift"``.
     architecture : str

@@ -81,13 +81,13 @@ def _rank_details(cfg: Config, key: str) -> dict:
     """Per shift pair of the GAP CNN: rank of K, zero eigenvalues of K̃, λ_N/λ_max of K̃, the
     min-norm exact predictions (App. G.2)."""
     from ... import spectral
-    from ...experiments import digits, orbits
+    from ...experiments import digit_orbits, digits, orbits
 
     out = {k: [] for k in ("rank_K", "zeros_Kc", "lam_N_relative", "prediction_a", "prediction_b")}
     for a, b in digits.random_pairs(cfg.n_pairs, cfg.seed):
         state = orbits.pair_state_from_orbits(
-            orbits.prepared_orbit(a, "shift", cfg.shift_N, key),
-            orbits.prepared_orbit(b, "shift", cfg.shift_N, key), action="shift", N=cfg.shift_N,
+            digit_orbits.prepared_orbit(a, "shift", cfg.shift_N, key),
+            digit_orbits.prepared_orbit(b, "shift", cfg.shift_N, key), action="shift", N=cfg.shift_N,
             architecture=key, kind="ntk", spectral_ridge=cfg.spectral_ridge)
         eigenvalues = np.linalg.eigvalsh(state.K)
         lam = np.fft.fft(state.Kc[0]).real

@@ -38,14 +38,14 @@ def pair_numbers(N: int, n_pairs: int, seed: int, *, width: int, steps: int,
     """The per-pair numbers at one N: the pairs, Eq. 7 on the NTK (``surveys``), the trained
     networks' predictions at A_0 and B_{N−1}, and the exact NTK predictions at the same points."""
     from ... import datasets, gp
-    from ...experiments import architectures, orbits, pair_training
+    from ...experiments import architectures, digit_orbits, pair_training
 
     numbers = surveys.survey_numbers("mlp1", "rotate", N, n_pairs, seed, order=order,
                                      spectral_ridge=spectral_ridge)
     X, exact_a, exact_b = [], [], []
     for la, sa, lb, sb in numbers["pairs"]:
-        x, y = datasets.interleave(orbits.prepared_orbit((la, sa), "rotate", N, "mlp1", order),
-                                   orbits.prepared_orbit((lb, sb), "rotate", N, "mlp1", order))
+        x, y = datasets.interleave(digit_orbits.prepared_orbit((la, sa), "rotate", N, "mlp1", order),
+                                   digit_orbits.prepared_orbit((lb, sb), "rotate", N, "mlp1", order))
         K = architectures.kernel_matrix("mlp1", x)
         exact_a.append(gp.loo_prediction(K, y, 0))
         exact_b.append(gp.loo_prediction(K, y, 2 * N - 1))
