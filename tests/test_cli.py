@@ -184,7 +184,10 @@ def test_warm_cache_fills_the_cache_that_kernels_then_load_from(tmp_path):
                             str(folder)], capture_output=True, text=True, check=True).stdout
     assert "Nothing to do" in again
     # a kernel with the environment ntkviz serve (or binder/start) gives loads, never compiles
-    env = serve_command.kernel_environment() | {"JAX_COMPILATION_CACHE_DIR": str(folder)}
+    # (its shared matrices are the folder the warm-up filled: N = 16 is not among them, so the
+    # kernel computes, whatever other tests' servers shared)
+    env = serve_command.kernel_environment() | {"JAX_COMPILATION_CACHE_DIR": str(folder),
+                                                "NTKVIZ_GRAM_DIR": str(shared)}
     hits, misses = map(int, _run(_SERVED_KERNEL, env=env).split())
     assert hits >= 1 and misses == 0, (hits, misses)
     # a cache that receives no program is an error, not a warmed-up cache

@@ -178,12 +178,22 @@ class Dashboard:
         try:
             query = views.page_query()
             if query:
-                # not while the notebook is still building or showing the page (a visitor
-                # may claim a kernel whose page is still being rendered)
+                # Not before the page has drawn the first tab: until then it is still loading
+                # the widgets it was rendered with, and widgets made meanwhile (the view's
+                # explorer) could be referred to before the page knows them ("widget model not
+                # found", seen under load in 1 of 4–8 visits). Nor while the notebook is still
+                # building or showing the page (a visitor may claim a kernel mid-render).
                 self._displayed.wait(timeout=120)
+                self._first_tab_drawn(timeout=60)
                 self.open_view(query)
         except Exception as error:  # noqa: BLE001 - the page works without its link
             self.share.value = _message(f"The link's view could not be opened: {error}", "error")
+
+    def _first_tab_drawn(self, timeout: float | None = None) -> bool:
+        """Wait until a page has drawn the first tab's figure (False: it has none, or the wait
+        timed out)."""
+        plot = getattr(self.explorer(self.tabs[0].key), "plot", None)
+        return plot is not None and plot.drawn.wait(timeout)
 
     def _warm_up(self):
         """The background work of a new dashboard: compile the orbit kernels
@@ -191,10 +201,8 @@ class Dashboard:
         reach the page alone, and sooner), build the explorers of the other tabs: opening a tab
         then only draws it (building one takes 0.1-1.1 s of CPU, measured)."""
         _warm_up_kernels()
-        plot = getattr(self.explorer(self.tabs[0].key), "plot", None)
-        if plot is None:
+        if not self._first_tab_drawn():
             return
-        plot.drawn.wait()
         for tab in (t for t in self.tabs if t.prepare):
             try:
                 self.explorer(tab.key)

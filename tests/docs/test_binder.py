@@ -133,7 +133,9 @@ def test_environment_builds_from_binder_files_and_serves_both_badges(tmp_path):
     moves = [r for r in records if r["thread"] == "MainThread"]
     compiled = [r["program"] for r in moves if not r["from_cache"]]
     assert not compiled, f"compiled on the interactive path: {compiled}"
-    assert len({r["program"] for r in moves}) >= 3, records  # the group CNN, GAP and flatten kernels
+    # the CNN flatten kernel at N = 10 and 11 (not shared): loaded; the group and GAP CNNs at
+    # N = 8–10 on the opening pair read the matrices postBuild shared, needing no program
+    assert {r["program"] for r in moves}, records
     assert {r["cache_dir"] for r in records} == {str(binder.cache_dir)}
     background = [(r["thread"], r["program"]) for r in records if not r["from_cache"]]
     print(f"{len(moves)} programs of the moves loaded from the cache; compiled in background "

@@ -75,6 +75,7 @@ FUNCTIONS = {
     "spectral.inverse_spectrum": (LAM, lambda lam: spectral.inverse_spectrum(lam, ridge=0.01)),
     "spectral.analyze": (K, lambda M: spectral.analyze(M)),
     "spectral.analyze(ridge)": (K, lambda M: spectral.analyze(M, ridge=1e-3)),
+    "spectral.analyze_row": (ROW, lambda r: spectral.analyze_row(r, ridge=1e-3)),
     "spectral.spectral_error": (K, lambda M: spectral.spectral_error(M)),
     "spectral.spectral_error(missing)": (K, lambda M: spectral.spectral_error(M, missing=[0, 3])),
     "spectral.spectral_errors": (K, lambda M: spectral.spectral_errors(M, [0, 1, 5])),
@@ -135,8 +136,8 @@ def test_the_table_covers_every_public_gram_function():
     named = {name.split("(")[0] for name in FUNCTIONS}
     taking_gram = {
         f"spectral.{n}" for n in ("circulant_row", "circulant", "circularize", "is_circulant",
-                                  "spectrum", "inverse_spectrum", "analyze", "spectral_error",
-                                  "spectral_errors")
+                                  "spectrum", "inverse_spectrum", "analyze", "analyze_row",
+                                  "spectral_error", "spectral_errors")
     } | {f"gp.{n}" for n in ("dual_weights", "posterior", "loo_prediction", "loo_error",
                              "symmetrized_error")}
     taking_gram |= {f"block_circulant.{n}" for n in bc.__all__
