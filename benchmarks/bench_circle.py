@@ -53,8 +53,7 @@ def main() -> None:
                        "length_scale": explorer.state.length_scale} | move
             clear_caches()
             start = time.perf_counter()
-            state = circle.circle_state(**setting)
-            explorer._sweeps(state)
+            explorer.compute(**setting)   # circle_state and both ε sweeps
             core.append(time.perf_counter() - start)
             clear_caches()
             start = time.perf_counter()
