@@ -120,6 +120,9 @@ def _wait_for_warm_up(timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(1)
+    if not marker.exists():
+        print(f"(the warm-up did not finish within {timeout:.0f} s: {marker.name} is missing; "
+              "measuring anyway)", flush=True)
 
 
 def _time_survey(page) -> float:

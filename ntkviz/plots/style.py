@@ -218,6 +218,8 @@ def check_index(name: str, value, size: int, of: str = "the data") -> int:
 def finite_or_none(values) -> list:
     """Plotly-friendly list: non-finite entries (1/0 for a zero eigenvalue) become gaps."""
     values = np.asarray(values, dtype=float)
+    if values.ndim != 1:   # (gaps are placed by flat index)
+        raise TypeError(f"finite_or_none takes a 1-D sequence of numbers, got shape {values.shape}")
     out = values.tolist()
     for i in np.flatnonzero(~np.isfinite(values)):
         out[i] = None
