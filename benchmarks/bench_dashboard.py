@@ -29,6 +29,7 @@ from browser_support import (  # noqa: E402
     voila_server,
     wait_for_value,
 )
+from machine import speed_probe_ms, wait_for_quiet, wait_for_warm_up  # noqa: E402
 
 MOVES = 20
 
@@ -111,20 +112,6 @@ def scenarios():
     ]
 
 
-def _wait_for_warm_up(timeout: float = 300.0) -> None:
-    """Until the served kernels' warm-up has marked their compilation cache as done."""
-    from ntkviz.serve import command
-    from ntkviz.widgets import dashboard
-
-    marker = dashboard.warmed_up_marker(command.jax_cache_dir())
-    deadline = time.monotonic() + timeout
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(1)
-    if not marker.exists():
-        print(f"(the warm-up did not finish within {timeout:.0f} s: {marker.name} is missing; "
-              "measuring anyway)", flush=True)
-
-
 def _time_survey(page) -> float:
     """Seconds from clicking "Run survey" (128 pairs, the orbit tab's setting) to its readout."""
     from ntkviz.experiments.architectures import ARCHITECTURES
@@ -153,6 +140,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     rows, notes = [], []
+    probes = [speed_probe_ms()]
     with voila_server(ARTIFACTS / "voila_bench.log") as url, sync_playwright() as p:
         browser = launch_chromium(p)
         cold = open_dashboard(browser, url)
@@ -161,12 +149,12 @@ def main() -> int:
         # opening pair's kernel matrices: ~40 s of one core) and Voila heats its next kernel;
         # a class is served after that (`ntkviz warm-cache` before the lesson does the warm-up):
         # measure once both are done, as a quiet server would be.
-        _wait_for_warm_up()
-        time.sleep(20)
+        wait_for_warm_up()
+        wait_for_quiet()
         page = open_dashboard(browser, url)
         notes.append(f"first render with a preheated kernel waiting: {page.first_render_seconds:.1f} s")
         cold.close()
-        time.sleep(10)
+        wait_for_quiet()
         opened, survey = set(), None
         for title, root, label, slider, keys, readout, setup in scenarios():
             if title == "Augmentation" and survey is None:
@@ -188,6 +176,7 @@ def main() -> int:
             print(rows[-1], flush=True)
         rows.append(survey)
         browser.close()
+    probes.append(speed_probe_ms())
     table = [
         "Headless Debian Chromium on the Voila dashboard served as by `make dashboard`; each move",
         "timed on the page clock from the key press to the last plotly redraw it caused (every",
@@ -198,6 +187,8 @@ def main() -> int:
         *rows,
         "",
         *[f"* {n}" for n in notes],
+        f"* machine speed probe (`benchmarks/machine.py`, a fixed Python loop) before / after: "
+        f"{probes[0]:.0f} / {probes[1]:.0f} ms",
     ]
     (Path(__file__).parent / "results_dashboard.md").write_text("\n".join(table) + "\n")
     print("\n".join(table))

@@ -6,7 +6,8 @@ Run: ``.venv/bin/python benchmarks/bench_first_render.py [--visitors 8]``. One V
 started as by ``make dashboard``; one cold visitor first (not counted), then visitors that
 alternate between the two bundles, the template's ``static/plotly.min.js`` replaced between
 visits (the server reads it at each request; each visitor is a fresh browser context, so no
-HTTP cache). Each waits 35 s before arriving, so Voila's next kernel is preheated and idle.
+HTTP cache). The visitors come once the first kernel's warm-up is done, each when the machine
+has been quiet for 5 s (``machine.wait_for_quiet``: Voila's next kernel preheated and idle).
 Timed as ``browser_support.open_dashboard``: page request → the first figure drawn; with the
 page's load event from the Navigation Timing entry.
 """
@@ -18,13 +19,13 @@ import json
 import shutil
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import ARTIFACTS, launch_chromium, open_dashboard, voila_server  # noqa: E402
+from machine import speed_probe_ms, wait_for_quiet, wait_for_warm_up  # noqa: E402
 
 from ntkviz.serve.template import TEMPLATE, template_root  # noqa: E402
 from ntkviz.widgets.plot import CARTESIAN_JS, PLOTLY_JS, plotly_js  # noqa: E402
@@ -48,14 +49,16 @@ def main() -> int:
     static = template_root() / "voila" / "templates" / TEMPLATE / "static" / "plotly.min.js"
     renders = {name: [] for name in BUNDLES}
     loads = {name: [] for name in BUNDLES}
+    probes = [speed_probe_ms()]
     try:
         with voila_server(ARTIFACTS / "bench_first_render_voila.log") as url, sync_playwright() as p:
             browser = launch_chromium(p)
             open_dashboard(browser, url).context.close()   # the cold start, not counted
+            wait_for_warm_up()
             for visitor in range(args.visitors):
                 name = list(BUNDLES)[visitor % 2]
                 shutil.copyfile(BUNDLES[name], static)
-                time.sleep(35)
+                wait_for_quiet()
                 page = open_dashboard(browser, url)
                 timing = json.loads(page.evaluate(
                     "JSON.stringify(performance.getEntriesByType('navigation')[0].toJSON())"))
@@ -67,6 +70,7 @@ def main() -> int:
             browser.close()
     finally:
         shutil.copyfile(CARTESIAN_JS, static)
+    probes.append(speed_probe_ms())
     rows = ["| plotly.js on the page | visitors | first render, median (min–max) | load event |",
             "|---|---|---|---|"]
     rows += [f"| {name} | {len(renders[name])} | {_summary(renders[name])} | {_summary(loads[name])} |"
@@ -74,12 +78,15 @@ def main() -> int:
     text = "\n".join([
         "A visitor's first render with a preheated kernel (page request → first figure drawn), in",
         "headless Debian Chromium on the Voila dashboard served as by `make dashboard`, by the",
-        "plotly.js the page loads; visitors alternate between the two, each 35 s after the last.",
+        "plotly.js the page loads; visitors alternate between the two, after the server's warm-up,",
+        "each once the machine has been quiet for 5 s.",
         "",
         *rows,
         "",
         "* The page runs plotly.js before Voila's own scripts can go on (one main thread): the",
         "  load event comes later by the difference in evaluating the two bundles.",
+        f"* machine speed probe (`benchmarks/machine.py`, a fixed Python loop) before / after: "
+        f"{probes[0]:.0f} / {probes[1]:.0f} ms.",
     ])
     (ROOT / "benchmarks" / "results_first_render.md").write_text(text + "\n")
     print(text)
