@@ -16,9 +16,17 @@ __all__ = ["dashboard_path", "voila_command", "voila_environment", "kernel_envir
            "available_memory_mb", "check_pool_memory", "default_max_kernels", "VOILA_SETTINGS",
            "MAX_KERNELS",
            "KERNEL_MEMORY_MB", "CLASS_SIZE", "POOL_KERNEL_MB", "CULL_IDLE_TIMEOUT",
-           "CULL_CONNECTED_TIMEOUT", "JAX_CACHE_MAX_BYTES"]
+           "CULL_CONNECTED_TIMEOUT", "JAX_CACHE_MAX_BYTES", "POOL_FILL_DELAY"]
 
 _CLASSES = "ntkviz.serve.classroom"
+
+#: Seconds between a visitor taking a preheated kernel and Voila starting the kernel that
+#: replaces it in the pool (Voila's default: 1 s). Heating a kernel (Python, JAX, the dashboard
+#: executed) takes seconds of a core; started at once, it competes with the visitor's page
+#: for the CPU: a preheated first render took 4.9 s with 1 s against 3.85 s with 20 s (median of
+#: 8 visits each, 2-core test machine, benchmarks/results_pool_refill.md). A visitor arriving in this delay
+#: waits for that kernel, as one arriving while it heats always did.
+POOL_FILL_DELAY = 10
 
 # Each page view starts a kernel (~330 MB): cap and cull them, bound each one's memory, show
 # errors without tracebacks, and load nothing from another host.
@@ -29,8 +37,9 @@ VOILA_SETTINGS = (
     "--MappingKernelManager.cull_connected=False",
     # Kernels kept ready with the dashboard already executed (JAX imported, first tab
     # computed): a visitor gets one at once while a new one heats up in the background. How
-    # many: ``class_size`` of voila_command.
+    # many: ``class_size`` of voila_command; refilled ``POOL_FILL_DELAY`` s after a kernel is taken.
     "--VoilaConfiguration.preheat_kernel=True",
+    f"--VoilaKernelManager.fill_delay={POOL_FILL_DELAY}",
     # The cap on kernels and the memory bound per kernel (their values: voila_command).
     f"--VoilaConfiguration.multi_kernel_manager_class={_CLASSES}.ClassroomKernelManager",
     f"--VoilaConfiguration.kernel_spec_manager_class={_CLASSES}.ClassroomKernelSpecManager",

@@ -255,7 +255,8 @@ def test_serve_passes_the_limits_to_voila(monkeypatch):
                     "--MappingKernelManager.cull_connected=False",
                     "--VoilaConfiguration.multi_kernel_manager_class=ntkviz.serve.classroom.ClassroomKernelManager",
                     "--VoilaConfiguration.kernel_spec_manager_class=ntkviz.serve.classroom.ClassroomKernelSpecManager",
-                    "--KernelRestarter.restart_limit=0", "--VoilaConfiguration.template=ntkviz"):
+                    "--KernelRestarter.restart_limit=0", "--VoilaConfiguration.template=ntkviz",
+                    f"--VoilaKernelManager.fill_delay={serve_command.POOL_FILL_DELAY}"):
         assert setting in command
     assert "--VoilaConfiguration.default_pool_size=1" in command
     # a class: that many pages rendered ahead, room for one more kernel by default
@@ -264,6 +265,22 @@ def test_serve_passes_the_limits_to_voila(monkeypatch):
     assert "--ClassroomKernelManager.max_kernels=31" in seen["command"]
     template = Path(seen["env"]["JUPYTER_PATH"].split(os.pathsep)[0]) / "voila" / "templates" / "ntkviz"
     assert (template / "index.html.j2").is_file() and (template / "503.html").is_file()
+
+
+def test_voila_reads_the_settings_into_its_preheating_kernel_manager():
+    """The settings reach the kernel manager Voila builds on ``ClassroomKernelManager`` (its
+    pool refill delay is a trait of that built class only: a misspelt class name would be
+    ignored without a word)."""
+    from voila.app import Voila
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from ntkviz.serve.classroom import ClassroomKernelManager
+
+    app = Voila()
+    app.parse_command_line(serve_command.voila_command(8866, cli.dashboard_path(), max_kernels=7)[2:])
+    manager = voila_kernel_manager_factory(ClassroomKernelManager, True, 1)(parent=app, config=app.config)
+    assert manager.fill_delay == serve_command.POOL_FILL_DELAY
+    assert manager.max_kernels == 7
 
 
 @pytest.mark.parametrize("option, value, message", [
