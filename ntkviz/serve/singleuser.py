@@ -54,7 +54,7 @@ _RENAMED = {
 # Settings of the standalone application only: the hub chooses the address, and only Voila's
 # own application keeps a pool of pre-rendered pages.
 _STANDALONE = ("--port", "--Voila.ip", "--VoilaConfiguration.preheat_kernel",
-               "--VoilaConfiguration.default_pool_size")
+               "--VoilaConfiguration.default_pool_size", "--VoilaKernelManager.fill_delay")
 
 
 def server_settings(*, max_kernels: int = MAX_KERNELS,

@@ -31,7 +31,7 @@ def test_server_settings_are_those_of_ntkviz_serve_for_a_jupyter_server():
     assert '--VoilaConfiguration.extension_denylist=["jupyterlab-plotly"]' in settings
     # nothing only Voila's own application reads
     assert not [s for s in settings if s.startswith(("--Voila.", "--port"))]
-    assert not [s for s in settings if "preheat" in s or "pool_size" in s]
+    assert not [s for s in settings if "preheat" in s or "pool_size" in s or "fill_delay" in s]
     with pytest.raises(ValueError, match="max_kernels"):
         singleuser.server_settings(max_kernels=0)
 
