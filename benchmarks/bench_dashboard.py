@@ -29,7 +29,7 @@ from browser_support import (  # noqa: E402
     voila_server,
     wait_for_value,
 )
-from machine import speed_probe_ms, wait_for_quiet, wait_for_warm_up  # noqa: E402
+from machine import speed_probe_ms, wait_for_pool_fills, wait_for_quiet, wait_for_warm_up  # noqa: E402
 
 MOVES = 20
 
@@ -141,7 +141,8 @@ def main() -> int:
 
     rows, notes = [], []
     probes = [speed_probe_ms()]
-    with voila_server(ARTIFACTS / "voila_bench.log") as url, sync_playwright() as p:
+    log = ARTIFACTS / "voila_bench.log"
+    with voila_server(log) as url, sync_playwright() as p:
         browser = launch_chromium(p)
         cold = open_dashboard(browser, url)
         notes.append(f"first render right after Voila starts (kernel start + dashboard): {cold.first_render_seconds:.1f} s")
@@ -150,10 +151,12 @@ def main() -> int:
         # a class is served after that (`ntkviz warm-cache` before the lesson does the warm-up):
         # measure once both are done, as a quiet server would be.
         wait_for_warm_up()
+        wait_for_pool_fills(log, 2)   # (the cold visitor's kernel replaced)
         wait_for_quiet()
         page = open_dashboard(browser, url)
         notes.append(f"first render with a preheated kernel waiting: {page.first_render_seconds:.1f} s")
         cold.close()
+        wait_for_pool_fills(log, 3)   # (this page's kernel replaced: no heating during the moves)
         wait_for_quiet()
         opened, survey = set(), None
         for title, root, label, slider, keys, readout, setup in scenarios():

@@ -15,18 +15,15 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import ARTIFACTS, free_port, launch_chromium, open_dashboard  # noqa: E402
-from machine import speed_probe_ms, wait_for_quiet, wait_for_warm_up  # noqa: E402
+from machine import speed_probe_ms, wait_for_pool_fills, wait_for_quiet, wait_for_warm_up  # noqa: E402
 
 from ntkviz.serve import command  # noqa: E402
-
-FILLED = "Kernel pool of"   # Voila logs "Kernel pool of <notebook> is filled with N kernel(s)"
 
 
 def _serve(delay: float, log: Path):
@@ -39,14 +36,6 @@ def _serve(delay: float, log: Path):
         process = subprocess.Popen([*args, f"--VoilaKernelManager.fill_delay={delay}"], cwd=ROOT,
                                    stdout=out, stderr=subprocess.STDOUT, env=command.voila_environment())
     return process, f"http://127.0.0.1:{port}/"
-
-
-def _wait_for_fills(log: Path, count: int, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while log.read_text(errors="replace").count(FILLED) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Voila's pool was not filled {count} times within {timeout:.0f} s; see {log}")
-        time.sleep(1)
 
 
 def main() -> int:
@@ -66,11 +55,11 @@ def main() -> int:
                 log = ARTIFACTS / f"bench_pool_refill_{delay}.log"
                 process, url = _serve(delay, log)
                 try:
-                    _wait_for_fills(log, 1)
+                    wait_for_pool_fills(log, 1)
                     open_dashboard(browser, url).context.close()   # the cold start, not counted
                     wait_for_warm_up()
                     for visitor in range(args.visitors):
-                        _wait_for_fills(log, visitor + 2)
+                        wait_for_pool_fills(log, visitor + 2)
                         wait_for_quiet()
                         page = open_dashboard(browser, url)
                         renders[delay].append(page.first_render_seconds)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-__all__ = ["speed_probe_ms", "wait_for_quiet", "wait_for_warm_up"]
+__all__ = ["speed_probe_ms", "wait_for_pool_fills", "wait_for_quiet", "wait_for_warm_up"]
 
 
 def speed_probe_ms(repeats: int = 5) -> float:
@@ -60,3 +60,15 @@ def wait_for_warm_up(timeout: float = 300.0) -> None:
     if not marker.exists():
         print(f"(the warm-up did not finish within {timeout:.0f} s: {marker.name} is missing; "
               "measuring anyway)", flush=True)
+
+
+def wait_for_pool_fills(log, count: int, timeout: float = 300.0) -> None:
+    """Until Voila's log ``log`` says ``count`` times that its pool of preheated kernels is full
+    (once at the start, then once after each visitor took a kernel and it was replaced)."""
+    from pathlib import Path
+
+    deadline = time.monotonic() + timeout
+    while Path(log).read_text(errors="replace").count("Kernel pool of") < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Voila's pool was not filled {count} times within {timeout:.0f} s; see {log}")
+        time.sleep(1)
