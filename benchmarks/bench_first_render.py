@@ -6,8 +6,8 @@ Run: ``.venv/bin/python benchmarks/bench_first_render.py [--visitors 8]``. One V
 started as by ``make dashboard``; one cold visitor first (not counted), then visitors that
 alternate between the two bundles, the template's ``static/plotly.min.js`` replaced between
 visits (the server reads it at each request; each visitor is a fresh browser context, so no
-HTTP cache). The visitors come once the first kernel's warm-up is done, each when the machine
-has been quiet for 5 s (``machine.wait_for_quiet``: Voila's next kernel preheated and idle).
+HTTP cache). The visitors come once the first kernel's warm-up is done, each once Voila's pool
+is full again and the machine has been quiet for 5 s (``machine.wait_for_quiet``).
 Timed as ``browser_support.open_dashboard``: page request → the first figure drawn; with the
 page's load event from the Navigation Timing entry.
 """
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import ARTIFACTS, launch_chromium, open_dashboard, voila_server  # noqa: E402
-from machine import speed_probe_ms, wait_for_quiet, wait_for_warm_up  # noqa: E402
+from machine import speed_probe_ms, wait_for_pool_fills, wait_for_quiet, wait_for_warm_up  # noqa: E402
 
 from ntkviz.serve.template import TEMPLATE, template_root  # noqa: E402
 from ntkviz.widgets.plot import CARTESIAN_JS, PLOTLY_JS, plotly_js  # noqa: E402
@@ -51,13 +51,15 @@ def main() -> int:
     loads = {name: [] for name in BUNDLES}
     probes = [speed_probe_ms()]
     try:
-        with voila_server(ARTIFACTS / "bench_first_render_voila.log") as url, sync_playwright() as p:
+        log = ARTIFACTS / "bench_first_render_voila.log"
+        with voila_server(log) as url, sync_playwright() as p:
             browser = launch_chromium(p)
             open_dashboard(browser, url).context.close()   # the cold start, not counted
             wait_for_warm_up()
             for visitor in range(args.visitors):
                 name = list(BUNDLES)[visitor % 2]
                 shutil.copyfile(BUNDLES[name], static)
+                wait_for_pool_fills(log, visitor + 2)
                 wait_for_quiet()
                 page = open_dashboard(browser, url)
                 timing = json.loads(page.evaluate(
@@ -79,7 +81,7 @@ def main() -> int:
         "A visitor's first render with a preheated kernel (page request → first figure drawn), in",
         "headless Debian Chromium on the Voila dashboard served as by `make dashboard`, by the",
         "plotly.js the page loads; visitors alternate between the two, after the server's warm-up,",
-        "each once the machine has been quiet for 5 s.",
+        "each once Voila's pool is full again and the machine has been quiet for 5 s.",
         "",
         *rows,
         "",
