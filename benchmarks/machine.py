@@ -1,8 +1,9 @@
 """The state of the machine around a browser benchmark: a speed probe, a wait for quiet, a wait
 for the served kernels' warm-up.
 
-The test machine is a 2-core virtual machine whose speed changes between runs (measured:
-the same pure-Python loop 1.4 s in one hour, 5.0 s in another); the browser benchmarks print
+The test machine is a 2-core virtual machine whose speed changes between runs (measured on
+one day: ``speed_probe_ms`` 86-160 ms, one plotly redraw of the circle figure in an empty page
+56 ms at one hour and 86-88 ms at another); the browser benchmarks print
 ``speed_probe_ms()`` with their results, so that runs taken at different speeds can be told
 apart, and visit a server only once it is quiet (``wait_for_quiet``), never while the server's
 background work (the warm-up of its first kernel, the next preheated kernel) still runs.
@@ -17,7 +18,7 @@ __all__ = ["speed_probe_ms", "wait_for_pool_fills", "wait_for_quiet", "wait_for_
 
 
 def speed_probe_ms(repeats: int = 5) -> float:
-    """Median milliseconds of a fixed pure-Python loop (one core; ~100 ms on a fast run)."""
+    """Median milliseconds of a fixed pure-Python loop (one core; about 90 ms at a fast hour)."""
     def once() -> float:
         start = time.perf_counter()
         total = 0

@@ -22,10 +22,10 @@ _CLASSES = "ntkviz.serve.classroom"
 
 #: Seconds between a visitor taking a preheated kernel and Voila starting the kernel that
 #: replaces it in the pool (Voila's default: 1 s). Heating a kernel (Python, JAX, the dashboard
-#: executed) takes seconds of a core; started at once, it competes with the visitor's page
-#: for the CPU: a preheated first render took 4.9 s with 1 s against 3.85 s with 20 s (median of
-#: 8 visits each, 2-core test machine, benchmarks/results_pool_refill.md). A visitor arriving in this delay
-#: waits for that kernel, as one arriving while it heats always did.
+#: executed) takes seconds of a core; started at once, it competes with the visitor's page for
+#: the CPU: a preheated first render took 4.42 s with 1 s against 3.29 s with 10 s (medians of
+#: 8 visits each on the 2-core test machine, benchmarks/results_pool_refill.md). A visitor
+#: arriving within the delay waits for that kernel, as one arriving while it heats always did.
 POOL_FILL_DELAY = 10
 
 # Each page view starts a kernel (~330 MB): cap and cull them, bound each one's memory, show
