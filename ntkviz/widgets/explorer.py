@@ -322,6 +322,7 @@ class Explorer:
             return True
 
     def _show(self, state) -> None:
-        self.readout.value = f'<div class="ntkviz-readout">{self.readout_text(state)}</div>'
+        # (the message line first: a page showing the new readout has the old error cleared)
         self.message.show(self.note(state))
+        self.readout.value = f'<div class="ntkviz-readout">{self.readout_text(state)}</div>'
 

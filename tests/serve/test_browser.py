@@ -85,7 +85,14 @@ def _wait_for_figure_text(page, root: str, text: str):
 
 
 def _no_error(page):
-    assert page.locator(".ntkviz-message-error >> visible=true").count() == 0
+    """No message line shows an error once the last move's updates have reached the page (the
+    readout and the message line are two widgets: the page may apply one before the other)."""
+    try:
+        page.wait_for_function("() => ![...document.querySelectorAll('.ntkviz-message-error')]"
+                               ".some((e) => e.offsetParent !== null)", timeout=UPDATE_TIMEOUT_MS)
+    except Exception:
+        shown = page.locator(".ntkviz-message-error >> visible=true").all_inner_texts()
+        raise AssertionError(f"an error stays on the page: {shown}") from None
 
 
 def _assert_matches_core(page, N, delta, ell):
